@@ -1,0 +1,132 @@
+package vault
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+	"unicode/utf8"
+)
+
+// FormatVersion is the version of the decrypted vault document this build
+// writes and the newest it reads.
+const FormatVersion = 1
+
+const formatName = "noxkey-vault"
+
+// document is the decrypted content of a vault file: JSON, so that
+// `age -d vault.age | jq` is a complete recovery path.
+type document struct {
+	Format   string  `json:"format"`
+	Version  int     `json:"version"`
+	IndexKey []byte  `json:"index_key"`
+	Secrets  []entry `json:"secrets"`
+}
+
+// entry holds a value as a JSON string when it is valid UTF-8, and as
+// base64 otherwise, so any byte string round-trips exactly.
+type entry struct {
+	Path        string    `json:"path"`
+	Value       string    `json:"value,omitempty"`
+	ValueBase64 []byte    `json:"value_base64,omitempty"`
+	Description string    `json:"description,omitempty"`
+	Created     time.Time `json:"created"`
+	Updated     time.Time `json:"updated"`
+}
+
+func newDocument() *document {
+	key := make([]byte, 32)
+	rand.Read(key)
+	return &document{Format: formatName, Version: FormatVersion, IndexKey: key}
+}
+
+func parseDocument(b []byte) (*document, error) {
+	var probe struct {
+		Format  string `json:"format"`
+		Version int    `json:"version"`
+	}
+	if err := json.Unmarshal(b, &probe); err != nil {
+		return nil, fmt.Errorf("%w: the decrypted content is not a noxkey document (%v)", ErrCorrupt, err)
+	}
+	if probe.Format != formatName {
+		return nil, fmt.Errorf("%w: the decrypted content is not a noxkey document (format %q)", ErrCorrupt, probe.Format)
+	}
+	if probe.Version > FormatVersion {
+		return nil, fmt.Errorf("%w (format version %d; this build reads up to %d): upgrade noxkey; nothing was changed",
+			ErrNewerFormat, probe.Version, FormatVersion)
+	}
+	if probe.Version < 1 {
+		return nil, fmt.Errorf("%w: format version %d is not valid", ErrCorrupt, probe.Version)
+	}
+	d := new(document)
+	if err := json.Unmarshal(b, d); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	if len(d.IndexKey) < 16 {
+		return nil, fmt.Errorf("%w: index key missing", ErrCorrupt)
+	}
+	return d, nil
+}
+
+func (d *document) marshal() ([]byte, error) {
+	sort.Slice(d.Secrets, func(i, j int) bool { return d.Secrets[i].Path < d.Secrets[j].Path })
+	return json.MarshalIndent(d, "", "  ")
+}
+
+func (d *document) find(path string) int {
+	for i := range d.Secrets {
+		if d.Secrets[i].Path == path {
+			return i
+		}
+	}
+	return -1
+}
+
+func (e *entry) value() []byte {
+	if e.ValueBase64 != nil {
+		return append([]byte(nil), e.ValueBase64...)
+	}
+	return []byte(e.Value)
+}
+
+func (e *entry) setValue(v []byte) {
+	wipe(e.ValueBase64)
+	e.Value, e.ValueBase64 = "", nil
+	if utf8.Valid(v) {
+		e.Value = string(v)
+	} else {
+		e.ValueBase64 = append([]byte(nil), v...)
+	}
+}
+
+func (e *entry) secret() *Secret {
+	return &Secret{Path: e.Path, Value: e.value(), Description: e.Description, Created: e.Created, Updated: e.Updated}
+}
+
+func (e *entry) meta() Meta {
+	n := len(e.Value)
+	if e.ValueBase64 != nil {
+		n = len(e.ValueBase64)
+	}
+	return Meta{Path: e.Path, Description: e.Description, Created: e.Created, Updated: e.Updated, Length: n}
+}
+
+func (d *document) wipe() {
+	for i := range d.Secrets {
+		wipe(d.Secrets[i].ValueBase64)
+	}
+}
+
+// CheckValue reports whether v can be stored: not empty, no NUL byte.
+func CheckValue(v []byte) error {
+	if len(v) == 0 {
+		return fmt.Errorf("%w: the value is empty; pipe the value on stdin, e.g. printf '%%s' \"$VALUE\" | noxkey set PATH", ErrInvalidValue)
+	}
+	for i, c := range v {
+		if c == 0 {
+			return fmt.Errorf("%w: it holds a NUL byte at offset %d; values are text or bytes without NUL (store binary data base64-encoded)", ErrInvalidValue, i)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+package vault
+
+import (
+	"errors"
+	"time"
+)
+
+// Secret is one stored value and its metadata. Value is owned by the
+// caller once returned; call Wipe when done with it.
+type Secret struct {
+	Path        string
+	Value       []byte
+	Description string
+	Created     time.Time
+	Updated     time.Time
+}
+
+// Wipe overwrites the value with zeros.
+func (s *Secret) Wipe() { wipe(s.Value) }
+
+// Meta is what List returns: everything but the value.
+type Meta struct {
+	Path        string
+	Description string
+	Created     time.Time
+	Updated     time.Time
+	Length      int
+}
+
+// Store is implemented by every vault back-end.
+type Store interface {
+	// List returns the metadata of secrets whose path starts with prefix
+	// (a whole segment prefix: "acme" matches "acme/api/KEY", not "acmecorp/..."),
+	// sorted by path. An empty prefix lists everything.
+	List(prefix string) ([]Meta, error)
+	// Get returns one secret, or an error wrapping ErrNotFound.
+	Get(path string) (*Secret, error)
+	// All returns every secret with its value, sorted by path. Callers wipe them.
+	All() ([]*Secret, error)
+	// Set creates or replaces secrets in one write. Each Secret needs Path and
+	// Value; Description is kept from the existing entry when empty.
+	Set(secrets ...Secret) error
+	// Delete removes one secret, or returns an error wrapping ErrNotFound.
+	Delete(path string) error
+}
+
+// Errors a caller can test with errors.Is. Messages wrapping them say what to do.
+var (
+	ErrNotFound        = errors.New("secret not found")
+	ErrWrongPassphrase = errors.New("wrong passphrase or identity")
+	ErrCorrupt         = errors.New("vault file is corrupt or truncated")
+	ErrNewerFormat     = errors.New("vault was written by a newer noxkey")
+	ErrUnsafe          = errors.New("vault file or directory is not private")
+	ErrNoVault         = errors.New("no vault")
+	ErrExists          = errors.New("vault already exists")
+	ErrInvalidPath     = errors.New("invalid secret path")
+	ErrInvalidValue    = errors.New("invalid secret value")
+)
+
+func wipe(b []byte) {
+	for i := range b {
+		b[i] = 0
+	}
+}
