@@ -191,6 +191,7 @@ func (f *File) update(fn func(*document) error) error {
 		return err
 	}
 	defer unlock()
+	removeStaleTemps(f.path)
 	doc, err := f.read()
 	if err != nil {
 		return err
@@ -323,6 +324,15 @@ func writeAtomic(path string, data []byte, keepBackup bool) error {
 	}
 	ok = true
 	return syncDir(dir)
+}
+
+// removeStaleTemps deletes temp files a killed writer left behind. Only a
+// writer holding the exclusive lock creates them, so under it every one is stale.
+func removeStaleTemps(path string) {
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*"))
+	for _, s := range stale {
+		os.Remove(s)
+	}
 }
 
 // backup makes path.bak the current content of path, atomically.

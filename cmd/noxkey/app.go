@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"filippo.io/age"
+	"filippo.io/age/plugin"
+	"github.com/noxkey/noxkey/internal/paths"
+	"github.com/noxkey/noxkey/internal/prompt"
+	"github.com/noxkey/noxkey/vault"
+	"github.com/rs/zerolog"
+	"github.com/urfave/cli/v3"
+)
+
+// app is what every command shares: where files are, how to unlock, the log.
+type app struct {
+	layout         paths.Layout
+	vaultPath      string
+	passphraseFile string
+	identityFile   string
+	log            zerolog.Logger
+}
+
+func newApp() *app { return &app{log: zerolog.Nop()} }
+
+func (a *app) setup(ctx context.Context, cmd *cli.Command) (context.Context, error) {
+	a.layout = paths.Resolve(cmd.String("home"))
+	a.vaultPath = cmd.String("vault")
+	if a.vaultPath == "" {
+		a.vaultPath = a.layout.Vault()
+	}
+	a.passphraseFile = cmd.String("passphrase-file")
+	a.identityFile = cmd.String("identity")
+	lvl, err := zerolog.ParseLevel(cmd.String("log-level"))
+	if err != nil || lvl == zerolog.NoLevel {
+		return ctx, usageError("--log-level %q: use debug, info, warn or error", cmd.String("log-level"))
+	}
+	switch cmd.String("log-format") {
+	case "json":
+		a.log = zerolog.New(os.Stderr).Level(lvl).With().Timestamp().Logger()
+	case "console":
+		a.log = zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, NoColor: true}).Level(lvl).With().Timestamp().Logger()
+	default:
+		return ctx, usageError("--log-format %q: use console or json", cmd.String("log-format"))
+	}
+	return ctx, nil
+}
+
+// store opens the vault; the passphrase is asked only if it must decrypt.
+func (a *app) store() *vault.File {
+	return vault.OpenFile(a.vaultPath, a.identities)
+}
+
+func (a *app) identities() ([]age.Identity, error) {
+	if a.identityFile != "" {
+		ids, _, err := vault.ReadIdentityFile(a.identityFile, pluginUI())
+		return ids, err
+	}
+	pass, err := a.passphrase("Vault passphrase", false)
+	if err != nil {
+		return nil, err
+	}
+	defer wipe(pass)
+	id, err := vault.PassphraseIdentity(pass)
+	if err != nil {
+		return nil, err
+	}
+	return []age.Identity{id}, nil
+}
+
+func (a *app) passphrase(label string, confirm bool) ([]byte, error) {
+	if a.passphraseFile != "" {
+		return prompt.PassphraseFromFile(a.passphraseFile)
+	}
+	return prompt.Passphrase(label, confirm)
+}
+
+// workFactor is NOXKEY_SCRYPT_WORK_FACTOR, for tests; 0 means age's default.
+func workFactor() (int, error) {
+	v := os.Getenv("NOXKEY_SCRYPT_WORK_FACTOR")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 30 {
+		return 0, usageError("NOXKEY_SCRYPT_WORK_FACTOR=%q: use a whole number from 1 to 30, or unset it for age's default", v)
+	}
+	return n, nil
+}
+
+func pluginUI() *plugin.ClientUI {
+	return &plugin.ClientUI{
+		DisplayMessage: func(name, msg string) error {
+			fmt.Fprintf(os.Stderr, "age-plugin-%s: %s\n", name, msg)
+			return nil
+		},
+		RequestValue: func(name, p string, _ bool) (string, error) {
+			b, err := prompt.Passphrase("age-plugin-"+name+": "+p, false)
+			return string(b), err
+		},
+		Confirm: func(name, p, yes, no string) (bool, error) {
+			fmt.Fprintf(os.Stderr, "age-plugin-%s: %s [%s/%s]\n", name, p, yes, no)
+			return true, nil
+		},
+		WaitTimer: func(name string) {
+			fmt.Fprintf(os.Stderr, "age-plugin-%s: waiting (touch your key?)\n", name)
+		},
+	}
+}
+
+// afterWrite runs after every successful vault write.
+func (a *app) afterWrite(s vault.Store, op string, paths ...string) error {
+	a.log.Info().Str("op", op).Strs("paths", paths).Msg("vault written")
+	return nil
+}
+
+// argPath returns the single path argument, validated.
+func argPath(cmd *cli.Command) (string, error) {
+	if cmd.Args().Len() != 1 {
+		return "", usageError("%s takes exactly one secret path, e.g. noxkey %s acme/api/STRIPE_KEY", cmd.Name, cmd.Name)
+	}
+	p := cmd.Args().First()
+	if err := vault.ValidatePath(p); err != nil {
+		return "", usageError("%v", err)
+	}
+	return p, nil
+}
+
+// argPrefix returns the optional prefix argument, validated.
+func argPrefix(cmd *cli.Command, required bool) (string, error) {
+	if cmd.Args().Len() > 1 || (required && cmd.Args().Len() == 0) {
+		return "", usageError("%s takes one prefix, e.g. noxkey %s acme/api", cmd.Name, cmd.Name)
+	}
+	p := strings.TrimSuffix(cmd.Args().First(), "/")
+	if err := vault.ValidatePrefix(p); err != nil {
+		return "", usageError("%v", err)
+	}
+	return p, nil
+}
+
+func wipe(b []byte) {
+	for i := range b {
+		b[i] = 0
+	}
+}

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"filippo.io/age"
+	"github.com/noxkey/noxkey/internal/prompt"
+	"github.com/noxkey/noxkey/vault"
+	"github.com/urfave/cli/v3"
+)
+
+func (a *app) exportCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "export",
+		Usage:     "print the secrets under PREFIX as a dotenv file",
+		ArgsUsage: "PREFIX",
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			return a.printEach(cmd, "export", func(w *bytes.Buffer, name string, v []byte) {
+				w.WriteString(name + `="` + dotenvEscape(v) + "\"\n")
+			})
+		},
+	}
+}
+
+func (a *app) loadCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "load",
+		Usage:     "print `export NAME='value'` lines for the secrets under PREFIX, for eval",
+		ArgsUsage: "PREFIX",
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			return a.printEach(cmd, "load", func(w *bytes.Buffer, name string, v []byte) {
+				w.WriteString("export " + name + "=" + shellQuote(v) + "\n")
+			})
+		},
+	}
+}
+
+// printEach writes one line per secret under the prefix; NAMEs must be unique.
+func (a *app) printEach(cmd *cli.Command, op string, line func(*bytes.Buffer, string, []byte)) error {
+	prefix, err := argPrefix(cmd, true)
+	if err != nil {
+		return err
+	}
+	secs, err := a.selected(prefix)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	defer func() { wipe(buf.Bytes()) }()
+	for _, s := range secs {
+		line(&buf, vault.Name(s.Path), s.Value)
+		s.Wipe()
+	}
+	a.log.Info().Str("op", op).Str("prefix", prefix).Int("count", len(secs)).Msg("read")
+	_, err = os.Stdout.Write(buf.Bytes())
+	return err
+}
+
+// selected returns the secrets under prefix, refusing two with one NAME.
+func (a *app) selected(prefix string) ([]*vault.Secret, error) {
+	all, err := a.store().All()
+	if err != nil {
+		return nil, err
+	}
+	var out []*vault.Secret
+	seen := map[string]string{}
+	for _, s := range all {
+		if !vault.HasPrefix(s.Path, prefix) {
+			s.Wipe()
+			continue
+		}
+		n := vault.Name(s.Path)
+		if other, dup := seen[n]; dup {
+			for _, o := range out {
+				o.Wipe()
+			}
+			return nil, usageError("%s and %s both have the NAME %s; choose a narrower prefix", other, s.Path, n)
+		}
+		seen[n] = s.Path
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no secrets under %q: %w", prefix, vault.ErrNotFound)
+	}
+	return out, nil
+}
+
+func (a *app) bundleCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "bundle",
+		Usage:     "write the secrets under PREFIX to an age-encrypted FILE that `noxkey import` reads",
+		ArgsUsage: "PREFIX",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the bundle to `FILE` (created 0600, never replaced)", Required: true},
+			&cli.StringSliceFlag{Name: "recipient", Aliases: []string{"r"}, Usage: "encrypt to age public key `KEY` instead of a bundle passphrase"},
+			&cli.StringFlag{Name: "bundle-passphrase-file", Usage: "bundle passphrase from `FILE`", Sources: cli.EnvVars("NOXKEY_BUNDLE_PASSPHRASE_FILE")},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			prefix, err := argPrefix(cmd, true)
+			if err != nil {
+				return err
+			}
+			var rcpts []age.Recipient
+			for _, r := range cmd.StringSlice("recipient") {
+				rs, err := age.ParseRecipients(strings.NewReader(r))
+				if err != nil {
+					return usageError("--recipient %q: %v", r, err)
+				}
+				rcpts = append(rcpts, rs...)
+			}
+			if len(rcpts) == 0 {
+				pass, err := bundlePassphrase(cmd.String("bundle-passphrase-file"), true)
+				if err != nil {
+					return err
+				}
+				wf, err := workFactor()
+				if err != nil {
+					return err
+				}
+				r, err := vault.PassphraseRecipient(pass, wf)
+				wipe(pass)
+				if err != nil {
+					return err
+				}
+				rcpts = append(rcpts, r)
+			}
+			secs, err := a.selected(prefix)
+			if err != nil {
+				return err
+			}
+			defer func() {
+				for _, s := range secs {
+					s.Wipe()
+				}
+			}()
+			out := cmd.String("output")
+			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL|nofollow, 0o600)
+			if err != nil {
+				return usageError("bundle: %v (choose a new file name)", err)
+			}
+			if err := vault.WriteBundle(f, secs, rcpts...); err != nil {
+				f.Close()
+				os.Remove(out)
+				return err
+			}
+			if err := f.Sync(); err != nil {
+				f.Close()
+				return err
+			}
+			a.log.Info().Str("op", "bundle").Str("prefix", prefix).Int("count", len(secs)).Msg("read")
+			fmt.Fprintf(os.Stderr, "wrote %d secrets to %s\n", len(secs), out)
+			return f.Close()
+		},
+	}
+}
+
+func bundlePassphrase(file string, confirm bool) ([]byte, error) {
+	if file != "" {
+		return prompt.PassphraseFromFile(file)
+	}
+	return prompt.Passphrase("Bundle passphrase", confirm)
+}
+
+func isBundle(data []byte) bool { return vault.IsBundle(data) }
+
+func openBundle(data []byte, passFile, identityFile string) ([]vault.Secret, error) {
+	var ids []age.Identity
+	if identityFile != "" {
+		i, _, err := vault.ReadIdentityFile(identityFile, pluginUI())
+		if err != nil {
+			return nil, err
+		}
+		ids = i
+	} else {
+		pass, err := bundlePassphrase(passFile, false)
+		if err != nil {
+			return nil, err
+		}
+		id, err := vault.PassphraseIdentity(pass)
+		wipe(pass)
+		if err != nil {
+			return nil, err
+		}
+		ids = []age.Identity{id}
+	}
+	return vault.ReadBundle(data, ids...)
+}
+
+// dotenvEscape escapes a value for a double-quoted dotenv string the way
+// godotenv reads it back (its own Marshal turns "007" into 7).
+func dotenvEscape(v []byte) string {
+	var b strings.Builder
+	for _, c := range v {
+		switch c {
+		case '\\', '"', '!', '$', '`':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// shellQuote single-quotes v for POSIX shells: ' becomes '\''.
+func shellQuote(v []byte) string {
+	return "'" + strings.ReplaceAll(string(v), "'", `'\''`) + "'"
+}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"filippo.io/age"
+	"github.com/noxkey/noxkey/vault"
+	"github.com/urfave/cli/v3"
+)
+
+func (a *app) initCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "init",
+		Usage: "create the vault (passphrase asked twice, or --identity FILE)",
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			var rcpts []age.Recipient
+			if a.identityFile != "" {
+				_, r, err := vault.ReadIdentityFile(a.identityFile, pluginUI())
+				if err != nil {
+					return err
+				}
+				rcpts = r
+			} else {
+				wf, err := workFactor()
+				if err != nil {
+					return err
+				}
+				pass, err := a.passphrase("New vault passphrase", true)
+				if err != nil {
+					return err
+				}
+				r, err := vault.PassphraseRecipient(pass, wf)
+				wipe(pass)
+				if err != nil {
+					return err
+				}
+				rcpts = []age.Recipient{r}
+			}
+			if err := vault.Create(a.vaultPath, rcpts...); err != nil {
+				return err
+			}
+			a.log.Info().Str("vault", a.vaultPath).Msg("vault created")
+			fmt.Fprintf(os.Stderr, "Created %s\nStore a secret with: printf '%%s' \"$VALUE\" | noxkey set org/proj/NAME\n", a.vaultPath)
+			return a.afterWrite(a.store(), "init")
+		},
+	}
+}

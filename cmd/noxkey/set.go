@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/noxkey/noxkey/internal/prompt"
+	"github.com/noxkey/noxkey/vault"
+	"github.com/urfave/cli/v3"
+)
+
+// minMatchLen is the guard's default minimum length of a secret it matches.
+const minMatchLen = 6
+
+func (a *app) setCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "set",
+		Usage:     "store the value read from stdin (or a hidden prompt) under PATH",
+		ArgsUsage: "PATH",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "description", Aliases: []string{"d"}, Usage: "what the secret is for"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			p, err := argPath(cmd)
+			if err != nil {
+				return err
+			}
+			val, err := prompt.Value(os.Stdin, "Value for "+p)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			defer wipe(val)
+			if err := vault.CheckValue(val); err != nil {
+				return usageError("%s: %v", p, err)
+			}
+			if len(val) < minMatchLen {
+				fmt.Fprintf(os.Stderr, "noxkey: warning: %s is %d bytes long; the guard does not match secrets shorter than %d bytes, so it cannot redact this one\n", p, len(val), minMatchLen)
+			}
+			s := a.store()
+			if err := s.Set(vault.Secret{Path: p, Value: val, Description: cmd.String("description")}); err != nil {
+				return err
+			}
+			return a.afterWrite(s, "set", p)
+		},
+	}
+}
