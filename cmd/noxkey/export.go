@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"filippo.io/age"
+	"github.com/joho/godotenv"
 	"github.com/noxkey/noxkey/internal/prompt"
 	"github.com/noxkey/noxkey/vault"
 	"github.com/urfave/cli/v3"
@@ -19,9 +20,7 @@ func (a *app) exportCommand() *cli.Command {
 		Usage:     "print the secrets under PREFIX as a dotenv file",
 		ArgsUsage: "PREFIX",
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			return a.printEach(cmd, "export", func(w *bytes.Buffer, name string, v []byte) {
-				w.WriteString(name + `="` + dotenvEscape(v) + "\"\n")
-			})
+			return a.printEach(cmd, "export", dotenvLine)
 		},
 	}
 }
@@ -32,15 +31,16 @@ func (a *app) loadCommand() *cli.Command {
 		Usage:     "print `export NAME='value'` lines for the secrets under PREFIX, for eval",
 		ArgsUsage: "PREFIX",
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			return a.printEach(cmd, "load", func(w *bytes.Buffer, name string, v []byte) {
+			return a.printEach(cmd, "load", func(w *bytes.Buffer, name string, v []byte) error {
 				w.WriteString("export " + name + "=" + shellQuote(v) + "\n")
+				return nil
 			})
 		},
 	}
 }
 
 // printEach writes one line per secret under the prefix; NAMEs must be unique.
-func (a *app) printEach(cmd *cli.Command, op string, line func(*bytes.Buffer, string, []byte)) error {
+func (a *app) printEach(cmd *cli.Command, op string, line func(*bytes.Buffer, string, []byte) error) error {
 	prefix, err := argPrefix(cmd, true)
 	if err != nil {
 		return err
@@ -51,9 +51,15 @@ func (a *app) printEach(cmd *cli.Command, op string, line func(*bytes.Buffer, st
 	}
 	var buf bytes.Buffer
 	defer func() { wipe(buf.Bytes()) }()
+	var lineErr error
 	for _, s := range secs {
-		line(&buf, vault.Name(s.Path), s.Value)
+		if err := line(&buf, vault.Name(s.Path), s.Value); err != nil && lineErr == nil {
+			lineErr = fmt.Errorf("%s: %w", s.Path, err)
+		}
 		s.Wipe()
+	}
+	if lineErr != nil {
+		return usageError("%v", lineErr)
 	}
 	a.log.Info().Str("op", op).Str("prefix", prefix).Int("count", len(secs)).Msg("read")
 	_, err = os.Stdout.Write(buf.Bytes())
@@ -190,6 +196,29 @@ func openBundle(data []byte, passFile, identityFile string) ([]vault.Secret, err
 	return vault.ReadBundle(data, ids...)
 }
 
+// dotenvLine writes NAME='value' (literal) when it can, else a
+// double-quoted escaped string, and checks that godotenv reads the line
+// back to exactly the value: a value no dotenv parser can carry (one ending
+// in a backslash before the closing quote) is refused with advice.
+func dotenvLine(w *bytes.Buffer, name string, v []byte) error {
+	var line string
+	if !bytes.ContainsAny(v, "'\n\r") && !bytes.HasSuffix(v, []byte("\\")) {
+		line = name + "='" + string(v) + "'\n"
+	} else {
+		line = name + `="` + dotenvEscape(v) + "\"\n"
+	}
+	back, err := godotenv.Unmarshal(line)
+	same := err == nil && back[name] == string(v)
+	for k := range back {
+		delete(back, k)
+	}
+	if !same {
+		return fmt.Errorf("this value cannot be written as a dotenv line that reads back exactly; move it with noxkey bundle instead")
+	}
+	w.WriteString(line)
+	return nil
+}
+
 // dotenvEscape escapes a value for a double-quoted dotenv string the way
 // godotenv reads it back (its own Marshal turns "007" into 7).
 func dotenvEscape(v []byte) string {
@@ -210,7 +239,7 @@ func dotenvEscape(v []byte) string {
 	return b.String()
 }
 
-// shellQuote single-quotes v for POSIX shells: ' becomes '\''.
+// shellQuote single-quotes v for POSIX shells: ' becomes '\”.
 func shellQuote(v []byte) string {
 	return "'" + strings.ReplaceAll(string(v), "'", `'\''`) + "'"
 }

@@ -97,7 +97,8 @@ func parseDotenv(data []byte, prefix string) ([]vault.Secret, error) {
 	}
 	env, err := godotenv.Parse(bytes.NewReader(data))
 	if err != nil {
-		return nil, usageError("import: not valid dotenv syntax: %v", err)
+		// godotenv's message quotes the file's text, which holds values: leave it out.
+		return nil, usageError("import: the file is not valid dotenv syntax (NAME=value lines; quote values that hold spaces, quotes or newlines); nothing was changed")
 	}
 	names := make([]string, 0, len(env))
 	for k := range env {

@@ -1,0 +1,528 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/noxkey/noxkey/vault"
+)
+
+var (
+	binDir string
+
+	// Every stderr of every CLI run, and stdout of the runs that never
+	// print a value, for TestMain's leak scan.
+	outputsMu sync.Mutex
+	outputs   []string
+	secretsMu sync.Mutex
+	secrets   = map[string]bool{}
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "noxkey-bin")
+	if err != nil {
+		panic(err)
+	}
+	build := exec.Command("go", "build", "-o", dir, "./")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		panic("build noxkey: " + err.Error())
+	}
+	binDir = dir
+	code := m.Run()
+	if code == 0 {
+		code = scanForLeaks()
+	}
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// scanForLeaks fails the suite if any secret value used in a test appears
+// in any log or error output of any CLI run.
+func scanForLeaks() int {
+	secretsMu.Lock()
+	defer secretsMu.Unlock()
+	n := 0
+	for _, out := range outputs {
+		for s := range secrets {
+			if strings.Contains(out, s) {
+				fmt.Fprintf(os.Stderr, "LEAK: a secret value (%d bytes) appears in CLI log/error output\n", len(s))
+				n++
+			}
+		}
+	}
+	fmt.Printf("leak scan: %d CLI outputs checked against %d secret values, %d leaks\n", len(outputs), len(secrets), n)
+	if n > 0 {
+		return 1
+	}
+	return 0
+}
+
+// secret registers a value that must never appear in logs or errors.
+// Values under 6 bytes ("007") occur by chance in timestamps and hex, and
+// are below the guard's minimum too, so they are not scanned for.
+func secret(v string) string {
+	if len(v) < 6 {
+		return v
+	}
+	secretsMu.Lock()
+	secrets[v] = true
+	secretsMu.Unlock()
+	return v
+}
+
+// home is one test's private noxkey home with a passphrase file.
+type home struct {
+	dir, pass string
+	env       []string
+}
+
+const passphrase = "test passphrase, not a secret"
+
+func newHome(t *testing.T) *home {
+	t.Helper()
+	root := t.TempDir()
+	h := &home{dir: filepath.Join(root, "nk"), pass: filepath.Join(root, "pass")}
+	os.WriteFile(h.pass, []byte(passphrase+"\n"), 0o600)
+	h.env = []string{
+		"PATH=" + binDir + ":/usr/local/bin:/usr/bin:/bin",
+		"HOME=" + root,
+		"NOXKEY_HOME=" + h.dir,
+		"NOXKEY_PASSPHRASE_FILE=" + h.pass,
+		"NOXKEY_SCRYPT_WORK_FACTOR=10",
+	}
+	return h
+}
+
+func newVault(t *testing.T) *home {
+	h := newHome(t)
+	h.ok(t, "", "init")
+	return h
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// run executes the real binary with a clean environment (env -i style).
+func (h *home) run(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(binDir, "noxkey"), args...)
+	cmd.Env = h.env
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := result{out.String(), errb.String(), cmd.ProcessState.ExitCode()}
+	if err != nil && r.code < 0 {
+		t.Fatalf("noxkey %v: %v", args, err)
+	}
+	outputsMu.Lock()
+	outputs = append(outputs, r.stderr)
+	if len(args) > 0 && !revealing(args) {
+		outputs = append(outputs, r.stdout)
+	}
+	outputsMu.Unlock()
+	return r
+}
+
+func revealing(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "get", "export", "load":
+			return true
+		}
+	}
+	return false
+}
+
+func (h *home) ok(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
+	r := h.run(t, stdin, args...)
+	if r.code != 0 {
+		t.Fatalf("noxkey %v: exit %d: %s", args, r.code, r.stderr)
+	}
+	return r.stdout
+}
+
+func (h *home) vault() string { return filepath.Join(h.dir, "vault.age") }
+
+func TestDoneWhenSetGetLsAndStockAge(t *testing.T) {
+	h := newVault(t)
+	v := secret("sk_test_123456789")
+	h.ok(t, v, "set", "acme/api/STRIPE_KEY")
+	if got := h.ok(t, "", "get", "acme/api/STRIPE_KEY"); got != v+"\n" {
+		t.Fatalf("get printed %q", got)
+	}
+	ls := h.ok(t, "", "ls", "acme")
+	if !strings.Contains(ls, "acme/api/STRIPE_KEY") || strings.Contains(ls, v) {
+		t.Fatalf("ls must show the name and not the value:\n%s", ls)
+	}
+	// The stock age tool decrypts the vault with the passphrase, typed on a terminal.
+	agePath, err := exec.LookPath("age")
+	if err != nil {
+		t.Skip("age is not installed (.ci/run installs it)")
+	}
+	p := openPTY(t)
+	out := filepath.Join(t.TempDir(), "vault.json")
+	cmd := exec.Command(agePath, "-d", "-o", out, h.vault())
+	p.attach(cmd)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p.answer(t, "passphrase", 1, passphrase)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("age -d: %v; terminal: %q", err, p.screen())
+	}
+	plain, _ := os.ReadFile(out)
+	if !bytes.Contains(plain, []byte(`"path": "acme/api/STRIPE_KEY"`)) || !bytes.Contains(plain, []byte(v)) {
+		t.Fatalf("age -d output lacks the secret entry")
+	}
+}
+
+var awkward = map[string]string{
+	"SINGLE_QUOTE": `it's 'quoted' ''`,
+	"DOUBLE_QUOTE": `say "hi" \"there\"`,
+	"DOLLAR":       "$HOME ${PATH} $(id) `id` $$ $1",
+	"BACKSLASH":    `C:\path\to\n\t\\ \`,
+	"NEWLINE":      "line1\nline2\n\nline4",
+	"CRLF_INSIDE":  "a\r\nb",
+	"TAB":          "a\tb\t c",
+	"UNICODE":      "pässwörd-🔑-日本語-\u200b",
+	"BANG":         "hello!world!!",
+	"HASH":         "value # not a comment",
+	"LEADING_ZERO": "007",
+	"EQUALS":       "a=b=c==",
+	"SPACES":       "  padded  ",
+	"BIG_64K":      strings.Repeat("0123456789abcdef'\"$\\\n", 64<<10/21+1)[:64<<10],
+}
+
+func TestAwkwardValuesRoundTripThroughSetAndGet(t *testing.T) {
+	h := newVault(t)
+	for name, v := range awkward {
+		secret(v)
+		h.ok(t, v+"\n", "set", "acme/odd/"+name)
+	}
+	for name, v := range awkward {
+		if got := h.ok(t, "", "get", "--raw", "acme/odd/"+name); got != v {
+			t.Errorf("%s: get --raw differs from what was set (len %d vs %d)", name, len(got), len(v))
+		}
+	}
+}
+
+func TestExportImportLoadAndBundleRoundTrip(t *testing.T) {
+	h := newVault(t)
+	for name, v := range awkward {
+		secret(v)
+		h.ok(t, v, "set", "acme/odd/"+name)
+	}
+	// A value ending in a backslash cannot be carried by a dotenv line
+	// (godotenv reads \\" as an escaped quote): export refuses it by name.
+	r := h.run(t, "", "export", "acme/odd")
+	if r.code != 1 || !strings.Contains(r.stderr, "acme/odd/BACKSLASH: this value cannot be written as a dotenv line") || r.stdout != "" {
+		t.Fatalf("export with an unrepresentable value: exit %d, stderr %q", r.code, r.stderr)
+	}
+	h.ok(t, "", "rm", "acme/odd/BACKSLASH")
+	// export -> import into another vault under another prefix.
+	env := h.ok(t, "", "export", "acme/odd")
+	f := filepath.Join(t.TempDir(), ".env")
+	os.WriteFile(f, []byte(env), 0o600)
+	h2 := newVault(t)
+	h2.ok(t, "", "import", "--prefix", "copy/odd", f)
+	for name, v := range awkward {
+		if name == "BACKSLASH" {
+			continue
+		}
+		if got := h2.ok(t, "", "get", "--raw", "copy/odd/"+name); got != v {
+			t.Errorf("export/import %s: value changed (len %d vs %d)", name, len(got), len(v))
+		}
+	}
+	h.ok(t, awkward["BACKSLASH"], "set", "acme/odd/BACKSLASH")
+	// load -> eval in a real bash: each variable equals the value.
+	load := h.ok(t, "", "load", "acme/odd")
+	for name, v := range awkward {
+		script := load + "\nprintf '%s' \"$" + name + "\""
+		out, err := exec.Command("bash", "-c", script).Output()
+		if err != nil || string(out) != v {
+			t.Errorf("load+eval %s in bash: value changed (err %v)", name, err)
+		}
+	}
+	// bundle -> import restores paths and values.
+	b := filepath.Join(t.TempDir(), "acme.bundle")
+	h.env = append(h.env, "NOXKEY_BUNDLE_PASSPHRASE_FILE="+h.pass)
+	h.ok(t, "", "bundle", "acme/odd", "-o", b)
+	if fi, _ := os.Stat(b); fi.Mode().Perm() != 0o600 {
+		t.Errorf("bundle mode %o, want 0600", fi.Mode().Perm())
+	}
+	if r := h.run(t, "", "bundle", "acme/odd", "-o", b); r.code != 1 || !strings.Contains(r.stderr, "new file name") {
+		t.Errorf("bundle over an existing file: exit %d %q", r.code, r.stderr)
+	}
+	h3 := newVault(t)
+	h3.env = append(h3.env, "NOXKEY_BUNDLE_PASSPHRASE_FILE="+h.pass)
+	h3.ok(t, "", "import", b)
+	for name, v := range awkward {
+		if got := h3.ok(t, "", "get", "--raw", "acme/odd/"+name); got != v {
+			t.Errorf("bundle/import %s: value changed", name)
+		}
+	}
+}
+
+func TestSetTakesStdinByteForByteButOneNewline(t *testing.T) {
+	h := newVault(t)
+	for _, tc := range []struct{ in, want string }{
+		{"value-one\n", "value-one"},
+		{"value-two\r\n", "value-two"},
+		{"value-three\n\n", "value-three\n"},
+		{"value-four", "value-four"},
+		{"value-five\r", "value-five\r"},
+	} {
+		secret(tc.want)
+		h.ok(t, tc.in, "set", "a/V")
+		if got := h.ok(t, "", "get", "--raw", "a/V"); got != tc.want {
+			t.Errorf("set %q: stored %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	r := h.run(t, "nul\x00inside", "set", "a/V")
+	if r.code != 1 || !strings.Contains(r.stderr, "NUL byte") {
+		t.Errorf("NUL value: exit %d %q", r.code, r.stderr)
+	}
+	r = h.run(t, "short", "set", "a/SHORT")
+	if r.code != 0 || !strings.Contains(r.stderr, "shorter than 6 bytes") {
+		t.Errorf("short value: exit %d, want a warning, got %q", r.code, r.stderr)
+	}
+}
+
+// TestCLIErrorCases asserts, for each way a vault can be unusable, the
+// exit code, a message that says what to do, and that no file changed.
+func TestCLIErrorCases(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T, h *home)
+		args    []string
+		code    int
+		message string
+	}{
+		{"wrong passphrase", func(t *testing.T, h *home) { os.WriteFile(h.pass, []byte("nope\n"), 0o600) },
+			[]string{"get", "acme/api/KEY"}, 2, "wrong passphrase or identity: the vault did not open with it; try again"},
+		{"no terminal, no passphrase file", func(t *testing.T, h *home) {
+			h.env = withoutEnv(h.env, "NOXKEY_PASSPHRASE_FILE")
+		}, []string{"get", "acme/api/KEY"}, 2, "no terminal to ask for the passphrase"},
+		{"not found", nil, []string{"get", "acme/api/NOPE"}, 3, "secret not found; see the stored names with: noxkey ls"},
+		{"no vault", func(t *testing.T, h *home) { os.Remove(h.vault()) }, []string{"ls"}, 3, "create one with: noxkey init"},
+		{"invalid path", nil, []string{"get", "Acme/KEY"}, 1, "for example acme/api/STRIPE_KEY"},
+		{"truncated", func(t *testing.T, h *home) {
+			b, _ := os.ReadFile(h.vault())
+			os.WriteFile(h.vault(), b[:len(b)/2], 0o600)
+		}, []string{"set", "acme/api/OTHER"}, 1, "is corrupt or truncated"},
+		{"group readable", func(t *testing.T, h *home) { os.Chmod(h.vault(), 0o644) }, []string{"ls"}, 1, "has mode 0644; it must be 0600"},
+		{"other owner", func(t *testing.T, h *home) {
+			if os.Geteuid() != 0 {
+				t.Skip("needs root to chown")
+			}
+			os.Chown(h.vault(), 65534, 65534)
+		}, []string{"ls"}, 1, "is owned by uid 65534, not by you"},
+		{"init over existing", nil, []string{"init"}, 1, "vault already exists; nothing was changed"},
+		{"get without path", nil, []string{"get"}, 1, "exactly one secret path"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newVault(t)
+			h.ok(t, secret("sk_live_errorcase_value_1"), "set", "acme/api/KEY")
+			if tc.setup != nil {
+				tc.setup(t, h)
+			}
+			before := dirState(h.dir)
+			r := h.run(t, "another-value-here", tc.args...)
+			if r.code != tc.code || !strings.Contains(r.stderr, tc.message) {
+				t.Errorf("noxkey %v: exit %d, stderr %q; want exit %d and %q", tc.args, r.code, r.stderr, tc.code, tc.message)
+			}
+			if after := dirState(h.dir); after != before {
+				t.Errorf("files changed after a refused command")
+			}
+			t.Logf("exit %d: %s", r.code, strings.TrimSpace(r.stderr))
+		})
+	}
+}
+
+func withoutEnv(env []string, key string) []string {
+	var out []string
+	for _, e := range env {
+		if !strings.HasPrefix(e, key+"=") {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// dirState describes every file but the lock: name, mode, content.
+func dirState(dir string) string {
+	ents, _ := os.ReadDir(dir)
+	var s []string
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".lock") {
+			continue
+		}
+		fi, _ := e.Info()
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		s = append(s, fmt.Sprintf("%s %o %x", e.Name(), fi.Mode(), b))
+	}
+	sort.Strings(s)
+	return strings.Join(s, "\n")
+}
+
+func TestInitAsksTwiceOnTheTerminal(t *testing.T) {
+	for _, tc := range []struct {
+		name, second string
+		ok           bool
+	}{{"same", "tty passphrase", true}, {"different", "typo passphrase", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHome(t)
+			h.env = withoutEnv(h.env, "NOXKEY_PASSPHRASE_FILE")
+			p := openPTY(t)
+			cmd := exec.Command(filepath.Join(binDir, "noxkey"), "init")
+			cmd.Env = h.env
+			var errb bytes.Buffer
+			cmd.Stderr = &errb
+			p.attach(cmd)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			p.answer(t, "New vault passphrase: ", 1, "tty passphrase")
+			p.answer(t, "Repeat New vault passphrase: ", 1, tc.second)
+			err := cmd.Wait()
+			if (err == nil) != tc.ok {
+				t.Fatalf("init: err %v, stderr %q", err, errb.String())
+			}
+			if strings.Contains(p.screen(), "tty passphrase") {
+				t.Error("the passphrase was echoed to the terminal")
+			}
+			if _, statErr := os.Stat(h.vault()); (statErr == nil) != tc.ok {
+				t.Fatalf("vault exists=%v, want %v", statErr == nil, tc.ok)
+			}
+			if !tc.ok && !strings.Contains(errb.String(), "differ") {
+				t.Errorf("mismatch message: %q", errb.String())
+			}
+		})
+	}
+}
+
+func TestSetPromptsWithEchoOffOnATerminal(t *testing.T) {
+	h := newVault(t)
+	v := secret("typed-secret-value-xyz")
+	p := openPTY(t)
+	cmd := exec.Command(filepath.Join(binDir, "noxkey"), "set", "acme/api/TYPED")
+	cmd.Env = h.env
+	p.attach(cmd)
+	cmd.Stdout, cmd.Stderr = p.slave, p.slave
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p.answer(t, "(input hidden): ", 1, v)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("set: %v %q", err, p.screen())
+	}
+	if strings.Contains(p.screen(), v) {
+		t.Fatal("the value was echoed")
+	}
+	if got := h.ok(t, "", "get", "--raw", "acme/api/TYPED"); got != v {
+		t.Fatalf("stored %q", got)
+	}
+}
+
+func TestLsAndPeekNeverShowValues(t *testing.T) {
+	h := newVault(t)
+	v := secret("sk_live_" + strings.Repeat("9a8b7c6d", 12) + "zzz")
+	h.ok(t, v, "set", "--description", "Stripe live key", "acme/api/STRIPE_KEY")
+	h.ok(t, secret("short-ish-1"), "set", "acme/web/SESSION")
+	h.ok(t, secret("other-value-22"), "set", "acmecorp/X")
+	ls := h.ok(t, "", "ls", "acme")
+	if !strings.Contains(ls, "Stripe live key") || strings.Contains(ls, "acmecorp") || strings.Count(ls, "\n") != 3 {
+		t.Errorf("ls acme:\n%s", ls)
+	}
+	pk := strings.TrimSpace(h.ok(t, "", "peek", "acme/api/STRIPE_KEY"))
+	if want := "sk_live_… (107 chars, sha256:"; !strings.HasPrefix(pk, want) {
+		t.Errorf("peek = %q, want prefix %q", pk, want)
+	}
+	if pk := h.ok(t, "", "peek", "acme/web/SESSION"); !strings.HasPrefix(pk, "short… (11 chars") {
+		t.Errorf("peek of a short value shows more than half: %q", pk)
+	}
+}
+
+func TestRmAndLogsNeverCarryValues(t *testing.T) {
+	h := newVault(t)
+	h.env = append(h.env, "NOXKEY_LOG_LEVEL=debug")
+	v := secret("rm-me-value-0123456789")
+	for _, format := range []string{"json", "console"} {
+		r := h.run(t, v, "--log-level", "debug", "--log-format", format, "set", "acme/api/GONE")
+		if r.code != 0 || !strings.Contains(r.stderr, "acme/api/GONE") {
+			t.Fatalf("set with %s debug log: exit %d, log %q (want the path logged)", format, r.code, r.stderr)
+		}
+		h.run(t, "", "--log-level", "debug", "--log-format", format, "get", "acme/api/GONE")
+		h.run(t, "", "--log-level", "debug", "--log-format", format, "rm", "acme/api/GONE")
+	}
+	if r := h.run(t, "", "get", "acme/api/GONE"); r.code != 3 {
+		t.Errorf("get after rm: exit %d", r.code)
+	}
+	if r := h.run(t, "", "--log-format", "xml", "ls"); r.code != 1 || !strings.Contains(r.stderr, "use console or json") {
+		t.Errorf("bad --log-format: %d %q", r.code, r.stderr)
+	}
+}
+
+func TestImportDotenvNeedsPrefixAndValidNames(t *testing.T) {
+	h := newVault(t)
+	f := filepath.Join(t.TempDir(), ".env")
+	os.WriteFile(f, []byte("# comment\nexport A_KEY=\"abc def\"\nB_KEY='single $quoted'\nC_KEY=plain # trailing comment\n"), 0o600)
+	if r := h.run(t, "", "import", f); r.code != 1 || !strings.Contains(r.stderr, "needs --prefix") {
+		t.Fatalf("import without prefix: %d %q", r.code, r.stderr)
+	}
+	h.ok(t, "", "import", "--prefix", "acme/env", f)
+	for k, want := range map[string]string{"A_KEY": "abc def", "B_KEY": "single $quoted", "C_KEY": "plain"} {
+		if got := h.ok(t, "", "get", "--raw", "acme/env/"+k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	os.WriteFile(f, []byte("1BAD=x\n"), 0o600)
+	before := dirState(h.dir)
+	if r := h.run(t, "", "import", "--prefix", "acme/env", f); r.code != 1 || !strings.Contains(r.stderr, "not a valid environment variable name") {
+		t.Errorf("bad name: %d %q", r.code, r.stderr)
+	}
+	if dirState(h.dir) != before {
+		t.Error("a refused import changed the vault")
+	}
+}
+
+func TestShellCompletion(t *testing.T) {
+	h := newHome(t)
+	for _, sh := range []string{"bash", "zsh", "fish"} {
+		out := h.ok(t, "", "completion", sh)
+		if !strings.Contains(out, "noxkey") || len(out) < 200 {
+			t.Errorf("completion %s: %q", sh, out)
+		}
+	}
+	// The completion actually offers the commands.
+	out := h.ok(t, "", "--generate-shell-completion")
+	for _, c := range []string{"init", "set", "get", "ls", "peek", "import", "bundle"} {
+		if !strings.Contains(out, c) {
+			t.Errorf("completion candidates lack %s: %q", c, out)
+		}
+	}
+}
+
+func TestHelpDocumentsExitCodes(t *testing.T) {
+	out := newHome(t).ok(t, "", "--help")
+	for _, s := range []string{"0  ok", "1  usage", "2  vault locked or wrong passphrase", "3  secret or vault not found"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("--help lacks %q", s)
+		}
+	}
+}
+
+var _ = vault.PathRule
