@@ -42,6 +42,8 @@ type Store interface {
 	Set(secrets ...Secret) error
 	// Delete removes one secret, or returns an error wrapping ErrNotFound.
 	Delete(path string) error
+	// IndexKey returns the per-vault random key of the guard's keyed hashes.
+	IndexKey() ([]byte, error)
 }
 
 // Errors a caller can test with errors.Is. Messages wrapping them say what to do.

@@ -51,9 +51,27 @@ func (a *app) setup(ctx context.Context, cmd *cli.Command) (context.Context, err
 }
 
 // store opens the vault; the passphrase is asked only if it must decrypt.
-func (a *app) store() *vault.File {
+// NOXKEY_BACKEND=keychain selects the macOS Keychain (darwin+cgo builds).
+func (a *app) store() vault.Store {
+	if os.Getenv("NOXKEY_BACKEND") == "keychain" {
+		s, err := vault.OpenKeychain()
+		if err != nil {
+			return failedStore{err}
+		}
+		return s
+	}
 	return vault.OpenFile(a.vaultPath, a.identities)
 }
+
+// failedStore reports why a back-end could not be opened on every call.
+type failedStore struct{ err error }
+
+func (f failedStore) List(string) ([]vault.Meta, error) { return nil, f.err }
+func (f failedStore) Get(string) (*vault.Secret, error) { return nil, f.err }
+func (f failedStore) All() ([]*vault.Secret, error)     { return nil, f.err }
+func (f failedStore) Set(...vault.Secret) error         { return f.err }
+func (f failedStore) Delete(string) error               { return f.err }
+func (f failedStore) IndexKey() ([]byte, error)         { return nil, f.err }
 
 func (a *app) identities() ([]age.Identity, error) {
 	if a.identityFile != "" {

@@ -86,7 +86,7 @@ type home struct {
 
 const passphrase = "test passphrase, not a secret"
 
-func newHome(t *testing.T) *home {
+func newHome(t testing.TB) *home {
 	t.Helper()
 	root := t.TempDir()
 	h := &home{dir: filepath.Join(root, "nk"), pass: filepath.Join(root, "pass")}
@@ -113,7 +113,7 @@ type result struct {
 }
 
 // run executes the real binary with a clean environment (env -i style).
-func (h *home) run(t *testing.T, stdin string, args ...string) result {
+func (h *home) run(t testing.TB, stdin string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(binDir, "noxkey"), args...)
 	cmd.Env = h.env
@@ -167,10 +167,7 @@ func TestDoneWhenSetGetLsAndStockAge(t *testing.T) {
 		t.Fatalf("ls must show the name and not the value:\n%s", ls)
 	}
 	// The stock age tool decrypts the vault with the passphrase, typed on a terminal.
-	agePath, err := exec.LookPath("age")
-	if err != nil {
-		t.Skip("age is not installed (.ci/run installs it)")
-	}
+	agePath := requireTool(t, "age")
 	p := openPTY(t)
 	out := filepath.Join(t.TempDir(), "vault.json")
 	cmd := exec.Command(agePath, "-d", "-o", out, h.vault())
@@ -350,6 +347,20 @@ func TestCLIErrorCases(t *testing.T) {
 			t.Logf("exit %d: %s", r.code, strings.TrimSpace(r.stderr))
 		})
 	}
+}
+
+// requireTool finds a program the test needs: a skip on a developer's
+// machine without it, a failure in CI (CI=true), where .ci/run installs it.
+func requireTool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not installed; .ci/run must install it", name)
+		}
+		t.Skipf("%s is not installed (apt-get install %s)", name, name)
+	}
+	return p
 }
 
 func withoutEnv(env []string, key string) []string {
