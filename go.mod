@@ -3,18 +3,18 @@ module github.com/noxkey/noxkey
 go 1.26.0
 
 require (
-	filippo.io/age v1.3.2 // indirect
+	filippo.io/age v1.3.2
+	github.com/joho/godotenv v1.5.1
+	github.com/keybase/go-keychain v0.0.1
+	github.com/rs/zerolog v1.35.1
+	github.com/urfave/cli/v3 v3.14.0
+	golang.org/x/crypto v0.55.0
+	golang.org/x/sys v0.50.0
+	golang.org/x/term v0.48.0
+)
+
+require (
 	filippo.io/hpke v0.4.0 // indirect
-	github.com/BurntSushi/toml v1.6.0 // indirect
-	github.com/cloudflare/ahocorasick v0.0.0-20240916140611-054963ec9396 // indirect
-	github.com/joho/godotenv v1.5.1 // indirect
-	github.com/keybase/go-keychain v0.0.1 // indirect
 	github.com/mattn/go-colorable v0.1.14 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
-	github.com/petar-dambovaliev/aho-corasick v0.0.0-20250424160509-463d218d4745 // indirect
-	github.com/rs/zerolog v1.35.1 // indirect
-	github.com/urfave/cli/v3 v3.14.0 // indirect
-	golang.org/x/crypto v0.55.0 // indirect
-	golang.org/x/sys v0.50.0 // indirect
-	golang.org/x/term v0.48.0 // indirect
 )
