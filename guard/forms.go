@@ -1,0 +1,185 @@
+package guard
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"unicode/utf8"
+)
+
+// A Form is one way a secret's bytes appear in text.
+type Form struct {
+	Kind string // e.g. "raw", "base64-std-1-core", "hex", "json-ascii"
+	Text []byte
+	// Wrappable forms are also found with line breaks (and indentation)
+	// inserted anywhere inside, as fold, PEM and YAML block scalars do.
+	Wrappable bool
+}
+
+// Forms returns every distinct form of secret that is at least minLen
+// bytes long. The raw form comes first.
+func Forms(secret []byte, minLen int) []Form {
+	var out []Form
+	seen := map[string]bool{}
+	add := func(kind string, text []byte, wrap bool) {
+		if len(text) < minLen || seen[string(text)] {
+			return
+		}
+		seen[string(text)] = true
+		out = append(out, Form{Kind: kind, Text: text, Wrappable: wrap})
+	}
+	add("raw", append([]byte(nil), secret...), true)
+	for _, enc := range []struct {
+		name string
+		e    *base64.Encoding
+	}{{"std", base64.StdEncoding}, {"url", base64.URLEncoding}} {
+		for off := 0; off < 3; off++ {
+			core, end, padded := base64Forms(enc.e, secret, off)
+			add(fmt.Sprintf("base64-%s-%d-core", enc.name, off), core, true)
+			add(fmt.Sprintf("base64-%s-%d-end", enc.name, off), end, true)
+			add(fmt.Sprintf("base64-%s-%d-padded", enc.name, off), padded, true)
+		}
+	}
+	add("hex", []byte(hex.EncodeToString(secret)), false)
+	add("HEX", bytes.ToUpper([]byte(hex.EncodeToString(secret))), false)
+	add("percent-plus", percentEncode(secret, rfc3986Unreserved, true), false)
+	add("percent-20", percentEncode(secret, rfc3986Unreserved, false), false)
+	add("percent-js", percentEncode(secret, jsComponentUnreserved, false), false)
+	add("percent-path", []byte(url.PathEscape(string(secret))), false)
+	add("json", jsonEscape(secret, false, false), false)
+	add("json-slash", jsonEscape(secret, true, false), false)
+	add("json-ascii", jsonEscape(secret, false, true), false)
+	add("json-slash-ascii", jsonEscape(secret, true, true), false)
+	if utf8.Valid(secret) {
+		if b, err := json.Marshal(string(secret)); err == nil {
+			add("json-go", b[1:len(b)-1], false)
+		}
+	}
+	add("shell-single-quote", bytes.ReplaceAll(secret, []byte("'"), []byte(`'\''`)), false)
+	if bytes.IndexByte(secret, '\n') >= 0 {
+		for _, line := range bytes.Split(secret, []byte("\n")) {
+			add("line", append([]byte(nil), bytes.TrimSuffix(line, []byte("\r"))...), false)
+		}
+	}
+	return out
+}
+
+// base64Forms returns, for secret placed at byte offset off (0, 1 or 2) of
+// an encoded stream: core, the characters that depend only on the secret's
+// bytes (what appears whatever precedes and follows it); end, core plus the
+// final partial character when the secret ends the stream; and padded, end
+// with its '=' padding.
+func base64Forms(enc *base64.Encoding, secret []byte, off int) (core, end, padded []byte) {
+	stream := make([]byte, off+len(secret))
+	copy(stream[off:], secret)
+	full := []byte(enc.EncodeToString(stream))
+	bits := 8 * len(stream)
+	first := (8*off + 5) / 6 // first character whose 6 bits all come from the secret
+	last := bits / 6         // characters [first, last) are complete and secret-only
+	if last <= first {
+		return nil, nil, nil
+	}
+	core = full[first:last]
+	unpadded := bytes.TrimRight(full, "=")
+	end = unpadded[first:]
+	padded = full[first:]
+	return core, end, padded
+}
+
+var (
+	rfc3986Unreserved     = unreservedSet("-_.~")
+	jsComponentUnreserved = unreservedSet("-_.~!'()*")
+)
+
+func unreservedSet(extra string) *[256]bool {
+	var s [256]bool
+	for c := 'a'; c <= 'z'; c++ {
+		s[c] = true
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		s[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		s[c] = true
+	}
+	for i := 0; i < len(extra); i++ {
+		s[extra[i]] = true
+	}
+	return &s
+}
+
+func percentEncode(v []byte, keep *[256]bool, plusForSpace bool) []byte {
+	const hexUpper = "0123456789ABCDEF"
+	var b []byte
+	for _, c := range v {
+		switch {
+		case keep[c]:
+			b = append(b, c)
+		case c == ' ' && plusForSpace:
+			b = append(b, '+')
+		default:
+			b = append(b, '%', hexUpper[c>>4], hexUpper[c&15])
+		}
+	}
+	return b
+}
+
+// jsonEscape escapes v as the inside of a JSON string: minimal escaping,
+// optionally '/' as "\/" (PHP) and non-ASCII as \uXXXX (Python's default).
+func jsonEscape(v []byte, slash, ascii bool) []byte {
+	const hexLower = "0123456789abcdef"
+	var b []byte
+	u4 := func(r rune) {
+		b = append(b, '\\', 'u', hexLower[r>>12&15], hexLower[r>>8&15], hexLower[r>>4&15], hexLower[r&15])
+	}
+	for i := 0; i < len(v); {
+		c := v[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRune(v[i:])
+			if !ascii || r == utf8.RuneError && size == 1 {
+				b = append(b, v[i:i+size]...)
+			} else if r > 0xFFFF {
+				r -= 0x10000
+				u4(0xD800 + r>>10)
+				u4(0xDC00 + r&0x3FF)
+			} else {
+				u4(r)
+			}
+			i += size
+			continue
+		}
+		switch c {
+		case '"':
+			b = append(b, '\\', '"')
+		case '\\':
+			b = append(b, '\\', '\\')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\b':
+			b = append(b, '\\', 'b')
+		case '\f':
+			b = append(b, '\\', 'f')
+		case '/':
+			if slash {
+				b = append(b, '\\', '/')
+			} else {
+				b = append(b, '/')
+			}
+		default:
+			if c < 0x20 {
+				u4(rune(c))
+			} else {
+				b = append(b, c)
+			}
+		}
+		i++
+	}
+	return b
+}
