@@ -17,6 +17,10 @@ type Form struct {
 	// Wrappable forms are also found with line breaks (and indentation)
 	// inserted anywhere inside, as fold, PEM and YAML block scalars do.
 	Wrappable bool
+	// Base is the index (in the slice Forms returns) of the shorter form
+	// this one extends (a base64 core's end and padded variants), or -1.
+	// An extension is checked only where its base matched.
+	Base int
 }
 
 // Forms returns every distinct form of secret that is at least minLen
@@ -24,12 +28,13 @@ type Form struct {
 func Forms(secret []byte, minLen int) []Form {
 	var out []Form
 	seen := map[string]bool{}
-	add := func(kind string, text []byte, wrap bool) {
+	add := func(kind string, text []byte, wrap bool) int {
 		if len(text) < minLen || seen[string(text)] {
-			return
+			return -1
 		}
 		seen[string(text)] = true
-		out = append(out, Form{Kind: kind, Text: text, Wrappable: wrap})
+		out = append(out, Form{Kind: kind, Text: text, Wrappable: wrap, Base: -1})
+		return len(out) - 1
 	}
 	add("raw", append([]byte(nil), secret...), true)
 	for _, enc := range []struct {
@@ -38,9 +43,16 @@ func Forms(secret []byte, minLen int) []Form {
 	}{{"std", base64.StdEncoding}, {"url", base64.URLEncoding}} {
 		for off := 0; off < 3; off++ {
 			core, end, padded := base64Forms(enc.e, secret, off)
-			add(fmt.Sprintf("base64-%s-%d-core", enc.name, off), core, true)
-			add(fmt.Sprintf("base64-%s-%d-end", enc.name, off), end, true)
-			add(fmt.Sprintf("base64-%s-%d-padded", enc.name, off), padded, true)
+			base := add(fmt.Sprintf("base64-%s-%d-core", enc.name, off), core, true)
+			for _, v := range []struct {
+				kind string
+				text []byte
+			}{{"end", end}, {"padded", padded}} {
+				if i := add(fmt.Sprintf("base64-%s-%d-%s", enc.name, off, v.kind), v.text, true); i >= 0 {
+					out[i].Base = base
+					base = i
+				}
+			}
 		}
 	}
 	add("hex", []byte(hex.EncodeToString(secret)), false)

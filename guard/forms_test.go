@@ -138,12 +138,12 @@ func TestMultiLineSecretWholeAndPerLine(t *testing.T) {
 func TestNearMissesAndBenignTextAreUntouched(t *testing.T) {
 	ix := mustBuild(t, Secret{"acme/api/KEY", []byte(stripe)}, Secret{"acme/db/PASSWORD", []byte("correct-horse-battery")})
 	for _, text := range []string{
-		stripe[:len(stripe)-1],                     // one short
-		stripe[:len(stripe)-1] + "X",               // last byte differs
-		"X" + stripe[1:],                           // first byte differs
-		stripe[:8],                                 // the peek prefix only
+		stripe[:len(stripe)-1],                      // one short
+		stripe[:len(stripe)-1] + "X",                // last byte differs
+		"X" + stripe[1:],                            // first byte differs
+		stripe[:8],                                  // the peek prefix only
 		"sk_live_51HqLyjWDarjtT1zdp7dcZZZZZZZZZZZZ", // same provider, another key
-		strings.ToUpper(stripe),                    // case differs
+		strings.ToUpper(stripe),                     // case differs
 		"correct-horse-batterz",
 		"correct horse battery",
 		base64.StdEncoding.EncodeToString([]byte(stripe[:20])),

@@ -12,6 +12,7 @@ import (
 	"math/bits"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -33,6 +34,7 @@ type Options struct {
 const (
 	defaultMinLen  = 6
 	defaultMaxStep = 8
+	maxStep        = 12 // keeps W+2S-3, the largest window offset, under 32
 	tagSize        = 16
 )
 
@@ -44,10 +46,12 @@ type Index struct {
 	k0, k1   uint64 // cheap hash: ((w^k0)*k1) >> shift picks a bitmap bit
 	shift    uint
 	bitmap   []uint64
-	entries  []uint64 // sorted: prf32<<32 | form<<4 | offset
+	entries  []uint64 // sorted: prf32<<32 | form<<5 | offset
+	dir      []uint32 // entries[dir[b]:dir[b+1]] have top bits b
 	forms    []formRec
 	names    []string
 	prf      cipher.Block
+	prfKey   []byte
 	hmacKey  []byte
 	maxLen   int
 	wrapping bool // some form is wrappable
@@ -61,6 +65,7 @@ type formRec struct {
 	tag    [tagSize]byte
 	kind   uint8
 	wrap   bool
+	ext    uint32 // 1 + index of the longer form extending this one, or 0
 }
 
 // kinds names form kinds by a small number in the index.
@@ -104,93 +109,172 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 	if opt.MinLen <= 0 {
 		opt.MinLen = defaultMinLen
 	}
-	if opt.MaxStep <= 0 || opt.MaxStep > 16 {
+	if opt.MaxStep <= 0 || opt.MaxStep > maxStep {
 		opt.MaxStep = defaultMaxStep
 	}
 	k, err := deriveKeys(indexKey)
 	if err != nil {
 		return nil, nil, err
 	}
-	type built struct {
-		f    Form
-		sec  int
-		kind uint8
-	}
-	var all []built
-	var skipped []string
 	ix := &Index{}
-	for i, s := range secrets {
+	var skipped []string
+	var kept []Secret
+	for _, s := range secrets {
 		if len(s.Value) < opt.MinLen {
 			skipped = append(skipped, s.Name)
 			continue
 		}
+		kept = append(kept, s)
 		ix.names = append(ix.names, s.Name)
-		for _, f := range Forms(s.Value, opt.MinLen) {
-			all = append(all, built{f, len(ix.names) - 1, kindIndex(f.Kind)})
-		}
-		_ = i
 	}
-	minLen := 0
-	for _, b := range all {
-		if minLen == 0 || len(b.f.Text) < minLen {
-			minLen = len(b.f.Text)
+	// Forms of each secret, on every core.
+	perSecret := make([][]Form, len(kept))
+	parallel(len(kept), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			perSecret[i] = Forms(kept[i].Value, opt.MinLen)
 		}
-		ix.maxLen = max(ix.maxLen, len(b.f.Text))
+	})
+	type built struct {
+		f    *Form
+		sec  int
+		base int // index in all of the form this one extends, or -1
+	}
+	total := 0
+	for _, fs := range perSecret {
+		total += len(fs)
+	}
+	all := make([]built, 0, total)
+	minLen := 0
+	for si, fs := range perSecret {
+		first := len(all)
+		for j := range fs {
+			f := &fs[j]
+			base := -1
+			if f.Base >= 0 {
+				base = first + f.Base
+			} else if minLen == 0 || len(f.Text) < minLen {
+				minLen = len(f.Text)
+			}
+			ix.maxLen = max(ix.maxLen, len(f.Text))
+			all = append(all, built{f, si, base})
+		}
 	}
 	ix.w = min(8, max(minLen, 1))
 	ix.s = min(opt.MaxStep, max(1, minLen-ix.w+1))
 	if err := ix.setKeys(k); err != nil {
 		return nil, nil, err
 	}
-	ix.forms = make([]formRec, len(all))
-	ix.entries = make([]uint64, 0, len(all)*ix.s)
-	// Bitmap: about 32 bits per window keeps the false-hit rate near 3%.
-	nbits := max(4096, 1<<bits.Len(uint(len(all)*ix.s*32)))
-	nbits = min(nbits, 1<<25)
+	// Windows: offsets 0..S-1 of every form, and for the raw form and the
+	// base64 encodings that start the stream also up to W+2S-3, so that a
+	// form broken over lines is found from its first or second piece (see
+	// scan.go). Base64 at offsets 1 and 2 of a wrapped blob is found when
+	// its first piece is at least W+S-1 bytes, or its second is short.
+	windows := func(b built) int {
+		switch {
+		case b.base >= 0:
+			return 0
+		case b.f.Wrappable && (b.f.Kind == "raw" || strings.HasSuffix(b.f.Kind, "-0-core")):
+			return min(len(b.f.Text)-ix.w, ix.w+2*ix.s-3) + 1
+		}
+		return ix.s
+	}
+	firstEntry := make([]int, len(all)+1)
+	for i, b := range all {
+		firstEntry[i+1] = firstEntry[i] + windows(b)
+	}
+	nwin := firstEntry[len(all)]
+	// Bitmap: 64 to 128 bits per window (at least 64 KiB, at most 4 MiB)
+	// keeps the false-hit rate near 1% and small indexes in L2 cache.
+	nbits := min(max(1<<19, 1<<bits.Len(uint(nwin*64))), 1<<25)
 	ix.bitmap = make([]uint64, nbits/64)
 	ix.shift = uint(64 - bits.TrailingZeros(uint(nbits)))
-
-	// Tags (HMAC over each form) dominate build time: spread them over cores.
-	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	chunk := (len(all) + workers - 1) / max(workers, 1)
-	for w := 0; w < workers && w*chunk < len(all); w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, len(all))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			mac := hmac.New(sha256.New, ix.hmacKey)
-			var sum [sha256.Size]byte
-			for i := lo; i < hi; i++ {
-				b := all[i]
-				mac.Reset()
-				mac.Write(b.f.Text)
-				rec := formRec{secret: uint32(b.sec), length: uint32(len(b.f.Text)), kind: b.kind, wrap: b.f.Wrappable}
-				copy(rec.tag[:], mac.Sum(sum[:0]))
-				ix.forms[i] = rec
+	ix.forms = make([]formRec, len(all))
+	raw := make([]uint64, nwin)
+	parallel(len(all), func(lo, hi int) {
+		mac := hmac.New(sha256.New, ix.hmacKey)
+		var sum [sha256.Size]byte
+		var win [16]byte
+		for i := lo; i < hi; i++ {
+			b := all[i]
+			mac.Reset()
+			mac.Write(b.f.Text)
+			rec := formRec{secret: uint32(b.sec), length: uint32(len(b.f.Text)), kind: kindIndex(b.f.Kind), wrap: b.f.Wrappable}
+			copy(rec.tag[:], mac.Sum(sum[:0]))
+			for j := i + 1; j < len(all) && all[j].sec == b.sec; j++ {
+				if all[j].base == i {
+					rec.ext = uint32(j + 1)
+				}
 			}
-		}()
-	}
-	var win [16]byte
-	for i, b := range all {
-		for o := 0; o < ix.s; o++ {
-			w := load(b.f.Text[o:]) & ix.mask
-			bit := ix.bit(w)
-			ix.bitmap[bit>>6] |= 1 << (bit & 63)
-			ix.entries = append(ix.entries, uint64(ix.prf32(w, &win))<<32|uint64(i)<<4|uint64(o))
+			ix.forms[i] = rec
+			for o := 0; o < firstEntry[i+1]-firstEntry[i]; o++ {
+				w := load(b.f.Text[o:]) & ix.mask
+				raw[firstEntry[i]+o] = uint64(ix.prf32(w, &win))<<32 | uint64(i)<<5 | uint64(o)
+			}
 		}
-	}
-	wg.Wait()
-	slices.Sort(ix.entries)
-	for _, b := range all {
+	})
+	for i, b := range all {
+		for o := 0; o < firstEntry[i+1]-firstEntry[i]; o++ {
+			bit := ix.bit(load(b.f.Text[o:]) & ix.mask)
+			ix.bitmap[bit>>6] |= 1 << (bit & 63)
+		}
 		ix.wrapping = ix.wrapping || b.f.Wrappable
-		wipe(b.f.Text)
+	}
+	ix.entries, ix.dir = bucketSort(raw, dirBitsFor(nwin))
+	for _, fs := range perSecret {
+		for _, f := range fs {
+			wipe(f.Text)
+		}
 	}
 	return ix, skipped, nil
 }
 
+// dirBitsFor sizes the entry directory: about 8 entries a bucket.
+func dirBitsFor(n int) int { return min(max(bits.Len(uint(n/8)), 8), 20) }
+
+// bucketSort sorts entries by their top 32 bits with a counting sort on
+// the top dirBits, then sorts each (small) bucket; dir[b] is where bucket
+// b starts, dir[1<<dirBits] the end.
+func bucketSort(raw []uint64, dirBits int) ([]uint64, []uint32) {
+	dir := make([]uint32, 1<<dirBits+1)
+	shift := 64 - dirBits
+	for _, e := range raw {
+		dir[e>>shift+1]++
+	}
+	for i := 1; i < len(dir); i++ {
+		dir[i] += dir[i-1]
+	}
+	out := make([]uint64, len(raw))
+	next := append([]uint32(nil), dir[:len(dir)-1]...)
+	for _, e := range raw {
+		b := e >> shift
+		out[next[b]] = e
+		next[b]++
+	}
+	for b := 0; b+1 < len(dir); b++ {
+		if lo, hi := dir[b], dir[b+1]; hi-lo > 1 {
+			slices.Sort(out[lo:hi])
+		}
+	}
+	return out, dir
+}
+
+// parallel runs fn over [0,n) split across GOMAXPROCS goroutines.
+func parallel(n int, fn func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), max(n/64, 1))
+	chunk := (n + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < n; lo += chunk {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			fn(lo, hi)
+		}(lo, min(lo+chunk, n))
+	}
+	wg.Wait()
+}
+
 func (ix *Index) setKeys(k keys) error {
-	ix.k0, ix.k1, ix.hmacKey = k.k0, k.k1, k.hmacKey
+	ix.k0, ix.k1, ix.hmacKey, ix.prfKey = k.k0, k.k1, append([]byte(nil), k.hmacKey...), append([]byte(nil), k.prf...)
 	ix.mask = ^uint64(0) >> (64 - 8*uint(ix.w))
 	blk, err := aes.NewCipher(k.prf)
 	if err != nil {

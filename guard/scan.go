@@ -3,7 +3,9 @@ package guard
 import (
 	"bytes"
 	"crypto/subtle"
+	"encoding/binary"
 	"hash"
+	"math/bits"
 	"sort"
 )
 
@@ -15,17 +17,34 @@ type Match struct {
 }
 
 // Find returns every verified occurrence of a registered form in text,
-// including forms wrapped over several lines, sorted by Start.
+// including forms broken over lines, sorted by Start.
+//
+// A form broken by line breaks ("\n" or "\r\n", then optional spaces and
+// tabs) is found by the direct scan when its first piece, or its second,
+// is at least W+S-1 bytes long: windows at offsets up to W+2S-3 are
+// registered for wrappable forms, and a candidate is verified over its
+// line breaks. Only where a short line follows (fold -w 8) is a joined
+// copy of the few lines around it scanned as well.
 func (ix *Index) Find(text []byte) []Match {
 	if ix == nil || len(ix.forms) == 0 {
 		return nil
 	}
 	var out []Match
-	ix.scan(text, false, func(start, end int, f *formRec) {
-		out = append(out, Match{start, end, ix.names[f.secret], kinds[f.kind]})
-	})
-	if ix.wrapping && bytes.IndexByte(text, '\n') >= 0 {
-		out = append(out, ix.findWrapped(text)...)
+	emit := func(start, end int, f *formRec, wrapped bool) {
+		out = append(out, ix.match(start, end, f, wrapped))
+	}
+	if ix.wrapping && ix.w == 8 && ix.s == 8 && len(ix.bitmap) <= 1<<17 {
+		// Both passes in one read; only while the bitmap stays in L2 cache,
+		// since the newline branches would serialize the misses of a larger one.
+		ix.scanTiled(text, &out, emit)
+	} else {
+		ix.scan(text, false, emit)
+		if ix.wrapping && bytes.IndexByte(text, '\n') >= 0 {
+			out = append(out, ix.findShortLineWraps(text)...)
+		}
+	}
+	if len(out) < 2 {
+		return out
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Start != out[j].Start {
@@ -33,19 +52,57 @@ func (ix *Index) Find(text []byte) []Match {
 		}
 		return out[i].End > out[j].End
 	})
-	return out
+	dedup := out[:1]
+	for _, m := range out[1:] {
+		if last := dedup[len(dedup)-1]; m != last {
+			dedup = append(dedup, m)
+		}
+	}
+	return dedup
 }
 
-// scan visits every sampled position of text; onlyWrap limits matches to
+func (ix *Index) match(start, end int, f *formRec, wrapped bool) Match {
+	k := kinds[f.kind]
+	if wrapped {
+		k += "-wrapped"
+	}
+	return Match{start, end, ix.names[f.secret], k}
+}
+
+// scan visits every S-th position of text; onlyWrap limits matches to
 // wrappable forms (for the joined text of findWrapped).
-func (ix *Index) scan(text []byte, onlyWrap bool, emit func(start, end int, f *formRec)) {
+func (ix *Index) scan(text []byte, onlyWrap bool, emit func(start, end int, f *formRec, wrapped bool)) {
 	n, w, s := len(text), ix.w, ix.s
 	if n < w {
 		return
 	}
 	bm, k0, k1, shift, mask := ix.bitmap, ix.k0, ix.k1, ix.shift, ix.mask
 	q := 0
-	// Hot loop: one unaligned load, a multiply and a bitmap probe per step.
+	// Hot loop, four samples a turn: four loads, multiplies and bitmap
+	// probes issued before one branch, so cache misses overlap.
+	for ; q+3*s+8 <= n; q += 4 * s {
+		x0 := binary.LittleEndian.Uint64(text[q:]) & mask
+		x1 := binary.LittleEndian.Uint64(text[q+s:]) & mask
+		x2 := binary.LittleEndian.Uint64(text[q+2*s:]) & mask
+		x3 := binary.LittleEndian.Uint64(text[q+3*s:]) & mask
+		b0 := ((x0 ^ k0) * k1) >> shift
+		b1 := ((x1 ^ k0) * k1) >> shift
+		b2 := ((x2 ^ k0) * k1) >> shift
+		b3 := ((x3 ^ k0) * k1) >> shift
+		h0 := bm[b0>>6] >> (b0 & 63)
+		h1 := bm[b1>>6] >> (b1 & 63)
+		h2 := bm[b2>>6] >> (b2 & 63)
+		h3 := bm[b3>>6] >> (b3 & 63)
+		if (h0|h1|h2|h3)&1 == 0 {
+			continue
+		}
+		for k, h := range [4]uint64{h0, h1, h2, h3} {
+			if h&1 != 0 {
+				x := [4]uint64{x0, x1, x2, x3}[k]
+				ix.probe(text, q+k*s, x, onlyWrap, emit)
+			}
+		}
+	}
 	for ; q+8 <= n; q += s {
 		x := (uint64(text[q]) | uint64(text[q+1])<<8 | uint64(text[q+2])<<16 | uint64(text[q+3])<<24 |
 			uint64(text[q+4])<<32 | uint64(text[q+5])<<40 | uint64(text[q+6])<<48 | uint64(text[q+7])<<56) & mask
@@ -63,27 +120,171 @@ func (ix *Index) scan(text []byte, onlyWrap bool, emit func(start, end int, f *f
 	}
 }
 
+// scanTiled is scan and findShortLineWraps fused for W = S = 8, when the
+// sampled windows tile the text: each word loaded for the bitmap probe is
+// also tested for newlines (SWAR), so the text is read once.
+func (ix *Index) scanTiled(text []byte, out *[]Match, emit func(int, int, *formRec, bool)) {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	bm, k0, k1, shift := ix.bitmap, ix.k0, ix.k1, ix.shift
+	short := ix.w + ix.s - 1
+	prev, prev2 := -1, -1
+	n := len(text)
+	q := 0
+	for ; q+8 <= n; q += 8 {
+		x := binary.LittleEndian.Uint64(text[q:])
+		b := ((x ^ k0) * k1) >> shift
+		if bm[b>>6]&(1<<(b&63)) != 0 {
+			ix.probe(text, q, x, false, emit)
+		}
+		y := x ^ (ones * '\n')
+		for t := (y - ones) &^ y & highs; t != 0; t &= t - 1 {
+			nl := q + bits.TrailingZeros64(t)/8
+			if text[nl] != '\n' {
+				continue
+			}
+			if prev >= 0 && maybeShort(text, prev+1, nl, short) {
+				ix.checkShortLine(text, prev2+1, prev, nl, out)
+			}
+			prev2, prev = prev, nl
+		}
+	}
+	for ; q < n; q++ {
+		if q+ix.w <= n {
+			x := load(text[q:]) & ix.mask
+			if b := ix.bit(x); bm[b>>6]&(1<<(b&63)) != 0 {
+				ix.probe(text, q, x, false, emit)
+			}
+		}
+		if text[q] == '\n' {
+			if prev >= 0 && maybeShort(text, prev+1, q, short) {
+				ix.checkShortLine(text, prev2+1, prev, q, out)
+			}
+			prev2, prev = prev, q
+		}
+	}
+	if prev >= 0 && maybeShort(text, prev+1, n, short) {
+		ix.checkShortLine(text, prev2+1, prev, n, out)
+	}
+}
+
 // probe checks the window x at text[q:] against the window PRF, then
-// verifies each candidate form exactly by HMAC over its whole span.
-func (ix *Index) probe(text []byte, q int, x uint64, onlyWrap bool, emit func(int, int, *formRec)) {
+// verifies each candidate form exactly by HMAC over its whole span (over
+// line breaks for wrappable forms), and extends a base64 core to its end
+// and padded variants where they match too.
+func (ix *Index) probe(text []byte, q int, x uint64, onlyWrap bool, emit func(int, int, *formRec, bool)) {
 	var buf [16]byte
 	key := uint64(ix.prf32(x, &buf)) << 32
-	e := ix.entries
-	i := sort.Search(len(e), func(i int) bool { return e[i] >= key })
+	b := key >> (64 - bits.TrailingZeros(uint(len(ix.dir)-1)))
+	e := ix.entries[ix.dir[b]:ix.dir[b+1]]
+	i := 0
+	for i < len(e) && e[i] < key {
+		i++
+	}
 	for ; i < len(e) && e[i]&^0xFFFFFFFF == key; i++ {
-		f := &ix.forms[e[i]>>4&0xFFFFFFF]
+		fi := int(e[i] >> 5 & 0x7FFFFFF)
+		f := &ix.forms[fi]
 		if onlyWrap && !f.wrap {
 			continue
 		}
-		start := q - int(e[i]&15)
-		end := start + int(f.length)
-		if start < 0 || end > len(text) {
+		start, end, wrapped, ok := ix.verifyAt(text, q, int(e[i]&31), f)
+		if !ok {
 			continue
 		}
-		if ix.verify(text[start:end], f) {
-			emit(start, end, f)
+		for f.ext != 0 {
+			g := &ix.forms[f.ext-1]
+			s2, e2, w2, ok := ix.verifyAt(text, start, 0, g)
+			if !ok || s2 != start {
+				break
+			}
+			f, end, wrapped = g, e2, wrapped || w2
 		}
+		emit(start, end, f, wrapped)
 	}
+}
+
+// verifyAt checks whether form f occurs in text with its byte at offset o
+// at text[q]: first as one contiguous span, then, for wrappable forms,
+// across line breaks. It returns the span in text.
+func (ix *Index) verifyAt(text []byte, q, o int, f *formRec) (start, end int, wrapped, ok bool) {
+	start, end = q-o, q-o+int(f.length)
+	if start >= 0 && end <= len(text) && ix.verify(text[start:end], f) {
+		return start, end, false, true
+	}
+	if !f.wrap {
+		return 0, 0, false, false
+	}
+	var stack [512]byte
+	start, end, joined, ok := gather(text, q, o, int(f.length), stack[:0])
+	if !ok || end-start == int(f.length) {
+		return 0, 0, false, false // no line break inside: already checked
+	}
+	return start, end, true, ix.verify(joined, f)
+}
+
+// gather collects n form bytes around text[q], o of them before it,
+// skipping line breaks ("\n" or "\r\n" and the spaces and tabs after it;
+// an empty line ends a form). It returns the span in text and the bytes.
+func gather(text []byte, q, o, n int, buf []byte) (start, end int, joined []byte, ok bool) {
+	// Walk back over o form bytes.
+	p := q
+	for need := o; need > 0; {
+		if p == 0 {
+			return 0, 0, nil, false
+		}
+		if b := breakBefore(text, p); b >= 0 {
+			if b == 0 || text[b-1] == '\n' {
+				return 0, 0, nil, false
+			}
+			p = b
+			continue
+		}
+		p--
+		need--
+	}
+	start = p
+	for p < len(text) && len(buf) < n {
+		c := text[p]
+		if c == '\r' && p+1 < len(text) && text[p+1] == '\n' {
+			p++
+			c = '\n'
+		}
+		if c == '\n' {
+			if len(buf) == 0 {
+				return 0, 0, nil, false
+			}
+			p++
+			for p < len(text) && (text[p] == ' ' || text[p] == '\t') {
+				p++
+			}
+			if p < len(text) && (text[p] == '\n' || text[p] == '\r') {
+				return 0, 0, nil, false
+			}
+			continue
+		}
+		buf = append(buf, c)
+		p++
+	}
+	if len(buf) < n {
+		return 0, 0, nil, false
+	}
+	return start, p, buf, true
+}
+
+// breakBefore reports whether text[:p] ends with a line break plus
+// indentation, and returns where that break starts, or -1.
+func breakBefore(text []byte, p int) int {
+	j := p
+	for j > 0 && (text[j-1] == ' ' || text[j-1] == '\t') {
+		j--
+	}
+	if j == 0 || text[j-1] != '\n' {
+		return -1
+	}
+	j--
+	if j > 0 && text[j-1] == '\r' {
+		j--
+	}
+	return j
 }
 
 func (ix *Index) verify(span []byte, f *formRec) bool {
@@ -96,46 +297,118 @@ func (ix *Index) verify(span []byte, f *formRec) bool {
 	return ok
 }
 
-// findWrapped joins lines (deleting each "\n" or "\r\n" and the spaces and
-// tabs after it), scans the joined text for wrappable forms, and maps each
-// match back to the original span, which then holds the line breaks.
-func (ix *Index) findWrapped(text []byte) []Match {
-	joined := make([]byte, 0, len(text))
-	// seg[i] = (joined offset, original offset) where a run of kept bytes starts.
-	type seg struct{ j, o int }
-	segs := []seg{{0, 0}}
-	for i := 0; i < len(text); {
-		nl := bytes.IndexByte(text[i:], '\n')
-		if nl < 0 {
-			joined = append(joined, text[i:]...)
-			break
-		}
-		end := i + nl
-		if end > i && text[end-1] == '\r' {
-			end--
-		}
-		joined = append(joined, text[i:end]...)
-		i += nl + 1
-		for i < len(text) && (text[i] == ' ' || text[i] == '\t') {
-			i++
-		}
-		segs = append(segs, seg{len(joined), i})
-	}
-	orig := func(j int, isEnd bool) int {
-		// the segment holding joined offset j (for an end, the one holding j-1)
-		k := sort.Search(len(segs), func(k int) bool { return segs[k].j > j }) - 1
-		if isEnd {
-			k = sort.Search(len(segs), func(k int) bool { return segs[k].j >= j }) - 1
-		}
-		return segs[k].o + (j - segs[k].j)
-	}
+// findShortLineWraps covers what the direct scan cannot guarantee: a form
+// whose first two pieces are both shorter than W+S-1 bytes. Its second
+// piece is then a short line, and it starts in the last W+S-2 content
+// bytes of the line before; each such start is checked with a window
+// gathered across the line break. Newlines are found eight bytes at a
+// time (SWAR), so text with no short lines costs little more than a read.
+func (ix *Index) findShortLineWraps(text []byte) []Match {
 	var out []Match
-	ix.scan(joined, true, func(start, end int, f *formRec) {
-		os, oe := orig(start, false), orig(end, true)
-		if bytes.IndexByte(text[os:oe], '\n') < 0 {
-			return // unwrapped: the direct scan has it
+	short := ix.w + ix.s - 1
+	prev, prev2 := -1, -1 // the last two newline positions
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(text); i += 8 {
+		x := binary.LittleEndian.Uint64(text[i:]) ^ (ones * '\n')
+		for t := (x - ones) &^ x & highs; t != 0; t &= t - 1 {
+			nl := i + bits.TrailingZeros64(t)/8
+			if text[nl] != '\n' {
+				continue
+			}
+			if prev >= 0 && maybeShort(text, prev+1, nl, short) {
+				ix.checkShortLine(text, prev2+1, prev, nl, &out)
+			}
+			prev2, prev = prev, nl
 		}
-		out = append(out, Match{os, oe, ix.names[f.secret], kinds[f.kind] + "-wrapped"})
-	})
+	}
+	for ; i < len(text); i++ {
+		if text[i] == '\n' {
+			if prev >= 0 && maybeShort(text, prev+1, i, short) {
+				ix.checkShortLine(text, prev2+1, prev, i, &out)
+			}
+			prev2, prev = prev, i
+		}
+	}
+	if prev >= 0 && maybeShort(text, prev+1, len(text), short) {
+		ix.checkShortLine(text, prev2+1, prev, len(text), &out)
+	}
 	return out
+}
+
+// maybeShort is a quick test that line text[s:e] may have fewer than
+// short content bytes: false when the byte short places before its end
+// (before a trailing "\r") is not indentation.
+func maybeShort(text []byte, s, e, short int) bool {
+	if e > s && text[e-1] == '\r' {
+		e--
+	}
+	if e-s < short {
+		return e > s
+	}
+	c := text[e-short]
+	return c == ' ' || c == '\t'
+}
+
+// checkShortLine looks at the line text[brk+1:end] whose previous line is
+// text[prevStart:brk]: when the line's content is short and the previous
+// line's is not, a form may start in the previous line's last W+S-2
+// content bytes with its first two pieces short. Those starts are covered
+// by sampling the joined text (line break removed) every S bytes from the
+// first of them, as the direct scan samples contiguous text.
+func (ix *Index) checkShortLine(text []byte, prevStart, brk, end int, out *[]Match) {
+	short := ix.w + ix.s - 1
+	cs, ce := contentSpan(text, brk+1, end)
+	if n := ce - cs; n <= 0 || n >= short {
+		return
+	}
+	pcs, pce := contentSpan(text, prevStart, brk)
+	if pce <= pcs {
+		return
+	}
+	start := max(pcs, pce-(short-1))
+	need := (pce - start) + ix.s - 1 + ix.w - 1
+	var jb [64]byte  // joined bytes from start
+	var jp [64]int32 // their positions in text
+	n := 0
+	for p := start; n < need && n < len(jb) && p < len(text); {
+		if c := text[p]; c == '\n' || c == '\r' && p+1 < len(text) && text[p+1] == '\n' {
+			if c == '\r' {
+				p++
+			}
+			p++
+			for p < len(text) && (text[p] == ' ' || text[p] == '\t') {
+				p++
+			}
+			if p < len(text) && (text[p] == '\n' || text[p] == '\r') {
+				break // an empty line ends a form
+			}
+			continue
+		}
+		jb[n], jp[n] = text[p], int32(p)
+		n++
+		p++
+	}
+	emit := func(start, end int, f *formRec, wrapped bool) {
+		if wrapped {
+			*out = append(*out, ix.match(start, end, f, true))
+		}
+	}
+	for j := 0; j <= pce-start+ix.s-2 && j+ix.w <= n; j += ix.s {
+		x := load(jb[j:j+ix.w]) & ix.mask
+		if b := ix.bit(x); ix.bitmap[b>>6]&(1<<(b&63)) != 0 {
+			ix.probe(text, int(jp[j]), x, true, emit)
+		}
+	}
+}
+
+// contentSpan trims indentation and a trailing "\r" from text[s:e].
+func contentSpan(text []byte, s, e int) (int, int) {
+	for s < e && (text[s] == ' ' || text[s] == '\t') {
+		s++
+	}
+	if e > s && text[e-1] == '\r' {
+		e--
+	}
+	return s, e
 }

@@ -1,0 +1,301 @@
+package guard
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math/bits"
+	"os"
+	"path/filepath"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The index file: a fixed header, then the bitmap, the sorted window
+// entries and the form records laid out as they are used in memory (so a
+// load is an mmap and a checksum, not a rebuild), the names, and a CRC-32C
+// trailer over everything before it.
+const (
+	fileMagic   = "NXKGIDX1"
+	fileVersion = 1
+	headerSize  = 112
+	formRecSize = 32
+)
+
+// ErrIndex wraps every reason an index file cannot be used.
+var ErrIndex = errors.New("guard index unusable")
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// MarshalBinary encodes the index in the file format.
+func (ix *Index) MarshalBinary() ([]byte, error) {
+	nameBytes := 0
+	for _, n := range ix.names {
+		nameBytes += len(n)
+	}
+	size := headerSize + 8*len(ix.bitmap) + 8*len(ix.entries) + dirSize(len(ix.dir)) + formRecSize*len(ix.forms) + 4*len(ix.names) + nameBytes
+	size = (size + 7) &^ 7
+	b := make([]byte, size+8)
+	le := binary.LittleEndian
+	copy(b, fileMagic)
+	le.PutUint32(b[8:], fileVersion)
+	b[12], b[13], b[14] = byte(ix.w), byte(ix.s), byte(ix.shift)
+	if ix.wrapping {
+		b[15] = 1
+	}
+	le.PutUint64(b[16:], ix.k0)
+	le.PutUint64(b[24:], ix.k1)
+	copy(b[32:48], ix.prfKey)
+	copy(b[48:80], ix.hmacKey)
+	le.PutUint32(b[80:], uint32(len(ix.bitmap)))
+	le.PutUint32(b[84:], uint32(len(ix.entries)))
+	le.PutUint32(b[88:], uint32(len(ix.forms)))
+	le.PutUint32(b[92:], uint32(len(ix.names)))
+	le.PutUint32(b[96:], uint32(ix.maxLen))
+	le.PutUint32(b[100:], uint32(nameBytes))
+	b[104] = byte(bits.TrailingZeros(uint(len(ix.dir) - 1)))
+	p := headerSize
+	for _, w := range ix.bitmap {
+		le.PutUint64(b[p:], w)
+		p += 8
+	}
+	for _, e := range ix.entries {
+		le.PutUint64(b[p:], e)
+		p += 8
+	}
+	for i, d := range ix.dir {
+		le.PutUint32(b[p+4*i:], d)
+	}
+	p += dirSize(len(ix.dir))
+	for _, f := range ix.forms {
+		le.PutUint32(b[p:], f.secret)
+		le.PutUint32(b[p+4:], f.length)
+		copy(b[p+8:p+24], f.tag[:])
+		b[p+24] = f.kind
+		if f.wrap {
+			b[p+25] = 1
+		}
+		le.PutUint32(b[p+28:], f.ext)
+		p += formRecSize
+	}
+	end := 0
+	for _, n := range ix.names {
+		end += len(n)
+		le.PutUint32(b[p:], uint32(end))
+		p += 4
+	}
+	for _, n := range ix.names {
+		p += copy(b[p:], n)
+	}
+	le.PutUint32(b[size:], crc32.Checksum(b[:size], castagnoli))
+	copy(b[size+4:], "NXKE")
+	return b, nil
+}
+
+// WriteFile writes the index atomically (temp file O_EXCL|O_NOFOLLOW 0600,
+// fsync, rename).
+func (ix *Index) WriteFile(path string) error {
+	data, err := ix.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-"+hex.EncodeToString(rnd[:]))
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return fmt.Errorf("guard: write index: %w", err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("guard: write index %s: %w", path, err)
+	}
+	return nil
+}
+
+// Load maps the index file at path. It refuses a file that is not private
+// (0600, owned by the user, not a symlink), truncated, corrupt or of a newer
+// version, with a message that says to run `noxkey guard rebuild`.
+func Load(path string) (*Index, error) {
+	fail := func(format string, a ...any) error {
+		return fmt.Errorf("%w: %s: %s; run: noxkey guard rebuild", ErrIndex, path, fmt.Sprintf(format, a...))
+	}
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return nil, fail("no index (noxkey init and noxkey set create it)")
+		}
+		return nil, fail("open: %v", err)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, fail("stat: %v", err)
+	}
+	if int(st.Uid) != os.Geteuid() || st.Mode&0o077 != 0 {
+		return nil, fmt.Errorf("%w: %s must be owned by you with mode 0600 (it is uid %d, mode %04o); fix: chmod 600 %s",
+			ErrIndex, path, st.Uid, st.Mode&0o777, path)
+	}
+	if st.Size < headerSize+8 || st.Size > 1<<31 {
+		return nil, fail("truncated (%d bytes)", st.Size)
+	}
+	data, err := unix.Mmap(fd, 0, int(st.Size), unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		return nil, fail("mmap: %v", err)
+	}
+	ix, err := parse(data)
+	if err != nil {
+		unix.Munmap(data)
+		return nil, fail("%v", err)
+	}
+	ix.data = data
+	return ix, nil
+}
+
+// parse checks and decodes an index file held in data.
+func parse(data []byte) (*Index, error) {
+	le := binary.LittleEndian
+	if len(data) < headerSize+8 || string(data[:8]) != fileMagic {
+		if len(data) >= 8 && string(data[:7]) == fileMagic[:7] {
+			return nil, fmt.Errorf("format %q is not %q (written by another noxkey version)", data[:8], fileMagic)
+		}
+		return nil, errors.New("not a noxkey guard index")
+	}
+	if v := le.Uint32(data[8:]); v != fileVersion {
+		return nil, fmt.Errorf("index version %d; this noxkey reads version %d", v, fileVersion)
+	}
+	size := len(data) - 8
+	if string(data[size+4:]) != "NXKE" || le.Uint32(data[size:]) != crc32.Checksum(data[:size], castagnoli) {
+		return nil, errors.New("checksum mismatch: the file is corrupt or truncated")
+	}
+	ix := &Index{w: int(data[12]), s: int(data[13]), shift: uint(data[14]), wrapping: data[15] == 1}
+	nBitmap, nEntries := int(le.Uint32(data[80:])), int(le.Uint32(data[84:]))
+	nForms, nNames := int(le.Uint32(data[88:])), int(le.Uint32(data[92:]))
+	dirBits := int(data[104])
+	nDir := 1<<dirBits + 1
+	ix.maxLen = int(le.Uint32(data[96:]))
+	nameBytes := int(le.Uint32(data[100:]))
+	need := headerSize + 8*nBitmap + 8*nEntries + dirSize(nDir) + formRecSize*nForms + 4*nNames + nameBytes
+	if dirBits < 1 || dirBits > 24 || ix.w < 1 || ix.w > 8 || ix.s < 1 || ix.s > maxStep || nBitmap < 1 || nBitmap&(nBitmap-1) != 0 ||
+		ix.shift != uint(64-6-trailingZeros(nBitmap)) || (need+7)&^7 != size {
+		return nil, errors.New("inconsistent header")
+	}
+	if err := ix.setKeys(keys{k0: le.Uint64(data[16:]), k1: le.Uint64(data[24:]), prf: data[32:48], hmacKey: data[48:80]}); err != nil {
+		return nil, err
+	}
+	p := headerSize
+	ix.bitmap = u64s(data[p:], nBitmap)
+	p += 8 * nBitmap
+	ix.entries = u64s(data[p:], nEntries)
+	p += 8 * nEntries
+	ix.dir = u32s(data[p:], nDir)
+	p += dirSize(nDir)
+	if ix.dir[0] != 0 || int(ix.dir[nDir-1]) != nEntries {
+		return nil, errors.New("entry directory out of range")
+	}
+	for i := 1; i < nDir; i++ {
+		if ix.dir[i] < ix.dir[i-1] {
+			return nil, errors.New("entry directory out of order")
+		}
+	}
+	ix.forms = make([]formRec, nForms)
+	for i := range ix.forms {
+		f := &ix.forms[i]
+		f.secret, f.length = le.Uint32(data[p:]), le.Uint32(data[p+4:])
+		copy(f.tag[:], data[p+8:p+24])
+		f.kind, f.wrap, f.ext = data[p+24], data[p+25] == 1, le.Uint32(data[p+28:])
+		if int(f.secret) >= nNames || int(f.kind) >= len(kinds) || int(f.length) > ix.maxLen ||
+			int(f.length) < ix.w || int(f.ext) > nForms || (f.ext != 0 && int(f.ext) <= i+1) {
+			return nil, fmt.Errorf("form %d out of range", i)
+		}
+		p += formRecSize
+	}
+	ends := p
+	p += 4 * nNames
+	ix.names = make([]string, nNames)
+	prev := 0
+	for i := range ix.names {
+		end := int(le.Uint32(data[ends+4*i:]))
+		if end < prev || end > nameBytes {
+			return nil, errors.New("name table out of range")
+		}
+		ix.names[i] = string(data[p+prev : p+end])
+		prev = end
+	}
+	shift := 64 - dirBits
+	for b := 0; b+1 < nDir; b++ {
+		for _, e := range ix.entries[ix.dir[b]:ix.dir[b+1]] {
+			if f := int(e >> 5 & 0x7FFFFFF); f >= nForms || int(e&31)+ix.w > int(ix.forms[f].length) || int(e>>shift) != b {
+				return nil, errors.New("window entry out of range")
+			}
+		}
+	}
+	return ix, nil
+}
+
+func trailingZeros(n int) int {
+	z := 0
+	for n > 1 {
+		n >>= 1
+		z++
+	}
+	return z
+}
+
+// u64s views b as n little-endian uint64s without copying on
+// little-endian machines (every platform noxkey ships for).
+func u64s(b []byte, n int) []uint64 {
+	if n == 0 {
+		return nil
+	}
+	if littleEndian && uintptr(unsafe.Pointer(&b[0]))%8 == 0 {
+		return unsafe.Slice((*uint64)(unsafe.Pointer(&b[0])), n)
+	}
+	out := make([]uint64, n)
+	for i := range out {
+		out[i] = binary.LittleEndian.Uint64(b[8*i:])
+	}
+	return out
+}
+
+// u32s is u64s for uint32.
+func u32s(b []byte, n int) []uint32 {
+	if littleEndian && uintptr(unsafe.Pointer(&b[0]))%4 == 0 {
+		return unsafe.Slice((*uint32)(unsafe.Pointer(&b[0])), n)
+	}
+	out := make([]uint32, n)
+	for i := range out {
+		out[i] = binary.LittleEndian.Uint32(b[4*i:])
+	}
+	return out
+}
+
+// dirSize is the byte size of a directory of n uint32s, padded to 8.
+func dirSize(n int) int { return (4*n + 7) &^ 7 }
+
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// Close unmaps a loaded index.
+func (ix *Index) Close() error {
+	if ix.data == nil {
+		return nil
+	}
+	d := ix.data
+	ix.data, ix.bitmap, ix.entries = nil, nil, nil
+	return unix.Munmap(d)
+}

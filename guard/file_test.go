@@ -1,0 +1,100 @@
+package guard
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func writeIndex(t testing.TB, secrets ...Secret) string {
+	t.Helper()
+	ix := mustBuild(t, secrets...)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "guard.idx")
+	if err := ix.WriteFile(p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestIndexFileRoundTrip(t *testing.T) {
+	p := writeIndex(t, Secret{"acme/api/KEY", []byte(stripe)}, Secret{"acme/db/PASS", []byte("correct-horse-battery")})
+	fi, _ := os.Stat(p)
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("index mode %o, want 0600", fi.Mode().Perm())
+	}
+	ix, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	got := redactString(ix, "x "+stripe+" y correct-horse-battery z")
+	if got != "x [REDACTED:acme/api/KEY] y [REDACTED:acme/db/PASS] z" {
+		t.Errorf("loaded index: %q", got)
+	}
+}
+
+// TestIndexHoldsNoSecretBytes: the file holds no value, and no run of 12
+// or more bytes of any form of any secret.
+func TestIndexHoldsNoSecretBytes(t *testing.T) {
+	var secs []Secret
+	for i := 0; i < 30; i++ {
+		secs = append(secs, Secret{fmt.Sprintf("acme/s/K%d", i), []byte(fmt.Sprintf("sk_live_%02d_%s", i, "q8Zr3TmW9xYvB2nK5pLs7dFh"))})
+	}
+	secs = append(secs, Secret{"acme/s/SHORT", []byte("abcdef")})
+	p := writeIndex(t, secs...)
+	data, _ := os.ReadFile(p)
+	for _, s := range secs {
+		for _, f := range Forms(s.Value, 6) {
+			n := min(12, len(f.Text))
+			for i := 0; i+n <= len(f.Text); i++ {
+				if bytes.Contains(data, f.Text[i:i+n]) {
+					t.Fatalf("index holds %d bytes of %s form %s", n, s.Name, f.Kind)
+				}
+			}
+		}
+	}
+}
+
+func TestLoadRefusesBadFilesClearly(t *testing.T) {
+	good := writeIndex(t, Secret{"acme/api/KEY", []byte(stripe)})
+	data, _ := os.ReadFile(good)
+	cases := map[string]func(p string){
+		"missing":   func(p string) { os.Remove(p) },
+		"truncated": func(p string) { os.WriteFile(p, data[:len(data)/2], 0o600) },
+		"bit flip": func(p string) {
+			d := append([]byte(nil), data...)
+			d[len(d)/2] ^= 1
+			os.WriteFile(p, d, 0o600)
+		},
+		"empty":          func(p string) { os.WriteFile(p, nil, 0o600) },
+		"not an index":   func(p string) { os.WriteFile(p, bytes.Repeat([]byte("x"), 500), 0o600) },
+		"world readable": func(p string) { os.Chmod(p, 0o644) },
+		"symlink": func(p string) {
+			os.Rename(p, p+".real")
+			os.Symlink(p+".real", p)
+		},
+		"newer version": func(p string) {
+			d := append([]byte(nil), data...)
+			d[8] = 9
+			os.WriteFile(p, d, 0o600)
+		},
+	}
+	for name, breakIt := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "guard.idx")
+			os.WriteFile(p, data, 0o600)
+			breakIt(p)
+			ix, err := Load(p)
+			if err == nil || ix != nil || !errors.Is(err, ErrIndex) {
+				t.Fatalf("Load accepted a %s index: %v", name, err)
+			}
+			if !bytes.Contains([]byte(err.Error()), []byte("noxkey guard rebuild")) && !bytes.Contains([]byte(err.Error()), []byte("chmod 600")) {
+				t.Errorf("error does not say how to fix it: %v", err)
+			}
+		})
+	}
+}
