@@ -1,0 +1,88 @@
+package guard
+
+import (
+	"fmt"
+	"testing"
+
+	cfac "github.com/cloudflare/ahocorasick"
+	pdac "github.com/petar-dambovaliev/aho-corasick"
+)
+
+// BenchmarkMatchers compares, on the same 16 MB clean corpus and the same
+// fingerprint windows, the two Aho-Corasick libraries the design named
+// against this package's sampled window table (BenchmarkScan's number
+// includes verification, redaction and the wrapped-form pass too).
+// cloudflare/ahocorasick reports which patterns occur but not where, so it
+// could not drive redaction; petar-dambovaliev/aho-corasick reports
+// positions and overlapping matches.
+func BenchmarkMatchers(b *testing.B) {
+	text := corpus(16 << 20)
+	for _, n := range benchSizes {
+		secs := testSecrets(n)
+		ix := mustBuild(b, secs...)
+		var pats [][]byte
+		for _, s := range secs {
+			for _, f := range Forms(s.Value, 6) {
+				for o := 0; o < ix.s; o++ {
+					pats = append(pats, f.Text[o:o+ix.w])
+				}
+			}
+		}
+		b.Run(fmt.Sprintf("cloudflare/secrets=%d", n), func(b *testing.B) {
+			if n > 1000 {
+				b.Skip("cloudflare/ahocorasick runs out of memory building 760k patterns (it asked for 26 GB)")
+			}
+			m := cfac.NewMatcher(pats)
+			b.SetBytes(int64(len(text)))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				m.Match(text)
+			}
+		})
+		b.Run(fmt.Sprintf("petar-dfa-overlapping/secrets=%d", n), func(b *testing.B) {
+			bld := pdac.NewAhoCorasickBuilder(pdac.Opts{MatchKind: pdac.StandardMatch, DFA: true})
+			ac := bld.BuildByte(pats)
+			b.SetBytes(int64(len(text)))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				it := ac.IterOverlappingByte(text)
+				for it.Next() != nil {
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("window-table/secrets=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			for i := 0; i < b.N; i++ {
+				ix.scan(text, false, func(int, int, *formRec, bool) {})
+			}
+		})
+	}
+}
+
+// BenchmarkMatcherBuild compares building each matcher over the windows of
+// n secrets (the hook would pay this on every call unless it is stored).
+func BenchmarkMatcherBuild(b *testing.B) {
+	for _, n := range []int{100, 1000} {
+		secs := testSecrets(n)
+		ix := mustBuild(b, secs...)
+		var pats [][]byte
+		for _, s := range secs {
+			for _, f := range Forms(s.Value, 6) {
+				for o := 0; o < ix.s; o++ {
+					pats = append(pats, f.Text[o:o+ix.w])
+				}
+			}
+		}
+		b.Run(fmt.Sprintf("cloudflare/secrets=%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				cfac.NewMatcher(pats)
+			}
+		})
+		b.Run(fmt.Sprintf("petar-dfa/secrets=%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				bld := pdac.NewAhoCorasickBuilder(pdac.Opts{MatchKind: pdac.StandardMatch, DFA: true})
+				bld.BuildByte(pats)
+			}
+		})
+	}
+}
