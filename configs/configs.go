@@ -1,0 +1,11 @@
+// Package configs holds the TOML that noxkey ships inside its binaries:
+// guard defaults, pattern rules and (later) agent descriptions. Users
+// override them with files of the same name in their config directory.
+package configs
+
+import "embed"
+
+// FS holds guard.toml and rules/*.toml.
+//
+//go:embed guard.toml rules/*.toml
+var FS embed.FS
