@@ -46,12 +46,7 @@ func (ix *Index) Find(text []byte) []Match {
 	if len(out) < 2 {
 		return out
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Start != out[j].Start {
-			return out[i].Start < out[j].Start
-		}
-		return out[i].End > out[j].End
-	})
+	sortMatches(out)
 	dedup := out[:1]
 	for _, m := range out[1:] {
 		if last := dedup[len(dedup)-1]; m != last {
@@ -59,6 +54,16 @@ func (ix *Index) Find(text []byte) []Match {
 		}
 	}
 	return dedup
+}
+
+// sortMatches orders by Start, longer first at the same Start.
+func sortMatches(ms []Match) {
+	sort.Slice(ms, func(i, j int) bool {
+		if ms[i].Start != ms[j].Start {
+			return ms[i].Start < ms[j].Start
+		}
+		return ms[i].End > ms[j].End
+	})
 }
 
 func (ix *Index) match(start, end int, f *formRec, wrapped bool) Match {

@@ -43,41 +43,46 @@ func OpenFile(path string, unlock Unlocker) *File {
 // Path returns the vault file's path.
 func (f *File) Path() string { return f.path }
 
-// Create writes a new, empty vault encrypted to recipients. It refuses to
-// replace an existing file. The directory is created 0700 if missing.
-func Create(path string, recipients ...age.Recipient) error {
+// Create writes a new, empty vault encrypted to recipients and returns its
+// index key (see File.IndexKey), so the caller can build the guard's empty
+// index without decrypting what it just wrote. It refuses to replace an
+// existing file. The directory is created 0700 if missing.
+func Create(path string, recipients ...age.Recipient) ([]byte, error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("vault: create directory %s: %w", dir, err)
+		return nil, fmt.Errorf("vault: create directory %s: %w", dir, err)
 	}
 	if err := checkPrivate(dir, true); err != nil {
-		return fmt.Errorf("vault: %w", err)
+		return nil, fmt.Errorf("vault: %w", err)
 	}
 	unlock, err := lockFile(path, true)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer unlock()
 	if _, err := os.Lstat(path); err == nil {
-		return fmt.Errorf("vault: %s: %w; nothing was changed. Use it as it is, or move it away first to start over", path, ErrExists)
+		return nil, fmt.Errorf("vault: %s: %w; nothing was changed. Use it as it is, or move it away first to start over", path, ErrExists)
 	}
 	doc := newDocument()
 	plain, err := doc.marshal()
 	if err != nil {
-		return fmt.Errorf("vault: encode: %w", err)
+		return nil, fmt.Errorf("vault: encode: %w", err)
 	}
 	var buf bytes.Buffer
 	w, err := age.Encrypt(&buf, recipients...)
 	if err != nil {
-		return fmt.Errorf("vault: encrypt: %w", err)
+		return nil, fmt.Errorf("vault: encrypt: %w", err)
 	}
 	if _, err := w.Write(plain); err != nil {
-		return fmt.Errorf("vault: encrypt: %w", err)
+		return nil, fmt.Errorf("vault: encrypt: %w", err)
 	}
 	if err := w.Close(); err != nil {
-		return fmt.Errorf("vault: encrypt: %w", err)
+		return nil, fmt.Errorf("vault: encrypt: %w", err)
 	}
-	return writeAtomic(path, buf.Bytes(), false)
+	if err := writeAtomic(path, buf.Bytes(), false); err != nil {
+		return nil, err
+	}
+	return append([]byte(nil), doc.IndexKey...), nil
 }
 
 // List implements Store.

@@ -24,7 +24,7 @@ func newVault(t testing.TB) (*File, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Create(path, r); err != nil {
+	if _, err := Create(path, r); err != nil {
 		t.Fatal(err)
 	}
 	return OpenFile(path, passUnlock(testPass, nil)), path
@@ -272,7 +272,7 @@ func TestCreateRefusesExisting(t *testing.T) {
 	_, path := newVault(t)
 	r, _ := PassphraseRecipient([]byte("x"), 2)
 	before, _ := os.ReadFile(path)
-	if err := Create(path, r); !errors.Is(err, ErrExists) {
+	if _, err := Create(path, r); !errors.Is(err, ErrExists) {
 		t.Fatalf("got %v, want ErrExists", err)
 	}
 	after, _ := os.ReadFile(path)
@@ -353,7 +353,7 @@ func TestIdentityFileVault(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "v", "vault.age")
-	if err := Create(path, rcpts...); err != nil {
+	if _, err := Create(path, rcpts...); err != nil {
 		t.Fatal(err)
 	}
 	s := OpenFile(path, func() ([]age.Identity, error) { return ids, nil })

@@ -130,9 +130,17 @@ func pluginUI() *plugin.ClientUI {
 	}
 }
 
-// afterWrite runs after every successful vault write.
+// afterWrite runs after every successful vault write: the guard index is
+// rebuilt so the hook sees the change at once. Writes to another vault
+// file (--vault) leave the index alone.
 func (a *app) afterWrite(s vault.Store, op string, paths ...string) error {
 	a.log.Info().Str("op", op).Strs("paths", paths).Msg("vault written")
+	if a.vaultPath != a.layout.Vault() {
+		return nil
+	}
+	if _, _, err := a.rebuildIndex(s); err != nil {
+		return fmt.Errorf("the vault was written, but the guard index was not: %w; run: noxkey guard rebuild", err)
+	}
 	return nil
 }
 

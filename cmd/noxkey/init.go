@@ -38,12 +38,18 @@ func (a *app) initCommand() *cli.Command {
 				}
 				rcpts = []age.Recipient{r}
 			}
-			if err := vault.Create(a.vaultPath, rcpts...); err != nil {
+			key, err := vault.Create(a.vaultPath, rcpts...)
+			if err != nil {
 				return err
 			}
+			defer wipe(key)
 			a.log.Info().Str("vault", a.vaultPath).Msg("vault created")
 			fmt.Fprintf(os.Stderr, "Created %s\nStore a secret with: printf '%%s' \"$VALUE\" | noxkey set org/proj/NAME\n", a.vaultPath)
-			return a.afterWrite(a.store(), "init")
+			if a.vaultPath != a.layout.Vault() {
+				return nil
+			}
+			_, _, err = a.writeIndex(nil, key) // empty: the hook works from the start
+			return err
 		},
 	}
 }

@@ -92,6 +92,7 @@ func (a *app) root() *cli.Command {
 			a.exportCommand(),
 			a.loadCommand(),
 			a.bundleCommand(),
+			a.guardCommand(),
 		},
 	}
 }

@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/noxkey/noxkey/guard"
 	"github.com/noxkey/noxkey/internal/prompt"
 	"github.com/noxkey/noxkey/vault"
 	"github.com/urfave/cli/v3"
 )
-
-// minMatchLen is the guard's default minimum length of a secret it matches.
-const minMatchLen = 6
 
 func (a *app) setCommand() *cli.Command {
 	return &cli.Command{
@@ -34,8 +32,8 @@ func (a *app) setCommand() *cli.Command {
 			if err := vault.CheckValue(val); err != nil {
 				return usageError("%s: %v", p, err)
 			}
-			if len(val) < minMatchLen {
-				fmt.Fprintf(os.Stderr, "noxkey: warning: %s is %d bytes long; the guard does not match secrets shorter than %d bytes, so it cannot redact this one\n", p, len(val), minMatchLen)
+			if cfg, err := guard.LoadConfig(a.layout.Config); err == nil && len(val) < cfg.MinLength {
+				fmt.Fprintf(os.Stderr, "noxkey: warning: %s is %d bytes long; the guard does not match secrets shorter than %d bytes (min_length in guard.toml), so it cannot redact this one\n", p, len(val), cfg.MinLength)
 			}
 			s := a.store()
 			if err := s.Set(vault.Secret{Path: p, Value: val, Description: cmd.String("description")}); err != nil {

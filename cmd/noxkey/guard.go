@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/vault"
+	"github.com/urfave/cli/v3"
+)
+
+func (a *app) guardCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "guard",
+		Usage: "the DLP guard's index and scanner",
+		Commands: []*cli.Command{
+			{
+				Name:  "rebuild",
+				Usage: "rebuild the guard index from the vault (done after every vault write)",
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					n, skipped, err := a.rebuildIndex(a.store())
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(os.Stderr, "guard index: %d secrets in %s\n", n, a.layout.Index())
+					for _, s := range skipped {
+						fmt.Fprintf(os.Stderr, "noxkey: warning: %s is shorter than the guard's min_length; it is not matched\n", s)
+					}
+					return nil
+				},
+			},
+			{
+				Name:      "scan",
+				Usage:     "report vault secrets and pattern-rule hits in FILEs (or stdin): names and positions, never values",
+				ArgsUsage: "[FILE...]",
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					g, err := guard.Open(a.layout.Config, a.layout.Index())
+					if err != nil {
+						return err
+					}
+					files := cmd.Args().Slice()
+					if len(files) == 0 {
+						files = []string{"-"}
+					}
+					total := 0
+					for _, f := range files {
+						data, err := readScanInput(f)
+						if err != nil {
+							return err
+						}
+						_, ms := g.Redact(data)
+						total += len(ms)
+						for _, line := range guard.Summary(f, data, ms) {
+							fmt.Println(line)
+						}
+					}
+					if total == 0 {
+						fmt.Fprintln(os.Stderr, "no secrets found")
+					} else {
+						fmt.Fprintf(os.Stderr, "%d found\n", total)
+					}
+					return nil
+				},
+			},
+		},
+	}
+}
+
+func readScanInput(name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(os.Stdin)
+	}
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, usageError("guard scan: %v", err)
+	}
+	return b, nil
+}
+
+// rebuildIndex writes guard.idx from every secret of the store. It costs
+// no passphrase derivation after a write: the store keeps its file key.
+func (a *app) rebuildIndex(s vault.Store) (int, []string, error) {
+	all, err := s.All()
+	if err != nil {
+		return 0, nil, err
+	}
+	defer func() {
+		for _, x := range all {
+			x.Wipe()
+		}
+	}()
+	key, err := s.IndexKey()
+	if err != nil {
+		return 0, nil, err
+	}
+	defer wipe(key)
+	return a.writeIndex(all, key)
+}
+
+// writeIndex builds the index of secrets under key and writes it atomically.
+func (a *app) writeIndex(all []*vault.Secret, key []byte) (int, []string, error) {
+	cfg, err := guard.LoadConfig(a.layout.Config)
+	if err != nil {
+		return 0, nil, err
+	}
+	secs := make([]guard.Secret, len(all))
+	for i, x := range all {
+		secs[i] = guard.Secret{Name: x.Path, Value: x.Value}
+	}
+	ix, skipped, err := guard.Build(secs, key, guard.Options{MinLen: cfg.MinLength})
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := ix.WriteFile(a.layout.Index()); err != nil {
+		return 0, nil, err
+	}
+	a.log.Info().Int("secrets", ix.Len()).Str("index", a.layout.Index()).Msg("guard index written")
+	return ix.Len(), skipped, nil
+}
