@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	build := exec.Command("go", "build", "-o", dir, "./")
+	build := exec.Command("go", "build", "-o", dir, "./", "../noxkey-hook")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		panic("build noxkey: " + err.Error())

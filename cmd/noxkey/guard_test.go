@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// hook runs the real noxkey-hook binary with the home's environment.
+func (h *home) hook(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(binDir, "noxkey-hook"), args...)
+	cmd.Env = h.env
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd.Run()
+	r := result{out.String(), errb.String(), cmd.ProcessState.ExitCode()}
+	outputsMu.Lock()
+	outputs = append(outputs, r.stderr) // stdout is checked by each test: before set a value is no secret yet
+	outputsMu.Unlock()
+	return r
+}
+
+func TestEveryVaultWriteRebuildsTheIndexTheHookUses(t *testing.T) {
+	h := newVault(t)
+	idx := filepath.Join(h.dir, "guard.idx")
+	if fi, err := os.Stat(idx); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("init must write a 0600 index: %v", err)
+	}
+	v := secret("tok_" + strings.Repeat("Zq8xW3", 6))
+	in := "deploy log: token=" + v + " b64=" + base64.StdEncoding.EncodeToString([]byte(v)) + "\n"
+	if r := h.hook(t, in, "filter"); r.code != 0 || r.stdout != in {
+		t.Fatalf("before set: exit %d, output changed", r.code)
+	}
+	h.ok(t, v, "set", "acme/deploy/TOKEN")
+	r := h.hook(t, in, "filter")
+	if want := "deploy log: token=[REDACTED:acme/deploy/TOKEN] b64=[REDACTED:acme/deploy/TOKEN]\n"; r.code != 0 || r.stdout != want {
+		t.Fatalf("after set: exit %d, got %q", r.code, r.stdout)
+	}
+	h.ok(t, "", "rm", "acme/deploy/TOKEN")
+	if r := h.hook(t, in, "filter"); r.stdout != in {
+		t.Fatalf("after rm the value is still redacted")
+	}
+	// import and guard rebuild keep it current too.
+	f := filepath.Join(t.TempDir(), ".env")
+	os.WriteFile(f, []byte("TOKEN="+v+"\n"), 0o600)
+	h.ok(t, "", "import", "--prefix", "acme/env", f)
+	if r := h.hook(t, in, "filter"); !strings.Contains(r.stdout, "[REDACTED:acme/env/TOKEN]") {
+		t.Fatalf("after import: %q", r.stdout)
+	}
+	os.Remove(idx)
+	h.ok(t, "", "guard", "rebuild")
+	if r := h.hook(t, in, "filter"); !strings.Contains(r.stdout, "[REDACTED:acme/env/TOKEN]") {
+		t.Fatalf("after guard rebuild: %q", r.stdout)
+	}
+	data, _ := os.ReadFile(idx)
+	if bytes.Contains(data, []byte(v[:12])) {
+		t.Fatal("the index file holds secret bytes")
+	}
+}
+
+func TestFilterFailsClosed(t *testing.T) {
+	h := newVault(t)
+	v := secret("fail-closed-secret-value-123")
+	h.ok(t, v, "set", "acme/x/KEY")
+	idx := filepath.Join(h.dir, "guard.idx")
+	good, _ := os.ReadFile(idx)
+	for name, breakIt := range map[string]func(){
+		"missing index":  func() { os.Remove(idx) },
+		"corrupt index":  func() { b := append([]byte(nil), good...); b[len(b)/2] ^= 0xff; os.WriteFile(idx, b, 0o600) },
+		"unsafe mode":    func() { os.WriteFile(idx, good, 0o600); os.Chmod(idx, 0o644) },
+		"bad guard.toml": func() { os.WriteFile(idx, good, 0o600); os.WriteFile(filepath.Join(h.dir, "guard.toml"), []byte("min_length = ["), 0o600) },
+	} {
+		breakIt()
+		r := h.hook(t, "output with "+v+"\n", "filter")
+		if r.code != 2 || r.stdout != "" || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || r.stderr == "" {
+			t.Errorf("%s: exit %d, stdout %d bytes, stderr %q; want exit 2, nothing out, one line", name, r.code, len(r.stdout), r.stderr)
+		}
+		os.Remove(filepath.Join(h.dir, "guard.toml"))
+	}
+}
+
+func TestGuardScanReportsNamesAndPositionsNeverValues(t *testing.T) {
+	h := newVault(t)
+	v := secret("scan-me-secret-0123456789")
+	h.ok(t, v, "set", "acme/x/KEY")
+	f := filepath.Join(t.TempDir(), "log.txt")
+	os.WriteFile(f, []byte("line one\nthe key is "+v+"\nghp_"+strings.Repeat("a1B2c3", 6)+"\n"), 0o600)
+	out := h.ok(t, "", "guard", "scan", f)
+	if !strings.Contains(out, f+":2:12: acme/x/KEY (raw, 25 bytes)") || !strings.Contains(out, f+":3:1: github-token (rule") {
+		t.Fatalf("scan summary:\n%s", out)
+	}
+	if strings.Contains(out, v) {
+		t.Fatal("scan printed a value")
+	}
+}

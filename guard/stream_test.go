@@ -1,0 +1,123 @@
+package guard
+
+import (
+	"bytes"
+	"encoding/base64"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// chunkReader returns its data in reads of the given sizes, cycling.
+type chunkReader struct {
+	data  []byte
+	sizes []int
+	i     int
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	n := min(r.sizes[r.i%len(r.sizes)], len(p), len(r.data))
+	r.i++
+	copy(p, r.data[:n])
+	r.data = r.data[n:]
+	return n, nil
+}
+
+func testGuard(t testing.TB, secrets ...Secret) *Guard {
+	return &Guard{Index: mustBuild(t, secrets...), Rules: defaultRules(t), Placeholder: DefaultPlaceholder}
+}
+
+func TestStreamCatchesSecretsSplitAcrossEveryReadBoundary(t *testing.T) {
+	g := testGuard(t, Secret{"acme/api/KEY", []byte(stripe)})
+	b64 := base64.StdEncoding.EncodeToString([]byte(stripe))
+	input := "start\n" + strings.Repeat("filler line of output\n", 50) + "key=" + stripe + "\nwrapped: " + b64[:30] + "\n  " + b64[30:] + "\nend\n"
+	want, _ := g.Redact([]byte(input))
+	if bytes.Contains(want, []byte(stripe)) || !bytes.Contains(want, []byte("[REDACTED:acme/api/KEY]")) {
+		t.Fatalf("whole-input redaction is wrong: %q", want)
+	}
+	for _, sizes := range [][]int{{1}, {2}, {3}, {7}, {64}, {1000}, {5, 1, 13}, {len(input)}} {
+		var out bytes.Buffer
+		if err := g.Stream(&out, &chunkReader{data: []byte(input), sizes: sizes}, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if out.String() != string(want) {
+			t.Fatalf("reads of %v: streamed output differs from whole redaction:\n%q\n%q", sizes, out.String(), want)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while Stream writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestStreamEmitsBeforeEOF(t *testing.T) {
+	g := testGuard(t, Secret{"acme/api/KEY", []byte(stripe)})
+	pr, pw := io.Pipe()
+	var out syncBuffer
+	done := make(chan error)
+	go func() { done <- g.Stream(&out, pr, time.Hour) }()
+	// Lines well past the lookback come out while the writer is still open.
+	big := strings.Repeat("progress line 0123456789 0123456789 0123456789\n", 2000)
+	pw.Write([]byte("first " + stripe + "\n" + big))
+	waitFor(t, "output before EOF", func() bool { return strings.HasPrefix(out.String(), "first [REDACTED:acme/api/KEY,stripe-secret-key]\nprogress") })
+	pw.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "first [REDACTED:acme/api/KEY,stripe-secret-key]\n"+big {
+		t.Fatalf("final output differs (%d bytes)", len(got))
+	}
+}
+
+func TestStreamFlushesWhenIdle(t *testing.T) {
+	g := testGuard(t, Secret{"acme/api/KEY", []byte(stripe)})
+	pr, pw := io.Pipe()
+	var out syncBuffer
+	done := make(chan error)
+	go func() { done <- g.Stream(&out, pr, 50*time.Millisecond) }()
+	pw.Write([]byte("Password for " + stripe + ": "))
+	waitFor(t, "the idle flush", func() bool { return out.String() == "Password for [REDACTED:acme/api/KEY,stripe-secret-key]: " })
+	pw.Close()
+	<-done
+}
+
+func TestStreamWithoutSecretsIsByteIdentical(t *testing.T) {
+	g := testGuard(t, Secret{"acme/api/KEY", []byte(stripe)})
+	in := corpus(1 << 20)
+	var out bytes.Buffer
+	if err := g.Stream(&out, &chunkReader{data: in, sizes: []int{4093}}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.Bytes(), in) {
+		t.Fatal("clean input was changed")
+	}
+}
