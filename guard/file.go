@@ -92,7 +92,7 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 	for _, n := range ix.names {
 		p += copy(b[p:], n)
 	}
-	le.PutUint32(b[size:], crc32.Checksum(b[:size], castagnoli))
+	putCRC(b[:size], b[size:size+4])
 	copy(b[size+4:], "NXKE")
 	return b, nil
 }
@@ -246,6 +246,10 @@ func parse(data []byte) (*Index, error) {
 		}
 	}
 	return ix, nil
+}
+
+func putCRC(data, dst []byte) {
+	binary.LittleEndian.PutUint32(dst, crc32.Checksum(data, castagnoli))
 }
 
 func trailingZeros(n int) int {

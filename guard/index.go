@@ -29,6 +29,8 @@ type Options struct {
 	MinLen int
 	// MaxStep caps the sampling step S (default 8).
 	MaxStep int
+
+	minBitmapBits int // tests: a smaller bitmap keeps fuzz inputs small
 }
 
 const (
@@ -185,7 +187,11 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 	nwin := firstEntry[len(all)]
 	// Bitmap: 64 to 128 bits per window (at least 64 KiB, at most 4 MiB)
 	// keeps the false-hit rate near 1% and small indexes in L2 cache.
-	nbits := min(max(1<<19, 1<<bits.Len(uint(nwin*64))), 1<<25)
+	minBits := 1 << 19
+	if opt.minBitmapBits > 0 {
+		minBits = opt.minBitmapBits
+	}
+	nbits := min(max(minBits, 1<<bits.Len(uint(nwin*64))), 1<<25)
 	ix.bitmap = make([]uint64, nbits/64)
 	ix.shift = uint(64 - bits.TrailingZeros(uint(nbits)))
 	ix.forms = make([]formRec, len(all))
