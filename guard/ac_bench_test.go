@@ -86,3 +86,45 @@ func BenchmarkMatcherBuild(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkKeywords compares the pattern rules' keyword prefilter, built
+// and run once per hook call, with petar-dambovaliev/aho-corasick over the
+// default rules' keywords: build and scan of 100 KB (a hook payload), and
+// scan of the 16 MB corpus.
+func BenchmarkKeywords(b *testing.B) {
+	rs := defaultRules(b)
+	text := corpus(16 << 20)
+	small := text[:100<<10]
+	b.Run("keywordSet/build+100KB", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			newKeywordSet(rs.keywords).each(small, func(int, int, int) {})
+		}
+	})
+	for _, dfa := range []bool{true, false} {
+		b.Run(fmt.Sprintf("petar-dfa=%v/build+100KB", dfa), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				bld := pdac.NewAhoCorasickBuilder(pdac.Opts{AsciiCaseInsensitive: true, MatchKind: pdac.StandardMatch, DFA: dfa})
+				it := bld.Build(rs.keywords).IterOverlappingByte(small)
+				for it.Next() != nil {
+				}
+			}
+		})
+	}
+	b.Run("keywordSet/16MB", func(b *testing.B) {
+		k := newKeywordSet(rs.keywords)
+		b.SetBytes(int64(len(text)))
+		for i := 0; i < b.N; i++ {
+			k.each(text, func(int, int, int) {})
+		}
+	})
+	b.Run("petar-dfa/16MB", func(b *testing.B) {
+		bld := pdac.NewAhoCorasickBuilder(pdac.Opts{AsciiCaseInsensitive: true, MatchKind: pdac.StandardMatch, DFA: true})
+		ac := bld.Build(rs.keywords)
+		b.SetBytes(int64(len(text)))
+		for i := 0; i < b.N; i++ {
+			it := ac.IterOverlappingByte(text)
+			for it.Next() != nil {
+			}
+		}
+	})
+}

@@ -6,29 +6,49 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
-	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
 )
 
 // Rules are gitleaks-format pattern rules for secrets that are not in the
-// vault. Keywords of every rule go through one Aho-Corasick automaton; a
-// rule's regex runs only on the text around its keywords' hits.
+// vault. Every rule's keywords go into one keyword set; a rule's regex
+// runs only on the text around its keywords' hits (rules without keywords
+// run on the whole text), and is compiled the first time it is needed.
 type Rules struct {
+	specs    []ruleSpec
 	rules    []*rule
-	global   []allowlist
-	ac       ahocorasick.AhoCorasick
+	global   []*allowlist
+	kw       *keywordSet
 	kwRules  [][]int // keyword index -> rules that have it
-	nokw     []int   // rules without keywords: run on the whole text
-	keywords int
+	nokw     []int   // rules without keywords
+	keywords []string
+}
+
+// ruleSpec is a rule as written: what the index stores and reads back.
+type ruleSpec struct {
+	ID          string
+	Regex       string
+	SecretGroup int
+	Entropy     float64
+	Keywords    []string
+	Allow       []allowSpec
+	Global      bool // a global allowlist carrier: no regex, Allow only
+}
+
+type allowSpec struct {
+	Regexes   []string
+	Stopwords []string
+	Target    string
+	And       bool
 }
 
 type rule struct {
-	id          string
-	re          *regexp.Regexp
-	secretGroup int
-	entropy     float64
-	allow       []allowlist
+	spec  ruleSpec
+	once  sync.Once
+	re    *regexp.Regexp
+	allow []*allowlist
+	err   error
 }
 
 type allowlist struct {
@@ -47,7 +67,6 @@ type gitleaksFile struct {
 		SecretGroup int
 		Entropy     float64
 		Keywords    []string
-		Path        string
 		Allowlist   *gitleaksAllow
 		Allowlists  []gitleaksAllow
 	}
@@ -69,69 +88,110 @@ const (
 	regionAfter  = 8192
 )
 
-// ParseRules reads gitleaks-format TOML documents (name is for errors).
+// ParseRules reads gitleaks-format TOML documents (the map key names a
+// document in errors) and checks every regex.
 func ParseRules(docs map[string][]byte) (*Rules, error) {
-	rs := &Rules{}
-	var keywords []string
-	kwIndex := map[string]int{}
 	names := make([]string, 0, len(docs))
 	for n := range docs {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	var specs []ruleSpec
 	for _, name := range names {
 		var f gitleaksFile
 		if _, err := toml.Decode(string(docs[name]), &f); err != nil {
 			return nil, fmt.Errorf("guard: rules %s: %w", name, err)
 		}
-		for _, a := range append(f.Allowlists, deref(f.Allowlist)...) {
-			al, err := compileAllow(a)
-			if err != nil {
-				return nil, fmt.Errorf("guard: rules %s: global allowlist: %w", name, err)
+		if g := append(f.Allowlists, deref(f.Allowlist)...); len(g) > 0 {
+			for _, a := range allowSpecs(g) {
+				if _, err := compileAllow(a); err != nil {
+					return nil, fmt.Errorf("guard: rules %s: global allowlist: %w", name, err)
+				}
 			}
-			rs.global = append(rs.global, al)
+			specs = append(specs, ruleSpec{ID: name + " global allowlist", Global: true, Allow: allowSpecs(g)})
 		}
 		for _, r := range f.Rules {
 			if r.Regex == "" {
 				continue // path-only rules: a tool output has no path
 			}
-			re, err := regexp.Compile(r.Regex)
-			if err != nil {
-				return nil, fmt.Errorf("guard: rules %s: rule %q: regex: %w", name, r.ID, err)
-			}
-			if r.SecretGroup > re.NumSubexp() {
-				return nil, fmt.Errorf("guard: rules %s: rule %q: secretGroup %d but the regex has %d groups", name, r.ID, r.SecretGroup, re.NumSubexp())
-			}
-			ru := &rule{id: r.ID, re: re, secretGroup: r.SecretGroup, entropy: r.Entropy}
-			for _, a := range append(r.Allowlists, deref(r.Allowlist)...) {
-				al, err := compileAllow(a)
-				if err != nil {
-					return nil, fmt.Errorf("guard: rules %s: rule %q: allowlist: %w", name, r.ID, err)
-				}
-				ru.allow = append(ru.allow, al)
-			}
-			idx := len(rs.rules)
-			rs.rules = append(rs.rules, ru)
-			if len(r.Keywords) == 0 {
-				rs.nokw = append(rs.nokw, idx)
-			}
-			for _, k := range r.Keywords {
-				k = strings.ToLower(k)
-				i, ok := kwIndex[k]
-				if !ok {
-					i = len(keywords)
-					kwIndex[k] = i
-					keywords = append(keywords, k)
-					rs.kwRules = append(rs.kwRules, nil)
-				}
-				rs.kwRules[i] = append(rs.kwRules[i], idx)
-			}
+			specs = append(specs, ruleSpec{ID: r.ID, Regex: r.Regex, SecretGroup: r.SecretGroup, Entropy: r.Entropy,
+				Keywords: r.Keywords, Allow: allowSpecs(append(r.Allowlists, deref(r.Allowlist)...))})
 		}
 	}
-	rs.keywords = len(keywords)
-	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{AsciiCaseInsensitive: true, MatchKind: ahocorasick.StandardMatch, DFA: true})
-	rs.ac = b.Build(keywords)
+	rs := newRules(specs)
+	for _, r := range rs.rules {
+		if err := r.compile(); err != nil {
+			return nil, fmt.Errorf("guard: rules: %w", err)
+		}
+	}
 	return rs, nil
+}
+
+func allowSpecs(as []gitleaksAllow) []allowSpec {
+	var out []allowSpec
+	for _, a := range as {
+		out = append(out, allowSpec{Regexes: a.Regexes, Stopwords: a.Stopwords, Target: strings.ToLower(a.RegexTarget), And: strings.EqualFold(a.Condition, "AND")})
+	}
+	return out
+}
+
+// newRules indexes specs; regexes compile on first use.
+func newRules(specs []ruleSpec) *Rules {
+	rs := &Rules{specs: specs}
+	kwIndex := map[string]int{}
+	for _, sp := range specs {
+		if sp.Global {
+			for _, a := range sp.Allow {
+				al, err := compileAllow(a)
+				if err == nil {
+					rs.global = append(rs.global, al)
+				}
+			}
+			continue
+		}
+		idx := len(rs.rules)
+		rs.rules = append(rs.rules, &rule{spec: sp})
+		if len(sp.Keywords) == 0 {
+			rs.nokw = append(rs.nokw, idx)
+		}
+		for _, k := range sp.Keywords {
+			k = strings.ToLower(k)
+			i, ok := kwIndex[k]
+			if !ok {
+				i = len(rs.keywords)
+				kwIndex[k] = i
+				rs.keywords = append(rs.keywords, k)
+				rs.kwRules = append(rs.kwRules, nil)
+			}
+			rs.kwRules[i] = append(rs.kwRules[i], idx)
+		}
+	}
+	rs.kw = newKeywordSet(rs.keywords)
+	return rs
+}
+
+func (r *rule) compile() error {
+	r.once.Do(func() {
+		re, err := regexp.Compile(r.spec.Regex)
+		if err != nil {
+			r.err = fmt.Errorf("rule %q: regex: %w", r.spec.ID, err)
+			return
+		}
+		if r.spec.SecretGroup > re.NumSubexp() {
+			r.err = fmt.Errorf("rule %q: secretGroup %d but the regex has %d groups", r.spec.ID, r.spec.SecretGroup, re.NumSubexp())
+			return
+		}
+		for _, a := range r.spec.Allow {
+			al, err := compileAllow(a)
+			if err != nil {
+				r.err = fmt.Errorf("rule %q: allowlist: %w", r.spec.ID, err)
+				return
+			}
+			r.allow = append(r.allow, al)
+		}
+		r.re = re
+	})
+	return r.err
 }
 
 func deref(a *gitleaksAllow) []gitleaksAllow {
@@ -141,15 +201,15 @@ func deref(a *gitleaksAllow) []gitleaksAllow {
 	return []gitleaksAllow{*a}
 }
 
-func compileAllow(a gitleaksAllow) (allowlist, error) {
-	al := allowlist{target: strings.ToLower(a.RegexTarget), and: strings.EqualFold(a.Condition, "AND")}
+func compileAllow(a allowSpec) (*allowlist, error) {
+	al := &allowlist{target: a.Target, and: a.And}
 	if al.target == "" {
 		al.target = "secret"
 	}
 	for _, r := range a.Regexes {
 		re, err := regexp.Compile(r)
 		if err != nil {
-			return al, err
+			return nil, err
 		}
 		al.regexes = append(al.regexes, re)
 	}
@@ -173,20 +233,20 @@ func (rs *Rules) Find(text []byte) []Match {
 		return nil
 	}
 	regions := make(map[int][][2]int)
-	if rs.keywords > 0 {
-		it := rs.ac.IterOverlappingByte(text)
-		for m := it.Next(); m != nil; m = it.Next() {
-			for _, ri := range rs.kwRules[m.Pattern()] {
-				regions[ri] = append(regions[ri], [2]int{max(0, m.Start()-regionBefore), min(len(text), m.End()+regionAfter)})
-			}
+	rs.kw.each(text, func(kw, start, end int) {
+		for _, ri := range rs.kwRules[kw] {
+			regions[ri] = append(regions[ri], [2]int{max(0, start-regionBefore), min(len(text), end+regionAfter)})
 		}
-	}
+	})
 	for _, ri := range rs.nokw {
 		regions[ri] = [][2]int{{0, len(text)}}
 	}
 	var out []Match
 	for ri, spans := range regions {
 		ru := rs.rules[ri]
+		if ru.compile() != nil {
+			continue // checked when the rules were parsed
+		}
 		for _, sp := range mergeSpans(spans) {
 			region := text[sp[0]:sp[1]]
 			for _, loc := range ru.re.FindAllSubmatchIndex(region, -1) {
@@ -195,13 +255,13 @@ func (rs *Rules) Find(text []byte) []Match {
 					continue
 				}
 				secret := region[s:e]
-				if ru.entropy > 0 && entropy(secret) < ru.entropy {
+				if ru.spec.Entropy > 0 && entropy(secret) < ru.spec.Entropy {
 					continue
 				}
 				if rs.allowed(ru, region, loc, secret) {
 					continue
 				}
-				out = append(out, Match{sp[0] + s, sp[0] + e, ru.id, "rule"})
+				out = append(out, Match{sp[0] + s, sp[0] + e, ru.spec.ID, "rule"})
 			}
 		}
 	}
@@ -211,7 +271,7 @@ func (rs *Rules) Find(text []byte) []Match {
 
 // secretSpan is the rule's secretGroup, or the only group, or the match.
 func secretSpan(ru *rule, loc []int) (int, int) {
-	g := ru.secretGroup
+	g := ru.spec.SecretGroup
 	if g == 0 && ru.re.NumSubexp() == 1 {
 		g = 1
 	}
@@ -219,7 +279,7 @@ func secretSpan(ru *rule, loc []int) (int, int) {
 }
 
 func (rs *Rules) allowed(ru *rule, region []byte, loc []int, secret []byte) bool {
-	for _, lists := range [][]allowlist{ru.allow, rs.global} {
+	for _, lists := range [][]*allowlist{ru.allow, rs.global} {
 		for _, a := range lists {
 			if a.allows(region, loc, secret) {
 				return true

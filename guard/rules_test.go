@@ -81,9 +81,9 @@ func TestEveryDefaultRuleHasAnExampleThatItRedacts(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, r := range rs.rules {
-		seen[r.id] = true
-		if _, ok := ruleExamples[r.id]; !ok {
-			t.Errorf("rule %s has no example in ruleExamples", r.id)
+		seen[r.spec.ID] = true
+		if _, ok := ruleExamples[r.spec.ID]; !ok {
+			t.Errorf("rule %s has no example in ruleExamples", r.spec.ID)
 		}
 	}
 	for id, ex := range ruleExamples {

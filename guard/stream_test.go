@@ -88,7 +88,9 @@ func TestStreamEmitsBeforeEOF(t *testing.T) {
 	// Lines well past the lookback come out while the writer is still open.
 	big := strings.Repeat("progress line 0123456789 0123456789 0123456789\n", 2000)
 	pw.Write([]byte("first " + stripe + "\n" + big))
-	waitFor(t, "output before EOF", func() bool { return strings.HasPrefix(out.String(), "first [REDACTED:acme/api/KEY,stripe-secret-key]\nprogress") })
+	waitFor(t, "output before EOF", func() bool {
+		return strings.HasPrefix(out.String(), "first [REDACTED:acme/api/KEY,stripe-secret-key]\nprogress")
+	})
 	pw.Close()
 	if err := <-done; err != nil {
 		t.Fatal(err)

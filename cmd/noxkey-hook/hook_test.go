@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/noxkey/noxkey/guard"
+)
+
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "noxkey-hook-bin")
+	if err != nil {
+		panic(err)
+	}
+	for _, pkg := range []string{"./", "./testdata/floor"} {
+		b := exec.Command("go", "build", "-o", dir, pkg)
+		b.Stderr = os.Stderr
+		if err := b.Run(); err != nil {
+			panic(err)
+		}
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// homeWithSecrets writes a guard index of n generated secrets into a new
+// NOXKEY_HOME and returns it.
+func homeWithSecrets(t testing.TB, n int) string {
+	t.Helper()
+	home := filepath.Join(t.TempDir(), "nk")
+	os.MkdirAll(home, 0o700)
+	r := rand.New(rand.NewPCG(5, 6))
+	const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	secs := make([]guard.Secret, n)
+	for i := range secs {
+		v := []byte("sk_live_")
+		for l := 24 + r.IntN(24); l > 0; l-- {
+			v = append(v, alnum[r.IntN(len(alnum))])
+		}
+		secs[i] = guard.Secret{Name: fmt.Sprintf("org/p%d/KEY_%d", i%50, i), Value: v}
+	}
+	ix, _, err := guard.Build(secs, bytes.Repeat([]byte{9}, 32), guard.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.WriteFile(filepath.Join(home, "guard.idx")); err != nil {
+		t.Fatal(err)
+	}
+	return home
+}
+
+// input100K is 100 KB of log-like text with no secret.
+func input100K() []byte {
+	var b strings.Builder
+	for i := 0; b.Len() < 100<<10; i++ {
+		fmt.Fprintf(&b, "2026-11-28T18:00:%02d.%03dZ INFO request id=%08x path=/api/v1/items/%d status=200 latency_ms=%d\n", i%60, i%1000, i*2654435761, i, i%97)
+	}
+	return []byte(b.String()[:100<<10])
+}
+
+// runOnce runs a binary with stdin and returns wall time and peak RSS (KiB).
+func runOnce(t testing.TB, bin, home string, stdin []byte, args ...string) (time.Duration, int64, []byte) {
+	cmd := exec.Command(filepath.Join(binDir, bin), args...)
+	cmd.Env = []string{"NOXKEY_HOME=" + home, "PATH=/usr/bin:/bin"}
+	cmd.Stdin = bytes.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s: %v: %s", bin, err, errb.String())
+	}
+	el := time.Since(start)
+	return el, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss, out.Bytes()
+}
+
+// BenchmarkFilterVsFloor times the whole noxkey-hook filter process on 100
+// KB with 1,000 secrets against the trivial Go copy program, alternating
+// runs in the same benchmark: x-floor is the ratio of the medians.
+func BenchmarkFilterVsFloor(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		home := homeWithSecrets(b, n)
+		in := input100K()
+		b.Run(fmt.Sprintf("secrets=%d", n), func(b *testing.B) {
+			var hook, floor []time.Duration
+			var rss int64
+			for i := 0; i < b.N; i++ {
+				d, r, out := runOnce(b, "noxkey-hook", home, in, "filter")
+				if !bytes.Equal(out, in) {
+					b.Fatal("clean input was changed")
+				}
+				hook = append(hook, d)
+				rss = max(rss, r)
+				d, _, _ = runOnce(b, "floor", home, in)
+				floor = append(floor, d)
+			}
+			slices.Sort(hook)
+			slices.Sort(floor)
+			h, f := hook[len(hook)/2], floor[len(floor)/2]
+			b.ReportMetric(float64(h.Microseconds()), "hook-µs")
+			b.ReportMetric(float64(f.Microseconds()), "floor-µs")
+			b.ReportMetric(float64(h)/float64(f), "x-floor")
+			b.ReportMetric(float64(rss)/1024, "peak-RSS-MB")
+		})
+	}
+}
+
+// TestFilterPeakRSSWith10000Secrets: the whole filter process stays under
+// 30 MB resident with an index of 10,000 secrets.
+func TestFilterPeakRSSWith10000Secrets(t *testing.T) {
+	home := homeWithSecrets(t, 10000)
+	in := input100K()
+	_, rss, out := runOnce(t, "noxkey-hook", home, in, "filter")
+	if !bytes.Equal(out, in) {
+		t.Fatal("clean input was changed")
+	}
+	t.Logf("peak RSS %.1f MB", float64(rss)/1024)
+	if rss > 30*1024 {
+		t.Fatalf("peak RSS %.1f MB, budget 30 MB", float64(rss)/1024)
+	}
+}
+
+func TestFilterRedactsAndFailsClosed(t *testing.T) {
+	home := homeWithSecrets(t, 10)
+	_, _, out := runOnce(t, "noxkey-hook", home, []byte("hello\n"), "filter")
+	if string(out) != "hello\n" {
+		t.Fatalf("got %q", out)
+	}
+	os.Remove(filepath.Join(home, "guard.idx"))
+	cmd := exec.Command(filepath.Join(binDir, "noxkey-hook"), "filter")
+	cmd.Env = []string{"NOXKEY_HOME=" + home}
+	cmd.Stdin = strings.NewReader("anything\n")
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if cmd.ProcessState.ExitCode() != 2 || o.Len() != 0 || !strings.Contains(e.String(), "noxkey guard rebuild") {
+		t.Fatalf("missing index: %v, stdout %q, stderr %q", err, o.String(), e.String())
+	}
+}
