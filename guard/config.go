@@ -1,6 +1,8 @@
 package guard
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -51,6 +53,69 @@ func LoadConfig(dir string) (*Config, error) {
 	return c, nil
 }
 
+// ruleFiles resolves the extra rule files: ~ is the home directory,
+// relative paths are relative to guard.toml's directory.
+func (c *Config) ruleFiles() []string {
+	home, _ := os.UserHomeDir()
+	var out []string
+	for _, f := range c.Rules.Files {
+		switch {
+		case strings.HasPrefix(f, "~/"):
+			f = filepath.Join(home, f[2:])
+		case !filepath.IsAbs(f):
+			f = filepath.Join(c.dir, f)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// fingerprint identifies every input of the settings: the embedded
+// defaults and, by path, size and modification time, the user's
+// guard.toml and rule files. An index whose stored fingerprint still
+// matches lets the hook skip TOML altogether.
+func fingerprint(dir string, ruleFiles []string) string {
+	h := sha256.New()
+	ents, _ := fs.Glob(configs.FS, "rules/*.toml")
+	for _, e := range append([]string{"guard.toml"}, ents...) {
+		b, _ := configs.FS.ReadFile(e)
+		fmt.Fprintf(h, "%s %d\n", e, len(b))
+		h.Write(b)
+	}
+	for _, f := range append([]string{filepath.Join(dir, "guard.toml")}, ruleFiles...) {
+		if fi, err := os.Stat(f); err == nil {
+			fmt.Fprintf(h, "%s %d %d\n", f, fi.Size(), fi.ModTime().UnixNano())
+		} else {
+			fmt.Fprintf(h, "%s absent\n", f)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// settings is what the index keeps of guard.toml and the rules, so that
+// the hook needs no TOML while they are unchanged.
+type settings struct {
+	Fingerprint  string
+	Placeholder  string
+	RulesEnabled bool
+	RuleFiles    []string
+	Specs        []ruleSpec
+}
+
+// settings returns what Build stores in the index.
+func (c *Config) settings() (*settings, error) {
+	st := &settings{Placeholder: c.Placeholder, RulesEnabled: c.Rules.Enabled, RuleFiles: c.ruleFiles()}
+	st.Fingerprint = fingerprint(c.dir, st.RuleFiles)
+	if c.Rules.Enabled {
+		rs, err := c.LoadRules()
+		if err != nil {
+			return nil, err
+		}
+		st.Specs = rs.specs
+	}
+	return st, nil
+}
+
 // LoadRules reads the embedded default rules and the user's extra rule
 // files, or returns nil when rules are switched off.
 func (c *Config) LoadRules() (*Rules, error) {
@@ -69,14 +134,7 @@ func (c *Config) LoadRules() (*Rules, error) {
 		}
 		docs["embedded "+e] = b
 	}
-	home, _ := os.UserHomeDir()
-	for _, f := range c.Rules.Files {
-		switch {
-		case strings.HasPrefix(f, "~/"):
-			f = filepath.Join(home, f[2:])
-		case !filepath.IsAbs(f):
-			f = filepath.Join(c.dir, f)
-		}
+	for _, f := range c.ruleFiles() {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return nil, fmt.Errorf("guard: rule file named in guard.toml: %w", err)

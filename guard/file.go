@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -30,15 +31,20 @@ const (
 // ErrIndex wraps every reason an index file cannot be used.
 var ErrIndex = errors.New("guard index unusable")
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
 // MarshalBinary encodes the index in the file format.
 func (ix *Index) MarshalBinary() ([]byte, error) {
 	nameBytes := 0
 	for _, n := range ix.names {
 		nameBytes += len(n)
 	}
-	size := headerSize + 8*len(ix.bitmap) + 8*len(ix.entries) + dirSize(len(ix.dir)) + formRecSize*len(ix.forms) + 4*len(ix.names) + nameBytes
+	var st []byte
+	if ix.settings != nil {
+		var err error
+		if st, err = json.Marshal(ix.settings); err != nil {
+			return nil, err
+		}
+	}
+	size := headerSize + 8*len(ix.bitmap) + 8*len(ix.entries) + dirSize(len(ix.dir)) + formRecSize*len(ix.forms) + 4*len(ix.names) + nameBytes + len(st)
 	size = (size + 7) &^ 7
 	b := make([]byte, size+8)
 	le := binary.LittleEndian
@@ -59,6 +65,7 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 	le.PutUint32(b[96:], uint32(ix.maxLen))
 	le.PutUint32(b[100:], uint32(nameBytes))
 	b[104] = byte(bits.TrailingZeros(uint(len(ix.dir) - 1)))
+	le.PutUint32(b[108:], uint32(len(st)))
 	p := headerSize
 	for _, w := range ix.bitmap {
 		le.PutUint64(b[p:], w)
@@ -92,6 +99,7 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 	for _, n := range ix.names {
 		p += copy(b[p:], n)
 	}
+	copy(b[p:], st)
 	putCRC(b[:size], b[size:size+4])
 	copy(b[size+4:], "NXKE")
 	return b, nil
@@ -154,7 +162,9 @@ func Load(path string) (*Index, error) {
 	if st.Size < headerSize+8 || st.Size > 1<<31 {
 		return nil, fail("truncated (%d bytes)", st.Size)
 	}
-	data, err := unix.Mmap(fd, 0, int(st.Size), unix.PROT_READ, unix.MAP_SHARED)
+	// MAP_POPULATE: the checksum reads every page anyway; faulting them in
+	// one call is cheaper than one fault a page.
+	data, err := unix.Mmap(fd, 0, int(st.Size), unix.PROT_READ, unix.MAP_SHARED|unix.MAP_POPULATE)
 	if err != nil {
 		return nil, fail("mmap: %v", err)
 	}
@@ -180,17 +190,18 @@ func parse(data []byte) (*Index, error) {
 		return nil, fmt.Errorf("index version %d; this noxkey reads version %d", v, fileVersion)
 	}
 	size := len(data) - 8
-	if string(data[size+4:]) != "NXKE" || le.Uint32(data[size:]) != crc32.Checksum(data[:size], castagnoli) {
+	if string(data[size+4:]) != "NXKE" || le.Uint32(data[size:]) != crc32.Checksum(data[:size], crc32.MakeTable(crc32.Castagnoli)) {
 		return nil, errors.New("checksum mismatch: the file is corrupt or truncated")
 	}
 	ix := &Index{w: int(data[12]), s: int(data[13]), shift: uint(data[14]), wrapping: data[15] == 1}
 	nBitmap, nEntries := int(le.Uint32(data[80:])), int(le.Uint32(data[84:]))
 	nForms, nNames := int(le.Uint32(data[88:])), int(le.Uint32(data[92:]))
 	dirBits := int(data[104])
+	nSettings := int(le.Uint32(data[108:]))
 	nDir := 1<<dirBits + 1
 	ix.maxLen = int(le.Uint32(data[96:]))
 	nameBytes := int(le.Uint32(data[100:]))
-	need := headerSize + 8*nBitmap + 8*nEntries + dirSize(nDir) + formRecSize*nForms + 4*nNames + nameBytes
+	need := headerSize + 8*nBitmap + 8*nEntries + dirSize(nDir) + formRecSize*nForms + 4*nNames + nameBytes + nSettings
 	if dirBits < 1 || dirBits > 24 || ix.w < 1 || ix.w > 8 || ix.s < 1 || ix.s > maxStep || nBitmap < 1 || nBitmap&(nBitmap-1) != 0 ||
 		ix.shift != uint(64-6-trailingZeros(nBitmap)) || (need+7)&^7 != size {
 		return nil, errors.New("inconsistent header")
@@ -213,18 +224,16 @@ func parse(data []byte) (*Index, error) {
 			return nil, errors.New("entry directory out of order")
 		}
 	}
-	ix.forms = make([]formRec, nForms)
+	ix.forms = formRecs(data[p:], nForms)
 	for i := range ix.forms {
 		f := &ix.forms[i]
-		f.secret, f.length = le.Uint32(data[p:]), le.Uint32(data[p+4:])
-		copy(f.tag[:], data[p+8:p+24])
-		f.kind, f.wrap, f.ext = data[p+24], data[p+25] == 1, le.Uint32(data[p+28:])
 		if int(f.secret) >= nNames || int(f.kind) >= len(kinds) || int(f.length) > ix.maxLen ||
-			int(f.length) < ix.w || int(f.ext) > nForms || (f.ext != 0 && int(f.ext) <= i+1) {
+			int(f.length) < ix.w || int(f.ext) > nForms || (f.ext != 0 && int(f.ext) <= i+1) ||
+			*(*byte)(unsafe.Pointer(&f.wrap)) > 1 {
 			return nil, fmt.Errorf("form %d out of range", i)
 		}
-		p += formRecSize
 	}
+	p += formRecSize * nForms
 	ends := p
 	p += 4 * nNames
 	ix.names = make([]string, nNames)
@@ -237,19 +246,17 @@ func parse(data []byte) (*Index, error) {
 		ix.names[i] = string(data[p+prev : p+end])
 		prev = end
 	}
-	shift := 64 - dirBits
-	for b := 0; b+1 < nDir; b++ {
-		for _, e := range ix.entries[ix.dir[b]:ix.dir[b+1]] {
-			if f := int(e >> 5 & 0x7FFFFFF); f >= nForms || int(e&31)+ix.w > int(ix.forms[f].length) || int(e>>shift) != b {
-				return nil, errors.New("window entry out of range")
-			}
+	if p += nameBytes; nSettings > 0 {
+		ix.settings = new(settings)
+		if err := json.Unmarshal(data[p:p+nSettings], ix.settings); err != nil {
+			return nil, fmt.Errorf("settings: %v", err)
 		}
 	}
 	return ix, nil
 }
 
 func putCRC(data, dst []byte) {
-	binary.LittleEndian.PutUint32(dst, crc32.Checksum(data, castagnoli))
+	binary.LittleEndian.PutUint32(dst, crc32.Checksum(data, crc32.MakeTable(crc32.Castagnoli)))
 }
 
 func trailingZeros(n int) int {
@@ -273,6 +280,27 @@ func u64s(b []byte, n int) []uint64 {
 	out := make([]uint64, n)
 	for i := range out {
 		out[i] = binary.LittleEndian.Uint64(b[8*i:])
+	}
+	return out
+}
+
+// formRecs views b as n form records: the file lays them out as the
+// struct is laid out in memory (checked by TestFormRecLayout).
+func formRecs(b []byte, n int) []formRec {
+	if n == 0 {
+		return nil
+	}
+	if littleEndian && uintptr(unsafe.Pointer(&b[0]))%4 == 0 {
+		return unsafe.Slice((*formRec)(unsafe.Pointer(&b[0])), n)
+	}
+	out := make([]formRec, n)
+	le := binary.LittleEndian
+	for i := range out {
+		q := b[formRecSize*i:]
+		f := &out[i]
+		f.secret, f.length, f.ext = le.Uint32(q), le.Uint32(q[4:]), le.Uint32(q[28:])
+		copy(f.tag[:], q[8:24])
+		f.kind, f.wrap = q[24], q[25] == 1
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"unsafe"
 )
 
 func writeIndex(t testing.TB, secrets ...Secret) string {
@@ -96,5 +97,15 @@ func TestLoadRefusesBadFilesClearly(t *testing.T) {
 				t.Errorf("error does not say how to fix it: %v", err)
 			}
 		})
+	}
+}
+
+// TestFormRecLayout: the file's form records are read in place, so the
+// struct must have exactly the file's layout.
+func TestFormRecLayout(t *testing.T) {
+	var f formRec
+	if unsafe.Sizeof(f) != formRecSize || unsafe.Offsetof(f.length) != 4 || unsafe.Offsetof(f.tag) != 8 ||
+		unsafe.Offsetof(f.kind) != 24 || unsafe.Offsetof(f.wrap) != 25 || unsafe.Offsetof(f.ext) != 28 {
+		t.Fatalf("formRec layout changed: size %d", unsafe.Sizeof(f))
 	}
 }

@@ -13,18 +13,28 @@ type Guard struct {
 	Placeholder string
 }
 
-// Open loads guard.toml from configDir, the pattern rules it names, and
-// the index at indexPath. It reads no vault and needs no passphrase.
+// Open loads the index at indexPath and the settings of guard.toml in
+// configDir with the pattern rules it names. While guard.toml and the rule
+// files are as they were when the index was built, their stored copy in
+// the index is used and no TOML is read. It reads no vault and needs no
+// passphrase.
 func Open(configDir, indexPath string) (*Guard, error) {
+	ix, err := Load(indexPath)
+	if err != nil {
+		return nil, err
+	}
+	if st := ix.settings; st != nil && st.Fingerprint == fingerprint(configDir, st.RuleFiles) {
+		g := &Guard{Index: ix, Placeholder: st.Placeholder}
+		if st.RulesEnabled {
+			g.Rules = newRules(st.Specs)
+		}
+		return g, nil
+	}
 	cfg, err := LoadConfig(configDir)
 	if err != nil {
 		return nil, err
 	}
 	rules, err := cfg.LoadRules()
-	if err != nil {
-		return nil, err
-	}
-	ix, err := Load(indexPath)
 	if err != nil {
 		return nil, err
 	}

@@ -187,6 +187,9 @@ func (ix *Index) probe(text []byte, q int, x uint64, onlyWrap bool, emit func(in
 	}
 	for ; i < len(e) && e[i]&^0xFFFFFFFF == key; i++ {
 		fi := int(e[i] >> 5 & 0x7FFFFFF)
+		if fi >= len(ix.forms) || int(e[i]&31)+ix.w > int(ix.forms[fi].length) {
+			continue // a damaged entry: never trusted (the file's CRC makes this rare)
+		}
 		f := &ix.forms[fi]
 		if onlyWrap && !f.wrap {
 			continue
@@ -195,7 +198,7 @@ func (ix *Index) probe(text []byte, q int, x uint64, onlyWrap bool, emit func(in
 		if !ok {
 			continue
 		}
-		for f.ext != 0 {
+		for f.ext != 0 && int(f.ext) <= len(ix.forms) {
 			g := &ix.forms[f.ext-1]
 			s2, e2, w2, ok := ix.verifyAt(text, start, 0, g)
 			if !ok || s2 != start {

@@ -109,7 +109,7 @@ func (a *app) writeIndex(all []*vault.Secret, key []byte) (int, []string, error)
 	for i, x := range all {
 		secs[i] = guard.Secret{Name: x.Path, Value: x.Value}
 	}
-	ix, skipped, err := guard.Build(secs, key, guard.Options{MinLen: cfg.MinLength})
+	ix, skipped, err := guard.Build(secs, key, guard.Options{MinLen: cfg.MinLength, Config: cfg})
 	if err != nil {
 		return 0, nil, err
 	}

@@ -71,10 +71,13 @@ func TestFilterFailsClosed(t *testing.T) {
 	idx := filepath.Join(h.dir, "guard.idx")
 	good, _ := os.ReadFile(idx)
 	for name, breakIt := range map[string]func(){
-		"missing index":  func() { os.Remove(idx) },
-		"corrupt index":  func() { b := append([]byte(nil), good...); b[len(b)/2] ^= 0xff; os.WriteFile(idx, b, 0o600) },
-		"unsafe mode":    func() { os.WriteFile(idx, good, 0o600); os.Chmod(idx, 0o644) },
-		"bad guard.toml": func() { os.WriteFile(idx, good, 0o600); os.WriteFile(filepath.Join(h.dir, "guard.toml"), []byte("min_length = ["), 0o600) },
+		"missing index": func() { os.Remove(idx) },
+		"corrupt index": func() { b := append([]byte(nil), good...); b[len(b)/2] ^= 0xff; os.WriteFile(idx, b, 0o600) },
+		"unsafe mode":   func() { os.WriteFile(idx, good, 0o600); os.Chmod(idx, 0o644) },
+		"bad guard.toml": func() {
+			os.WriteFile(idx, good, 0o600)
+			os.WriteFile(filepath.Join(h.dir, "guard.toml"), []byte("min_length = ["), 0o600)
+		},
 	} {
 		breakIt()
 		r := h.hook(t, "output with "+v+"\n", "filter")
