@@ -8,13 +8,16 @@ build:
 test:
     go test ./...
 
-# Benchmarks, 6 runs each, for benchstat.
-bench:
-    go test -run '^$' -bench . -count 6 ./... | tee bench.txt
+# Benchmarks (guard scan vs grep, index build/load, hook vs floor, import) through benchstat.
+bench count="6":
+    bash bench/run.sh {{count}}
 
 # Fuzz each target for a short time.
 fuzz seconds="30s":
-    go test ./vault -run '^$' -fuzz FuzzDocument -fuzztime {{seconds}}
+    go test ./guard -run '^$' -fuzz '^FuzzRedact$' -fuzztime {{seconds}}
+    go test ./guard -run '^$' -fuzz '^FuzzLoad$' -fuzztime {{seconds}}
+    go test ./vault -run '^$' -fuzz '^FuzzDocument$' -fuzztime {{seconds}}
+    go test ./vault -run '^$' -fuzz '^FuzzVaultFile$' -fuzztime {{seconds}}
 
 # gofmt, go vet, staticcheck, and the macOS build without cgo.
 lint:

@@ -26,51 +26,62 @@ type Form struct {
 // Forms returns every distinct form of secret that is at least minLen
 // bytes long. The raw form comes first.
 func Forms(secret []byte, minLen int) []Form {
-	var out []Form
-	seen := map[string]bool{}
+	out := make([]Form, 0, 24)
 	add := func(kind string, text []byte, wrap bool) int {
-		if len(text) < minLen || seen[string(text)] {
+		if len(text) < minLen {
 			return -1
 		}
-		seen[string(text)] = true
+		for i := range out {
+			if bytes.Equal(out[i].Text, text) {
+				return -1
+			}
+		}
 		out = append(out, Form{Kind: kind, Text: text, Wrappable: wrap, Base: -1})
 		return len(out) - 1
 	}
 	add("raw", append([]byte(nil), secret...), true)
-	for _, enc := range []struct {
-		name string
-		e    *base64.Encoding
-	}{{"std", base64.StdEncoding}, {"url", base64.URLEncoding}} {
+	for e, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
 		for off := 0; off < 3; off++ {
-			core, end, padded := base64Forms(enc.e, secret, off)
-			base := add(fmt.Sprintf("base64-%s-%d-core", enc.name, off), core, true)
-			for _, v := range []struct {
-				kind string
-				text []byte
-			}{{"end", end}, {"padded", padded}} {
-				if i := add(fmt.Sprintf("base64-%s-%d-%s", enc.name, off, v.kind), v.text, true); i >= 0 {
-					out[i].Base = base
-					base = i
-				}
+			core, end, padded := base64Forms(enc, secret, off)
+			names := &base64Kinds[e][off]
+			base := add(names[0], core, true)
+			if i := add(names[1], end, true); i >= 0 {
+				out[i].Base, base = base, i
+			}
+			if i := add(names[2], padded, true); i >= 0 {
+				out[i].Base = base
 			}
 		}
 	}
 	add("hex", []byte(hex.EncodeToString(secret)), false)
 	add("HEX", bytes.ToUpper([]byte(hex.EncodeToString(secret))), false)
-	add("percent-plus", percentEncode(secret, rfc3986Unreserved, true), false)
-	add("percent-20", percentEncode(secret, rfc3986Unreserved, false), false)
-	add("percent-js", percentEncode(secret, jsComponentUnreserved, false), false)
-	add("percent-path", []byte(url.PathEscape(string(secret))), false)
-	add("json", jsonEscape(secret, false, false), false)
-	add("json-slash", jsonEscape(secret, true, false), false)
-	add("json-ascii", jsonEscape(secret, false, true), false)
-	add("json-slash-ascii", jsonEscape(secret, true, true), false)
-	if utf8.Valid(secret) {
-		if b, err := json.Marshal(string(secret)); err == nil {
-			add("json-go", b[1:len(b)-1], false)
+	// The escaped forms equal the raw one for plain values (most tokens):
+	// skip building them then.
+	plainURL, plainJSON := true, true
+	for _, c := range secret {
+		plainURL = plainURL && rfc3986Unreserved[c]
+		plainJSON = plainJSON && c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\' && c != '/' && c != '<' && c != '>' && c != '&'
+	}
+	if !plainURL {
+		add("percent-plus", percentEncode(secret, rfc3986Unreserved, true), false)
+		add("percent-20", percentEncode(secret, rfc3986Unreserved, false), false)
+		add("percent-js", percentEncode(secret, jsComponentUnreserved, false), false)
+		add("percent-path", []byte(url.PathEscape(string(secret))), false)
+	}
+	if !plainJSON {
+		add("json", jsonEscape(secret, false, false), false)
+		add("json-slash", jsonEscape(secret, true, false), false)
+		add("json-ascii", jsonEscape(secret, false, true), false)
+		add("json-slash-ascii", jsonEscape(secret, true, true), false)
+		if utf8.Valid(secret) {
+			if b, err := json.Marshal(string(secret)); err == nil {
+				add("json-go", b[1:len(b)-1], false)
+			}
 		}
 	}
-	add("shell-single-quote", bytes.ReplaceAll(secret, []byte("'"), []byte(`'\''`)), false)
+	if bytes.IndexByte(secret, '\'') >= 0 {
+		add("shell-single-quote", bytes.ReplaceAll(secret, []byte("'"), []byte(`'\''`)), false)
+	}
 	if bytes.IndexByte(secret, '\n') >= 0 {
 		for _, line := range bytes.Split(secret, []byte("\n")) {
 			add("line", append([]byte(nil), bytes.TrimSuffix(line, []byte("\r"))...), false)
@@ -78,6 +89,18 @@ func Forms(secret []byte, minLen int) []Form {
 	}
 	return out
 }
+
+// base64Kinds names the base64 forms: [std|url][offset][core|end|padded].
+var base64Kinds = func() (k [2][3][3]string) {
+	for e, enc := range []string{"std", "url"} {
+		for off := 0; off < 3; off++ {
+			for v, variant := range []string{"core", "end", "padded"} {
+				k[e][off][v] = fmt.Sprintf("base64-%s-%d-%s", enc, off, variant)
+			}
+		}
+	}
+	return
+}()
 
 // base64Forms returns, for secret placed at byte offset off (0, 1 or 2) of
 // an encoded stream: core, the characters that depend only on the secret's

@@ -207,3 +207,20 @@ func jsonMarshalString(s string) (string, error) {
 	b := jsonEscape([]byte(s), false, false)
 	return string(b), nil
 }
+
+// TestPercentFormsAsOtherProgramsWriteThem pins the percent-encoded forms
+// to what Python's quote / quote_plus and JavaScript's encodeURIComponent
+// print for the same value (computed with those tools, not with ours).
+func TestPercentFormsAsOtherProgramsWriteThem(t *testing.T) {
+	v := `p@ss w0rd/with "quotes" & 'apostrophes' + more\stuff`
+	ix := mustBuild(t, Secret{"acme/db/PASS", []byte(v)})
+	for name, enc := range map[string]string{
+		"python quote(safe='')":      "p%40ss%20w0rd%2Fwith%20%22quotes%22%20%26%20%27apostrophes%27%20%2B%20more%5Cstuff",
+		"python quote_plus(safe='')": "p%40ss+w0rd%2Fwith+%22quotes%22+%26+%27apostrophes%27+%2B+more%5Cstuff",
+		"js encodeURIComponent":      "p%40ss%20w0rd%2Fwith%20%22quotes%22%20%26%20'apostrophes'%20%2B%20more%5Cstuff",
+	} {
+		if got := redactString(ix, "url?p="+enc+"&x=1"); got != "url?p=[REDACTED:acme/db/PASS]&x=1" {
+			t.Errorf("%s: got %q", name, got)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Secret is what Build needs of a vault secret.
@@ -227,14 +228,12 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 			for o := 0; o < firstEntry[i+1]-firstEntry[i]; o++ {
 				w := load(b.f.Text[o:]) & ix.mask
 				raw[firstEntry[i]+o] = uint64(ix.prf32(w, &win))<<32 | uint64(i)<<5 | uint64(o)
+				bit := ix.bit(w)
+				atomic.OrUint64(&ix.bitmap[bit>>6], 1<<(bit&63))
 			}
 		}
 	})
-	for i, b := range all {
-		for o := 0; o < firstEntry[i+1]-firstEntry[i]; o++ {
-			bit := ix.bit(load(b.f.Text[o:]) & ix.mask)
-			ix.bitmap[bit>>6] |= 1 << (bit & 63)
-		}
+	for _, b := range all {
 		ix.wrapping = ix.wrapping || b.f.Wrappable
 	}
 	ix.entries, ix.dir = bucketSort(raw, dirBitsFor(nwin))
@@ -269,8 +268,15 @@ func bucketSort(raw []uint64, dirBits int) ([]uint64, []uint32) {
 		next[b]++
 	}
 	for b := 0; b+1 < len(dir); b++ {
-		if lo, hi := dir[b], dir[b+1]; hi-lo > 1 {
-			slices.Sort(out[lo:hi])
+		switch bucket := out[dir[b]:dir[b+1]]; {
+		case len(bucket) > 32:
+			slices.Sort(bucket)
+		case len(bucket) > 1:
+			for i := 1; i < len(bucket); i++ { // insertion sort: buckets hold about 8
+				for j := i; j > 0 && bucket[j] < bucket[j-1]; j-- {
+					bucket[j], bucket[j-1] = bucket[j-1], bucket[j]
+				}
+			}
 		}
 	}
 	return out, dir

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs the guard and hook benchmarks COUNT times (default 6) and summarises
+# them with benchstat. BenchmarkScan times GNU grep -F -c -f (LC_ALL=C) on
+# the same 16 MB file with the same fingerprint windows in the same run and
+# reports our MB/s divided by grep's as x-grep; BenchmarkFilterVsFloor runs
+# the whole noxkey-hook filter process against a trivial Go copy program
+# and reports x-floor.
+#   bench/run.sh [COUNT]     results in bench/out/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count="${1:-6}"
+mkdir -p bench/out
+command -v benchstat >/dev/null || go install golang.org/x/perf/cmd/benchstat@latest
+export PATH="$(go env GOPATH)/bin:$PATH"
+go test -run '^$' -bench '^Benchmark(Scan|Build|Load)$' -benchtime 10x -count "$count" ./guard | tee bench/out/guard.txt
+go test -run '^$' -bench 'FilterVsFloor' -benchtime 30x -count "$count" ./cmd/noxkey-hook | tee bench/out/hook.txt
+go test -run '^$' -bench 'Import1000' -benchtime 3x -count "$count" ./cmd/noxkey | tee bench/out/vault.txt
+benchstat bench/out/guard.txt bench/out/hook.txt bench/out/vault.txt
