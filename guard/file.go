@@ -164,7 +164,7 @@ func Load(path string) (*Index, error) {
 	}
 	// MAP_POPULATE: the checksum reads every page anyway; faulting them in
 	// one call is cheaper than one fault a page.
-	data, err := unix.Mmap(fd, 0, int(st.Size), unix.PROT_READ, unix.MAP_SHARED|unix.MAP_POPULATE)
+	data, err := unix.Mmap(fd, 0, int(st.Size), unix.PROT_READ, unix.MAP_SHARED|mapPopulate)
 	if err != nil {
 		return nil, fail("mmap: %v", err)
 	}
