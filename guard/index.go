@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 )
 
 // Secret is what Build needs of a vault secret.
@@ -209,31 +208,36 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 	ix.shift = uint(64 - bits.TrailingZeros(uint(nbits)))
 	ix.forms = make([]formRec, len(all))
 	raw := make([]uint64, nwin)
+	var mu sync.Mutex
 	parallel(len(all), func(lo, hi int) {
 		mac := hmac.New(sha256.New, ix.hmacKey)
 		var sum [sha256.Size]byte
 		var win [16]byte
+		bm := make([]uint64, len(ix.bitmap)) // this worker's bits, merged below
 		for i := lo; i < hi; i++ {
 			b := all[i]
 			mac.Reset()
 			mac.Write(b.f.Text)
 			rec := formRec{secret: uint32(b.sec), length: uint32(len(b.f.Text)), kind: kindIndex(b.f.Kind), wrap: b.f.Wrappable}
 			copy(rec.tag[:], mac.Sum(sum[:0]))
-			for j := i + 1; j < len(all) && all[j].sec == b.sec; j++ {
-				if all[j].base == i {
-					rec.ext = uint32(j + 1)
-				}
-			}
 			ix.forms[i] = rec
 			for o := 0; o < firstEntry[i+1]-firstEntry[i]; o++ {
 				w := load(b.f.Text[o:]) & ix.mask
 				raw[firstEntry[i]+o] = uint64(ix.prf32(w, &win))<<32 | uint64(i)<<5 | uint64(o)
 				bit := ix.bit(w)
-				atomic.OrUint64(&ix.bitmap[bit>>6], 1<<(bit&63))
+				bm[bit>>6] |= 1 << (bit & 63)
 			}
 		}
+		mu.Lock()
+		for j, w := range bm {
+			ix.bitmap[j] |= w
+		}
+		mu.Unlock()
 	})
-	for _, b := range all {
+	for i, b := range all {
+		if b.base >= 0 {
+			ix.forms[b.base].ext = uint32(i + 1)
+		}
 		ix.wrapping = ix.wrapping || b.f.Wrappable
 	}
 	ix.entries, ix.dir = bucketSort(raw, dirBitsFor(nwin))
