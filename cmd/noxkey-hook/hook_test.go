@@ -172,3 +172,43 @@ func TestFilterRedactsAndFailsClosed(t *testing.T) {
 		t.Fatalf("missing index: %v, stdout %q, stderr %q", err, o.String(), e.String())
 	}
 }
+
+// TestClaudeHookProcess runs the real binary on payloads captured from
+// Claude Code: redacts with an index, fails closed without one, and
+// answers PreToolUse without touching the index.
+func TestClaudeHookProcess(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "nk")
+	os.MkdirAll(home, 0o700)
+	secret := "NXK-DUMMY-SECRET-8c1f2e9a7b"
+	cfg, _ := guard.LoadConfig(home)
+	ix, _, err := guard.Build([]guard.Secret{{Name: "acme/test/NOXKEY_TEST_SECRET", Value: []byte(secret)}}, bytes.Repeat([]byte{1}, 32), guard.Options{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.WriteFile(filepath.Join(home, "guard.idx"))
+	post, _ := os.ReadFile("../../hooks/testdata/claude-PostToolUse-Bash.stdin.json")
+	pre, _ := os.ReadFile("../../hooks/testdata/claude-PreToolUse-Bash.stdin.json")
+	run := func(stdin []byte) (string, int) {
+		cmd := exec.Command(filepath.Join(binDir, "noxkey-hook"), "claude")
+		cmd.Env = []string{"NOXKEY_HOME=" + home}
+		cmd.Stdin = bytes.NewReader(stdin)
+		out, _ := cmd.Output()
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	out, code := run(post)
+	if code != 0 || strings.Contains(out, secret) || !strings.Contains(out, `"stdout":"key is [REDACTED:acme/test/NOXKEY_TEST_SECRET]"`) {
+		t.Fatalf("with index: exit %d: %s", code, out)
+	}
+	os.Remove(filepath.Join(home, "guard.idx"))
+	out, code = run(post)
+	if code != 0 || strings.Contains(out, secret) || !strings.Contains(out, "output withheld") {
+		t.Fatalf("without index: exit %d: %s", code, out)
+	}
+	if out, code = run(pre); code != 0 || out != "" {
+		t.Fatalf("PreToolUse: exit %d: %q", code, out)
+	}
+	big := append([]byte(`{"hook_event_name":"UserPromptSubmit","prompt":"`), bytes.Repeat([]byte("a"), 64<<20)...)
+	if out, code = run(append(big, `"}`...)); code != 0 || !strings.Contains(out, `"decision":"block"`) || !strings.Contains(out, "larger than 64 MiB") {
+		t.Fatalf("oversized payload: exit %d: %.200s", code, out)
+	}
+}

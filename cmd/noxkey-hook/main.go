@@ -5,15 +5,19 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/hooks"
 	"github.com/noxkey/noxkey/internal/paths"
 )
 
 const usage = `usage: noxkey-hook COMMAND
 
 commands:
+  claude   answer one Claude Code hook payload (PreToolUse, PostToolUse,
+           PostToolUseFailure, UserPromptSubmit) read from stdin
   filter   copy stdin to stdout with every vault secret redacted, as it goes
   version  print the version
 
@@ -35,6 +39,8 @@ func run(args []string) int {
 	switch args[0] {
 	case "filter":
 		return filter()
+	case "claude":
+		return claude()
 	case "version", "--version":
 		fmt.Println("noxkey-hook", version)
 		return 0
@@ -44,6 +50,30 @@ func run(args []string) int {
 	}
 	fmt.Fprintf(os.Stderr, "noxkey-hook: unknown command %q\n%s", args[0], usage)
 	return 1
+}
+
+// maxPayload bounds a hook payload; a larger one is refused the same way
+// as an unreadable one, with bounded memory.
+const maxPayload = 64 << 20
+
+// claude answers one Claude Code hook payload.
+func claude() int {
+	payload, err := io.ReadAll(io.LimitReader(os.Stdin, maxPayload+1))
+	var g *guard.Guard
+	var gerr error
+	switch {
+	case err != nil:
+		gerr = fmt.Errorf("cannot read the hook payload: %w", err)
+	case len(payload) > maxPayload:
+		payload = []byte(`{"hook_event_name":"` + hooks.ClaudeEventPrefix(payload[:4096]) + `"}`)
+		gerr = fmt.Errorf("the hook payload is larger than %d MiB and was not read whole", maxPayload>>20)
+	case hooks.ClaudeNeedsGuard(payload):
+		l := paths.Resolve("")
+		g, gerr = guard.Open(l.Config, l.Index())
+	}
+	out, code := hooks.Claude(payload, g, gerr)
+	os.Stdout.Write(out)
+	return code
 }
 
 // filter is the streaming filter: fail closed when the guard cannot load.

@@ -1,0 +1,177 @@
+package hooks
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/noxkey/noxkey/guard"
+)
+
+// ClaudeNeedsGuard reports whether a Claude Code payload's event needs the
+// guard at all, so a hook for tools it leaves alone answers without
+// loading the index.
+func ClaudeNeedsGuard(payload []byte) bool {
+	ev := claudeEvent(payload)
+	return ev != "PreToolUse" && ev != ""
+}
+
+// ClaudeEventPrefix finds hook_event_name in the start of a payload too
+// large to read whole, so the refusal can block in the right way.
+func ClaudeEventPrefix(prefix []byte) string {
+	for _, ev := range []string{"PostToolUseFailure", "PostToolUse", "UserPromptSubmit", "PreToolUse"} {
+		if bytes.Contains(prefix, []byte(`"hook_event_name":"`+ev+`"`)) || bytes.Contains(prefix, []byte(`"hook_event_name": "`+ev+`"`)) {
+			return ev
+		}
+	}
+	return ""
+}
+
+// claudeEvent finds hook_event_name without decoding the whole payload.
+func claudeEvent(payload []byte) string {
+	var head struct {
+		Event string `json:"hook_event_name"`
+	}
+	if json.Unmarshal(payload, &head) != nil {
+		return ""
+	}
+	return head.Event
+}
+
+// Claude answers one Claude Code hook payload. g is nil when the guard
+// could not be opened (gerr says why); the answer then blocks in the way
+// the event allows. It returns the JSON to print (possibly empty: no
+// decision) and the exit status.
+//
+//   - PostToolUse: every string leaf of tool_response is redacted and, if
+//     anything changed, returned as hookSpecificOutput.updatedToolOutput
+//     with the same shape (Claude Code ignores a value of another shape).
+//   - PostToolUseFailure: the output cannot be replaced; additionalContext
+//     names the secrets so the model is told not to repeat them.
+//   - UserPromptSubmit: a prompt holding a vault secret is blocked.
+//   - PreToolUse: tools are left alone (no decision).
+func Claude(payload []byte, g *guard.Guard, gerr error) ([]byte, int) {
+	var p map[string]any
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	if err := dec.Decode(&p); err != nil {
+		return claudeStop(fmt.Sprintf("noxkey-hook: the hook payload is not JSON (%v); noxkey-hook claude must be run by Claude Code", err))
+	}
+	event, _ := p["hook_event_name"].(string)
+	if event == "PreToolUse" && gerr == nil {
+		return nil, 0 // tools are left alone: no index needed
+	}
+	if g == nil {
+		return claudeFailClosed(event, p, fmt.Sprintf("noxkey-hook: %v", gerr))
+	}
+	switch event {
+	case "PostToolUse":
+		resp, ok := p["tool_response"]
+		if !ok {
+			return nil, 0
+		}
+		red, ms := redactLeaves(resp, g)
+		if len(ms) == 0 {
+			return nil, 0
+		}
+		return claudeJSON(map[string]any{"hookSpecificOutput": map[string]any{
+			"hookEventName":     "PostToolUse",
+			"updatedToolOutput": red,
+			"additionalContext": redactedContext(ms),
+		}})
+	case "PostToolUseFailure":
+		errText, _ := p["error"].(string)
+		_, ms := g.Redact([]byte(errText))
+		if len(ms) == 0 {
+			return nil, 0
+		}
+		return claudeJSON(map[string]any{"hookSpecificOutput": map[string]any{
+			"hookEventName": "PostToolUseFailure",
+			"additionalContext": "noxkey: this failed command's output held the secret(s) " + strings.Join(guard.Names(ms), ", ") +
+				". Do not repeat, store or transmit that value; use the environment variable by name instead.",
+		}})
+	case "UserPromptSubmit":
+		prompt, _ := p["prompt"].(string)
+		ms := g.Index.Find([]byte(prompt))
+		if len(ms) == 0 {
+			return nil, 0
+		}
+		return claudeJSON(map[string]any{
+			"decision": "block",
+			"reason": "noxkey: your prompt contains the secret " + strings.Join(guard.Names(ms), ", ") +
+				". It was not sent. Keep secrets in the vault (printf '%s' \"$VALUE\" | noxkey set PATH) and refer to them by name, e.g. $" +
+				lastSegment(guard.Names(ms)[0]) + ".",
+			"suppressOriginalPrompt": true,
+		})
+	}
+	return nil, 0
+}
+
+// claudeFailClosed blocks in the way each event allows when the guard
+// cannot run.
+func claudeFailClosed(event string, p map[string]any, why string) ([]byte, int) {
+	fix := why + "; run: noxkey guard rebuild (or noxkey doctor)"
+	switch event {
+	case "PreToolUse":
+		return claudeJSON(map[string]any{"hookSpecificOutput": map[string]any{
+			"hookEventName": "PreToolUse", "permissionDecision": "deny", "permissionDecisionReason": fix}})
+	case "PostToolUse":
+		resp, ok := p["tool_response"]
+		if !ok {
+			return claudeStop(fix) // the output's shape is unknown: stop rather than let it through
+		}
+		first := true
+		return claudeJSON(map[string]any{"hookSpecificOutput": map[string]any{
+			"hookEventName":     "PostToolUse",
+			"updatedToolOutput": replaceLeaves(resp, "[noxkey: output withheld: "+fix+"]", &first),
+		}})
+	case "UserPromptSubmit":
+		return claudeJSON(map[string]any{"decision": "block", "reason": fix})
+	case "PostToolUseFailure":
+		return claudeJSON(map[string]any{"hookSpecificOutput": map[string]any{
+			"hookEventName": "PostToolUseFailure", "additionalContext": fix}})
+	}
+	return claudeStop(fix)
+}
+
+// claudeStop stops Claude Code: for a payload whose event is unknown.
+func claudeStop(reason string) ([]byte, int) {
+	return claudeJSON(map[string]any{"continue": false, "stopReason": reason})
+}
+
+func claudeJSON(v any) ([]byte, int) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// No JSON can be produced: exit 2 is Claude Code's blocking error.
+		return []byte("noxkey-hook: cannot encode the answer: " + err.Error() + "\n"), 2
+	}
+	return append(b, '\n'), 0
+}
+
+func redactedContext(ms []guard.Match) string {
+	names := guard.Names(ms)
+	var vars []string
+	for _, n := range names {
+		if strings.Contains(n, "/") { // a vault path, not a pattern rule id
+			vars = append(vars, "$"+lastSegment(n))
+		}
+	}
+	s := "noxkey redacted " + strings.Join(names, ", ") + " from this tool output."
+	if len(vars) > 0 {
+		s += " Commands can use the value as " + strings.Join(vars, ", ") + " (by name; never print it)."
+	}
+	return s
+}
+
+func lastSegment(p string) string { return p[strings.LastIndexByte(p, '/')+1:] }
+
+func sortedKeys(m map[string]any) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

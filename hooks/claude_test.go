@@ -1,0 +1,148 @@
+package hooks
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/noxkey/noxkey/guard"
+)
+
+// The secret the captured Claude Code payloads carry (fixtures from
+// shared/fixtures/agents, recorded against the real client).
+const fixtureSecret = "NXK-DUMMY-SECRET-8c1f2e9a7b"
+
+func testGuard(t *testing.T, secrets ...guard.Secret) *guard.Guard {
+	t.Helper()
+	ix, _, err := guard.Build(secrets, bytes.Repeat([]byte{3}, 32), guard.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &guard.Guard{Index: ix, Placeholder: guard.DefaultPlaceholder}
+}
+
+func fixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func decode(t *testing.T, out []byte) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(out, &m); err != nil {
+		t.Fatalf("answer is not JSON: %q", out)
+	}
+	return m
+}
+
+func vaultGuard(t *testing.T) *guard.Guard {
+	return testGuard(t, guard.Secret{Name: "acme/test/NOXKEY_TEST_SECRET", Value: []byte(fixtureSecret)})
+}
+
+func TestClaudePostToolUseReplacesOutputKeepingItsShape(t *testing.T) {
+	out, code := Claude(fixture(t, "claude-PostToolUse-Bash.stdin.json"), vaultGuard(t), nil)
+	if code != 0 || bytes.Contains(out, []byte(fixtureSecret)) {
+		t.Fatalf("exit %d, answer holds the secret: %s", code, out)
+	}
+	hso := decode(t, out)["hookSpecificOutput"].(map[string]any)
+	if hso["hookEventName"] != "PostToolUse" {
+		t.Fatalf("event %v", hso["hookEventName"])
+	}
+	got := hso["updatedToolOutput"].(map[string]any)
+	want := map[string]any{"stdout": "key is [REDACTED:acme/test/NOXKEY_TEST_SECRET]", "stderr": "", "interrupted": false, "isImage": false, "noOutputExpected": false}
+	if len(got) != len(want) {
+		t.Fatalf("shape changed: %v", got)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+	if ctx := hso["additionalContext"].(string); !strings.Contains(ctx, "acme/test/NOXKEY_TEST_SECRET") || !strings.Contains(ctx, "$NOXKEY_TEST_SECRET") {
+		t.Errorf("additionalContext = %q", ctx)
+	}
+}
+
+func TestClaudeLeavesCleanOutputAndPreToolUseAlone(t *testing.T) {
+	g := testGuard(t, guard.Secret{Name: "acme/x/OTHER", Value: []byte("some-other-secret-value")})
+	for _, f := range []string{"claude-PostToolUse-Bash.stdin.json", "claude-PreToolUse-Bash.stdin.json", "claude-PostToolUseFailure-Bash.stdin.json"} {
+		if out, code := Claude(fixture(t, f), g, nil); code != 0 || len(out) != 0 {
+			t.Errorf("%s: answered %q (exit %d); nothing to redact means no decision", f, out, code)
+		}
+	}
+	if !ClaudeNeedsGuard(fixture(t, "claude-PostToolUse-Bash.stdin.json")) || ClaudeNeedsGuard(fixture(t, "claude-PreToolUse-Bash.stdin.json")) {
+		t.Error("only events other than PreToolUse load the guard")
+	}
+}
+
+func TestClaudeFailureNamesTheSecretsNeverTheValue(t *testing.T) {
+	out, _ := Claude(fixture(t, "claude-PostToolUseFailure-Bash.stdin.json"), vaultGuard(t), nil)
+	if bytes.Contains(out, []byte(fixtureSecret)) {
+		t.Fatal("answer holds the secret")
+	}
+	hso := decode(t, out)["hookSpecificOutput"].(map[string]any)
+	if !strings.Contains(hso["additionalContext"].(string), "acme/test/NOXKEY_TEST_SECRET") {
+		t.Errorf("got %v", hso)
+	}
+}
+
+func TestClaudeBlocksAPromptHoldingASecret(t *testing.T) {
+	payload := []byte(`{"hook_event_name":"UserPromptSubmit","session_id":"s","cwd":"/p","prompt":"deploy with key ` + fixtureSecret + ` please"}`)
+	out, code := Claude(payload, vaultGuard(t), nil)
+	m := decode(t, out)
+	if code != 0 || m["decision"] != "block" || m["suppressOriginalPrompt"] != true || bytes.Contains(out, []byte(fixtureSecret)) {
+		t.Fatalf("answer %s", out)
+	}
+	if r := m["reason"].(string); !strings.Contains(r, "acme/test/NOXKEY_TEST_SECRET") || !strings.Contains(r, "noxkey set") {
+		t.Errorf("reason %q", r)
+	}
+	clean := []byte(`{"hook_event_name":"UserPromptSubmit","prompt":"deploy please"}`)
+	if out, _ := Claude(clean, vaultGuard(t), nil); len(out) != 0 {
+		t.Errorf("clean prompt answered %s", out)
+	}
+}
+
+func TestClaudeRedactsEveryToolsLeaves(t *testing.T) {
+	payload := []byte(`{"hook_event_name":"PostToolUse","tool_name":"mcp__db__query","tool_response":{"content":[{"type":"text","text":"row: ` + fixtureSecret + `"},{"type":"text","text":"clean"}],"meta":{"n":2,"nested":["x","` + fixtureSecret + `"]}}}`)
+	out, _ := Claude(payload, vaultGuard(t), nil)
+	if bytes.Contains(out, []byte(fixtureSecret)) {
+		t.Fatal("answer holds the secret")
+	}
+	got := decode(t, out)["hookSpecificOutput"].(map[string]any)["updatedToolOutput"].(map[string]any)
+	b, _ := json.Marshal(got)
+	want := `{"content":[{"text":"row: [REDACTED:acme/test/NOXKEY_TEST_SECRET]","type":"text"},{"text":"clean","type":"text"}],"meta":{"n":2,"nested":["x","[REDACTED:acme/test/NOXKEY_TEST_SECRET]"]}}`
+	if string(b) != want {
+		t.Errorf("got  %s\nwant %s", b, want)
+	}
+}
+
+func TestClaudeFailsClosed(t *testing.T) {
+	gerr := errors.New("guard index unusable: /x/guard.idx: checksum mismatch")
+	out, code := Claude(fixture(t, "claude-PostToolUse-Bash.stdin.json"), nil, gerr)
+	if code != 0 || bytes.Contains(out, []byte(fixtureSecret)) {
+		t.Fatalf("PostToolUse fail-closed leaks: %s", out)
+	}
+	up := decode(t, out)["hookSpecificOutput"].(map[string]any)["updatedToolOutput"].(map[string]any)
+	if !strings.HasPrefix(up["stdout"].(string), "[noxkey: output withheld:") || !strings.Contains(up["stdout"].(string), "noxkey guard rebuild") || up["interrupted"] != false {
+		t.Errorf("notice %v", up)
+	}
+	out, _ = Claude([]byte(`{"hook_event_name":"UserPromptSubmit","prompt":"hi"}`), nil, gerr)
+	if decode(t, out)["decision"] != "block" {
+		t.Errorf("prompt fail-closed: %s", out)
+	}
+	out, _ = Claude([]byte(`{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{}}`), nil, gerr)
+	if decode(t, out)["hookSpecificOutput"].(map[string]any)["permissionDecision"] != "deny" {
+		t.Errorf("PreToolUse fail-closed: %s", out)
+	}
+	out, _ = Claude([]byte(`{not json`), nil, nil)
+	if decode(t, out)["continue"] != false {
+		t.Errorf("malformed payload: %s", out)
+	}
+}
