@@ -20,14 +20,7 @@ func BenchmarkMatchers(b *testing.B) {
 	for _, n := range benchSizes {
 		secs := testSecrets(n)
 		ix := mustBuild(b, secs...)
-		var pats [][]byte
-		for _, s := range secs {
-			for _, f := range Forms(s.Value, 6) {
-				for o := 0; o < ix.s; o++ {
-					pats = append(pats, f.Text[o:o+ix.w])
-				}
-			}
-		}
+		pats := windowPatterns(secs, ix)
 		b.Run(fmt.Sprintf("cloudflare/secrets=%d", n), func(b *testing.B) {
 			if n > 1000 {
 				b.Skip("cloudflare/ahocorasick runs out of memory building 760k patterns (it asked for 26 GB)")
@@ -65,14 +58,7 @@ func BenchmarkMatcherBuild(b *testing.B) {
 	for _, n := range []int{100, 1000} {
 		secs := testSecrets(n)
 		ix := mustBuild(b, secs...)
-		var pats [][]byte
-		for _, s := range secs {
-			for _, f := range Forms(s.Value, 6) {
-				for o := 0; o < ix.s; o++ {
-					pats = append(pats, f.Text[o:o+ix.w])
-				}
-			}
-		}
+		pats := windowPatterns(secs, ix)
 		b.Run(fmt.Sprintf("cloudflare/secrets=%d", n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				cfac.NewMatcher(pats)

@@ -115,7 +115,20 @@ type result struct {
 // run executes the real binary with a clean environment (env -i style).
 func (h *home) run(t testing.TB, stdin string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(binDir, "noxkey"), args...)
+	r := h.exec(t, "noxkey", stdin, args...)
+	outputsMu.Lock()
+	outputs = append(outputs, r.stderr)
+	if len(args) > 0 && !revealing(args) {
+		outputs = append(outputs, r.stdout)
+	}
+	outputsMu.Unlock()
+	return r
+}
+
+// exec runs one of the built binaries with the home's environment.
+func (h *home) exec(t testing.TB, bin, stdin string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(binDir, bin), args...)
 	cmd.Env = h.env
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
@@ -123,14 +136,8 @@ func (h *home) run(t testing.TB, stdin string, args ...string) result {
 	err := cmd.Run()
 	r := result{out.String(), errb.String(), cmd.ProcessState.ExitCode()}
 	if err != nil && r.code < 0 {
-		t.Fatalf("noxkey %v: %v", args, err)
+		t.Fatalf("%s %v: %v", bin, args, err)
 	}
-	outputsMu.Lock()
-	outputs = append(outputs, r.stderr)
-	if len(args) > 0 && !revealing(args) {
-		outputs = append(outputs, r.stdout)
-	}
-	outputsMu.Unlock()
 	return r
 }
 

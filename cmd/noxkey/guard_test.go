@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,13 +12,7 @@ import (
 // hook runs the real noxkey-hook binary with the home's environment.
 func (h *home) hook(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(binDir, "noxkey-hook"), args...)
-	cmd.Env = h.env
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	cmd.Run()
-	r := result{out.String(), errb.String(), cmd.ProcessState.ExitCode()}
+	r := h.exec(t, "noxkey-hook", stdin, args...)
 	outputsMu.Lock()
 	outputs = append(outputs, r.stderr) // stdout is checked by each test: before set a value is no secret yet
 	outputsMu.Unlock()
