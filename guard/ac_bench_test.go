@@ -2,7 +2,11 @@ package guard
 
 import (
 	"fmt"
+	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/noxkey/noxkey/configs"
 
 	cfac "github.com/cloudflare/ahocorasick"
 	pdac "github.com/petar-dambovaliev/aho-corasick"
@@ -78,7 +82,14 @@ func BenchmarkMatcherBuild(b *testing.B) {
 // default rules' keywords: build and scan of 100 KB (a hook payload), and
 // scan of the 16 MB corpus.
 func BenchmarkKeywords(b *testing.B) {
-	rs := defaultRules(b)
+	toml, _ := configs.FS.ReadFile("rules/default.toml")
+	var keywords []string
+	for _, m := range regexp.MustCompile(`(?m)^keywords = \[(.*)\]`).FindAllSubmatch(toml, -1) {
+		for _, q := range regexp.MustCompile(`"([^"]+)"`).FindAllSubmatch(m[1], -1) {
+			keywords = append(keywords, strings.ToLower(string(q[1])))
+		}
+	}
+	rs := &Rules{keywords: keywords}
 	text := corpus(16 << 20)
 	small := text[:100<<10]
 	b.Run("keywordSet/build+100KB", func(b *testing.B) {

@@ -247,7 +247,7 @@ func parse(data []byte) (*Index, error) {
 		prev = end
 	}
 	if p += nameBytes; nSettings > 0 {
-		ix.settings = new(settings)
+		ix.settings = new(Settings)
 		if err := json.Unmarshal(data[p:p+nSettings], ix.settings); err != nil {
 			return nil, fmt.Errorf("settings: %v", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"unsafe"
 )
@@ -107,5 +108,36 @@ func TestFormRecLayout(t *testing.T) {
 	if unsafe.Sizeof(f) != formRecSize || unsafe.Offsetof(f.length) != 4 || unsafe.Offsetof(f.tag) != 8 ||
 		unsafe.Offsetof(f.kind) != 24 || unsafe.Offsetof(f.wrap) != 25 || unsafe.Offsetof(f.ext) != 28 {
 		t.Fatalf("formRec layout changed: size %d", unsafe.Sizeof(f))
+	}
+}
+
+// TestOpenUsesStoredSettingsAndWarnsWhenStale: the hook reads guard.toml's
+// settings from the index; an edit after the build keeps them in force
+// and asks for a rebuild.
+func TestOpenUsesStoredSettingsAndWarnsWhenStale(t *testing.T) {
+	dir := t.TempDir()
+	st := &Settings{Placeholder: "<<%s>>", Fingerprint: Fingerprint(dir, nil)}
+	ix, _, err := Build([]Secret{{"acme/api/KEY", []byte(stripe)}}, testKey, Options{Settings: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "guard.idx")
+	if err := ix.WriteFile(p); err != nil {
+		t.Fatal(err)
+	}
+	g, err := Open(dir, p)
+	if err != nil || g.Warning != "" || g.Rules != nil {
+		t.Fatalf("fresh: %v %q", err, g.Warning)
+	}
+	if out, _ := g.Redact([]byte("k=" + stripe)); string(out) != "k=<<acme/api/KEY>>" {
+		t.Errorf("stored placeholder not used: %q", out)
+	}
+	os.WriteFile(filepath.Join(dir, "guard.toml"), []byte("min_length = 8\n"), 0o600)
+	g, err = Open(dir, p)
+	if err != nil || !strings.Contains(g.Warning, "noxkey guard rebuild") {
+		t.Fatalf("stale: %v %q", err, g.Warning)
+	}
+	if out, _ := g.Redact([]byte("k=" + stripe)); string(out) != "k=<<acme/api/KEY>>" {
+		t.Errorf("stale settings must still protect: %q", out)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"unicode/utf8"
 )
 
@@ -66,7 +65,7 @@ func Forms(secret []byte, minLen int) []Form {
 		add("percent-plus", percentEncode(secret, rfc3986Unreserved, true), false)
 		add("percent-20", percentEncode(secret, rfc3986Unreserved, false), false)
 		add("percent-js", percentEncode(secret, jsComponentUnreserved, false), false)
-		add("percent-path", []byte(url.PathEscape(string(secret))), false)
+		add("percent-path", percentEncode(secret, pathSegmentUnreserved, false), false)
 	}
 	if !plainJSON {
 		add("json", jsonEscape(secret, false, false), false)
@@ -127,6 +126,8 @@ func base64Forms(enc *base64.Encoding, secret []byte, off int) (core, end, padde
 var (
 	rfc3986Unreserved     = unreservedSet("-_.~")
 	jsComponentUnreserved = unreservedSet("-_.~!'()*")
+	// what Go's url.PathEscape leaves as it is (tested against it)
+	pathSegmentUnreserved = unreservedSet("-_.~$&+,:;=@")
 )
 
 func unreservedSet(extra string) *[256]bool {

@@ -11,34 +11,35 @@ type Guard struct {
 	Index       *Index
 	Rules       *Rules // nil when pattern rules are off
 	Placeholder string
+	Warning     string // set by Open when the stored settings may be stale
 }
 
-// Open loads the index at indexPath and the settings of guard.toml in
-// configDir with the pattern rules it names. While guard.toml and the rule
-// files are as they were when the index was built, their stored copy in
-// the index is used and no TOML is read. It reads no vault and needs no
-// passphrase.
+// Open loads the index at indexPath with the settings (placeholder,
+// pattern rules) stored in it when it was built: it reads no TOML, no
+// vault, and needs no passphrase. When guard.toml in configDir or a rule
+// file changed since, the stored settings still apply (they protect as
+// before) and Warning says to rebuild.
 func Open(configDir, indexPath string) (*Guard, error) {
 	ix, err := Load(indexPath)
 	if err != nil {
 		return nil, err
 	}
-	if st := ix.settings; st != nil && st.Fingerprint == fingerprint(configDir, st.RuleFiles) {
-		g := &Guard{Index: ix, Placeholder: st.Placeholder}
-		if st.RulesEnabled {
-			g.Rules = newRules(st.Specs)
-		}
+	g := &Guard{Index: ix, Placeholder: DefaultPlaceholder}
+	st := ix.settings
+	if st == nil {
+		g.Warning = "noxkey: the guard index holds no settings (pattern rules are off); run: noxkey guard rebuild"
 		return g, nil
 	}
-	cfg, err := LoadConfig(configDir)
-	if err != nil {
-		return nil, err
+	if st.Placeholder != "" {
+		g.Placeholder = st.Placeholder
 	}
-	rules, err := cfg.LoadRules()
-	if err != nil {
-		return nil, err
+	if st.RulesEnabled {
+		g.Rules = newRules(st.Specs)
 	}
-	return &Guard{Index: ix, Rules: rules, Placeholder: cfg.Placeholder}, nil
+	if st.Fingerprint != Fingerprint(configDir, st.RuleFiles) {
+		g.Warning = "noxkey: guard.toml or a rule file changed since the guard index was built; run: noxkey guard rebuild"
+	}
+	return g, nil
 }
 
 // Find returns vault and rule matches in text, sorted by Start.

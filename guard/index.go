@@ -30,9 +30,9 @@ type Options struct {
 	// MaxStep caps the sampling step S (default 8).
 	MaxStep int
 
-	// Config, when set, is stored in the index (placeholder, rules) so the
-	// hook reads no TOML while guard.toml and the rule files are unchanged.
-	Config *Config
+	// Settings, when set, are stored in the index (placeholder, rules) so
+	// the hook reads no TOML (see package config).
+	Settings *Settings
 
 	minBitmapBits int // tests: a smaller bitmap keeps fuzz inputs small
 }
@@ -63,7 +63,7 @@ type Index struct {
 	wrapping bool // some form is wrappable
 	hmacPool sync.Pool
 	data     []byte    // the mapping an index was loaded from, if any
-	settings *settings // guard.toml and rules as they were at Build, if stored
+	settings *Settings // guard.toml and rules as they were at Build, if stored
 }
 
 type formRec struct {
@@ -124,13 +124,7 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 		return nil, nil, err
 	}
 	ix := &Index{}
-	if opt.Config != nil {
-		st, err := opt.Config.settings()
-		if err != nil {
-			return nil, nil, err
-		}
-		ix.settings = st
-	}
+	ix.settings = opt.Settings
 	var skipped []string
 	var kept []Secret
 	for _, s := range secrets {

@@ -7,8 +7,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-
-	"github.com/BurntSushi/toml"
 )
 
 // Rules are gitleaks-format pattern rules for secrets that are not in the
@@ -16,7 +14,7 @@ import (
 // runs only on the text around its keywords' hits (rules without keywords
 // run on the whole text), and is compiled the first time it is needed.
 type Rules struct {
-	specs    []ruleSpec
+	specs    []RuleSpec
 	rules    []*rule
 	global   []*allowlist
 	kw       *keywordSet
@@ -25,18 +23,21 @@ type Rules struct {
 	keywords []string
 }
 
-// ruleSpec is a rule as written: what the index stores and reads back.
-type ruleSpec struct {
+// RuleSpec is a pattern rule as written (gitleaks fields that apply to
+// text); the index stores these and the hook reads them back.
+type RuleSpec struct {
 	ID          string
 	Regex       string
 	SecretGroup int
 	Entropy     float64
 	Keywords    []string
-	Allow       []allowSpec
+	Allow       []AllowSpec
 	Global      bool // a global allowlist carrier: no regex, Allow only
 }
 
-type allowSpec struct {
+// AllowSpec is an allowlist: Target is "secret" (default), "match" or
+// "line"; And means every kind given must match.
+type AllowSpec struct {
 	Regexes   []string
 	Stopwords []string
 	Target    string
@@ -44,7 +45,7 @@ type allowSpec struct {
 }
 
 type rule struct {
-	spec  ruleSpec
+	spec  RuleSpec
 	once  sync.Once
 	re    *regexp.Regexp
 	allow []*allowlist
@@ -58,29 +59,6 @@ type allowlist struct {
 	and       bool   // condition = "AND": every kind given must match
 }
 
-// gitleaks' TOML, the parts that apply to text (path and commit
-// allowlists do not: a tool output has neither).
-type gitleaksFile struct {
-	Rules []struct {
-		ID          string
-		Regex       string
-		SecretGroup int
-		Entropy     float64
-		Keywords    []string
-		Allowlist   *gitleaksAllow
-		Allowlists  []gitleaksAllow
-	}
-	Allowlist  *gitleaksAllow
-	Allowlists []gitleaksAllow
-}
-
-type gitleaksAllow struct {
-	Regexes     []string
-	Stopwords   []string
-	RegexTarget string
-	Condition   string
-}
-
 // Region around a keyword hit that a rule's regex sees: PEM blocks reach
 // several KiB after their "-----BEGIN".
 const (
@@ -88,37 +66,19 @@ const (
 	regionAfter  = 8192
 )
 
-// ParseRules reads gitleaks-format TOML documents (the map key names a
-// document in errors) and checks every regex.
-func ParseRules(docs map[string][]byte) (*Rules, error) {
-	names := make([]string, 0, len(docs))
-	for n := range docs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var specs []ruleSpec
-	for _, name := range names {
-		var f gitleaksFile
-		if _, err := toml.Decode(string(docs[name]), &f); err != nil {
-			return nil, fmt.Errorf("guard: rules %s: %w", name, err)
-		}
-		if g := append(f.Allowlists, deref(f.Allowlist)...); len(g) > 0 {
-			for _, a := range allowSpecs(g) {
+// NewRules makes Rules from specs and compiles every regex, reporting the
+// first that does not compile (the config package parses the TOML).
+func NewRules(specs []RuleSpec) (*Rules, error) {
+	rs := newRules(specs)
+	for _, sp := range specs {
+		if sp.Global {
+			for _, a := range sp.Allow {
 				if _, err := compileAllow(a); err != nil {
-					return nil, fmt.Errorf("guard: rules %s: global allowlist: %w", name, err)
+					return nil, fmt.Errorf("guard: rules: %s: %w", sp.ID, err)
 				}
 			}
-			specs = append(specs, ruleSpec{ID: name + " global allowlist", Global: true, Allow: allowSpecs(g)})
-		}
-		for _, r := range f.Rules {
-			if r.Regex == "" {
-				continue // path-only rules: a tool output has no path
-			}
-			specs = append(specs, ruleSpec{ID: r.ID, Regex: r.Regex, SecretGroup: r.SecretGroup, Entropy: r.Entropy,
-				Keywords: r.Keywords, Allow: allowSpecs(append(r.Allowlists, deref(r.Allowlist)...))})
 		}
 	}
-	rs := newRules(specs)
 	for _, r := range rs.rules {
 		if err := r.compile(); err != nil {
 			return nil, fmt.Errorf("guard: rules: %w", err)
@@ -127,16 +87,20 @@ func ParseRules(docs map[string][]byte) (*Rules, error) {
 	return rs, nil
 }
 
-func allowSpecs(as []gitleaksAllow) []allowSpec {
-	var out []allowSpec
-	for _, a := range as {
-		out = append(out, allowSpec{Regexes: a.Regexes, Stopwords: a.Stopwords, Target: strings.ToLower(a.RegexTarget), And: strings.EqualFold(a.Condition, "AND")})
+// IDs returns the rule ids, in order.
+func (rs *Rules) IDs() []string {
+	var out []string
+	for _, r := range rs.rules {
+		out = append(out, r.spec.ID)
 	}
 	return out
 }
 
+// Keywords returns the distinct lowercased keywords of every rule.
+func (rs *Rules) Keywords() []string { return rs.keywords }
+
 // newRules indexes specs; regexes compile on first use.
-func newRules(specs []ruleSpec) *Rules {
+func newRules(specs []RuleSpec) *Rules {
 	rs := &Rules{specs: specs}
 	kwIndex := map[string]int{}
 	for _, sp := range specs {
@@ -194,14 +158,7 @@ func (r *rule) compile() error {
 	return r.err
 }
 
-func deref(a *gitleaksAllow) []gitleaksAllow {
-	if a == nil {
-		return nil
-	}
-	return []gitleaksAllow{*a}
-}
-
-func compileAllow(a allowSpec) (*allowlist, error) {
+func compileAllow(a AllowSpec) (*allowlist, error) {
 	al := &allowlist{target: a.Target, and: a.And}
 	if al.target == "" {
 		al.target = "secret"

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/guard/config"
 )
 
 var binDir string
@@ -52,11 +53,7 @@ func homeWithSecrets(t testing.TB, n int) string {
 		}
 		secs[i] = guard.Secret{Name: fmt.Sprintf("org/p%d/KEY_%d", i%50, i), Value: v}
 	}
-	cfg, err := guard.LoadConfig(home)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix, _, err := guard.Build(secs, bytes.Repeat([]byte{9}, 32), guard.Options{Config: cfg})
+	ix, _, err := guard.Build(secs, bytes.Repeat([]byte{9}, 32), guard.Options{Settings: settings(t, home)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +61,19 @@ func homeWithSecrets(t testing.TB, n int) string {
 		t.Fatal(err)
 	}
 	return home
+}
+
+// settings are the default guard.toml's, as noxkey stores them in an index.
+func settings(t testing.TB, home string) *guard.Settings {
+	cfg, err := config.LoadConfig(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := cfg.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
 // input100K is 100 KB of log-like text with no secret.
@@ -180,8 +190,7 @@ func TestClaudeHookProcess(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "nk")
 	os.MkdirAll(home, 0o700)
 	secret := "NXK-DUMMY-SECRET-8c1f2e9a7b"
-	cfg, _ := guard.LoadConfig(home)
-	ix, _, err := guard.Build([]guard.Secret{{Name: "acme/test/NOXKEY_TEST_SECRET", Value: []byte(secret)}}, bytes.Repeat([]byte{1}, 32), guard.Options{Config: cfg})
+	ix, _, err := guard.Build([]guard.Secret{{Name: "acme/test/NOXKEY_TEST_SECRET", Value: []byte(secret)}}, bytes.Repeat([]byte{1}, 32), guard.Options{Settings: settings(t, home)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,7 +69,9 @@ func claude() int {
 		gerr = fmt.Errorf("the hook payload is larger than %d MiB and was not read whole", maxPayload>>20)
 	case hooks.ClaudeNeedsGuard(payload):
 		l := paths.Resolve("")
-		g, gerr = guard.Open(l.Config, l.Index())
+		if g, gerr = guard.Open(l.Config, l.Index()); g != nil && g.Warning != "" {
+			fmt.Fprintln(os.Stderr, g.Warning)
+		}
 	}
 	out, code := hooks.Claude(payload, g, gerr)
 	os.Stdout.Write(out)
@@ -83,6 +85,9 @@ func filter() int {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "noxkey-hook: %v\n", err)
 		return 2
+	}
+	if g.Warning != "" {
+		fmt.Fprintln(os.Stderr, g.Warning)
 	}
 	if err := g.Stream(os.Stdout, os.Stdin, guard.DefaultIdle); err != nil {
 		fmt.Fprintf(os.Stderr, "noxkey-hook: filter: %v\n", err)

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/guard/config"
 	"github.com/noxkey/noxkey/vault"
 	"github.com/urfave/cli/v3"
 )
@@ -39,6 +40,9 @@ func (a *app) guardCommand() *cli.Command {
 					g, err := guard.Open(a.layout.Config, a.layout.Index())
 					if err != nil {
 						return err
+					}
+					if g.Warning != "" {
+						fmt.Fprintln(os.Stderr, g.Warning)
 					}
 					files := cmd.Args().Slice()
 					if len(files) == 0 {
@@ -101,7 +105,11 @@ func (a *app) rebuildIndex(s vault.Store) (int, []string, error) {
 
 // writeIndex builds the index of secrets under key and writes it atomically.
 func (a *app) writeIndex(all []*vault.Secret, key []byte) (int, []string, error) {
-	cfg, err := guard.LoadConfig(a.layout.Config)
+	cfg, err := config.LoadConfig(a.layout.Config)
+	if err != nil {
+		return 0, nil, err
+	}
+	st, err := cfg.Settings()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -109,7 +117,7 @@ func (a *app) writeIndex(all []*vault.Secret, key []byte) (int, []string, error)
 	for i, x := range all {
 		secs[i] = guard.Secret{Name: x.Path, Value: x.Value}
 	}
-	ix, skipped, err := guard.Build(secs, key, guard.Options{MinLen: cfg.MinLength, Config: cfg})
+	ix, skipped, err := guard.Build(secs, key, guard.Options{MinLen: cfg.MinLength, Settings: st})
 	if err != nil {
 		return 0, nil, err
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/guard/config"
 	"github.com/noxkey/noxkey/internal/prompt"
 	"github.com/noxkey/noxkey/vault"
 	"github.com/urfave/cli/v3"
@@ -32,7 +32,7 @@ func (a *app) setCommand() *cli.Command {
 			if err := vault.CheckValue(val); err != nil {
 				return usageError("%s: %v", p, err)
 			}
-			if cfg, err := guard.LoadConfig(a.layout.Config); err == nil && len(val) < cfg.MinLength {
+			if cfg, err := config.LoadConfig(a.layout.Config); err == nil && len(val) < cfg.MinLength {
 				fmt.Fprintf(os.Stderr, "noxkey: warning: %s is %d bytes long; the guard does not match secrets shorter than %d bytes (min_length in guard.toml), so it cannot redact this one\n", p, len(val), cfg.MinLength)
 			}
 			s := a.store()

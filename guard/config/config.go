@@ -1,8 +1,9 @@
-package guard
+// Package config reads guard.toml and gitleaks-format rule files for the
+// guard. It is apart from package guard so that noxkey-hook, which reads
+// only the index (where Build stores these settings), links no TOML parser.
+package config
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/noxkey/noxkey/configs"
+	"github.com/noxkey/noxkey/guard"
 )
 
 // Config is guard.toml: the embedded defaults, overridden key by key by
@@ -70,58 +72,35 @@ func (c *Config) ruleFiles() []string {
 	return out
 }
 
-// fingerprint identifies every input of the settings: the embedded
-// defaults and, by path, size and modification time, the user's
-// guard.toml and rule files. An index whose stored fingerprint still
-// matches lets the hook skip TOML altogether.
-func fingerprint(dir string, ruleFiles []string) string {
-	h := sha256.New()
-	ents, _ := fs.Glob(configs.FS, "rules/*.toml")
-	for _, e := range append([]string{"guard.toml"}, ents...) {
-		b, _ := configs.FS.ReadFile(e)
-		fmt.Fprintf(h, "%s %d\n", e, len(b))
-		h.Write(b)
-	}
-	for _, f := range append([]string{filepath.Join(dir, "guard.toml")}, ruleFiles...) {
-		if fi, err := os.Stat(f); err == nil {
-			fmt.Fprintf(h, "%s %d %d\n", f, fi.Size(), fi.ModTime().UnixNano())
-		} else {
-			fmt.Fprintf(h, "%s absent\n", f)
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// settings is what the index keeps of guard.toml and the rules, so that
-// the hook needs no TOML while they are unchanged.
-type settings struct {
-	Fingerprint  string
-	Placeholder  string
-	RulesEnabled bool
-	RuleFiles    []string
-	Specs        []ruleSpec
-}
-
-// settings returns what Build stores in the index.
-func (c *Config) settings() (*settings, error) {
-	st := &settings{Placeholder: c.Placeholder, RulesEnabled: c.Rules.Enabled, RuleFiles: c.ruleFiles()}
-	st.Fingerprint = fingerprint(c.dir, st.RuleFiles)
+// Settings returns what guard.Build stores in the index: the placeholder
+// and the parsed rules, with the fingerprint of their sources.
+func (c *Config) Settings() (*guard.Settings, error) {
+	st := &guard.Settings{Placeholder: c.Placeholder, RulesEnabled: c.Rules.Enabled, RuleFiles: c.ruleFiles()}
+	st.Fingerprint = guard.Fingerprint(c.dir, st.RuleFiles)
 	if c.Rules.Enabled {
-		rs, err := c.LoadRules()
+		specs, err := c.ruleSpecs()
 		if err != nil {
 			return nil, err
 		}
-		st.Specs = rs.specs
+		st.Specs = specs
 	}
 	return st, nil
 }
 
 // LoadRules reads the embedded default rules and the user's extra rule
 // files, or returns nil when rules are switched off.
-func (c *Config) LoadRules() (*Rules, error) {
+func (c *Config) LoadRules() (*guard.Rules, error) {
 	if !c.Rules.Enabled {
 		return nil, nil
 	}
+	specs, err := c.ruleSpecs()
+	if err != nil {
+		return nil, err
+	}
+	return guard.NewRules(specs)
+}
+
+func (c *Config) ruleSpecs() ([]guard.RuleSpec, error) {
 	docs := map[string][]byte{}
 	ents, err := fs.Glob(configs.FS, "rules/*.toml")
 	if err != nil {
