@@ -10,12 +10,19 @@ import (
 	"github.com/noxkey/noxkey/guard"
 )
 
-// ClaudeNeedsGuard reports whether a Claude Code payload's event needs the
-// guard at all, so a hook for tools it leaves alone answers without
-// loading the index.
+// ClaudeNeedsGuard reports whether a Claude Code payload needs the guard
+// at all, so a hook for tools it leaves alone answers without loading the
+// index. A Bash PreToolUse needs it: the rewrite is only safe when the
+// filter it routes output through can load the index.
 func ClaudeNeedsGuard(payload []byte) bool {
-	ev := claudeEvent(payload)
-	return ev != "PreToolUse" && ev != ""
+	var head struct {
+		Event string `json:"hook_event_name"`
+		Tool  string `json:"tool_name"`
+	}
+	if json.Unmarshal(payload, &head) != nil || head.Event == "" {
+		return false
+	}
+	return head.Event != "PreToolUse" || head.Tool == "Bash"
 }
 
 // ClaudeEventPrefix finds hook_event_name in the start of a payload too
@@ -27,17 +34,6 @@ func ClaudeEventPrefix(prefix []byte) string {
 		}
 	}
 	return ""
-}
-
-// claudeEvent finds hook_event_name without decoding the whole payload.
-func claudeEvent(payload []byte) string {
-	var head struct {
-		Event string `json:"hook_event_name"`
-	}
-	if json.Unmarshal(payload, &head) != nil {
-		return ""
-	}
-	return head.Event
 }
 
 // Claude answers one Claude Code hook payload. g is nil when the guard
@@ -53,6 +49,12 @@ func claudeEvent(payload []byte) string {
 //   - UserPromptSubmit: a prompt holding a vault secret is blocked.
 //   - PreToolUse: tools are left alone (no decision).
 func Claude(payload []byte, g *guard.Guard, gerr error) ([]byte, int) {
+	return ClaudeWith(payload, g, gerr, "")
+}
+
+// ClaudeWith is Claude with the absolute path of noxkey-hook, which a Bash
+// PreToolUse rewrite calls as the filter ("" leaves Bash alone).
+func ClaudeWith(payload []byte, g *guard.Guard, gerr error, hook string) ([]byte, int) {
 	var p map[string]any
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.UseNumber()
@@ -60,13 +62,16 @@ func Claude(payload []byte, g *guard.Guard, gerr error) ([]byte, int) {
 		return claudeStop(fmt.Sprintf("noxkey-hook: the hook payload is not JSON (%v); noxkey-hook claude must be run by Claude Code", err))
 	}
 	event, _ := p["hook_event_name"].(string)
-	if event == "PreToolUse" && gerr == nil {
-		return nil, 0 // tools are left alone: no index needed
+	tool, _ := p["tool_name"].(string)
+	if event == "PreToolUse" && gerr == nil && (tool != "Bash" || hook == "") {
+		return nil, 0 // tools other than Bash are left alone: no index needed
 	}
 	if g == nil {
 		return claudeFailClosed(event, p, fmt.Sprintf("noxkey-hook: %v", gerr))
 	}
 	switch event {
+	case "PreToolUse":
+		return claudeRewriteBash(p, hook)
 	case "PostToolUse":
 		resp, ok := p["tool_response"]
 		if !ok {
@@ -109,10 +114,38 @@ func Claude(payload []byte, g *guard.Guard, gerr error) ([]byte, int) {
 	return nil, 0
 }
 
+// claudeRewriteBash routes a Bash command's stdout and stderr through the
+// filter (WrapCommand) by updatedInput, keeping every other input field
+// (description, timeout, run_in_background, ...). It gives no
+// permissionDecision: "allow" would skip the user's own permission rules,
+// and a DLP hook must never widen what runs without asking.
+func claudeRewriteBash(p map[string]any, hook string) ([]byte, int) {
+	in, ok := p["tool_input"].(map[string]any)
+	if !ok {
+		return nil, 0
+	}
+	cmd, ok := in["command"].(string)
+	if !ok || strings.HasPrefix(cmd, wrapMarker) {
+		return nil, 0
+	}
+	updated := make(map[string]any, len(in))
+	for k, v := range in {
+		updated[k] = v
+	}
+	updated["command"] = WrapCommand(cmd, hook)
+	return claudeJSON(map[string]any{"hookSpecificOutput": map[string]any{
+		"hookEventName": "PreToolUse",
+		"updatedInput":  updated,
+	}})
+}
+
 // claudeFailClosed blocks in the way each event allows when the guard
 // cannot run.
 func claudeFailClosed(event string, p map[string]any, why string) ([]byte, int) {
-	fix := why + "; run: noxkey guard rebuild (or noxkey doctor)"
+	fix := why
+	if !strings.Contains(fix, "noxkey guard rebuild") {
+		fix += "; run: noxkey guard rebuild"
+	}
 	switch event {
 	case "PreToolUse":
 		return claudeJSON(map[string]any{"hookSpecificOutput": map[string]any{

@@ -70,15 +70,17 @@ func TestClaudePostToolUseReplacesOutputKeepingItsShape(t *testing.T) {
 	}
 }
 
-func TestClaudeLeavesCleanOutputAndPreToolUseAlone(t *testing.T) {
+// TestClaudeLeavesCleanOutputAlone: with nothing to redact and no hook
+// path for a rewrite, no decision.
+func TestClaudeLeavesCleanOutputAlone(t *testing.T) {
 	g := testGuard(t, guard.Secret{Name: "acme/x/OTHER", Value: []byte("some-other-secret-value")})
 	for _, f := range []string{"claude-PostToolUse-Bash.stdin.json", "claude-PreToolUse-Bash.stdin.json", "claude-PostToolUseFailure-Bash.stdin.json"} {
 		if out, code := Claude(fixture(t, f), g, nil); code != 0 || len(out) != 0 {
 			t.Errorf("%s: answered %q (exit %d); nothing to redact means no decision", f, out, code)
 		}
 	}
-	if !ClaudeNeedsGuard(fixture(t, "claude-PostToolUse-Bash.stdin.json")) || ClaudeNeedsGuard(fixture(t, "claude-PreToolUse-Bash.stdin.json")) {
-		t.Error("only events other than PreToolUse load the guard")
+	if !ClaudeNeedsGuard(fixture(t, "claude-PostToolUse-Bash.stdin.json")) || !ClaudeNeedsGuard(fixture(t, "claude-PreToolUse-Bash.stdin.json")) {
+		t.Error("PostToolUse and a Bash PreToolUse load the guard")
 	}
 }
 
@@ -145,4 +147,41 @@ func TestClaudeFailsClosed(t *testing.T) {
 	if decode(t, out)["continue"] != false {
 		t.Errorf("malformed payload: %s", out)
 	}
+}
+
+func TestClaudeRewritesBashKeepingEveryOtherField(t *testing.T) {
+	payload := []byte(`{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"cat .env","description":"show env","timeout":120000,"run_in_background":true}}`)
+	out, code := ClaudeWith(payload, vaultGuard(t), nil, "/opt/noxkey/bin/noxkey-hook")
+	hso := decode(t, out)["hookSpecificOutput"].(map[string]any)
+	if code != 0 || hso["hookEventName"] != "PreToolUse" {
+		t.Fatalf("answer %s", out)
+	}
+	if _, ok := hso["permissionDecision"]; ok {
+		t.Fatal("a rewrite must not carry a permissionDecision (allow would skip the user's rules)")
+	}
+	in := hso["updatedInput"].(map[string]any)
+	if in["description"] != "show env" || in["timeout"] != json.Number("120000") && in["timeout"] != float64(120000) || in["run_in_background"] != true {
+		t.Errorf("other fields changed: %v", in)
+	}
+	cmd := in["command"].(string)
+	if !strings.Contains(cmd, "\ncat .env\n") || !strings.Contains(cmd, "'/opt/noxkey/bin/noxkey-hook' filter") {
+		t.Errorf("command: %q", cmd)
+	}
+	// A wrapped command is not wrapped again; other tools are left alone.
+	again := []byte(`{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":` + strconvQuote(cmd) + `}}`)
+	if out, _ := ClaudeWith(again, vaultGuard(t), nil, "/x"); len(out) != 0 {
+		t.Errorf("wrapped twice: %s", out)
+	}
+	read := []byte(`{"hook_event_name":"PreToolUse","tool_name":"Read","tool_input":{"file_path":"/x"}}`)
+	if out, _ := ClaudeWith(read, nil, nil, "/x"); len(out) != 0 || ClaudeNeedsGuard(read) {
+		t.Errorf("Read: %s", out)
+	}
+	if !ClaudeNeedsGuard(payload) {
+		t.Error("Bash PreToolUse needs the guard")
+	}
+}
+
+func strconvQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

@@ -22,6 +22,7 @@ import "strings"
 func WrapCommand(command, hook string) string {
 	h := shellSingleQuote(hook)
 	var b strings.Builder
+	b.WriteString(wrapMarker + "\n")
 	b.WriteString("__nx_d=$(mktemp -d \"${TMPDIR:-/tmp}/noxkey.XXXXXXXX\") || exit 125\n")
 	b.WriteString("mkfifo \"$__nx_d/o\" \"$__nx_d/e\" \"$__nx_d/done\" || exit 125\n")
 	b.WriteString("exec 7<>\"$__nx_d/done\"\n")
@@ -34,6 +35,9 @@ func WrapCommand(command, hook string) string {
 	b.WriteString("\n__nx_s=$?; trap - EXIT; __nx_end; (exit $__nx_s)\n")
 	return b.String()
 }
+
+// wrapMarker starts every wrapped command, so it is never wrapped twice.
+const wrapMarker = "# noxkey: output filtered by noxkey-hook"
 
 func shellSingleQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"

@@ -184,8 +184,8 @@ func TestFilterRedactsAndFailsClosed(t *testing.T) {
 }
 
 // TestClaudeHookProcess runs the real binary on payloads captured from
-// Claude Code: redacts with an index, fails closed without one, and
-// answers PreToolUse without touching the index.
+// Claude Code: redacts and rewrites Bash with an index, fails closed
+// without one.
 func TestClaudeHookProcess(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "nk")
 	os.MkdirAll(home, 0o700)
@@ -208,13 +208,16 @@ func TestClaudeHookProcess(t *testing.T) {
 	if code != 0 || strings.Contains(out, secret) || !strings.Contains(out, `"stdout":"key is [REDACTED:acme/test/NOXKEY_TEST_SECRET]"`) {
 		t.Fatalf("with index: exit %d: %s", code, out)
 	}
+	if out, code = run(pre); code != 0 || !strings.Contains(out, `"updatedInput"`) || !strings.Contains(out, filepath.Join(binDir, "noxkey-hook")) {
+		t.Fatalf("Bash PreToolUse with index: exit %d: %s", code, out)
+	}
 	os.Remove(filepath.Join(home, "guard.idx"))
 	out, code = run(post)
 	if code != 0 || strings.Contains(out, secret) || !strings.Contains(out, "output withheld") {
 		t.Fatalf("without index: exit %d: %s", code, out)
 	}
-	if out, code = run(pre); code != 0 || out != "" {
-		t.Fatalf("PreToolUse: exit %d: %q", code, out)
+	if out, code = run(pre); code != 0 || !strings.Contains(out, `"permissionDecision":"deny"`) {
+		t.Fatalf("Bash PreToolUse without index must deny: exit %d: %q", code, out)
 	}
 	big := append([]byte(`{"hook_event_name":"UserPromptSubmit","prompt":"`), bytes.Repeat([]byte("a"), 64<<20)...)
 	if out, code = run(append(big, `"}`...)); code != 0 || !strings.Contains(out, `"decision":"block"`) || !strings.Contains(out, "larger than 64 MiB") {

@@ -73,7 +73,11 @@ func claude() int {
 			fmt.Fprintln(os.Stderr, g.Warning)
 		}
 	}
-	out, code := hooks.Claude(payload, g, gerr)
+	self, err := os.Executable()
+	if err != nil {
+		self = ""
+	}
+	out, code := hooks.ClaudeWith(payload, g, gerr, self)
 	os.Stdout.Write(out)
 	return code
 }
