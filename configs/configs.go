@@ -5,7 +5,7 @@ package configs
 
 import "embed"
 
-// FS holds guard.toml and rules/*.toml.
+// FS holds guard.toml, rules/*.toml and agents/*.toml.
 //
-//go:embed guard.toml rules/*.toml
+//go:embed guard.toml rules/*.toml agents/*.toml
 var FS embed.FS

@@ -93,6 +93,7 @@ func (a *app) root() *cli.Command {
 			a.loadCommand(),
 			a.bundleCommand(),
 			a.guardCommand(),
+			a.hooksCommand(),
 		},
 	}
 }
