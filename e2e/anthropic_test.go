@@ -1,0 +1,136 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// step is what the mock model does next: call a tool, or answer text.
+type step struct {
+	tool  string
+	input map[string]any
+	text  string
+}
+
+// anthropicMock plays the Anthropic Messages API for Claude Code. The
+// agent-loop request (the one offering a tool named Bash) is answered
+// from the script by the number of tool results it already holds; side
+// queries get a short text.
+type anthropicMock struct {
+	srv    *httptest.Server
+	script []step
+	mu     sync.Mutex
+	bodies [][]byte // every request body, in order
+	loop   int      // agent-loop requests seen
+}
+
+func newAnthropicMock(t *testing.T, script []step) *anthropicMock {
+	m := &anthropicMock{script: script}
+	m.srv = httptest.NewServer(http.HandlerFunc(m.serve)) // 127.0.0.1 only
+	t.Cleanup(m.srv.Close)
+	return m
+}
+
+func (m *anthropicMock) requests() [][]byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([][]byte(nil), m.bodies...)
+}
+
+func (m *anthropicMock) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	m.mu.Lock()
+	m.bodies = append(m.bodies, body)
+	m.mu.Unlock()
+	switch {
+	case r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/v1/messages/count_tokens"):
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"input_tokens": 42}`)
+	case r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/v1/messages"):
+		var req struct {
+			Stream   bool `json:"stream"`
+			Tools    []struct{ Name string } `json:"tools"`
+			Messages []struct {
+				Role    string          `json:"role"`
+				Content json.RawMessage `json:"content"`
+			} `json:"messages"`
+		}
+		json.Unmarshal(body, &req)
+		agent := false
+		for _, tl := range req.Tools {
+			agent = agent || tl.Name == "Bash"
+		}
+		s := step{text: "ok"}
+		if agent {
+			n := 0
+			for _, msg := range req.Messages {
+				n += bytes.Count(msg.Content, []byte(`"type":"tool_result"`))
+			}
+			s = step{text: "done"}
+			if n < len(m.script) {
+				s = m.script[n]
+			}
+			m.mu.Lock()
+			m.loop++
+			m.mu.Unlock()
+		}
+		reply(w, req.Stream, s)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// reply writes one assistant message, as SSE when streaming.
+func reply(w http.ResponseWriter, stream bool, s step) {
+	id := fmt.Sprintf("msg_mock_%d", len(s.text)+len(s.tool))
+	var block map[string]any
+	stop := "end_turn"
+	if s.tool != "" {
+		block = map[string]any{"type": "tool_use", "id": "toolu_" + id, "name": s.tool, "input": s.input}
+		stop = "tool_use"
+	} else {
+		block = map[string]any{"type": "text", "text": s.text}
+	}
+	msg := map[string]any{"id": id, "type": "message", "role": "assistant", "model": "claude-mock",
+		"content": []any{block}, "stop_reason": stop, "stop_sequence": nil,
+		"usage": map[string]any{"input_tokens": 10, "output_tokens": 5}}
+	if !stream {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(msg)
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	ev := func(name string, data any) {
+		b, _ := json.Marshal(data)
+		fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, b)
+	}
+	start := map[string]any{}
+	for k, v := range msg {
+		start[k] = v
+	}
+	start["content"], start["stop_reason"] = []any{}, nil
+	ev("message_start", map[string]any{"type": "message_start", "message": start})
+	if s.tool != "" {
+		in, _ := json.Marshal(s.input)
+		ev("content_block_start", map[string]any{"type": "content_block_start", "index": 0,
+			"content_block": map[string]any{"type": "tool_use", "id": block["id"], "name": s.tool, "input": map[string]any{}}})
+		ev("content_block_delta", map[string]any{"type": "content_block_delta", "index": 0,
+			"delta": map[string]any{"type": "input_json_delta", "partial_json": string(in)}})
+	} else {
+		ev("content_block_start", map[string]any{"type": "content_block_start", "index": 0,
+			"content_block": map[string]any{"type": "text", "text": ""}})
+		ev("content_block_delta", map[string]any{"type": "content_block_delta", "index": 0,
+			"delta": map[string]any{"type": "text_delta", "text": s.text}})
+	}
+	ev("content_block_stop", map[string]any{"type": "content_block_stop", "index": 0})
+	ev("message_delta", map[string]any{"type": "message_delta", "delta": map[string]any{"stop_reason": stop, "stop_sequence": nil},
+		"usage": map[string]any{"output_tokens": 5}})
+	ev("message_stop", map[string]any{"type": "message_stop"})
+}
