@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -17,6 +18,9 @@ type step struct {
 	tool  string
 	input map[string]any
 	text  string
+	// next, when set, decides the step from the last tool result's text
+	// (e.g. to Read the file a large output was saved to).
+	next func(lastResult string) step
 }
 
 // anthropicMock plays the Anthropic Messages API for Claude Code. The
@@ -77,6 +81,9 @@ func (m *anthropicMock) serve(w http.ResponseWriter, r *http.Request) {
 			if n < len(m.script) {
 				s = m.script[n]
 			}
+			if s.next != nil {
+				s = s.next(lastToolResult(body))
+			}
 			m.mu.Lock()
 			m.loop++
 			m.mu.Unlock()
@@ -87,9 +94,50 @@ func (m *anthropicMock) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// reply writes one assistant message, as SSE when streaming.
+// lastToolResult returns the text of the last tool_result in a request.
+func lastToolResult(body []byte) string {
+	var req struct {
+		Messages []struct {
+			Content json.RawMessage `json:"content"`
+		} `json:"messages"`
+	}
+	json.Unmarshal(body, &req)
+	last := ""
+	for _, m := range req.Messages {
+		var blocks []struct {
+			Type    string          `json:"type"`
+			Content json.RawMessage `json:"content"`
+		}
+		if json.Unmarshal(m.Content, &blocks) != nil {
+			continue
+		}
+		for _, b := range blocks {
+			if b.Type != "tool_result" {
+				continue
+			}
+			var s string
+			if json.Unmarshal(b.Content, &s) == nil {
+				last = s
+				continue
+			}
+			var parts []struct{ Text string }
+			json.Unmarshal(b.Content, &parts)
+			var sb strings.Builder
+			for _, p := range parts {
+				sb.WriteString(p.Text)
+			}
+			last = sb.String()
+		}
+	}
+	return last
+}
+
+var replies atomic.Int64
+
+// reply writes one assistant message, as SSE when streaming. Every
+// message and tool call has its own id.
 func reply(w http.ResponseWriter, stream bool, s step) {
-	id := fmt.Sprintf("msg_mock_%d", len(s.text)+len(s.tool))
+	id := fmt.Sprintf("msg_mock_%d", replies.Add(1))
 	var block map[string]any
 	stop := "end_turn"
 	if s.tool != "" {

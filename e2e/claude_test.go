@@ -165,3 +165,129 @@ func TestClaudeEchoOfAnExportedSecret(t *testing.T) {
 		t.Fatalf("the redacted output never reached the model; stdout %q stderr %q", r.stdout, r.stderr)
 	}
 }
+
+// TestClaudeHarnessSeesALeakWithoutNoxkey is the control: with noxkey's
+// hooks removed, the same scenario leaks, so the assertions can fail.
+func TestClaudeHarnessSeesALeakWithoutNoxkey(t *testing.T) {
+	r := runClaude(t, "print the key", []step{bash(`echo "key is $NOXKEY_TEST_SECRET"`)}, func(project string) {
+		os.Remove(filepath.Join(project, ".claude", "settings.json"))
+	})
+	if !r.saw(testSecret) {
+		t.Fatalf("without hooks the secret should reach the mock; it did not (stderr %q)", r.stderr)
+	}
+}
+
+func TestClaudeCatDotEnv(t *testing.T) {
+	r := runClaude(t, "show the env file", []step{bash(`cat .env`)}, func(project string) {
+		os.WriteFile(filepath.Join(project, ".env"), []byte("STRIPE_KEY="+testSecret+"\nDEBUG=1\n"), 0o600)
+	})
+	r.assertNoLeak(t)
+	if !r.saw("STRIPE_KEY=[REDACTED:acme/test/NOXKEY_TEST_SECRET]") || !r.saw("DEBUG=1") {
+		t.Fatal("the redacted file never reached the model")
+	}
+}
+
+// A failing command goes to PostToolUseFailure, whose output cannot be
+// replaced: the PreToolUse rewrite filters it while it runs. Its exit
+// status and its stderr come through.
+func TestClaudeFailingCommandPrintsSecretAndExits3(t *testing.T) {
+	r := runClaude(t, "run it", []step{bash(`echo "out: $NOXKEY_TEST_SECRET"; echo "err: $NOXKEY_TEST_SECRET" >&2; exit 3`)}, nil)
+	r.assertNoLeak(t)
+	if !r.saw("Exit code 3") || !r.saw("out: [REDACTED:acme/test/NOXKEY_TEST_SECRET]") || !r.saw("err: [REDACTED:acme/test/NOXKEY_TEST_SECRET]") {
+		t.Fatal("exit status or redacted stdout/stderr missing from what the model saw")
+	}
+}
+
+func TestClaudeBase64EncodedSecret(t *testing.T) {
+	r := runClaude(t, "encode it", []step{bash(`printf %s "$NOXKEY_TEST_SECRET" | base64`)}, nil)
+	r.assertNoLeak(t)
+	if !r.saw("[REDACTED:acme/test/NOXKEY_TEST_SECRET]") {
+		t.Fatal("no redaction seen")
+	}
+}
+
+// Output over 30,000 characters: Claude Code saves it to a file and the
+// model reads that file back with Read.
+func TestClaudeLargeOutputSavedToAFileAndReadBack(t *testing.T) {
+	readSaved := step{next: func(last string) step {
+		i := strings.Index(last, "saved to: ")
+		if i < 0 {
+			return step{text: "no saved file in: " + last[:min(200, len(last))]}
+		}
+		path := strings.Fields(last[i+len("saved to: "):])[0]
+		return step{tool: "Read", input: map[string]any{"file_path": path}}
+	}}
+	r := runClaude(t, "big output", []step{
+		bash(`for i in $(seq 1 1500); do echo "line $i filler text to make the output long enough"; done; echo "tail $NOXKEY_TEST_SECRET"`),
+		readSaved,
+	}, nil)
+	r.assertNoLeak(t)
+	if !r.saw("tail [REDACTED:acme/test/NOXKEY_TEST_SECRET]") {
+		t.Fatal("the saved output's redacted tail never reached the model")
+	}
+}
+
+func TestClaudeReadToolOnASecretFile(t *testing.T) {
+	r := runClaude(t, "read config", []step{{tool: "Read", input: map[string]any{"file_path": "config.yml"}}}, func(project string) {
+		os.WriteFile(filepath.Join(project, "config.yml"), []byte("api:\n  token: "+testSecret+"\n  retries: 3\n"), 0o600)
+	})
+	r.assertNoLeak(t)
+	if !r.saw("retries: 3") {
+		t.Fatal("the file never reached the model")
+	}
+}
+
+func TestClaudeGrepHit(t *testing.T) {
+	r := runClaude(t, "find the token", []step{{tool: "Grep", input: map[string]any{"pattern": "token", "output_mode": "content"}}}, func(project string) {
+		os.WriteFile(filepath.Join(project, "app.py"), []byte("token = '"+testSecret+"'\n"), 0o600)
+	})
+	r.assertNoLeak(t)
+	if !r.saw("[REDACTED:acme/test/NOXKEY_TEST_SECRET]") {
+		t.Fatal("no redacted grep hit seen")
+	}
+}
+
+// A background command: Claude Code 2.1.332 names the file its output is
+// written to and the model reads it with Read (TaskOutput, the older
+// reader, is offered too and answered the same way).
+func TestClaudeBackgroundCommandReadBack(t *testing.T) {
+	var outFile string
+	r := runClaude(t, "background", []step{
+		{tool: "Bash", input: map[string]any{"command": `sleep 1; echo "bg $NOXKEY_TEST_SECRET"`, "description": "bg", "run_in_background": true}},
+		{next: func(last string) step {
+			i := strings.Index(last, "written to: ")
+			if i < 0 {
+				return step{text: "no output file in: " + last[:min(200, len(last))]}
+			}
+			outFile = strings.TrimRight(strings.Fields(last[i+len("written to: "):])[0], ".")
+			return bash("sleep 3")
+		}},
+		{next: func(string) step { return step{tool: "Read", input: map[string]any{"file_path": outFile}} }},
+	}, nil)
+	r.assertNoLeak(t)
+	if !r.saw("bg [REDACTED:acme/test/NOXKEY_TEST_SECRET]") {
+		t.Fatal("the background output never reached the model redacted")
+	}
+}
+
+// A prompt holding a secret is blocked before anything is sent: the mock
+// sees no request with it (here: none at all) and the user sees why.
+func TestClaudePromptHoldingASecretIsBlocked(t *testing.T) {
+	r := runClaude(t, "deploy with key "+testSecret, []step{bash(`echo should not run`)}, nil)
+	if r.saw(testSecret) || r.saw("should not run") {
+		t.Fatal("the prompt was sent or processed")
+	}
+	if out := r.stdout + r.stderr; !strings.Contains(out, "your prompt contains the secret acme/test/NOXKEY_TEST_SECRET") || strings.Contains(out, testSecret) {
+		t.Fatalf("the user is not told why, or sees the value: stdout %q stderr %q", r.stdout, r.stderr)
+	}
+}
+
+// Two consecutive Bash calls: cd in the first persists into the second, as
+// without the hook.
+func TestClaudeCdPersistsAcrossBashCalls(t *testing.T) {
+	r := runClaude(t, "cd and pwd", []step{bash(`mkdir -p sub && cd sub`), bash(`pwd`)}, nil)
+	r.assertNoLeak(t)
+	if !r.saw(filepath.Join(r.project, "sub")) {
+		t.Fatal("the second call did not run in sub")
+	}
+}

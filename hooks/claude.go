@@ -109,6 +109,7 @@ func ClaudeWith(payload []byte, g *guard.Guard, gerr error, hook string) ([]byte
 				". It was not sent. Keep secrets in the vault (printf '%s' \"$VALUE\" | noxkey set PATH) and refer to them by name, e.g. $" +
 				lastSegment(guard.Names(ms)[0]) + ".",
 			"suppressOriginalPrompt": true,
+			"hookSpecificOutput":     map[string]any{"hookEventName": "UserPromptSubmit", "suppressOriginalPrompt": true},
 		})
 	}
 	return nil, 0
