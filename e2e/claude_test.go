@@ -291,3 +291,26 @@ func TestClaudeCdPersistsAcrossBashCalls(t *testing.T) {
 		t.Fatal("the second call did not run in sub")
 	}
 }
+
+// A large file: Claude Code counts its tokens (sending the content to
+// count_tokens) before PostToolUse runs, so the PreToolUse Read hook must
+// point the read at a redacted copy.
+func TestClaudeReadToolOnALargeSecretFile(t *testing.T) {
+	r := runClaude(t, "read the dump", []step{{tool: "Read", input: map[string]any{"file_path": "dump.txt"}}}, func(project string) {
+		var b strings.Builder
+		for i := 0; b.Len() < 200<<10; i++ {
+			b.WriteString("row " + strings.Repeat("x", 60) + "\n")
+			if i == 1000 {
+				b.WriteString("secret row " + testSecret + "\n")
+			}
+		}
+		os.WriteFile(filepath.Join(project, "dump.txt"), []byte(b.String()), 0o600)
+	})
+	r.assertNoLeak(t)
+	if !r.saw("secret row [REDACTED:acme/test/NOXKEY_TEST_SECRET]") {
+		t.Fatal("the redacted file never reached the model")
+	}
+	if r.saw("/run/redacted/") && !r.saw("dump.txt") {
+		t.Error("the model saw the copy's path instead of the file's")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -22,7 +23,7 @@ func ClaudeNeedsGuard(payload []byte) bool {
 	if json.Unmarshal(payload, &head) != nil || head.Event == "" {
 		return false
 	}
-	return head.Event != "PreToolUse" || head.Tool == "Bash"
+	return head.Event != "PreToolUse" || head.Tool == "Bash" || head.Tool == "Read"
 }
 
 // ClaudeEventPrefix finds hook_event_name in the start of a payload too
@@ -49,12 +50,22 @@ func ClaudeEventPrefix(prefix []byte) string {
 //   - UserPromptSubmit: a prompt holding a vault secret is blocked.
 //   - PreToolUse: tools are left alone (no decision).
 func Claude(payload []byte, g *guard.Guard, gerr error) ([]byte, int) {
-	return ClaudeWith(payload, g, gerr, "")
+	return ClaudeWith(payload, g, gerr, ClaudeEnv{})
 }
 
-// ClaudeWith is Claude with the absolute path of noxkey-hook, which a Bash
-// PreToolUse rewrite calls as the filter ("" leaves Bash alone).
-func ClaudeWith(payload []byte, g *guard.Guard, gerr error, hook string) ([]byte, int) {
+// ClaudeEnv is what the Claude dialect needs of its surroundings.
+type ClaudeEnv struct {
+	// Hook is the absolute path of noxkey-hook, which a Bash rewrite calls
+	// as the filter ("" leaves Bash alone).
+	Hook string
+	// RedactedDir is the private runtime directory for redacted copies of
+	// files a Read would open ("" leaves Read to PostToolUse).
+	RedactedDir string
+}
+
+// ClaudeWith is Claude in an environment.
+func ClaudeWith(payload []byte, g *guard.Guard, gerr error, env ClaudeEnv) ([]byte, int) {
+	hook := env.Hook
 	var p map[string]any
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.UseNumber()
@@ -63,21 +74,38 @@ func ClaudeWith(payload []byte, g *guard.Guard, gerr error, hook string) ([]byte
 	}
 	event, _ := p["hook_event_name"].(string)
 	tool, _ := p["tool_name"].(string)
-	if event == "PreToolUse" && gerr == nil && (tool != "Bash" || hook == "") {
-		return nil, 0 // tools other than Bash are left alone: no index needed
+	if event == "PreToolUse" && gerr == nil && !(tool == "Bash" && hook != "") && !(tool == "Read" && env.RedactedDir != "") {
+		return nil, 0 // other tools are left alone: no index needed
 	}
 	if g == nil {
 		return claudeFailClosed(event, p, fmt.Sprintf("noxkey-hook: %v", gerr))
 	}
 	switch event {
 	case "PreToolUse":
+		if tool == "Read" {
+			return claudeRedirectRead(p, g, env.RedactedDir)
+		}
 		return claudeRewriteBash(p, hook)
 	case "PostToolUse":
 		resp, ok := p["tool_response"]
 		if !ok {
 			return nil, 0
 		}
+		mapped := false
+		if in, _ := p["tool_input"].(map[string]any); tool == "Read" && in != nil {
+			if cp, _ := in["file_path"].(string); cp != "" {
+				if orig, ok := originalOf(cp, env.RedactedDir); ok {
+					resp, mapped = replaceString(resp, cp, orig), true
+				}
+			}
+		}
 		red, ms := redactLeaves(resp, g)
+		if mapped && len(ms) == 0 {
+			return claudeJSON(map[string]any{"hookSpecificOutput": map[string]any{
+				"hookEventName": "PostToolUse", "updatedToolOutput": red,
+				"additionalContext": "noxkey redacted secrets from this file before it was read; commands can use them by their variable names.",
+			}})
+		}
 		if len(ms) == 0 {
 			return nil, 0
 		}
@@ -113,6 +141,45 @@ func ClaudeWith(payload []byte, g *guard.Guard, gerr error, hook string) ([]byte
 		})
 	}
 	return nil, 0
+}
+
+// claudeRedirectRead points a Read of a file holding a secret at a
+// redacted copy: Claude Code sends a large file's text to the model API
+// (token counting) before PostToolUse could replace it. PostToolUse maps
+// the copy's path back and removes the copy.
+func claudeRedirectRead(p map[string]any, g *guard.Guard, dir string) ([]byte, int) {
+	in, ok := p["tool_input"].(map[string]any)
+	if !ok {
+		return nil, 0
+	}
+	path, _ := in["file_path"].(string)
+	if path == "" {
+		return nil, 0
+	}
+	if !filepath.IsAbs(path) {
+		cwd, _ := p["cwd"].(string)
+		path = filepath.Join(cwd, path)
+	}
+	cp, ms, err := redactedCopy(path, g, dir)
+	if err != nil {
+		return claudeJSON(map[string]any{"hookSpecificOutput": map[string]any{
+			"hookEventName": "PreToolUse", "permissionDecision": "deny",
+			"permissionDecisionReason": "noxkey: " + err.Error() + "; the file may hold a secret, so it is not read",
+		}})
+	}
+	if cp == "" {
+		return nil, 0
+	}
+	updated := make(map[string]any, len(in))
+	for k, v := range in {
+		updated[k] = v
+	}
+	updated["file_path"] = cp
+	return claudeJSON(map[string]any{"hookSpecificOutput": map[string]any{
+		"hookEventName":     "PreToolUse",
+		"updatedInput":      updated,
+		"additionalContext": "noxkey: " + filepath.Base(path) + " holds " + strings.Join(guard.Names(ms), ", ") + "; it is read with those values redacted.",
+	}})
 }
 
 // claudeRewriteBash routes a Bash command's stdout and stderr through the

@@ -151,7 +151,7 @@ func TestClaudeFailsClosed(t *testing.T) {
 
 func TestClaudeRewritesBashKeepingEveryOtherField(t *testing.T) {
 	payload := []byte(`{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"cat .env","description":"show env","timeout":120000,"run_in_background":true}}`)
-	out, code := ClaudeWith(payload, vaultGuard(t), nil, "/opt/noxkey/bin/noxkey-hook")
+	out, code := ClaudeWith(payload, vaultGuard(t), nil, ClaudeEnv{Hook: "/opt/noxkey/bin/noxkey-hook"})
 	hso := decode(t, out)["hookSpecificOutput"].(map[string]any)
 	if code != 0 || hso["hookEventName"] != "PreToolUse" {
 		t.Fatalf("answer %s", out)
@@ -169,12 +169,12 @@ func TestClaudeRewritesBashKeepingEveryOtherField(t *testing.T) {
 	}
 	// A wrapped command is not wrapped again; other tools are left alone.
 	again := []byte(`{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":` + strconvQuote(cmd) + `}}`)
-	if out, _ := ClaudeWith(again, vaultGuard(t), nil, "/x"); len(out) != 0 {
+	if out, _ := ClaudeWith(again, vaultGuard(t), nil, ClaudeEnv{Hook: "/x"}); len(out) != 0 {
 		t.Errorf("wrapped twice: %s", out)
 	}
-	read := []byte(`{"hook_event_name":"PreToolUse","tool_name":"Read","tool_input":{"file_path":"/x"}}`)
-	if out, _ := ClaudeWith(read, nil, nil, "/x"); len(out) != 0 || ClaudeNeedsGuard(read) {
-		t.Errorf("Read: %s", out)
+	glob := []byte(`{"hook_event_name":"PreToolUse","tool_name":"Glob","tool_input":{"pattern":"*"}}`)
+	if out, _ := ClaudeWith(glob, nil, nil, ClaudeEnv{Hook: "/x"}); len(out) != 0 || ClaudeNeedsGuard(glob) {
+		t.Errorf("Glob: %s", out)
 	}
 	if !ClaudeNeedsGuard(payload) {
 		t.Error("Bash PreToolUse needs the guard")

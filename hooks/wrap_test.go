@@ -59,7 +59,7 @@ func requireShell(t *testing.T, name string) string {
 func runShell(t *testing.T, shell, home, dir, script string) (string, string, int) {
 	cmd := exec.Command(shell, "-c", script)
 	cmd.Dir = dir
-	cmd.Env = []string{"NOXKEY_HOME=" + home, "PATH=/usr/local/bin:/usr/bin:/bin", "TOKEN=" + wrapSecret, "HOME=" + home}
+	cmd.Env = []string{"NOXKEY_HOME=" + home, "PATH=/usr/local/bin:/usr/bin:/bin", "TOKEN=" + wrapSecret, "HOME=" + home, "TMPDIR=" + home}
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	cmd.Run()
@@ -106,7 +106,7 @@ func TestWrappedCommandBehavesLikeTheOriginal(t *testing.T) {
 				if strings.Contains(wo+we, wrapSecret) {
 					t.Fatal("the secret got through")
 				}
-				if left, _ := filepath.Glob(filepath.Join(os.TempDir(), "noxkey.*", "o")); len(left) > 0 {
+				if left, _ := filepath.Glob(filepath.Join(home, "noxkey.*")); len(left) > 0 {
 					t.Errorf("FIFOs left behind: %v", left)
 				}
 			})

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/noxkey/noxkey/guard"
 	"github.com/noxkey/noxkey/hooks"
@@ -77,7 +78,11 @@ func claude() int {
 	if err != nil {
 		self = ""
 	}
-	out, code := hooks.ClaudeWith(payload, g, gerr, self)
+	env := hooks.ClaudeEnv{Hook: self}
+	if l := paths.Resolve(""); paths.EnsurePrivateDir(l.Runtime) == nil {
+		env.RedactedDir = filepath.Join(l.Runtime, "redacted")
+	}
+	out, code := hooks.ClaudeWith(payload, g, gerr, env)
 	os.Stdout.Write(out)
 	return code
 }

@@ -1,0 +1,107 @@
+package hooks
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/noxkey/noxkey/guard"
+)
+
+// maxReadFile bounds the files the Read hook scans and copies.
+const maxReadFile = 64 << 20
+
+// redactedCopy scans the file a Read is about to open. When it holds a
+// secret, it writes a redacted copy (O_CREAT|O_EXCL|O_NOFOLLOW, 0600) in
+// dir, the private runtime directory, with a sidecar naming the original,
+// and returns the copy's path. "" means the file holds no secret (or is
+// not a regular file the hook can read: the tool then reports that itself).
+func redactedCopy(path string, g *guard.Guard, dir string) (string, []guard.Match, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", nil, nil
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return "", nil, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxReadFile+1))
+	if err != nil {
+		return "", nil, nil
+	}
+	if len(data) > maxReadFile {
+		return "", nil, fmt.Errorf("%s is larger than %d MiB; the guard cannot check it", path, maxReadFile>>20)
+	}
+	out, ms := g.Redact(data)
+	if len(ms) == 0 {
+		return "", nil, nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", nil, err
+	}
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	cp := filepath.Join(dir, hex.EncodeToString(rnd[:])+"-"+filepath.Base(path))
+	if err := writeExcl(cp, out); err != nil {
+		return "", nil, err
+	}
+	if err := writeExcl(cp+".src", []byte(path)); err != nil {
+		os.Remove(cp)
+		return "", nil, err
+	}
+	return cp, ms, nil
+}
+
+func writeExcl(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// originalOf returns the file a redacted copy stands for, and removes the
+// copy and its sidecar: the Read is over.
+func originalOf(copyPath, dir string) (string, bool) {
+	if dir == "" || filepath.Dir(copyPath) != filepath.Clean(dir) {
+		return "", false
+	}
+	src, err := os.ReadFile(copyPath + ".src")
+	if err != nil {
+		return "", false
+	}
+	os.Remove(copyPath)
+	os.Remove(copyPath + ".src")
+	return string(src), true
+}
+
+// replaceString returns v with every string leaf's occurrences of old
+// replaced by new.
+func replaceString(v any, old, new string) any {
+	switch x := v.(type) {
+	case string:
+		return strings.ReplaceAll(x, old, new)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = replaceString(e, old, new)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = replaceString(e, old, new)
+		}
+		return out
+	}
+	return v
+}
