@@ -23,7 +23,7 @@ func ClaudeNeedsGuard(payload []byte) bool {
 	if json.Unmarshal(payload, &head) != nil || head.Event == "" {
 		return false
 	}
-	return head.Event != "PreToolUse" || head.Tool == "Bash" || head.Tool == "Read"
+	return head.Event != "PreToolUse" || head.Tool == "Bash" || head.Tool == "Shell" || head.Tool == "Read"
 }
 
 // ClaudeEventPrefix finds hook_event_name in the start of a payload too
@@ -61,10 +61,58 @@ type ClaudeEnv struct {
 	// RedactedDir is the private runtime directory for redacted copies of
 	// files a Read would open ("" leaves Read to PostToolUse).
 	RedactedDir string
+	// Cursor is set when Cursor runs this Claude-format hook (CURSOR_VERSION
+	// in the environment); a cursor_version field in the payload says so too.
+	Cursor bool
 }
 
 // ClaudeWith is Claude in an environment.
 func ClaudeWith(payload []byte, g *guard.Guard, gerr error, env ClaudeEnv) ([]byte, int) {
+	out, code := claudeAnswer(payload, g, gerr, env)
+	if code != 0 || len(out) == 0 {
+		return out, code
+	}
+	var head struct {
+		CursorVersion any    `json:"cursor_version"`
+		Tool          string `json:"tool_name"`
+	}
+	json.Unmarshal(payload, &head)
+	if env.Cursor || head.CursorVersion != nil {
+		return cursorize(out, head.Tool)
+	}
+	return out, code
+}
+
+// cursorize adds to a Claude-format answer the fields Cursor reads when it
+// runs Claude Code hooks (agent-hooks.md 2.5): it understands the nested
+// hookSpecificOutput, and these make each decision explicit in its own
+// words. It never adds permission "allow": in Cursor that auto-approves.
+func cursorize(out []byte, tool string) ([]byte, int) {
+	var a map[string]any
+	if json.Unmarshal(out, &a) != nil {
+		return out, 0
+	}
+	hso, _ := a["hookSpecificOutput"].(map[string]any)
+	if in, ok := hso["updatedInput"]; ok {
+		a["updated_input"] = in
+	}
+	if hso["permissionDecision"] == "deny" {
+		a["permission"] = "deny"
+		a["user_message"], a["agent_message"] = hso["permissionDecisionReason"], hso["permissionDecisionReason"]
+	}
+	if a["decision"] == "block" {
+		a["continue"], a["user_message"] = false, a["reason"]
+	}
+	if up, ok := hso["updatedToolOutput"]; ok && (strings.HasPrefix(tool, "MCP:") || strings.HasPrefix(tool, "mcp__")) {
+		a["updated_mcp_tool_output"] = up
+	}
+	if c, ok := hso["additionalContext"]; ok {
+		a["additional_context"] = c
+	}
+	return claudeJSON(a)
+}
+
+func claudeAnswer(payload []byte, g *guard.Guard, gerr error, env ClaudeEnv) ([]byte, int) {
 	hook := env.Hook
 	var p map[string]any
 	dec := json.NewDecoder(bytes.NewReader(payload))
@@ -74,6 +122,12 @@ func ClaudeWith(payload []byte, g *guard.Guard, gerr error, env ClaudeEnv) ([]by
 	}
 	event, _ := p["hook_event_name"].(string)
 	tool, _ := p["tool_name"].(string)
+	if tool == "Shell" { // Cursor's name for the shell tool when it runs Claude-format hooks
+		tool = "Bash"
+	}
+	if _, ok := p["tool_response"]; !ok && p["tool_output"] != nil {
+		p["tool_response"] = p["tool_output"] // Cursor: the output as a JSON string
+	}
 	if event == "PreToolUse" && gerr == nil && !(tool == "Bash" && hook != "") && !(tool == "Read" && env.RedactedDir != "") {
 		return nil, 0 // other tools are left alone: no index needed
 	}

@@ -185,3 +185,41 @@ func strconvQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// TestClaudeHookRunByCursor: Cursor runs Claude-format hooks (with a
+// cursor_version field, Shell for Bash, tool_output as a JSON string);
+// the answers carry Cursor's own fields and never permission "allow".
+func TestClaudeHookRunByCursor(t *testing.T) {
+	g := vaultGuard(t)
+	pre := []byte(`{"hook_event_name":"PreToolUse","cursor_version":"2.4.1","tool_name":"Shell","tool_input":{"command":"cat .env","working_directory":"/p"}}`)
+	m := decode(t, ask(t, pre, g, nil, ClaudeEnv{Hook: "/bin/noxkey-hook"}))
+	in, _ := m["updated_input"].(map[string]any)
+	if in == nil || !strings.Contains(in["command"].(string), "filter") || in["working_directory"] != "/p" || m["permission"] != nil {
+		t.Errorf("Shell rewrite for Cursor: %v", m)
+	}
+	prompt := []byte(`{"hook_event_name":"UserPromptSubmit","cursor_version":"2.4.1","prompt":"use ` + fixtureSecret + `"}`)
+	m = decode(t, ask(t, prompt, g, nil, ClaudeEnv{}))
+	if m["continue"] != false || !strings.Contains(m["user_message"].(string), "acme/test/NOXKEY_TEST_SECRET") {
+		t.Errorf("prompt for Cursor: %v", m)
+	}
+	mcp := []byte(`{"hook_event_name":"PostToolUse","cursor_version":"2.4.1","tool_name":"MCP:db","tool_output":"{\"rows\":\"` + fixtureSecret + `\"}"}`)
+	out := ask(t, mcp, g, nil, ClaudeEnv{})
+	if bytes.Contains(out, []byte(fixtureSecret)) || decode(t, out)["updated_mcp_tool_output"] == nil {
+		t.Errorf("MCP output for Cursor: %s", out)
+	}
+	deny := []byte(`{"hook_event_name":"PreToolUse","tool_name":"Shell","tool_input":{"command":"ls"}}`)
+	m = decode(t, ask(t, deny, nil, errors.New("no index"), ClaudeEnv{Cursor: true}))
+	if m["permission"] != "deny" {
+		t.Errorf("fail-closed for Cursor: %v", m)
+	}
+}
+
+// ask runs ClaudeWith and requires an answer.
+func ask(t *testing.T, payload []byte, g *guard.Guard, gerr error, env ClaudeEnv) []byte {
+	t.Helper()
+	out, code := ClaudeWith(payload, g, gerr, env)
+	if code != 0 || len(out) == 0 {
+		t.Fatalf("no answer (exit %d)", code)
+	}
+	return out
+}

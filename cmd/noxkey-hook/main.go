@@ -78,7 +78,7 @@ func claude() int {
 	if err != nil {
 		self = ""
 	}
-	env := hooks.ClaudeEnv{Hook: self}
+	env := hooks.ClaudeEnv{Hook: self, Cursor: os.Getenv("CURSOR_VERSION") != ""}
 	if l := paths.Resolve(""); paths.EnsurePrivateDir(l.Runtime) == nil {
 		env.RedactedDir = filepath.Join(l.Runtime, "redacted")
 	}
