@@ -59,7 +59,7 @@ func (m *anthropicMock) serve(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"input_tokens": 42}`)
 	case r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/v1/messages"):
 		var req struct {
-			Stream   bool `json:"stream"`
+			Stream   bool                    `json:"stream"`
 			Tools    []struct{ Name string } `json:"tools"`
 			Messages []struct {
 				Role    string          `json:"role"`
