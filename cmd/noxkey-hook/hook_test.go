@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/noxkey/noxkey/guard"
 	"github.com/noxkey/noxkey/guard/config"
+	"github.com/noxkey/noxkey/hooks"
 )
 
 var binDir string
@@ -223,4 +225,65 @@ func TestClaudeHookProcess(t *testing.T) {
 	if out, code = run(append(big, `"}`...)); code != 0 || !strings.Contains(out, `"decision":"block"`) || !strings.Contains(out, "larger than 64 MiB") {
 		t.Fatalf("oversized payload: exit %d: %.200s", code, out)
 	}
+}
+
+// BenchmarkClaudeHookVsFloor times the whole `noxkey-hook claude` process
+// on a 100 KB Bash PostToolUse payload with 1,000 secrets, alternating
+// with the trivial Go copy program on the same bytes: x-floor is the ratio
+// of the medians.
+func BenchmarkClaudeHookVsFloor(b *testing.B) {
+	home := homeWithSecrets(b, 1000)
+	payload, _ := json.Marshal(map[string]any{
+		"hook_event_name": "PostToolUse", "tool_name": "Bash", "session_id": "s", "cwd": "/p",
+		"tool_input":    map[string]any{"command": "cat big.log", "description": "d"},
+		"tool_response": map[string]any{"stdout": string(input100K()), "stderr": "", "interrupted": false, "isImage": false},
+	})
+	var hook, floor []time.Duration
+	for i := 0; i < b.N; i++ {
+		d, _, out := runOnce(b, "noxkey-hook", home, payload, "claude")
+		if len(out) != 0 {
+			b.Fatalf("clean output must get no decision: %.200s", out)
+		}
+		hook = append(hook, d)
+		d, _, _ = runOnce(b, "floor", home, payload)
+		floor = append(floor, d)
+	}
+	slices.Sort(hook)
+	slices.Sort(floor)
+	h, f := hook[len(hook)/2], floor[len(floor)/2]
+	b.ReportMetric(float64(h.Microseconds()), "hook-µs")
+	b.ReportMetric(float64(f.Microseconds()), "floor-µs")
+	b.ReportMetric(float64(h)/float64(f), "x-floor")
+}
+
+// BenchmarkWrapperOverhead times a trivial command plain and as the
+// PreToolUse Bash rewrite runs it (FIFOs, two filter processes, the EXIT
+// trap), in real bash: added-µs is the difference of the medians.
+func BenchmarkWrapperOverhead(b *testing.B) {
+	home := homeWithSecrets(b, 1000)
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		b.Skip("no bash")
+	}
+	wrapped := hooks.WrapCommand("echo hello", filepath.Join(binDir, "noxkey-hook"))
+	run := func(script string) time.Duration {
+		cmd := exec.Command(bash, "-c", script)
+		cmd.Env = []string{"NOXKEY_HOME=" + home, "PATH=/usr/bin:/bin", "TMPDIR=" + home}
+		start := time.Now()
+		out, err := cmd.Output()
+		if err != nil || string(out) != "hello\n" {
+			b.Fatalf("%v %q", err, out)
+		}
+		return time.Since(start)
+	}
+	var plain, wrap []time.Duration
+	for i := 0; i < b.N; i++ {
+		plain = append(plain, run("echo hello"))
+		wrap = append(wrap, run(wrapped))
+	}
+	slices.Sort(plain)
+	slices.Sort(wrap)
+	b.ReportMetric(float64(plain[len(plain)/2].Microseconds()), "plain-µs")
+	b.ReportMetric(float64(wrap[len(wrap)/2].Microseconds()), "wrapped-µs")
+	b.ReportMetric(float64((wrap[len(wrap)/2] - plain[len(plain)/2]).Microseconds()), "added-µs")
 }
