@@ -42,6 +42,8 @@ func run(args []string) int {
 		return filter()
 	case "claude":
 		return claude()
+	case "relay":
+		return relay(args[1:])
 	case "version", "--version":
 		fmt.Println("noxkey-hook", version)
 		return 0
