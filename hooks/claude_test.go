@@ -164,7 +164,7 @@ func TestClaudeRewritesBashKeepingEveryOtherField(t *testing.T) {
 		t.Errorf("other fields changed: %v", in)
 	}
 	cmd := in["command"].(string)
-	if !strings.Contains(cmd, "\ncat .env\n") || !strings.Contains(cmd, "'/opt/noxkey/bin/noxkey-hook' filter") {
+	if !strings.Contains(cmd, "\ncat .env\n") || !strings.Contains(cmd, "'/opt/noxkey/bin/noxkey-hook' relay 8 9") {
 		t.Errorf("command: %q", cmd)
 	}
 	// A wrapped command is not wrapped again; other tools are left alone.

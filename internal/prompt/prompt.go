@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 
+	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 )
 
@@ -40,9 +41,7 @@ func Passphrase(what string, confirm bool) ([]byte, error) {
 	}
 	defer tty.Close()
 	ask := func(label string) ([]byte, error) {
-		fmt.Fprintf(tty, "%s: ", label)
-		b, err := term.ReadPassword(int(tty.Fd()))
-		fmt.Fprintln(tty)
+		b, err := readHidden(tty, tty, label+": ")
 		if err != nil {
 			return nil, fmt.Errorf("read passphrase: %w", err)
 		}
@@ -75,9 +74,7 @@ func Passphrase(what string, confirm bool) ([]byte, error) {
 // dropped; everything else is kept byte for byte.
 func Value(stdin *os.File, label string) ([]byte, error) {
 	if term.IsTerminal(int(stdin.Fd())) {
-		fmt.Fprintf(os.Stderr, "%s (input hidden): ", label)
-		b, err := term.ReadPassword(int(stdin.Fd()))
-		fmt.Fprintln(os.Stderr)
+		b, err := readHidden(stdin, os.Stderr, label+" (input hidden): ")
 		if err != nil {
 			return nil, fmt.Errorf("read value: %w", err)
 		}
@@ -92,6 +89,23 @@ func Value(stdin *os.File, label string) ([]byte, error) {
 		return nil, fmt.Errorf("the value on stdin is larger than %d bytes; store a path to a file instead", MaxValue)
 	}
 	return TrimNewline(b), nil
+}
+
+// readHidden turns echo off before it shows the prompt (so nothing typed
+// right after the prompt appears is echoed), reads a line, and restores the
+// terminal.
+func readHidden(in *os.File, out io.Writer, prompt string) ([]byte, error) {
+	fd := int(in.Fd())
+	if t, err := unix.IoctlGetTermios(fd, ioctlGetTermios); err == nil {
+		quiet := *t
+		quiet.Lflag &^= unix.ECHO
+		unix.IoctlSetTermios(fd, ioctlSetTermios, &quiet)
+		defer unix.IoctlSetTermios(fd, ioctlSetTermios, t)
+	}
+	fmt.Fprint(out, prompt)
+	b, err := term.ReadPassword(fd)
+	fmt.Fprintln(out)
+	return b, err
 }
 
 // TrimNewline drops one trailing "\n" or "\r\n".
