@@ -222,6 +222,9 @@ func TestClaudeLargeOutputSavedToAFileAndReadBack(t *testing.T) {
 		readSaved,
 	}, nil)
 	r.assertNoLeak(t)
+	if !r.saw("Full output saved to: ") {
+		t.Fatal("Claude Code did not persist the large output: the scenario did not run as meant")
+	}
 	if !r.saw("tail [REDACTED:acme/test/NOXKEY_TEST_SECRET]") {
 		t.Fatal("the saved output's redacted tail never reached the model")
 	}
