@@ -104,12 +104,15 @@ func runClaude(t *testing.T, prompt string, script []step, setup func(project st
 		"DISABLE_AUTOUPDATER=1", "DISABLE_TELEMETRY=1", "DISABLE_ERROR_REPORTING=1",
 		"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
 		"NOXKEY_HOME=" + nk, "NOXKEY_TEST_SECRET=" + testSecret,
+		"NOXKEY_HOOK_EVENT_LOG=" + filepath.Join(root, "events.log"),
 	}
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	if err := cmd.Run(); err != nil {
 		t.Logf("claude exited: %v; stderr: %s", err, e.String())
 	}
+	events, _ := os.ReadFile(filepath.Join(root, "events.log"))
+	t.Logf("hook events (event tool answer): %s", strings.Join(strings.Split(strings.TrimSpace(string(events)), "\n"), "; "))
 	return &claudeRun{mock: mock, project: project, stdout: o.String(), stderr: e.String()}
 }
 

@@ -4,10 +4,14 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 
 	"github.com/noxkey/noxkey/guard"
 	"github.com/noxkey/noxkey/hooks"
@@ -86,7 +90,36 @@ func claude() int {
 	}
 	out, code := hooks.ClaudeWith(payload, g, gerr, env)
 	os.Stdout.Write(out)
+	logEvent(payload, out)
 	return code
+}
+
+// logEvent appends "event tool answer-kind" to the file named by
+// NOXKEY_HOOK_EVENT_LOG, for diagnostics and the e2e suite: names only,
+// never payload content.
+func logEvent(payload, out []byte) {
+	path := os.Getenv("NOXKEY_HOOK_EVENT_LOG")
+	if path == "" {
+		return
+	}
+	var p struct {
+		Event string `json:"hook_event_name"`
+		Tool  string `json:"tool_name"`
+	}
+	json.Unmarshal(payload, &p)
+	kind := "none"
+	for _, k := range []string{"updatedInput", "updatedToolOutput", "permissionDecision", "\"decision\"", "additionalContext", "continue"} {
+		if bytes.Contains(out, []byte(k)) {
+			kind = strings.Trim(k, "\"")
+			break
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(f, "%s %s %s\n", p.Event, p.Tool, kind)
+	f.Close()
 }
 
 // filter is the streaming filter: fail closed when the guard cannot load.
