@@ -67,17 +67,24 @@ func TestFilterFailsClosed(t *testing.T) {
 		"missing index": func() { os.Remove(idx) },
 		"corrupt index": func() { b := append([]byte(nil), good...); b[len(b)/2] ^= 0xff; os.WriteFile(idx, b, 0o600) },
 		"unsafe mode":   func() { os.WriteFile(idx, good, 0o600); os.Chmod(idx, 0o644) },
-		"bad guard.toml": func() {
-			os.WriteFile(idx, good, 0o600)
-			os.WriteFile(filepath.Join(h.dir, "guard.toml"), []byte("min_length = ["), 0o600)
-		},
 	} {
 		breakIt()
 		r := h.hook(t, "output with "+v+"\n", "filter")
 		if r.code != 2 || r.stdout != "" || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || r.stderr == "" {
 			t.Errorf("%s: exit %d, stdout %d bytes, stderr %q; want exit 2, nothing out, one line", name, r.code, len(r.stdout), r.stderr)
 		}
-		os.Remove(filepath.Join(h.dir, "guard.toml"))
+	}
+	// guard.toml changed (even broken) after the index was built: the
+	// settings stored in the index still protect, and the hook says to rebuild.
+	os.WriteFile(idx, good, 0o600)
+	os.Chmod(idx, 0o600)
+	os.WriteFile(filepath.Join(h.dir, "guard.toml"), []byte("min_length = ["), 0o600)
+	r := h.hook(t, "output with "+v+"\n", "filter")
+	if r.code != 0 || r.stdout != "output with [REDACTED:acme/x/KEY]\n" || !strings.Contains(r.stderr, "noxkey guard rebuild") {
+		t.Errorf("stale guard.toml: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if r := h.run(t, "", "guard", "rebuild"); r.code != 1 || !strings.Contains(r.stderr, "guard.toml") {
+		t.Errorf("rebuild with a broken guard.toml must name it: %d %q", r.code, r.stderr)
 	}
 }
 
