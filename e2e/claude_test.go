@@ -109,7 +109,7 @@ func runClaude(t *testing.T, prompt string, script []step, setup func(project st
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	if err := cmd.Run(); err != nil {
-		t.Logf("claude exited: %v; stderr: %s", err, e.String())
+		t.Logf("claude exited: %v; stderr: %s", err, hide(e.String()))
 	}
 	events, _ := os.ReadFile(filepath.Join(root, "events.log"))
 	t.Logf("hook events (event tool answer): %s", strings.Join(strings.Split(strings.TrimSpace(string(events)), "\n"), "; "))
@@ -136,7 +136,7 @@ func (r *claudeRun) assertNoLeak(t *testing.T) {
 	t.Helper()
 	reqs := r.mock.requests()
 	if len(reqs) == 0 {
-		t.Fatalf("Claude Code sent no request; stderr: %s", r.stderr)
+		t.Fatalf("Claude Code sent no request; stderr: %s", hide(r.stderr))
 	}
 	for i, body := range reqs {
 		for name, f := range secretForms() {
@@ -146,6 +146,9 @@ func (r *claudeRun) assertNoLeak(t *testing.T) {
 		}
 	}
 }
+
+// hide keeps the test secret out of test output.
+func hide(s string) string { return strings.ReplaceAll(s, testSecret, "<test secret>") }
 
 // saw reports whether some request holds s (e.g. the placeholder).
 func (r *claudeRun) saw(s string) bool {
@@ -165,7 +168,7 @@ func TestClaudeEchoOfAnExportedSecret(t *testing.T) {
 	r := runClaude(t, "print the key", []step{bash(`echo "key is $NOXKEY_TEST_SECRET"`)}, nil)
 	r.assertNoLeak(t)
 	if !r.saw("key is [REDACTED:acme/test/NOXKEY_TEST_SECRET]") {
-		t.Fatalf("the redacted output never reached the model; stdout %q stderr %q", r.stdout, r.stderr)
+		t.Fatalf("the redacted output never reached the model; stdout %q stderr %q", hide(r.stdout), hide(r.stderr))
 	}
 }
 
@@ -176,7 +179,7 @@ func TestClaudeHarnessSeesALeakWithoutNoxkey(t *testing.T) {
 		os.Remove(filepath.Join(project, ".claude", "settings.json"))
 	})
 	if !r.saw(testSecret) {
-		t.Fatalf("without hooks the secret should reach the mock; it did not (stderr %q)", r.stderr)
+		t.Fatalf("without hooks the secret should reach the mock; it did not (stderr %q)", hide(r.stderr))
 	}
 }
 
@@ -284,7 +287,7 @@ func TestClaudePromptHoldingASecretIsBlocked(t *testing.T) {
 		t.Fatal("the prompt was sent or processed")
 	}
 	if out := r.stdout + r.stderr; !strings.Contains(out, "your prompt contains the secret acme/test/NOXKEY_TEST_SECRET") || strings.Contains(out, testSecret) {
-		t.Fatalf("the user is not told why, or sees the value: stdout %q stderr %q", r.stdout, r.stderr)
+		t.Fatalf("the user is not told why, or sees the value: stdout %q stderr %q", hide(r.stdout), hide(r.stderr))
 	}
 }
 

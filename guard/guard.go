@@ -2,7 +2,6 @@ package guard
 
 import (
 	"fmt"
-	"path/filepath"
 )
 
 // Guard is what a hook or a filter uses: the vault index, the pattern
@@ -73,9 +72,6 @@ func (g *Guard) lookback() int {
 	}
 	return n
 }
-
-// IndexPath is where the index lives in a data directory.
-func IndexPath(dataDir string) string { return filepath.Join(dataDir, "guard.idx") }
 
 // Summary describes matches for humans: names, kinds and positions, never values.
 func Summary(name string, text []byte, ms []Match) []string {

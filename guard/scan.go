@@ -75,7 +75,7 @@ func (ix *Index) match(start, end int, f *formRec, wrapped bool) Match {
 }
 
 // scan visits every S-th position of text; onlyWrap limits matches to
-// wrappable forms (for the joined text of findWrapped).
+// wrappable forms.
 func (ix *Index) scan(text []byte, onlyWrap bool, emit func(start, end int, f *formRec, wrapped bool)) {
 	n, w, s := len(text), ix.w, ix.s
 	if n < w {

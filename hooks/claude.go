@@ -11,20 +11,45 @@ import (
 	"github.com/noxkey/noxkey/guard"
 )
 
-// ClaudeNeedsGuard reports whether a Claude Code payload needs the guard
-// at all, so a hook for tools it leaves alone answers without loading the
-// index. A Bash PreToolUse needs it: the rewrite is only safe when the
-// filter it routes output through can load the index.
-func ClaudeNeedsGuard(payload []byte) bool {
-	var head struct {
-		Event string `json:"hook_event_name"`
-		Tool  string `json:"tool_name"`
+// ClaudePayload is one Claude Code hook payload, decoded once: the
+// hook's entry point reads its event to decide whether to load the guard,
+// then answers it, without parsing a large payload again.
+type ClaudePayload struct {
+	Event string // hook_event_name
+	Tool  string // tool_name, with Cursor's "Shell" read as "Bash"
+	m     map[string]any
+	err   error
+}
+
+// ParseClaude decodes a payload (numbers kept as written).
+func ParseClaude(payload []byte) *ClaudePayload {
+	p := &ClaudePayload{}
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	if p.err = dec.Decode(&p.m); p.err != nil {
+		return p
 	}
-	if json.Unmarshal(payload, &head) != nil || head.Event == "" {
+	p.Event, _ = p.m["hook_event_name"].(string)
+	p.Tool, _ = p.m["tool_name"].(string)
+	if p.Tool == "Shell" { // Cursor's name for the shell tool when it runs Claude-format hooks
+		p.Tool = "Bash"
+	}
+	return p
+}
+
+// NeedsGuard reports whether the payload needs the guard at all, so a
+// hook for tools it leaves alone answers without loading the index. A
+// Bash or Read PreToolUse needs it: the rewrite and the redirect are only
+// safe when the index loads.
+func (p *ClaudePayload) NeedsGuard() bool {
+	if p.err != nil || p.Event == "" {
 		return false
 	}
-	return head.Event != "PreToolUse" || head.Tool == "Bash" || head.Tool == "Shell" || head.Tool == "Read"
+	return p.Event != "PreToolUse" || p.Tool == "Bash" || p.Tool == "Read"
 }
+
+// ClaudeNeedsGuard is ParseClaude(payload).NeedsGuard().
+func ClaudeNeedsGuard(payload []byte) bool { return ParseClaude(payload).NeedsGuard() }
 
 // ClaudeEventPrefix finds hook_event_name in the start of a payload too
 // large to read whole, so the refusal can block in the right way.
@@ -68,17 +93,18 @@ type ClaudeEnv struct {
 
 // ClaudeWith is Claude in an environment.
 func ClaudeWith(payload []byte, g *guard.Guard, gerr error, env ClaudeEnv) ([]byte, int) {
-	out, code := claudeAnswer(payload, g, gerr, env)
+	return ClaudeAnswer(ParseClaude(payload), g, gerr, env)
+}
+
+// ClaudeAnswer answers a decoded payload (see Claude).
+func ClaudeAnswer(p *ClaudePayload, g *guard.Guard, gerr error, env ClaudeEnv) ([]byte, int) {
+	out, code := claudeAnswer(p, g, gerr, env)
 	if code != 0 || len(out) == 0 {
 		return out, code
 	}
-	var head struct {
-		CursorVersion any    `json:"cursor_version"`
-		Tool          string `json:"tool_name"`
-	}
-	json.Unmarshal(payload, &head)
-	if env.Cursor || head.CursorVersion != nil {
-		return cursorize(out, head.Tool)
+	if env.Cursor || p.m["cursor_version"] != nil {
+		tool, _ := p.m["tool_name"].(string)
+		return cursorize(out, tool)
 	}
 	return out, code
 }
@@ -112,19 +138,12 @@ func cursorize(out []byte, tool string) ([]byte, int) {
 	return claudeJSON(a)
 }
 
-func claudeAnswer(payload []byte, g *guard.Guard, gerr error, env ClaudeEnv) ([]byte, int) {
+func claudeAnswer(pl *ClaudePayload, g *guard.Guard, gerr error, env ClaudeEnv) ([]byte, int) {
 	hook := env.Hook
-	var p map[string]any
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.UseNumber()
-	if err := dec.Decode(&p); err != nil {
-		return claudeStop(fmt.Sprintf("noxkey-hook: the hook payload is not JSON (%v); noxkey-hook claude must be run by Claude Code", err))
+	if pl.err != nil {
+		return claudeStop(fmt.Sprintf("noxkey-hook: the hook payload is not JSON (%v); noxkey-hook claude must be run by Claude Code", pl.err))
 	}
-	event, _ := p["hook_event_name"].(string)
-	tool, _ := p["tool_name"].(string)
-	if tool == "Shell" { // Cursor's name for the shell tool when it runs Claude-format hooks
-		tool = "Bash"
-	}
+	p, event, tool := pl.m, pl.Event, pl.Tool
 	if _, ok := p["tool_response"]; !ok && p["tool_output"] != nil {
 		p["tool_response"] = p["tool_output"] // Cursor: the output as a JSON string
 	}

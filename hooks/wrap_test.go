@@ -101,7 +101,7 @@ func TestWrappedCommandBehavesLikeTheOriginal(t *testing.T) {
 				wo, we, ws := runShell(t, sh, home, dir, wrapped)
 				red := func(s string) string { return strings.ReplaceAll(s, wrapSecret, "[REDACTED:acme/w/TOKEN]") }
 				if ws != ps || wo != red(po) || we != red(pe) {
-					t.Fatalf("plain: %d %q %q\nwrapped: %d %q %q", ps, red(po), red(pe), ws, wo, we)
+					t.Fatalf("plain: %d %q %q\nwrapped: %d %q %q", ps, red(po), red(pe), ws, red(wo), red(we))
 				}
 				if strings.Contains(wo+we, wrapSecret) {
 					t.Fatal("the secret got through")

@@ -5,7 +5,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -68,45 +67,40 @@ func claude() int {
 	payload, err := io.ReadAll(io.LimitReader(os.Stdin, maxPayload+1))
 	var g *guard.Guard
 	var gerr error
-	switch {
-	case err != nil:
+	if err != nil {
 		gerr = fmt.Errorf("cannot read the hook payload: %w", err)
-	case len(payload) > maxPayload:
+	} else if len(payload) > maxPayload {
 		payload = []byte(`{"hook_event_name":"` + hooks.ClaudeEventPrefix(payload[:4096]) + `"}`)
 		gerr = fmt.Errorf("the hook payload is larger than %d MiB and was not read whole", maxPayload>>20)
-	case hooks.ClaudeNeedsGuard(payload):
+	}
+	p := hooks.ParseClaude(payload) // once: a payload can be 64 MiB
+	env := hooks.ClaudeEnv{Cursor: os.Getenv("CURSOR_VERSION") != ""}
+	if gerr == nil && p.NeedsGuard() {
+		// Only what the answer needs: tools left alone cost no index load,
+		// no executable lookup and no runtime directory.
 		l := paths.Resolve("")
 		if g, gerr = guard.Open(l.Config, l.Index()); g != nil && g.Warning != "" {
 			fmt.Fprintln(os.Stderr, g.Warning)
 		}
+		env.Hook, _ = os.Executable()
+		if paths.EnsurePrivateDir(l.Runtime) == nil {
+			env.RedactedDir = filepath.Join(l.Runtime, "redacted")
+		}
 	}
-	self, err := os.Executable()
-	if err != nil {
-		self = ""
-	}
-	env := hooks.ClaudeEnv{Hook: self, Cursor: os.Getenv("CURSOR_VERSION") != ""}
-	if l := paths.Resolve(""); paths.EnsurePrivateDir(l.Runtime) == nil {
-		env.RedactedDir = filepath.Join(l.Runtime, "redacted")
-	}
-	out, code := hooks.ClaudeWith(payload, g, gerr, env)
+	out, code := hooks.ClaudeAnswer(p, g, gerr, env)
 	os.Stdout.Write(out)
-	logEvent(payload, out)
+	logEvent(p, out)
 	return code
 }
 
 // logEvent appends "event tool answer-kind" to the file named by
 // NOXKEY_HOOK_EVENT_LOG, for diagnostics and the e2e suite: names only,
 // never payload content.
-func logEvent(payload, out []byte) {
+func logEvent(p *hooks.ClaudePayload, out []byte) {
 	path := os.Getenv("NOXKEY_HOOK_EVENT_LOG")
 	if path == "" {
 		return
 	}
-	var p struct {
-		Event string `json:"hook_event_name"`
-		Tool  string `json:"tool_name"`
-	}
-	json.Unmarshal(payload, &p)
 	kind := "none"
 	for _, k := range []string{"updatedInput", "updatedToolOutput", "permissionDecision", "\"decision\"", "additionalContext", "continue"} {
 		if bytes.Contains(out, []byte(k)) {

@@ -167,7 +167,7 @@ func TestDoneWhenSetGetLsAndStockAge(t *testing.T) {
 	v := secret("sk_test_123456789")
 	h.ok(t, v, "set", "acme/api/STRIPE_KEY")
 	if got := h.ok(t, "", "get", "acme/api/STRIPE_KEY"); got != v+"\n" {
-		t.Fatalf("get printed %q", got)
+		t.Fatalf("get printed %d bytes, not the value and a newline", len(got))
 	}
 	ls := h.ok(t, "", "ls", "acme")
 	if !strings.Contains(ls, "acme/api/STRIPE_KEY") || strings.Contains(ls, v) {
@@ -451,7 +451,7 @@ func TestSetPromptsWithEchoOffOnATerminal(t *testing.T) {
 		t.Fatal("the value was echoed")
 	}
 	if got := h.ok(t, "", "get", "--raw", "acme/api/TYPED"); got != v {
-		t.Fatalf("stored %q", got)
+		t.Fatalf("stored %d bytes, not the typed value", len(got))
 	}
 }
 
