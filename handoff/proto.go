@@ -1,0 +1,100 @@
+package handoff
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// MaxMessage bounds one framed message; larger ones are refused unread.
+const MaxMessage = 1 << 20
+
+// ErrTooLarge is returned for a frame over MaxMessage.
+var ErrTooLarge = errors.New("handoff: message larger than 1 MiB")
+
+// Request is one call to the daemon. Values never travel in a Request
+// except the passphrase of Unlock, which is sealed like every answer.
+type Request struct {
+	Op     string   `json:"op"`               // ping status whoami unlock lock get env stop
+	Path   string   `json:"path,omitempty"`   // get
+	Paths  []string `json:"paths,omitempty"`  // env
+	Prefix string   `json:"prefix,omitempty"` // env
+	Mode   string   `json:"mode,omitempty"`   // get: print raw copy; env: run export load bundle
+	Public []byte   `json:"public,omitempty"` // the requester's one-time X25519 key
+	Secret *Sealed  `json:"secret,omitempty"` // unlock: the sealed passphrase
+	// Identity is an age identity file for unlock, read by the daemon.
+	Identity string `json:"identity,omitempty"`
+}
+
+// Response answers one Request.
+type Response struct {
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+	Code  string `json:"code,omitempty"` // locked refused notfound badrequest uid
+	// Caller is the daemon's verdict on the requester.
+	Caller *Verdict `json:"caller,omitempty"`
+	Status *Status  `json:"status,omitempty"`
+	// Public is the daemon's one-time key, for sealing an unlock.
+	Public []byte   `json:"public,omitempty"`
+	Sealed *Sealed  `json:"sealed,omitempty"`
+	Names  []string `json:"names,omitempty"` // env: the paths in the sealed bundle, in order
+}
+
+// Status is what `noxkey status` shows.
+type Status struct {
+	Unlocked    bool   `json:"unlocked"`
+	SecondsLeft int64  `json:"seconds_left"`
+	Socket      string `json:"socket"`
+	Secrets     int    `json:"secrets"`
+	Pid         int    `json:"pid"`
+}
+
+// Codes of Response.Code.
+const (
+	CodeLocked     = "locked"
+	CodeRefused    = "refused"
+	CodeNotFound   = "notfound"
+	CodeBadRequest = "badrequest"
+)
+
+// WriteMsg writes v as a 4-byte big-endian length and its JSON.
+func WriteMsg(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("handoff: encode: %w", err)
+	}
+	if len(b) > MaxMessage {
+		return ErrTooLarge
+	}
+	frame := make([]byte, 4+len(b))
+	binary.BigEndian.PutUint32(frame, uint32(len(b)))
+	copy(frame[4:], b)
+	_, err = w.Write(frame)
+	wipe(frame)
+	wipe(b)
+	return err
+}
+
+// ReadMsg reads one frame into v. A frame over MaxMessage is refused
+// without reading its body (ErrTooLarge); the stream is then unusable.
+func ReadMsg(r io.Reader, v any) error {
+	var n [4]byte
+	if _, err := io.ReadFull(r, n[:]); err != nil {
+		return err
+	}
+	size := binary.BigEndian.Uint32(n[:])
+	if size > MaxMessage {
+		return ErrTooLarge
+	}
+	b := make([]byte, size)
+	defer wipe(b)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return fmt.Errorf("handoff: short message: %w", err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("handoff: malformed message: %w", err)
+	}
+	return nil
+}
