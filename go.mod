@@ -20,4 +20,5 @@ require (
 	github.com/BurntSushi/toml v1.6.0 // indirect
 	github.com/mattn/go-colorable v0.1.14 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
+	pgregory.net/rapid v1.3.0 // indirect
 )
