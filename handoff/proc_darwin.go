@@ -23,7 +23,7 @@ func (sysctlProcs) Process(pid int) (*Process, error) {
 	if k.Proc.P_pid != int32(pid) {
 		return nil, fmt.Errorf("handoff: process %d: gone", pid)
 	}
-	comm := string(bytes.TrimRight(unix.ByteSliceFromInt8Slice(k.Proc.P_comm[:]), "\x00"))
+	comm := unix.ByteSliceToString(k.Proc.P_comm[:])
 	p := &Process{
 		Pid:       pid,
 		PPid:      int(k.Eproc.Ppid),
