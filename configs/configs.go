@@ -5,7 +5,7 @@ package configs
 
 import "embed"
 
-// FS holds guard.toml, rules/*.toml and agents/*.toml.
+// FS holds guard.toml, rules/*.toml, agents/*.toml and systemd/ units.
 //
-//go:embed guard.toml rules/*.toml agents/*.toml
+//go:embed guard.toml rules/*.toml agents/*.toml systemd/*
 var FS embed.FS

@@ -367,3 +367,9 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
+
+// Forget wipes the cached file key: the next read asks the Unlocker again.
+func (f *File) Forget() {
+	wipe(f.fileKey)
+	f.fileKey, f.header = nil, nil
+}

@@ -18,6 +18,7 @@ import (
 
 // app is what every command shares: where files are, how to unlock, the log.
 type app struct {
+	home           string // --home, passed on to a daemon started on demand
 	layout         paths.Layout
 	vaultPath      string
 	passphraseFile string
@@ -28,7 +29,8 @@ type app struct {
 func newApp() *app { return &app{log: zerolog.Nop()} }
 
 func (a *app) setup(ctx context.Context, cmd *cli.Command) (context.Context, error) {
-	a.layout = paths.Resolve(cmd.String("home"))
+	a.home = cmd.String("home")
+	a.layout = paths.Resolve(a.home)
 	a.vaultPath = cmd.String("vault")
 	if a.vaultPath == "" {
 		a.vaultPath = a.layout.Vault()

@@ -3,9 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
+
+	"github.com/noxkey/noxkey/handoff"
+	"github.com/noxkey/noxkey/internal/daemon"
 
 	"filippo.io/age"
 	"github.com/joho/godotenv"
@@ -32,7 +37,9 @@ func (a *app) loadCommand() *cli.Command {
 		ArgsUsage: "PREFIX",
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			return a.printEach(cmd, "load", func(w *bytes.Buffer, name string, v []byte) error {
-				w.WriteString("export " + name + "=" + shellQuote(v) + "\n")
+				line := handoff.DialectFor("sh").Assign(name, v)
+				w.Write(line)
+				wipe(line)
 				return nil
 			})
 		},
@@ -45,7 +52,7 @@ func (a *app) printEach(cmd *cli.Command, op string, line func(*bytes.Buffer, st
 	if err != nil {
 		return err
 	}
-	secs, err := a.selected(prefix)
+	secs, err := a.selected(op, prefix)
 	if err != nil {
 		return err
 	}
@@ -66,9 +73,10 @@ func (a *app) printEach(cmd *cli.Command, op string, line func(*bytes.Buffer, st
 	return err
 }
 
-// selected returns the secrets under prefix, refusing two with one NAME.
-func (a *app) selected(prefix string) ([]*vault.Secret, error) {
-	all, err := a.store().All()
+// selected returns the secrets under prefix for op (export, load,
+// bundle: refused to agents), refusing two with one NAME.
+func (a *app) selected(op, prefix string) ([]*vault.Secret, error) {
+	all, err := a.bulk(op, prefix, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +142,7 @@ func (a *app) bundleCommand() *cli.Command {
 				}
 				rcpts = append(rcpts, r)
 			}
-			secs, err := a.selected(prefix)
+			secs, err := a.selected("bundle", prefix)
 			if err != nil {
 				return err
 			}
@@ -239,7 +247,43 @@ func dotenvEscape(v []byte) string {
 	return b.String()
 }
 
-// shellQuote single-quotes v for POSIX shells: ' becomes '\”.
-func shellQuote(v []byte) string {
-	return "'" + strings.ReplaceAll(string(v), "'", `'\''`) + "'"
+// bulk returns the secrets at paths and under prefix (everything when
+// both are empty) for mode: "run" (allowed to agents), or export, load,
+// bundle (refused to agents). Through the daemon when it serves the
+// vault, else read directly after the daemon's verdict.
+func (a *app) bulk(mode, prefix string, paths []string) ([]*vault.Secret, error) {
+	if !a.usesDaemon() {
+		if mode != "run" {
+			if err := a.refuseAgents(); err != nil {
+				return nil, err
+			}
+		}
+		all, err := a.store().All()
+		if err != nil {
+			return nil, err
+		}
+		var out []*vault.Secret
+		for _, s := range all {
+			if (len(paths) == 0 || prefix != "") && vault.HasPrefix(s.Path, prefix) || slices.Contains(paths, s.Path) {
+				out = append(out, s)
+			} else {
+				s.Wipe()
+			}
+		}
+		return out, nil
+	}
+	_, plain, err := a.sealedCall(&handoff.Request{Op: "env", Mode: mode, Prefix: prefix, Paths: paths}, "env\x00"+mode)
+	if err != nil {
+		return nil, err
+	}
+	defer wipe(plain)
+	var ents []daemon.EnvEntry
+	if err := json.Unmarshal(plain, &ents); err != nil {
+		return nil, fmt.Errorf("daemon: malformed answer: %w", err)
+	}
+	out := make([]*vault.Secret, len(ents))
+	for i, e := range ents {
+		out[i] = &vault.Secret{Path: e.Path, Value: e.Value}
+	}
+	return out, nil
 }

@@ -2,37 +2,131 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 
+	"github.com/noxkey/noxkey/handoff"
+	"github.com/noxkey/noxkey/vault"
 	"github.com/urfave/cli/v3"
 )
 
 func (a *app) getCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "get",
-		Usage:     "print the value of PATH",
+		Name:  "get",
+		Usage: "hand the value of PATH to your shell: eval \"$(noxkey get PATH)\"",
+		Description: `A human caller gets the value printed. An AI agent's caller gets one line,
+source '<file>', naming a private script that exports NAME and deletes
+itself: the value reaches the agent's shell, never its conversation.`,
 		ArgsUsage: "PATH",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "raw", Usage: "print the value without a trailing newline"},
+			&cli.BoolFlag{Name: "raw", Usage: "print the value without a trailing newline (not for agents)"},
+			&cli.BoolFlag{Name: "copy", Usage: "put the value on the clipboard, cleared after 30 s (not for agents)"},
+			&cli.StringFlag{Name: "shell", Usage: "write the handoff for `SHELL` (bash, zsh, dash, sh, fish) instead of the detected one"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			p, err := argPath(cmd)
 			if err != nil {
 				return err
 			}
-			sec, err := a.store().Get(p)
+			mode := "print"
+			switch {
+			case cmd.Bool("raw") && cmd.Bool("copy"):
+				return usageError("use --raw or --copy, not both")
+			case cmd.Bool("raw"):
+				mode = "raw"
+			case cmd.Bool("copy"):
+				mode = "copy"
+			}
+			v, value, err := a.fetch(p, mode)
 			if err != nil {
 				return err
 			}
-			defer sec.Wipe()
-			a.log.Info().Str("op", "get").Str("path", p).Msg("read")
-			out := append(sec.Value, '\n')
-			if cmd.Bool("raw") {
-				out = out[:len(out)-1]
+			defer wipe(value)
+			a.log.Info().Str("op", "get").Str("path", p).Bool("agent", v.Agent).Msg("read")
+			if v.Agent {
+				shell := v.Shell
+				if s := cmd.String("shell"); s != "" {
+					shell = s
+				}
+				d := handoff.DialectFor(shell)
+				path, err := handoff.WriteScript(a.layout.Handoff(), d, []handoff.Var{{Name: vault.Name(p), Value: value}})
+				if err != nil {
+					return err
+				}
+				fmt.Println(d.SourceLine(path))
+				return nil
 			}
+			switch mode {
+			case "copy":
+				return copyToClipboard(value)
+			case "raw":
+				_, err = os.Stdout.Write(value)
+				return err
+			}
+			out := append(append(make([]byte, 0, len(value)+1), value...), '\n')
 			_, err = os.Stdout.Write(out)
 			wipe(out)
 			return err
 		},
+	}
+}
+
+// fetch returns the caller's verdict and the value of p: from the daemon
+// (unlocking it first when the caller is a human), or, for --vault and
+// the Keychain, read directly after the daemon's verdict.
+func (a *app) fetch(p, mode string) (*handoff.Verdict, []byte, error) {
+	if !a.usesDaemon() {
+		v, err := a.whoami()
+		if err != nil {
+			return nil, nil, err
+		}
+		if v.Agent && mode != "print" {
+			return nil, nil, errRefused
+		}
+		sec, err := a.store().Get(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		return v, sec.Value, nil
+	}
+	resp, value, err := a.sealedCall(&handoff.Request{Op: "get", Path: p, Mode: mode}, "get\x00"+p)
+	if err != nil {
+		return nil, nil, err
+	}
+	return resp.Caller, value, nil
+}
+
+// sealedCall sends req with a fresh one-time key and opens the sealed
+// answer. A locked vault is unlocked first when the caller is a human
+// (the daemon tells); an agent gets the daemon's advice instead.
+func (a *app) sealedCall(req *handoff.Request, ad string) (*handoff.Response, []byte, error) {
+	c, err := a.connect(true)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer c.Close()
+	for attempt := 0; ; attempt++ {
+		o, err := handoff.NewOpener()
+		if err != nil {
+			return nil, nil, err
+		}
+		req.Public = o.Public()
+		resp, err := a.call(c, req)
+		var de *daemonError
+		if errors.As(err, &de) && de.code == handoff.CodeLocked && attempt == 0 && resp.Caller != nil && !resp.Caller.Agent {
+			if _, err := a.unlockDaemon(c); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		value, err := o.Open(resp.Sealed, []byte(ad))
+		if err != nil {
+			return nil, nil, err
+		}
+		return resp, value, nil
 	}
 }

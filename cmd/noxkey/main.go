@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/noxkey/noxkey/handoff"
 	"github.com/noxkey/noxkey/internal/prompt"
 	"github.com/noxkey/noxkey/vault"
 	"github.com/urfave/cli/v3"
@@ -20,6 +21,7 @@ const (
 	exitUsage    = 1
 	exitLocked   = 2
 	exitNotFound = 3
+	exitRefused  = 4
 )
 
 const exitCodesHelp = `EXIT CODES:
@@ -27,6 +29,7 @@ const exitCodesHelp = `EXIT CODES:
    1  usage or input error (bad path, bad value, unreadable file, ...)
    2  vault locked or wrong passphrase
    3  secret or vault not found
+   4  refused: the command is not available to AI agents
 
 FILES:
    NOXKEY_HOME overrides every location (vault.age, guard.idx, config.toml).
@@ -48,7 +51,15 @@ func run(ctx context.Context, args []string) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintf(os.Stderr, "noxkey: %v\n", err)
+	var de *daemonError
+	if errors.As(err, &de) && de.code == handoff.CodeRefused {
+		// Exactly this line, no prefix: agents and scripts match on it.
+		fmt.Fprintln(os.Stderr, errRefused.msg)
+		return exitRefused
+	}
+	if msg := err.Error(); msg != "" {
+		fmt.Fprintf(os.Stderr, "noxkey: %s\n", msg)
+	}
 	return exitCode(err)
 }
 
@@ -94,6 +105,14 @@ func (a *app) root() *cli.Command {
 			a.bundleCommand(),
 			a.guardCommand(),
 			a.hooksCommand(),
+			a.runCommand(),
+			a.unlockCommand(),
+			a.lockCommand(),
+			a.statusCommand(),
+			a.whoamiCommand(),
+			a.daemonCommand(),
+			a.logCommand(),
+			a.clearClipboardCommand(),
 		},
 	}
 }

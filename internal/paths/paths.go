@@ -75,3 +75,9 @@ func EnsurePrivateDir(dir string) error {
 	}
 	return nil
 }
+
+// Socket is the daemon's Unix socket.
+func (l Layout) Socket() string { return filepath.Join(l.Runtime, "noxkey.sock") }
+
+// Handoff is the directory of handoff scripts.
+func (l Layout) Handoff() string { return filepath.Join(l.Runtime, "handoff") }

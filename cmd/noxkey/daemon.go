@@ -1,0 +1,330 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/noxkey/noxkey/configs"
+	"github.com/noxkey/noxkey/handoff"
+	"github.com/noxkey/noxkey/internal/daemon"
+	"github.com/noxkey/noxkey/internal/paths"
+	"github.com/rs/zerolog"
+	"github.com/urfave/cli/v3"
+)
+
+// daemonConfig is config.toml: the daemon's settings.
+type daemonConfig struct {
+	IdleTimeout time.Duration `toml:"idle_timeout"`
+	HandoffTTL  time.Duration `toml:"handoff_ttl"`
+}
+
+func (a *app) daemonConfig() (*daemonConfig, error) {
+	c := &daemonConfig{IdleTimeout: 15 * time.Minute, HandoffTTL: time.Minute}
+	p := filepath.Join(a.layout.Config, "config.toml")
+	b, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if _, err := toml.Decode(string(b), c); err != nil {
+		return nil, usageError("%s: %v (durations are strings such as \"15m\" or \"60s\")", p, err)
+	}
+	return c, nil
+}
+
+func (a *app) daemonCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "daemon",
+		Usage: "run the daemon that holds the unlocked vault (started on demand by get, run, unlock)",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "detach", Usage: "start in the background and return once it answers"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.Bool("detach") {
+				c, err := a.connect(true)
+				if err != nil {
+					return err
+				}
+				c.Close()
+				return nil
+			}
+			return a.serveDaemon(ctx)
+		},
+		Commands: []*cli.Command{
+			{
+				Name:  "stop",
+				Usage: "lock the vault and end the daemon",
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					c, err := a.connect(false)
+					if err != nil {
+						fmt.Fprintln(os.Stderr, "noxkey: no daemon is running")
+						return nil
+					}
+					defer c.Close()
+					_, err = a.call(c, &handoff.Request{Op: "stop"})
+					return err
+				},
+			},
+			{
+				Name:  "install",
+				Usage: "install systemd user units (socket activation) for the daemon",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "dir", Usage: "write the units into `DIR` (default ~/.config/systemd/user)"},
+				},
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					return a.installUnits(cmd.String("dir"))
+				},
+			},
+		},
+	}
+}
+
+func (a *app) serveDaemon(ctx context.Context) error {
+	cfg, err := a.daemonConfig()
+	if err != nil {
+		return err
+	}
+	sigs, err := handoff.LoadSignatures(a.layout.Config)
+	if err != nil {
+		return err
+	}
+	for _, name := range userOverrides(a.layout.Config) {
+		a.log.Warn().Str("file", name).Msg("a user file replaces a built-in agent signature")
+	}
+	ln, err := daemon.SystemdListener()
+	if err != nil {
+		return fmt.Errorf("daemon: systemd socket: %w", err)
+	}
+	log := a.log
+	if log.GetLevel() > zerolog.InfoLevel {
+		log = log.Level(zerolog.InfoLevel)
+	}
+	s := daemon.New(daemon.Config{
+		Socket: a.layout.Socket(), Runtime: a.layout.Runtime, Vault: a.layout.Vault(), Audit: a.layout.Audit(),
+		IdleTimeout: cfg.IdleTimeout, HandoffTTL: cfg.HandoffTTL, Signatures: sigs, Log: log, Listener: ln,
+	})
+	if err := paths.EnsurePrivateDir(a.layout.Data); err != nil {
+		return err
+	}
+	if err := s.Listen(); err != nil {
+		if errors.Is(err, daemon.ErrRunning) {
+			return cli.Exit("noxkey: a daemon is already running for "+a.layout.Runtime, exitOK)
+		}
+		return err
+	}
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		<-ch
+		s.Stop()
+	}()
+	log.Info().Str("socket", a.layout.Socket()).Int("pid", os.Getpid()).Dur("idle_timeout", cfg.IdleTimeout).Msg("daemon started")
+	err = s.Serve()
+	log.Info().Msg("daemon stopped")
+	return err
+}
+
+// userOverrides lists the user's agent files that replace built-in ones.
+func userOverrides(configDir string) []string {
+	var out []string
+	user, _ := filepath.Glob(filepath.Join(configDir, "agents", "*.toml"))
+	for _, p := range user {
+		if _, err := configs.FS.ReadFile("agents/" + filepath.Base(p)); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// connect dials the daemon; with start, it launches one when none
+// answers (like gpg-agent) and waits until it does.
+func (a *app) connect(start bool) (*daemon.Client, error) {
+	sock := a.layout.Socket()
+	c, err := daemon.Dial(sock)
+	if err == nil || !start {
+		return c, err
+	}
+	if err := paths.EnsurePrivateDir(a.layout.Runtime); err != nil {
+		return nil, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("daemon: find noxkey: %w", err)
+	}
+	logPath := filepath.Join(a.layout.Runtime, "daemon.log")
+	logf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	defer logf.Close()
+	args := []string{"--home", os.Getenv("NOXKEY_HOME")}
+	if a.home != "" {
+		args[1] = a.home
+	}
+	if args[1] == "" {
+		args = nil
+	}
+	cmd := exec.Command(exe, append(args, "daemon")...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("daemon: start: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := daemon.Dial(sock); err == nil {
+			return c, nil
+		}
+		select {
+		case err := <-exited:
+			// Lost a start race to another daemon? Then it answers now.
+			if c, derr := daemon.Dial(sock); derr == nil {
+				return c, nil
+			}
+			tail, _ := os.ReadFile(logPath)
+			lines := strings.Split(strings.TrimSpace(string(tail)), "\n")
+			return nil, fmt.Errorf("daemon: it exited (%v): %s (log: %s)", err, lines[len(lines)-1], logPath)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return nil, fmt.Errorf("daemon: started, but %s does not answer; see %s", sock, logPath)
+}
+
+// daemonError is an error answer of the daemon, with its exit code.
+type daemonError struct {
+	code string
+	msg  string
+}
+
+func (e *daemonError) Error() string { return e.msg }
+
+func (e *daemonError) ExitCode() int {
+	switch e.code {
+	case handoff.CodeLocked, daemon.CodeBadPassphrase:
+		return exitLocked
+	case handoff.CodeNotFound:
+		return exitNotFound
+	case handoff.CodeRefused:
+		return exitRefused
+	}
+	return exitUsage
+}
+
+// call sends req and turns an error answer into a daemonError.
+func (a *app) call(c *daemon.Client, req *handoff.Request) (*handoff.Response, error) {
+	resp, err := c.Call(req)
+	if err != nil {
+		return nil, err
+	}
+	if !resp.OK {
+		return resp, &daemonError{code: resp.Code, msg: resp.Error}
+	}
+	return resp, nil
+}
+
+// unlockDaemon asks the passphrase (terminal or NOXKEY_PASSPHRASE_FILE)
+// and sends it sealed to the daemon's one-time key; with --identity it
+// names the identity file instead.
+func (a *app) unlockDaemon(c *daemon.Client) (*handoff.Response, error) {
+	if a.identityFile != "" {
+		abs, err := filepath.Abs(a.identityFile)
+		if err != nil {
+			return nil, err
+		}
+		return a.call(c, &handoff.Request{Op: "unlock", Identity: abs})
+	}
+	hello, err := a.call(c, &handoff.Request{Op: "hello"})
+	if err != nil {
+		return nil, err
+	}
+	pass, err := a.passphrase("Vault passphrase", false)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := handoff.Seal(hello.Public, pass, []byte("unlock"))
+	wipe(pass)
+	if err != nil {
+		return nil, err
+	}
+	return a.call(c, &handoff.Request{Op: "unlock", Secret: sealed})
+}
+
+// usesDaemon: the daemon serves the default file vault; --vault and the
+// Keychain back-end are read directly (the daemon still classifies).
+func (a *app) usesDaemon() bool {
+	return a.vaultPath == a.layout.Vault() && os.Getenv("NOXKEY_BACKEND") != "keychain"
+}
+
+// whoami asks the daemon who the caller is.
+func (a *app) whoami() (*handoff.Verdict, error) {
+	c, err := a.connect(true)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	resp, err := a.call(c, &handoff.Request{Op: "whoami"})
+	if err != nil {
+		return nil, err
+	}
+	return resp.Caller, nil
+}
+
+// refuseAgents ends a command an agent may not run.
+func (a *app) refuseAgents() error {
+	v, err := a.whoami()
+	if err != nil {
+		return err
+	}
+	if v.Agent {
+		return errRefused
+	}
+	return nil
+}
+
+var errRefused = &daemonError{code: handoff.CodeRefused, msg: "This command is not available to AI agents."}
+
+func (a *app) installUnits(dir string) error {
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return err
+		}
+		base := os.Getenv("XDG_CONFIG_HOME")
+		if !filepath.IsAbs(base) {
+			base = filepath.Join(home, ".config")
+		}
+		dir = filepath.Join(base, "systemd", "user")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, name := range []string{"noxkey.service", "noxkey.socket"} {
+		body, err := configs.FS.ReadFile("systemd/" + name)
+		if err != nil {
+			return err
+		}
+		body = []byte(strings.ReplaceAll(string(body), "@NOXKEY@", exe))
+		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
+			return fmt.Errorf("daemon install: %w", err)
+		}
+	}
+	fmt.Printf("wrote %s/noxkey.service and noxkey.socket\nnow run: systemctl --user daemon-reload && systemctl --user enable --now noxkey.socket\n", dir)
+	return nil
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/noxkey/noxkey/internal/daemon"
+	"github.com/urfave/cli/v3"
+)
+
+func (a *app) logCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "log",
+		Usage: "show the audit log: every access, who asked, never a value",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "keep printing new entries"},
+			&cli.BoolFlag{Name: "json", Usage: "print the raw JSON lines"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			f, err := os.Open(a.layout.Audit())
+			if errors.Is(err, os.ErrNotExist) && !cmd.Bool("follow") {
+				fmt.Fprintln(os.Stderr, "noxkey: no accesses logged yet")
+				return nil
+			}
+			for errors.Is(err, os.ErrNotExist) {
+				time.Sleep(200 * time.Millisecond)
+				f, err = os.Open(a.layout.Audit())
+			}
+			if err != nil {
+				return fmt.Errorf("log: %w", err)
+			}
+			defer f.Close()
+			r := bufio.NewReader(f)
+			for {
+				line, err := r.ReadString('\n')
+				if line != "" && strings.HasSuffix(line, "\n") {
+					printEntry(line, cmd.Bool("json"))
+				} else if line != "" {
+					// A partial line: wait for the rest.
+					for !strings.HasSuffix(line, "\n") {
+						time.Sleep(50 * time.Millisecond)
+						more, _ := r.ReadString('\n')
+						line += more
+					}
+					printEntry(line, cmd.Bool("json"))
+				}
+				if err == io.EOF {
+					if !cmd.Bool("follow") {
+						return nil
+					}
+					select {
+					case <-ctx.Done():
+						return nil
+					case <-time.After(200 * time.Millisecond):
+					}
+					continue
+				}
+				if err != nil {
+					return err
+				}
+			}
+		},
+	}
+}
+
+func printEntry(line string, raw bool) {
+	if raw {
+		fmt.Print(line)
+		return
+	}
+	var e daemon.Entry
+	if err := json.Unmarshal([]byte(line), &e); err != nil {
+		fmt.Printf("(unreadable line: %v)\n", err)
+		return
+	}
+	who := e.Caller
+	if e.Agent != "" {
+		who += ":" + e.Agent
+	}
+	what := e.Path
+	if what == "" {
+		what = strings.Join(e.Paths, ",")
+	}
+	op := e.Op
+	if e.Mode != "" {
+		op += "/" + e.Mode
+	}
+	fmt.Printf("%s  %-10s %-8s %-14s pid %-7d %s  %s\n", e.Time.Local().Format(time.DateTime), op, e.Result, who, e.Pid, e.Exe, what)
+}

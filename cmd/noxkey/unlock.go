@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/noxkey/noxkey/handoff"
+	"github.com/urfave/cli/v3"
+)
+
+func (a *app) unlockCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "unlock",
+		Usage: "unlock the vault in the daemon (asks the passphrase on your terminal)",
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			c, err := a.connect(true)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			resp, err := a.unlockDaemon(c)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "noxkey: unlocked, %d secrets; locks after %s idle\n", resp.Status.Secrets, time.Duration(resp.Status.SecondsLeft)*time.Second)
+			return nil
+		},
+	}
+}
+
+func (a *app) lockCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "lock",
+		Usage: "lock the vault: the daemon forgets every value",
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			c, err := a.connect(false)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "noxkey: no daemon is running; nothing is unlocked")
+				return nil
+			}
+			defer c.Close()
+			_, err = a.call(c, &handoff.Request{Op: "lock"})
+			return err
+		},
+	}
+}
+
+func (a *app) statusCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "status",
+		Usage: "show whether the vault is unlocked, for how long, the socket and the number of secrets",
+		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			c, err := a.connect(false)
+			if err != nil {
+				if cmd.Bool("json") {
+					fmt.Println(`{"running":false}`)
+					return nil
+				}
+				fmt.Printf("daemon:  not running (starts on demand)\nsocket:  %s\nvault:   locked\n", a.layout.Socket())
+				return nil
+			}
+			defer c.Close()
+			resp, err := a.call(c, &handoff.Request{Op: "status"})
+			if err != nil {
+				return err
+			}
+			st := resp.Status
+			if cmd.Bool("json") {
+				return json.NewEncoder(os.Stdout).Encode(st)
+			}
+			fmt.Printf("daemon:  running, pid %d\nsocket:  %s\n", st.Pid, st.Socket)
+			if st.Unlocked {
+				fmt.Printf("vault:   unlocked, %d secrets, locks in %s\n", st.Secrets, time.Duration(st.SecondsLeft)*time.Second)
+			} else {
+				fmt.Println("vault:   locked (run: noxkey unlock)")
+			}
+			return nil
+		},
+	}
+}
+
+func (a *app) whoamiCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "whoami",
+		Usage: "show whether noxkey sees you as a human or an AI agent",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "explain", Usage: "list every signal behind the verdict"},
+			&cli.BoolFlag{Name: "json", Usage: "print the verdict as JSON"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			v, err := a.whoami()
+			if err != nil {
+				return err
+			}
+			if cmd.Bool("json") {
+				return json.NewEncoder(os.Stdout).Encode(v)
+			}
+			if v.Agent {
+				fmt.Printf("agent: %s\n", v.Name)
+			} else {
+				fmt.Println("human")
+			}
+			if cmd.Bool("explain") {
+				fmt.Printf("caller pid %d (%s), shell %q\n", v.Pid, v.Exe, v.Shell)
+				for _, s := range v.Signals {
+					fmt.Println("  - " + s)
+				}
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package daemon
+
+// dontDump: only Linux has MADV_DONTDUMP.
+func dontDump([]byte) {}

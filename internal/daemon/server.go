@@ -1,0 +1,483 @@
+// Package daemon is noxkey's agent: it holds the unlocked vault in
+// locked memory, answers requests on a Unix socket, classifies every
+// caller from its peer credentials, seals every value to the caller's
+// one-time key, and writes the audit log.
+package daemon
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"syscall"
+	"time"
+
+	"filippo.io/age"
+	"github.com/noxkey/noxkey/handoff"
+	"github.com/noxkey/noxkey/internal/paths"
+	"github.com/noxkey/noxkey/vault"
+	"github.com/rs/zerolog"
+	"golang.org/x/sys/unix"
+)
+
+// Config is what a Server needs.
+type Config struct {
+	Socket      string // the Unix socket
+	Runtime     string // runtime dir: the lock file and handoff/
+	Vault       string
+	Audit       string
+	IdleTimeout time.Duration
+	HandoffTTL  time.Duration
+	Signatures  *handoff.Signatures
+	Procs       handoff.Procs
+	Log         zerolog.Logger
+	// Listener is a socket passed by systemd; nil: listen on Socket.
+	Listener net.Listener
+}
+
+// ErrRunning: another daemon holds the runtime dir's lock.
+var ErrRunning = errors.New("daemon: another noxkey daemon is running")
+
+// Server is one daemon.
+type Server struct {
+	cfg      Config
+	st       state
+	audit    audit
+	ln       net.Listener
+	lockFile *os.File
+	stop     chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
+}
+
+// New returns a Server for cfg; Listen, then Serve.
+func New(cfg Config) *Server {
+	if cfg.Procs == nil {
+		cfg.Procs = handoff.System
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 15 * time.Minute
+	}
+	if cfg.HandoffTTL <= 0 {
+		cfg.HandoffTTL = time.Minute
+	}
+	return &Server{cfg: cfg, st: state{path: cfg.Vault}, audit: audit{path: cfg.Audit}, stop: make(chan struct{})}
+}
+
+// HandoffDir is where handoff scripts are written.
+func HandoffDir(runtime string) string { return paths.Layout{Runtime: runtime}.Handoff() }
+
+// Listen takes the runtime dir's lock and opens the socket 0600 in a
+// 0700 directory, replacing a stale socket file left by a dead daemon.
+func (s *Server) Listen() error {
+	if err := paths.EnsurePrivateDir(s.cfg.Runtime); err != nil {
+		return fmt.Errorf("daemon: runtime dir: %w", err)
+	}
+	lockPath := filepath.Join(s.cfg.Runtime, "daemon.lock")
+	fd, err := unix.Open(lockPath, unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return fmt.Errorf("daemon: %s: %w", lockPath, err)
+	}
+	if err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		unix.Close(fd)
+		return ErrRunning
+	}
+	s.lockFile = os.NewFile(uintptr(fd), lockPath)
+	if s.cfg.Listener != nil {
+		s.ln = s.cfg.Listener
+		return nil
+	}
+	if err := os.Remove(s.cfg.Socket); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("daemon: remove stale %s: %w", s.cfg.Socket, err)
+	}
+	old := syscall.Umask(0o177)
+	ln, err := net.Listen("unix", s.cfg.Socket)
+	syscall.Umask(old)
+	if err != nil {
+		return fmt.Errorf("daemon: listen on %s: %w", s.cfg.Socket, err)
+	}
+	if err := os.Chmod(s.cfg.Socket, 0o600); err != nil {
+		ln.Close()
+		return fmt.Errorf("daemon: %w", err)
+	}
+	s.ln = ln
+	return nil
+}
+
+// Serve answers connections until Stop. It also locks the vault after
+// the idle timeout and deletes expired handoff scripts.
+func (s *Server) Serve() error {
+	if onTmp, err := handoff.OnTmpfs(s.cfg.Runtime); err == nil && !onTmp {
+		s.cfg.Log.Warn().Str("dir", s.cfg.Runtime).Msg("the runtime dir is on a persistent file system: handoff scripts (deleted within seconds) touch the disk; set XDG_RUNTIME_DIR to a tmpfs")
+	}
+	s.wg.Add(1)
+	go s.housekeeping()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			select {
+			case <-s.stop:
+				s.wg.Wait()
+				return nil
+			default:
+			}
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				continue
+			}
+			return fmt.Errorf("daemon: accept: %w", err)
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.serveConn(c)
+		}()
+	}
+}
+
+// Stop locks the vault, closes the socket and ends Serve.
+func (s *Server) Stop() {
+	s.stopOnce.Do(func() {
+		close(s.stop)
+		s.ln.Close()
+		s.st.mu.Lock()
+		s.st.lock()
+		s.st.mu.Unlock()
+		if s.cfg.Listener == nil {
+			os.Remove(s.cfg.Socket)
+		}
+		if s.lockFile != nil {
+			s.lockFile.Close()
+		}
+	})
+}
+
+func (s *Server) housekeeping() {
+	defer s.wg.Done()
+	tick := s.cfg.IdleTimeout / 4
+	if tick > 5*time.Second {
+		tick = 5 * time.Second
+	}
+	if tick < 50*time.Millisecond {
+		tick = 50 * time.Millisecond
+	}
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case now := <-t.C:
+			s.st.mu.Lock()
+			if s.st.unlocked() && now.Sub(s.st.lastUse) >= s.cfg.IdleTimeout {
+				s.st.lock()
+				s.cfg.Log.Info().Msg("vault locked after idle timeout")
+			}
+			s.st.mu.Unlock()
+			if n, err := handoff.Sweep(HandoffDir(s.cfg.Runtime), s.cfg.HandoffTTL, now); err != nil {
+				s.cfg.Log.Warn().Err(err).Msg("handoff sweep")
+			} else if n > 0 {
+				s.cfg.Log.Info().Int("removed", n).Msg("expired handoff scripts deleted")
+			}
+		}
+	}
+}
+
+// conn is one client connection.
+type conn struct {
+	s       *Server
+	c       net.Conn
+	pid     int
+	verdict *handoff.Verdict
+	opener  *handoff.Opener // the daemon's one-time key for a sealed unlock
+}
+
+func (s *Server) serveConn(nc net.Conn) {
+	defer nc.Close()
+	uc, ok := nc.(*net.UnixConn)
+	if !ok {
+		return
+	}
+	pid, uid, err := handoff.PeerCred(uc)
+	if err != nil {
+		s.cfg.Log.Warn().Err(err).Msg("peer credentials")
+		return
+	}
+	if uid != os.Geteuid() {
+		s.cfg.Log.Warn().Int("uid", uid).Int("pid", pid).Msg("connection from another user refused")
+		handoff.WriteMsg(nc, &handoff.Response{Error: fmt.Sprintf("refused: this daemon serves uid %d only", os.Geteuid()), Code: "uid"})
+		return
+	}
+	c := &conn{s: s, c: nc, pid: pid}
+	for {
+		nc.SetReadDeadline(time.Now().Add(time.Minute))
+		var req handoff.Request
+		err := handoff.ReadMsg(nc, &req)
+		switch {
+		case errors.Is(err, io.EOF):
+			return
+		case errors.Is(err, handoff.ErrTooLarge):
+			handoff.WriteMsg(nc, &handoff.Response{Error: err.Error(), Code: handoff.CodeBadRequest})
+			return
+		case err != nil:
+			var syn *json.SyntaxError
+			var typ *json.UnmarshalTypeError
+			if errors.As(err, &syn) || errors.As(err, &typ) {
+				handoff.WriteMsg(nc, &handoff.Response{Error: err.Error(), Code: handoff.CodeBadRequest})
+				continue
+			}
+			return
+		}
+		resp := c.handle(&req)
+		if err := handoff.WriteMsg(nc, resp); err != nil {
+			return
+		}
+		if req.Op == "stop" && resp.OK {
+			go s.Stop()
+			return
+		}
+	}
+}
+
+func fail(code, format string, args ...any) *handoff.Response {
+	return &handoff.Response{Error: fmt.Sprintf(format, args...), Code: code}
+}
+
+// caller classifies the peer once per connection.
+func (c *conn) caller() *handoff.Verdict {
+	if c.verdict == nil {
+		v, err := c.s.cfg.Signatures.Detect(c.s.cfg.Procs, c.pid)
+		if err != nil {
+			// The peer is gone or unreadable: treat it as an agent, the
+			// safe side (no value is printed, nothing bulk is handed out).
+			v = &handoff.Verdict{Agent: true, Name: "unknown", Pid: c.pid, Signals: []string{"could not inspect the caller: " + err.Error() + " => treated as an agent"}}
+		}
+		c.verdict = v
+	}
+	return c.verdict
+}
+
+func (c *conn) record(e handoff.Request, result string, paths ...string) {
+	v := c.caller()
+	ent := Entry{Time: time.Now().UTC(), Op: e.Op, Mode: e.Mode, Path: e.Path, Result: result, Caller: "human", Pid: v.Pid, Exe: v.Exe}
+	if len(paths) > 0 {
+		ent.Paths = paths
+	}
+	if v.Agent {
+		ent.Caller, ent.Agent = "agent", v.Name
+	}
+	if err := c.s.audit.write(ent); err != nil {
+		c.s.cfg.Log.Warn().Err(err).Msg("audit log")
+	}
+}
+
+// CodeBadPassphrase answers an unlock whose passphrase did not open the vault.
+const CodeBadPassphrase = "badpassphrase"
+
+const agentRefusal = "This command is not available to AI agents."
+
+func (c *conn) lockedError() *handoff.Response {
+	if c.caller().Agent {
+		return fail(handoff.CodeLocked, "the noxkey vault is locked. An AI agent cannot type the passphrase: ask the user to run `noxkey unlock` in their own terminal, then try again")
+	}
+	return fail(handoff.CodeLocked, "the noxkey vault is locked; run: noxkey unlock")
+}
+
+func (c *conn) handle(req *handoff.Request) *handoff.Response {
+	s := c.s
+	switch req.Op {
+	case "ping":
+		return &handoff.Response{OK: true}
+	case "whoami":
+		return &handoff.Response{OK: true, Caller: c.caller()}
+	case "status":
+		s.st.mu.Lock()
+		st := &handoff.Status{Unlocked: s.st.unlocked(), Socket: s.cfg.Socket, Secrets: len(s.st.values), Pid: os.Getpid()}
+		if st.Unlocked {
+			st.SecondsLeft = int64((s.cfg.IdleTimeout - time.Since(s.st.lastUse)).Seconds())
+		}
+		s.st.mu.Unlock()
+		return &handoff.Response{OK: true, Status: st, Caller: c.caller()}
+	case "hello":
+		o, err := handoff.NewOpener()
+		if err != nil {
+			return fail("error", "%v", err)
+		}
+		c.opener = o
+		return &handoff.Response{OK: true, Public: o.Public()}
+	case "unlock":
+		return c.unlock(req)
+	case "lock":
+		s.st.mu.Lock()
+		s.st.lock()
+		s.st.mu.Unlock()
+		c.record(*req, "ok")
+		return &handoff.Response{OK: true}
+	case "get":
+		return c.get(req)
+	case "env":
+		return c.env(req)
+	case "stop":
+		c.record(*req, "ok")
+		return &handoff.Response{OK: true}
+	}
+	return fail(handoff.CodeBadRequest, "unknown op %q", req.Op)
+}
+
+func (c *conn) unlock(req *handoff.Request) *handoff.Response {
+	var ids []age.Identity
+	switch {
+	case req.Identity != "":
+		var err error
+		ids, _, err = vault.ReadIdentityFile(req.Identity, nil)
+		if err != nil {
+			return fail("error", "%v", err)
+		}
+	case req.Secret != nil:
+		if c.opener == nil {
+			return fail(handoff.CodeBadRequest, "unlock: send hello first and seal the passphrase to its key")
+		}
+		pass, err := c.opener.Open(req.Secret, []byte("unlock"))
+		c.opener = nil
+		if err != nil {
+			return fail(handoff.CodeBadRequest, "%v", err)
+		}
+		id, err := vault.PassphraseIdentity(pass)
+		wipe(pass)
+		if err != nil {
+			return fail("error", "%v", err)
+		}
+		ids = []age.Identity{id}
+	default:
+		return fail(handoff.CodeBadRequest, "unlock: no passphrase or identity")
+	}
+	s := c.s
+	s.st.mu.Lock()
+	err := s.st.unlock(ids)
+	n, mlocked, mlockErr := len(s.st.values), s.st.mlocked, s.st.mlockErr
+	s.st.mu.Unlock()
+	if err != nil {
+		c.record(*req, "error")
+		if errors.Is(err, vault.ErrWrongPassphrase) {
+			return fail(CodeBadPassphrase, "%v", err)
+		}
+		return fail("error", "%v", err)
+	}
+	if !mlocked && mlockErr != nil {
+		s.cfg.Log.Warn().Err(mlockErr).Msg("values are not locked in RAM")
+	}
+	c.record(*req, "ok")
+	return &handoff.Response{OK: true, Status: &handoff.Status{Unlocked: true, Secrets: n, Socket: s.cfg.Socket, Pid: os.Getpid(), SecondsLeft: int64(s.cfg.IdleTimeout.Seconds())}}
+}
+
+func (c *conn) get(req *handoff.Request) *handoff.Response {
+	if err := vault.ValidatePath(req.Path); err != nil {
+		return fail(handoff.CodeBadRequest, "%v", err)
+	}
+	v := c.caller()
+	if v.Agent && req.Mode != "" && req.Mode != "print" {
+		c.record(*req, "refused")
+		return &handoff.Response{Error: agentRefusal, Code: handoff.CodeRefused, Caller: v}
+	}
+	s := c.s
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	if !s.st.unlocked() {
+		c.record(*req, "locked")
+		r := c.lockedError()
+		r.Caller = v
+		return r
+	}
+	if err := s.st.reload(); err != nil {
+		c.record(*req, "error")
+		return fail("error", "%v", err)
+	}
+	val, ok := s.st.values[req.Path]
+	if !ok {
+		c.record(*req, "notfound")
+		return &handoff.Response{Error: fmt.Sprintf("no secret at %s; list them with: noxkey ls", req.Path), Code: handoff.CodeNotFound, Caller: v}
+	}
+	sealed, err := handoff.Seal(req.Public, val, []byte("get\x00"+req.Path))
+	if err != nil {
+		return fail(handoff.CodeBadRequest, "%v", err)
+	}
+	s.st.lastUse = time.Now()
+	c.record(*req, "ok")
+	return &handoff.Response{OK: true, Caller: v, Sealed: sealed}
+}
+
+// EnvEntry is one secret in the sealed payload of an env answer.
+type EnvEntry struct {
+	Path  string `json:"path"`
+	Value []byte `json:"value"`
+}
+
+func (c *conn) env(req *handoff.Request) *handoff.Response {
+	v := c.caller()
+	if v.Agent && req.Mode != "run" {
+		c.record(*req, "refused")
+		return &handoff.Response{Error: agentRefusal, Code: handoff.CodeRefused, Caller: v}
+	}
+	if req.Prefix != "" {
+		if err := vault.ValidatePrefix(req.Prefix); err != nil {
+			return fail(handoff.CodeBadRequest, "%v", err)
+		}
+	}
+	s := c.s
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	if !s.st.unlocked() {
+		c.record(*req, "locked")
+		r := c.lockedError()
+		r.Caller = v
+		return r
+	}
+	if err := s.st.reload(); err != nil {
+		return fail("error", "%v", err)
+	}
+	var out []EnvEntry
+	var names []string
+	add := func(p string) {
+		out = append(out, EnvEntry{Path: p, Value: s.st.values[p]})
+		names = append(names, p)
+	}
+	for _, p := range req.Paths {
+		if _, ok := s.st.values[p]; !ok {
+			c.record(*req, "notfound", p)
+			return &handoff.Response{Error: fmt.Sprintf("no secret at %s; list them with: noxkey ls", p), Code: handoff.CodeNotFound, Caller: v}
+		}
+		add(p)
+	}
+	if req.Prefix != "" || len(req.Paths) == 0 {
+		for _, p := range sortedKeys(s.st.values) {
+			if vault.HasPrefix(p, req.Prefix) {
+				add(p)
+			}
+		}
+	}
+	plain, err := json.Marshal(out)
+	if err != nil {
+		return fail("error", "%v", err)
+	}
+	sealed, err := handoff.Seal(req.Public, plain, []byte("env\x00"+req.Mode))
+	wipe(plain)
+	if err != nil {
+		return fail(handoff.CodeBadRequest, "%v", err)
+	}
+	s.st.lastUse = time.Now()
+	c.record(*req, "ok", names...)
+	return &handoff.Response{OK: true, Caller: v, Sealed: sealed, Names: names}
+}
+
+func sortedKeys(m map[string][]byte) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
