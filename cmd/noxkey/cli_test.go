@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/noxkey/noxkey/configs"
 	"github.com/noxkey/noxkey/vault"
 )
 
@@ -98,7 +100,34 @@ func newHome(t testing.TB) *home {
 		"NOXKEY_PASSPHRASE_FILE=" + h.pass,
 		"NOXKEY_SCRYPT_WORK_FACTOR=10",
 	}
+	humanOnly(t, h.dir)
+	t.Cleanup(func() { h.stopDaemon(t) })
 	return h
+}
+
+// humanOnly blanks every built-in agent signature in the home's config
+// (the user-override mechanism), so the daemon sees the test's CLI runs
+// as a human wherever the suite itself runs, even inside an agent.
+// Tests of detection build the caller they mean instead.
+func humanOnly(t testing.TB, dir string) {
+	t.Helper()
+	os.MkdirAll(filepath.Join(dir, "agents"), 0o700)
+	os.Chmod(dir, 0o700)
+	names, _ := fs.Glob(configs.FS, "agents/*.toml")
+	for _, n := range names {
+		agent := strings.TrimSuffix(filepath.Base(n), ".toml")
+		body := fmt.Sprintf("agent = %q\n[detect]\n", agent)
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// stopDaemon ends the home's daemon, if one was started.
+func (h *home) stopDaemon(t testing.TB) {
+	if _, err := os.Stat(filepath.Join(h.dir, "run", "noxkey.sock")); err == nil {
+		h.exec(t, "noxkey", "", "daemon", "stop")
+	}
 }
 
 func newVault(t *testing.T) *home {
@@ -385,7 +414,9 @@ func dirState(dir string) string {
 	ents, _ := os.ReadDir(dir)
 	var s []string
 	for _, e := range ents {
-		if strings.HasSuffix(e.Name(), ".lock") {
+		// The daemon's runtime dir and the audit log change on every
+		// access, refused or not; the vault and index must not.
+		if strings.HasSuffix(e.Name(), ".lock") || e.Name() == "run" || e.Name() == "audit.log" {
 			continue
 		}
 		fi, _ := e.Info()

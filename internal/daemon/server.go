@@ -399,7 +399,7 @@ func (c *conn) get(req *handoff.Request) *handoff.Response {
 	val, ok := s.st.values[req.Path]
 	if !ok {
 		c.record(*req, "notfound")
-		return &handoff.Response{Error: fmt.Sprintf("no secret at %s; list them with: noxkey ls", req.Path), Code: handoff.CodeNotFound, Caller: v}
+		return &handoff.Response{Error: fmt.Sprintf("%s: secret not found; see the stored names with: noxkey ls", req.Path), Code: handoff.CodeNotFound, Caller: v}
 	}
 	sealed, err := handoff.Seal(req.Public, val, []byte("get\x00"+req.Path))
 	if err != nil {
@@ -448,7 +448,7 @@ func (c *conn) env(req *handoff.Request) *handoff.Response {
 	for _, p := range req.Paths {
 		if _, ok := s.st.values[p]; !ok {
 			c.record(*req, "notfound", p)
-			return &handoff.Response{Error: fmt.Sprintf("no secret at %s; list them with: noxkey ls", p), Code: handoff.CodeNotFound, Caller: v}
+			return &handoff.Response{Error: fmt.Sprintf("%s: secret not found; see the stored names with: noxkey ls", p), Code: handoff.CodeNotFound, Caller: v}
 		}
 		add(p)
 	}
