@@ -1,0 +1,330 @@
+package daemon
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+	"github.com/noxkey/noxkey/handoff"
+	"github.com/noxkey/noxkey/vault"
+	"github.com/rs/zerolog"
+)
+
+const testValue = "sk_live_daemon_test_value_0123456789"
+
+func TestMain(m *testing.M) {
+	// Re-exec mode: a socket client run as another user by setpriv.
+	if sock := os.Getenv("NOXKEY_TEST_DIAL"); sock != "" {
+		c, err := Dial(sock)
+		if err != nil {
+			os.Stdout.WriteString("dial: " + err.Error())
+			os.Exit(0)
+		}
+		resp, err := c.Call(&handoff.Request{Op: "status"})
+		if err != nil {
+			os.Stdout.WriteString("call: " + err.Error())
+			os.Exit(0)
+		}
+		json.NewEncoder(os.Stdout).Encode(resp)
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// testServer runs a daemon on a fresh vault holding one secret, with no
+// agent signatures (every caller is a human), on the given listener.
+func testServer(t *testing.T, ln net.Listener, idle time.Duration) (*Server, string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	os.Chmod(dir, 0o700)
+	vpath := filepath.Join(dir, "data", "vault.age")
+	pass := []byte("daemon test passphrase")
+	r, err := vault.PassphraseRecipient(pass, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vault.Create(vpath, r); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := vault.PassphraseIdentity(pass)
+	f := vault.OpenFile(vpath, func() ([]age.Identity, error) { return []age.Identity{id}, nil })
+	if err := f.Set(vault.Secret{Path: "acme/api/KEY", Value: []byte(testValue)}); err != nil {
+		t.Fatal(err)
+	}
+	rt := filepath.Join(dir, "run")
+	sock := filepath.Join(rt, "noxkey.sock")
+	s := New(Config{Socket: sock, Runtime: rt, Vault: vpath, Audit: filepath.Join(dir, "data", "audit.log"),
+		IdleTimeout: idle, Signatures: &handoff.Signatures{}, Log: zerolog.Nop(), Listener: ln})
+	if err := s.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve()
+	t.Cleanup(s.Stop)
+	if ln != nil {
+		sock = ln.Addr().String()
+	}
+	return s, sock, string(pass)
+}
+
+func unlock(t *testing.T, c *Client, pass string) {
+	t.Helper()
+	hello, err := c.Call(&handoff.Request{Op: "hello"})
+	if err != nil || !hello.OK {
+		t.Fatalf("hello: %v %+v", err, hello)
+	}
+	sealed, _ := handoff.Seal(hello.Public, []byte(pass), []byte("unlock"))
+	resp, err := c.Call(&handoff.Request{Op: "unlock", Secret: sealed})
+	if err != nil || !resp.OK {
+		t.Fatalf("unlock: %v %+v", err, resp)
+	}
+}
+
+func get(t *testing.T, c *Client, path string) ([]byte, *handoff.Response) {
+	t.Helper()
+	o, _ := handoff.NewOpener()
+	resp, err := c.Call(&handoff.Request{Op: "get", Path: path, Public: o.Public()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !resp.OK {
+		return nil, resp
+	}
+	v, err := o.Open(resp.Sealed, []byte("get\x00"+path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v, resp
+}
+
+func TestSocketModesAndGet(t *testing.T) {
+	_, sock, pass := testServer(t, nil, time.Minute)
+	st, _ := os.Stat(sock)
+	dst, _ := os.Stat(filepath.Dir(sock))
+	if st.Mode().Perm() != 0o600 || dst.Mode().Perm() != 0o700 {
+		t.Errorf("socket %v, dir %v; want 0600 in 0700", st.Mode(), dst.Mode())
+	}
+	c, err := Dial(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, resp := get(t, c, "acme/api/KEY"); resp.Code != handoff.CodeLocked {
+		t.Fatalf("a locked daemon answered %+v", resp)
+	}
+	unlock(t, c, pass)
+	v, _ := get(t, c, "acme/api/KEY")
+	if string(v) != testValue {
+		t.Fatal("get returned a different value")
+	}
+	if _, resp := get(t, c, "acme/api/NOPE"); resp.Code != handoff.CodeNotFound {
+		t.Errorf("missing secret: %+v", resp)
+	}
+}
+
+// TestNothingReadableCrossesTheSocket records every byte between a
+// client and the daemon through a relay socket.
+func TestNothingReadableCrossesTheSocket(t *testing.T) {
+	_, sock, pass := testServer(t, nil, time.Minute)
+	relay := filepath.Join(t.TempDir(), "relay.sock")
+	ln, err := net.Listen("unix", relay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var mu sync.Mutex
+	var seen bytes.Buffer
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("unix", sock)
+			if err != nil {
+				return
+			}
+			rec := func(dst, src net.Conn) {
+				buf := make([]byte, 4096)
+				for {
+					n, err := src.Read(buf)
+					mu.Lock()
+					seen.Write(buf[:n])
+					mu.Unlock()
+					if n > 0 {
+						dst.Write(buf[:n])
+					}
+					if err != nil {
+						dst.Close()
+						return
+					}
+				}
+			}
+			go rec(out, in)
+			go rec(in, out)
+		}
+	}()
+	c, err := Dial(relay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock(t, c, pass)
+	if v, _ := get(t, c, "acme/api/KEY"); string(v) != testValue {
+		t.Fatal("get through the relay failed")
+	}
+	o, _ := handoff.NewOpener()
+	if resp, err := c.Call(&handoff.Request{Op: "env", Mode: "export", Prefix: "acme", Public: o.Public()}); err != nil || !resp.OK {
+		t.Fatalf("env: %v %+v", err, resp)
+	}
+	c.Close()
+	time.Sleep(50 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if seen.Len() == 0 {
+		t.Fatal("the relay saw nothing")
+	}
+	for _, needle := range []string{testValue, testValue[:12], pass} {
+		if bytes.Contains(seen.Bytes(), []byte(needle)) {
+			t.Errorf("readable on the socket: %d bytes of a secret", len(needle))
+		}
+	}
+}
+
+func TestMalformedAndOversizedRequests(t *testing.T) {
+	_, sock, _ := testServer(t, nil, time.Minute)
+	raw, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Malformed JSON in a well-formed frame: an error answer, the
+	// connection stays usable.
+	frame := func(b []byte) []byte {
+		out := binary.BigEndian.AppendUint32(nil, uint32(len(b)))
+		return append(out, b...)
+	}
+	raw.Write(frame([]byte("{not json")))
+	var resp handoff.Response
+	if err := handoff.ReadMsg(raw, &resp); err != nil || resp.Code != handoff.CodeBadRequest {
+		t.Fatalf("malformed: %v %+v", err, resp)
+	}
+	handoff.WriteMsg(raw, &handoff.Request{Op: "ping"})
+	if err := handoff.ReadMsg(raw, &resp); err != nil || !resp.OK {
+		t.Fatalf("after a malformed request: %v %+v", err, resp)
+	}
+	handoff.WriteMsg(raw, &handoff.Request{Op: "no-such-op"})
+	if err := handoff.ReadMsg(raw, &resp); err != nil || resp.Code != handoff.CodeBadRequest {
+		t.Fatalf("unknown op: %+v", resp)
+	}
+	// An oversized frame: an error answer, then the connection closes.
+	raw.Write(binary.BigEndian.AppendUint32(nil, 1<<30))
+	if err := handoff.ReadMsg(raw, &resp); err != nil || !strings.Contains(resp.Error, "larger than") {
+		t.Fatalf("oversized: %v %+v", err, resp)
+	}
+	if _, err := raw.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("connection left open after an oversized frame: %v", err)
+	}
+	raw.Close()
+	// A client that vanishes mid-frame.
+	half, _ := net.Dial("unix", sock)
+	half.Write([]byte{0, 0, 1})
+	half.Close()
+	// The daemon still answers.
+	c, err := Dial(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if r, err := c.Call(&handoff.Request{Op: "ping"}); err != nil || !r.OK {
+		t.Fatalf("the daemon did not survive bad clients: %v", err)
+	}
+}
+
+func TestIdleTimeoutLocks(t *testing.T) {
+	_, sock, pass := testServer(t, nil, 300*time.Millisecond)
+	c, _ := Dial(sock)
+	defer c.Close()
+	unlock(t, c, pass)
+	r, _ := c.Call(&handoff.Request{Op: "status"})
+	if !r.Status.Unlocked || r.Status.Secrets != 1 {
+		t.Fatalf("status after unlock: %+v", r.Status)
+	}
+	time.Sleep(time.Second)
+	r, _ = c.Call(&handoff.Request{Op: "status"})
+	if r.Status.Unlocked {
+		t.Fatal("still unlocked after the idle timeout")
+	}
+	if _, resp := get(t, c, "acme/api/KEY"); resp.Code != handoff.CodeLocked {
+		t.Fatalf("get after idle lock: %+v", resp)
+	}
+}
+
+func TestWrongPassphraseStaysLocked(t *testing.T) {
+	_, sock, _ := testServer(t, nil, time.Minute)
+	c, _ := Dial(sock)
+	defer c.Close()
+	hello, _ := c.Call(&handoff.Request{Op: "hello"})
+	sealed, _ := handoff.Seal(hello.Public, []byte("wrong"), []byte("unlock"))
+	r, _ := c.Call(&handoff.Request{Op: "unlock", Secret: sealed})
+	if r.OK || r.Code != CodeBadPassphrase {
+		t.Fatalf("wrong passphrase: %+v", r)
+	}
+	// The sealed passphrase cannot be replayed: the daemon's key was one-time.
+	r, _ = c.Call(&handoff.Request{Op: "unlock", Secret: sealed})
+	if r.OK {
+		t.Fatal("a replayed unlock was accepted")
+	}
+}
+
+func TestAnotherUIDIsRefused(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run a client as another uid (CI runs as root)")
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Fatalf("setpriv (util-linux) is needed: %v", err)
+	}
+	// The socket must be reachable by the other user for the daemon's own
+	// check to be what refuses it: a listener in an open directory.
+	open := t.TempDir()
+	os.Chmod(filepath.Dir(open), 0o755)
+	os.Chmod(open, 0o755)
+	sock := filepath.Join(open, "open.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(sock, 0o777)
+	testServer(t, ln, time.Minute)
+	// The test binary, copied where uid 65534 can run it.
+	exe, _ := os.Executable()
+	bin := filepath.Join(open, "client")
+	b, _ := os.ReadFile(exe)
+	os.WriteFile(bin, b, 0o755)
+	out, err := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "env", "NOXKEY_TEST_DIAL="+sock, bin).CombinedOutput()
+	if err != nil {
+		t.Fatalf("client: %v %s", err, out)
+	}
+	var resp handoff.Response
+	if err := json.Unmarshal(out, &resp); err != nil {
+		t.Fatalf("client output %q", out)
+	}
+	if resp.OK || resp.Code != "uid" || !strings.Contains(resp.Error, "serves uid 0 only") {
+		t.Fatalf("another uid was served: %+v", resp)
+	}
+	// The same client as root is served.
+	cmd := exec.Command(bin)
+	cmd.Env = []string{"NOXKEY_TEST_DIAL=" + sock}
+	out, _ = cmd.Output()
+	if !strings.Contains(string(out), `"ok":true`) {
+		t.Fatalf("root client: %s", out)
+	}
+}
