@@ -58,10 +58,19 @@ func copyToClipboard(value []byte) error {
 		return err
 	}
 	sum := sha256.Sum256(value)
+	// The hash goes by a pipe, never argv, written whole before we exit.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	pw.Write(sum[:])
+	pw.Close()
 	clear := exec.Command(exe, "_clear-clipboard")
-	clear.Stdin = bytes.NewReader(sum[:]) // the hash goes by stdin, never argv
+	clear.Stdin = pr
 	clear.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := clear.Start(); err != nil {
+	err = clear.Start()
+	pr.Close()
+	if err != nil {
 		return fmt.Errorf("--copy: the clipboard will not be cleared: %w", err)
 	}
 	fmt.Fprintf(os.Stderr, "noxkey: copied; the clipboard is cleared in %s\n", clipboardClearAfter)

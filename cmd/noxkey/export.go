@@ -118,6 +118,15 @@ func (a *app) bundleCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			secs, err := a.selected("bundle", prefix)
+			if err != nil {
+				return err
+			}
+			defer func() {
+				for _, s := range secs {
+					s.Wipe()
+				}
+			}()
 			var rcpts []age.Recipient
 			for _, r := range cmd.StringSlice("recipient") {
 				rs, err := age.ParseRecipients(strings.NewReader(r))
@@ -142,15 +151,6 @@ func (a *app) bundleCommand() *cli.Command {
 				}
 				rcpts = append(rcpts, r)
 			}
-			secs, err := a.selected("bundle", prefix)
-			if err != nil {
-				return err
-			}
-			defer func() {
-				for _, s := range secs {
-					s.Wipe()
-				}
-			}()
 			out := cmd.String("output")
 			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL|nofollow, 0o600)
 			if err != nil {

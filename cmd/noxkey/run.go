@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
+	"time"
 
 	ptylib "github.com/creack/pty"
 	"github.com/noxkey/noxkey/guard"
@@ -162,6 +163,7 @@ func runFiltered(g *guard.Guard, args, env []string) (int, error) {
 		sig := ws.Signal()
 		signal.Reset(sig)
 		syscall.Kill(os.Getpid(), sig)
+		time.Sleep(time.Second) // the signal is delivered asynchronously
 		return 128 + int(sig), nil
 	}
 	return c.ProcessState.ExitCode(), nil

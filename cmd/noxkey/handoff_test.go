@@ -1,0 +1,407 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/noxkey/noxkey/handoff"
+)
+
+// realSignatures removes the test home's blank overrides: the daemon
+// then uses the built-in agent signatures.
+func (h *home) realSignatures(t *testing.T) {
+	t.Helper()
+	h.stopDaemon(t)
+	if err := os.RemoveAll(filepath.Join(h.dir, "agents")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// agentTree builds programs named like an agent's processes and returns
+// the argv prefix that runs a script under them: `claude` is a link to
+// bash (the native binary's comm), `node .../codex` and `node .../gemini`
+// are bash running a script by that name, as npm's launchers do.
+func agentTree(t *testing.T, agent string) []string {
+	t.Helper()
+	dir := t.TempDir()
+	bash, _ := exec.LookPath("bash")
+	switch agent {
+	case "claude":
+		os.Symlink(bash, filepath.Join(dir, "claude"))
+		// Not the last command alone: bash would exec it and vanish.
+		return []string{filepath.Join(dir, "claude"), "-c", `"$@"; exit $?`, "claude"}
+	case "codex", "gemini":
+		os.Symlink(bash, filepath.Join(dir, "node"))
+		script := filepath.Join(dir, agent)
+		os.WriteFile(script, []byte("\"$@\"\nexit $?\n"), 0o755)
+		return []string{filepath.Join(dir, "node"), script}
+	}
+	t.Fatalf("no tree for %s", agent)
+	return nil
+}
+
+// runArgs runs argv with the home's environment plus extra.
+func (h *home) runArgs(t *testing.T, extra []string, argv ...string) result {
+	t.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(append([]string{}, h.env...), extra...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd.Run()
+	r := result{out.String(), errb.String(), cmd.ProcessState.ExitCode()}
+	outputsMu.Lock()
+	outputs = append(outputs, r.stdout, r.stderr)
+	outputsMu.Unlock()
+	return r
+}
+
+func whoamiJSON(t *testing.T, r result) *handoff.Verdict {
+	t.Helper()
+	var v handoff.Verdict
+	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
+		t.Fatalf("whoami --json: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	return &v
+}
+
+// TestDetectionUnderRealProcessTrees runs the CLI under processes built to
+// look like each agent, with a clean environment, and under the captured
+// agent environments; and as a plain detached shell.
+func TestDetectionUnderRealProcessTrees(t *testing.T) {
+	h := newVault(t)
+	h.realSignatures(t)
+	for _, agent := range []string{"claude", "codex", "gemini"} {
+		r := h.runArgs(t, nil, append(agentTree(t, agent), "sh", "-c", "noxkey whoami --json")...)
+		if v := whoamiJSON(t, r); !v.Agent || v.Name != agent {
+			t.Errorf("process tree of %s: %+v", agent, v)
+		}
+		env := fixtureEnv(t, agent)
+		r = h.runArgs(t, env, "sh", "-c", "noxkey whoami --json")
+		if v := whoamiJSON(t, r); !v.Agent || v.Name != agent {
+			t.Errorf("captured environment of %s: %+v", agent, v)
+		}
+	}
+	// A plain shell, detached from this test's own ancestors (which may
+	// be an agent: these tests can run inside one) and re-parented to
+	// init: a script, cron job or CI step. No terminal, and human.
+	out := filepath.Join(t.TempDir(), "whoami.json")
+	r := h.runArgs(t, nil, "setsid", "-f", "sh", "-c", "noxkey whoami --json > "+out+".tmp; mv "+out+".tmp "+out)
+	if r.code != 0 {
+		t.Fatalf("setsid: %s", r.stderr)
+	}
+	b := waitFile(t, out)
+	var v handoff.Verdict
+	json.Unmarshal(b, &v)
+	if v.Agent || v.TTY {
+		t.Errorf("a detached plain shell: %+v", v)
+	}
+	// With a terminal and CLAUDECODE=1 (an IDE's terminal): human.
+	p := openPTY(t)
+	cmd := exec.Command("sh", "-c", "noxkey whoami --json > "+out)
+	cmd.Env = append(append([]string{}, h.env...), "CLAUDECODE=1")
+	p.attach(cmd)
+	cmd.Stdout = nil
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(out)
+	json.Unmarshal(b, &v)
+	if !v.TTY || (v.Agent && v.Name == "claude" && strings.Contains(strings.Join(v.Signals, " "), "CLAUDECODE=1 with no terminal")) {
+		t.Errorf("IDE terminal: %+v", v)
+	}
+}
+
+func waitFile(t *testing.T, path string) []byte {
+	t.Helper()
+	for i := 0; i < 500; i++ {
+		if b, err := os.ReadFile(path); err == nil {
+			return b
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%s never appeared", path)
+	return nil
+}
+
+// fixtureEnv is the captured environment of an agent's shell, with the
+// test's own PATH and HOME.
+func fixtureEnv(t *testing.T, agent string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "handoff", "testdata", agent+"-shell-env.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.TrimPrefix(l, "Output: ")
+		k, _, ok := strings.Cut(l, "=")
+		if !ok || k == "PATH" || k == "HOME" || strings.ContainsAny(k, " <") {
+			continue
+		}
+		env = append(env, l)
+	}
+	return env
+}
+
+var handoffValues = map[string]string{
+	"QUOTES":    `it's "both" ''kinds"`,
+	"DOLLAR":    "$HOME ${PATH} $(id) $$ `id`",
+	"BACKSLASH": `\ \\ \' \n trailing\`,
+	"NEWLINES":  "line1\nline2\n\nline4",
+	"BANG":      "!! !$ history!",
+	"UNICODE":   "päss wörd ✓ 秘密 🔑",
+	"BIG":       strings.Repeat("0123456789abcdef'\"$`\\\n", 1490),
+}
+
+// TestAgentHandoffInRealShells: under a Claude Code process tree, bash,
+// zsh, dash and fish each eval `noxkey get`; the printed line is one
+// source line without the value, the variable equals the value byte for
+// byte, and the script is gone.
+func TestAgentHandoffInRealShells(t *testing.T) {
+	h := newVault(t)
+	var names []string
+	for name, v := range handoffValues {
+		h.ok(t, secret(v)+"\n", "set", "acme/api/"+name)
+		names = append(names, name)
+	}
+	h.ok(t, "", "unlock")
+	h.realSignatures(t)
+	h.ok(t, "", "unlock")
+	for _, shell := range []string{"bash", "zsh", "dash", "fish"} {
+		t.Run(shell, func(t *testing.T) {
+			requireTool(t, shell)
+			dir := t.TempDir()
+			var script strings.Builder
+			for _, n := range names {
+				if shell == "fish" {
+					script.WriteString("set out (noxkey get acme/api/" + n + "); or exit 9\n")
+					script.WriteString("printf '%s\\n' $out >> " + dir + "/printed\n")
+					script.WriteString("eval $out\n")
+					script.WriteString("printf '%s' \"$" + n + "\" > " + dir + "/" + n + "\n")
+				} else {
+					script.WriteString("out=$(noxkey get acme/api/" + n + ") || exit 9\n")
+					script.WriteString("printf '%s\\n' \"$out\" >> " + dir + "/printed\n")
+					script.WriteString("eval \"$out\"\n")
+					script.WriteString("printf '%s' \"$" + n + "\" > " + dir + "/" + n + "\n")
+				}
+			}
+			argv := append(agentTree(t, "claude"), shell, "-c", script.String())
+			if shell == "fish" {
+				argv = append(agentTree(t, "claude"), shell, "--no-config", "-c", script.String())
+			}
+			r := h.runArgs(t, nil, argv...)
+			if r.code != 0 {
+				t.Fatalf("%s: exit %d: %s", shell, r.code, r.stderr)
+			}
+			printed, _ := os.ReadFile(filepath.Join(dir, "printed"))
+			lines := strings.Split(strings.TrimSpace(string(printed)), "\n")
+			if len(lines) != len(names) {
+				t.Fatalf("%d lines printed for %d gets", len(lines), len(names))
+			}
+			want := "source '"
+			if shell == "dash" {
+				want = ". '"
+			}
+			for _, l := range lines {
+				if !strings.HasPrefix(l, want) {
+					t.Errorf("%s printed %q, want a %s... line", shell, l, want)
+				}
+				path := strings.TrimSuffix(strings.TrimPrefix(l, want), "'")
+				if _, err := os.Lstat(path); !os.IsNotExist(err) {
+					t.Errorf("the handoff script %s is still there", path)
+				}
+			}
+			for _, n := range names {
+				if bytes.Contains(printed, []byte(handoffValues[n][:6])) {
+					t.Errorf("the printed text holds part of %s", n)
+				}
+				got, _ := os.ReadFile(filepath.Join(dir, n))
+				if string(got) != handoffValues[n] {
+					t.Errorf("%s: %s is %d bytes after the handoff, want %d", shell, n, len(got), len(handoffValues[n]))
+				}
+			}
+		})
+	}
+}
+
+func TestHandoffScriptExpires(t *testing.T) {
+	h := newVault(t)
+	h.ok(t, secret("sk_live_expiring_value_42")+"\n", "set", "acme/api/KEY")
+	os.WriteFile(filepath.Join(h.dir, "config.toml"), []byte("handoff_ttl = \"1s\"\n"), 0o600)
+	h.ok(t, "", "unlock")
+	h.realSignatures(t)
+	h.ok(t, "", "unlock")
+	r := h.runArgs(t, []string{"CLAUDE_CODE_CHILD_SESSION=1"}, "bash", "-c", "noxkey get acme/api/KEY")
+	path := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(r.stdout), "source '"), "'")
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("handoff script %q: %v %v", path, st, err)
+	}
+	for i := 0; i < 100; i++ {
+		if _, err := os.Stat(path); os.IsNotExist(err) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("the unsourced handoff script outlived its 1 s TTL by 10 s")
+}
+
+// TestAgentRefusals: bulk and plaintext commands end with exactly the
+// refusal line and exit 4; ls, peek, whoami and status are allowed; a
+// locked vault is never unlocked for an agent.
+func TestAgentRefusals(t *testing.T) {
+	h := newVault(t)
+	h.ok(t, secret("sk_live_refusal_value_77")+"\n", "set", "acme/api/KEY")
+	h.realSignatures(t)
+	agent := []string{"CLAUDE_CODE_CHILD_SESSION=1"}
+	// Locked, and an agent: it is told to ask the user, even though a
+	// passphrase file is in its environment.
+	r := h.runArgs(t, agent, filepath.Join(binDir, "noxkey"), "get", "acme/api/KEY")
+	if r.code != exitLocked || !strings.Contains(r.stderr, "ask the user to run `noxkey unlock` in their own terminal") {
+		t.Fatalf("locked get by an agent: exit %d %q", r.code, r.stderr)
+	}
+	h.ok(t, "", "unlock")
+	bundle := filepath.Join(t.TempDir(), "b.age")
+	for _, args := range [][]string{
+		{"get", "--raw", "acme/api/KEY"}, {"get", "--copy", "acme/api/KEY"},
+		{"load", "acme"}, {"export", "acme"}, {"bundle", "-o", bundle, "acme"},
+	} {
+		r := h.runArgs(t, agent, append([]string{filepath.Join(binDir, "noxkey")}, args...)...)
+		if r.code != 4 || r.stderr != "This command is not available to AI agents.\n" || r.stdout != "" {
+			t.Errorf("%v by an agent: exit %d, stdout %q, stderr %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	if _, err := os.Stat(bundle); !os.IsNotExist(err) {
+		t.Error("a refused bundle wrote a file")
+	}
+	for _, args := range [][]string{{"ls"}, {"peek", "acme/api/KEY"}, {"whoami"}, {"status"}, {"get", "acme/api/KEY"}} {
+		r := h.runArgs(t, agent, append([]string{filepath.Join(binDir, "noxkey")}, args...)...)
+		if r.code != 0 {
+			t.Errorf("%v by an agent: exit %d %q", args, r.code, r.stderr)
+		}
+	}
+	log := h.ok(t, "", "log")
+	if !strings.Contains(log, "refused  agent:claude") || !strings.Contains(log, "get/print  ok       agent:claude") {
+		t.Errorf("audit log:\n%s", log)
+	}
+	raw, _ := os.ReadFile(filepath.Join(h.dir, "audit.log"))
+	if bytes.Contains(raw, []byte("sk_live_refusal")) {
+		t.Error("the audit log holds the value")
+	}
+}
+
+// TestHumanGetRawCopy: a human gets the value, --raw without newline,
+// --copy on the clipboard (a stand-in xsel), cleared after the delay.
+func TestHumanGetRawCopy(t *testing.T) {
+	h := newVault(t)
+	v := secret("sk_live_human_value_314")
+	h.ok(t, v+"\n", "set", "acme/api/KEY")
+	if got := h.ok(t, "", "get", "acme/api/KEY"); got != v+"\n" {
+		t.Errorf("get: %d bytes", len(got))
+	}
+	if got := h.ok(t, "", "get", "--raw", "acme/api/KEY"); got != v {
+		t.Errorf("get --raw: %d bytes", len(got))
+	}
+	bin := t.TempDir()
+	clip := filepath.Join(t.TempDir(), "clipboard")
+	os.WriteFile(filepath.Join(bin, "xsel"), []byte(`#!/bin/sh
+case "$2" in
+--input) cat > `+clip+` ;;
+--output) cat `+clip+` ;;
+esac
+`), 0o755)
+	env := []string{"PATH=" + bin + ":" + binDir + ":/usr/bin:/bin", "DISPLAY=:0", "NOXKEY_CLIPBOARD_CLEAR_AFTER=500ms"}
+	r := h.runArgs(t, env, filepath.Join(binDir, "noxkey"), "get", "--copy", "acme/api/KEY")
+	if r.code != 0 || r.stdout != "" {
+		t.Fatalf("get --copy: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if b, _ := os.ReadFile(clip); string(b) != v {
+		t.Fatal("the clipboard does not hold the value")
+	}
+	for i := 0; i < 100; i++ {
+		if b, _ := os.ReadFile(clip); len(b) == 0 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the clipboard was not cleared")
+}
+
+// TestRunFiltersAndPassesThrough: noxkey run puts the value in the
+// environment, filters stdout and stderr, keeps the exit status and dies
+// of the child's signal.
+func TestRunFiltersAndPassesThrough(t *testing.T) {
+	h := newVault(t)
+	v := secret("sk_live_run_value_2718")
+	h.ok(t, v+"\n", "set", "acme/api/KEY")
+	sum := sha256.Sum256([]byte(v))
+	r := h.run(t, "", "run", "--env", "acme/api/KEY", "--", "sh", "-c", `printf '%s' "$KEY" | sha256sum; echo "out $KEY"; echo "err $KEY" >&2; exit 3`)
+	if r.code != 3 {
+		t.Fatalf("exit %d, want the child's 3: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, hex.EncodeToString(sum[:])) {
+		t.Error("the child's KEY is not the value")
+	}
+	if !strings.Contains(r.stdout, "out [REDACTED:acme/api/KEY]") || !strings.Contains(r.stderr, "err [REDACTED:acme/api/KEY]") || strings.Contains(r.stdout+r.stderr, v) {
+		t.Errorf("not filtered: %q %q", r.stdout, r.stderr)
+	}
+	// As an agent too, with --prefix.
+	h.realSignatures(t)
+	h.ok(t, "", "unlock")
+	r = h.runArgs(t, []string{"CLAUDE_CODE_CHILD_SESSION=1"}, filepath.Join(binDir, "noxkey"), "run", "--prefix", "acme", "--", "sh", "-c", `echo "$KEY"`)
+	if r.code != 0 || r.stdout != "[REDACTED:acme/api/KEY]\n" {
+		t.Errorf("agent run: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	// Killed by a signal: noxkey dies of the same signal.
+	cmd := exec.Command(filepath.Join(binDir, "noxkey"), "run", "--env", "acme/api/KEY", "--", "sh", "-c", "kill -TERM $$")
+	cmd.Env = h.env
+	cmd.Run()
+	if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+		t.Errorf("child killed by SIGTERM: noxkey ended with %v", cmd.ProcessState)
+	}
+	// A signal sent to noxkey reaches the child.
+	cmd = exec.Command(filepath.Join(binDir, "noxkey"), "run", "--env", "acme/api/KEY", "--", "sh", "-c", `trap 'echo got-term; exit 42' TERM; echo ready; while :; do sleep 0.05; done`)
+	cmd.Env = h.env
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Start()
+	for i := 0; i < 200 && !strings.Contains(out.String(), "ready"); i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	if cmd.ProcessState.ExitCode() != 42 || !strings.Contains(out.String(), "got-term") {
+		t.Errorf("SIGTERM to noxkey run: %v %q", cmd.ProcessState, out.String())
+	}
+}
+
+// TestRunKeepsTheTerminal: with a terminal, the child has one too and
+// its output is still filtered.
+func TestRunKeepsTheTerminal(t *testing.T) {
+	h := newVault(t)
+	v := secret("sk_live_tty_value_1618")
+	h.ok(t, v+"\n", "set", "acme/api/KEY")
+	h.ok(t, "", "unlock")
+	p := openPTY(t)
+	cmd := exec.Command(filepath.Join(binDir, "noxkey"), "run", "--env", "acme/api/KEY", "--", "sh", "-c", `test -t 0 && test -t 1 && echo child-has-tty; echo "v=$KEY"`)
+	cmd.Env = h.env
+	p.attach(cmd)
+	cmd.Stdout, cmd.Stderr = p.slave, p.slave
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v: %q", err, p.screen())
+	}
+	time.Sleep(100 * time.Millisecond)
+	s := p.screen()
+	if !strings.Contains(s, "child-has-tty") || !strings.Contains(s, "v=[REDACTED:acme/api/KEY]") || strings.Contains(s, v) {
+		t.Errorf("terminal shows %q", s)
+	}
+}
