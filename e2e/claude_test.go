@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,7 +27,9 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	out, err := exec.Command("go", "build", "-o", dir, "../cmd/noxkey-hook").CombinedOutput()
+	build := exec.Command("go", "build", "-o", dir, "../cmd/noxkey-hook", "../cmd/noxkey")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := build.CombinedOutput()
 	if err != nil {
 		panic(string(out))
 	}
@@ -59,6 +63,14 @@ type claudeRun struct {
 
 func runClaude(t *testing.T, prompt string, script []step, setup func(project string)) *claudeRun {
 	t.Helper()
+	return runClaudeIn(t, prompt, script, setup, false)
+}
+
+// runClaudeIn runs a scenario. With fromVault, the secret is not in the
+// agent's environment: it lives in a real vault, unlocked in a real
+// daemon, and the agent's shell gets it with eval "$(noxkey get ...)".
+func runClaudeIn(t *testing.T, prompt string, script []step, setup func(project string), fromVault bool) *claudeRun {
+	t.Helper()
 	claude := claudeBin(t)
 	root := t.TempDir()
 	home := filepath.Join(root, "home")
@@ -68,21 +80,12 @@ func runClaude(t *testing.T, prompt string, script []step, setup func(project st
 		os.MkdirAll(d, 0o755)
 	}
 	os.MkdirAll(nk, 0o700)
-	cfg, err := config.LoadConfig(nk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := cfg.Settings()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix, _, err := guard.Build([]guard.Secret{{Name: "acme/test/NOXKEY_TEST_SECRET", Value: []byte(testSecret)}},
-		bytes.Repeat([]byte{7}, 32), guard.Options{Settings: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ix.WriteFile(filepath.Join(nk, "guard.idx")); err != nil {
-		t.Fatal(err)
+	secretEnv := "NOXKEY_TEST_SECRET=" + testSecret
+	if fromVault {
+		secretEnv = "NOXKEY_E2E_FROM_VAULT=1"
+		vaultWithSecret(t, root, nk)
+	} else {
+		syntheticIndex(t, nk)
 	}
 	ag, err := hooks.LoadAgent("claude")
 	if err != nil {
@@ -99,11 +102,11 @@ func runClaude(t *testing.T, prompt string, script []step, setup func(project st
 	cmd := exec.Command(claude, "-p", prompt, "--allowedTools", "Bash,Read,Grep,Glob,TaskOutput,BashOutput")
 	cmd.Dir = project
 	cmd.Env = []string{
-		"HOME=" + home, "PATH=" + os.Getenv("PATH"), "SHELL=/bin/bash",
+		"HOME=" + home, "PATH=" + bins + ":" + os.Getenv("PATH"), "SHELL=/bin/bash",
 		"ANTHROPIC_BASE_URL=" + mock.srv.URL, "ANTHROPIC_API_KEY=sk-ant-mock-not-a-key",
 		"DISABLE_AUTOUPDATER=1", "DISABLE_TELEMETRY=1", "DISABLE_ERROR_REPORTING=1",
 		"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
-		"NOXKEY_HOME=" + nk, "NOXKEY_TEST_SECRET=" + testSecret,
+		"NOXKEY_HOME=" + nk, secretEnv,
 		"NOXKEY_HOOK_EVENT_LOG=" + filepath.Join(root, "events.log"),
 	}
 	var o, e bytes.Buffer
@@ -114,6 +117,50 @@ func runClaude(t *testing.T, prompt string, script []step, setup func(project st
 	events, _ := os.ReadFile(filepath.Join(root, "events.log"))
 	t.Logf("hook events (event tool answer): %s", strings.Join(strings.Split(strings.TrimSpace(string(events)), "\n"), "; "))
 	return &claudeRun{mock: mock, project: project, stdout: o.String(), stderr: e.String()}
+}
+
+// vaultWithSecret makes a real vault in nk holding the test secret, and
+// unlocks it in a daemon (stopped when the test ends). The daemon uses
+// the built-in agent signatures: Claude Code's shell is an agent to it.
+func vaultWithSecret(t *testing.T, root, nk string) {
+	t.Helper()
+	pass := filepath.Join(root, "pass")
+	os.WriteFile(pass, []byte("e2e passphrase\n"), 0o600)
+	env := []string{"PATH=" + bins + ":/usr/bin:/bin", "HOME=" + root, "NOXKEY_HOME=" + nk,
+		"NOXKEY_PASSPHRASE_FILE=" + pass, "NOXKEY_SCRYPT_WORK_FACTOR=10"}
+	nkRun := func(stdin string, args ...string) {
+		c := exec.Command(filepath.Join(bins, "noxkey"), args...)
+		c.Env = env
+		c.Stdin = strings.NewReader(stdin)
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("noxkey %v: %v %s", args, err, hide(string(out)))
+		}
+	}
+	nkRun("", "init")
+	nkRun(testSecret+"\n", "set", "acme/test/NOXKEY_TEST_SECRET")
+	nkRun("", "unlock")
+	t.Cleanup(func() { nkRun("", "daemon", "stop") })
+}
+
+// syntheticIndex writes a guard index holding the test secret.
+func syntheticIndex(t *testing.T, nk string) {
+	t.Helper()
+	cfg, err := config.LoadConfig(nk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := cfg.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, _, err := guard.Build([]guard.Secret{{Name: "acme/test/NOXKEY_TEST_SECRET", Value: []byte(testSecret)}},
+		bytes.Repeat([]byte{7}, 32), guard.Options{Settings: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.WriteFile(filepath.Join(nk, "guard.idx")); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // forms are the encodings a leak could take, computed with the standard
@@ -321,5 +368,32 @@ func TestClaudeReadToolOnALargeSecretFile(t *testing.T) {
 	}
 	if r.saw("/run/redacted/") && !r.saw("dump.txt") {
 		t.Error("the model saw the copy's path instead of the file's")
+	}
+}
+
+// TestClaudeEvalGetHandsOffWithoutTheValue: the secret is only in the
+// vault. Claude Code's shell runs eval "$(noxkey get ...)" and uses the
+// variable; what the model sees is a source line and a hash, never the
+// value; plaintext and bulk commands are refused to it.
+func TestClaudeEvalGetHandsOffWithoutTheValue(t *testing.T) {
+	sum := sha256.Sum256([]byte(testSecret))
+	r := runClaudeIn(t, "use the key", []step{
+		bash(`noxkey get acme/test/NOXKEY_TEST_SECRET`),
+		bash(`eval "$(noxkey get acme/test/NOXKEY_TEST_SECRET)" && printf '%s' "$NOXKEY_TEST_SECRET" | sha256sum && echo "len=${#NOXKEY_TEST_SECRET}"`),
+		bash(`noxkey get --raw acme/test/NOXKEY_TEST_SECRET; echo "exit=$?"`),
+		bash(`noxkey whoami --explain`),
+	}, nil, true)
+	r.assertNoLeak(t)
+	if !r.saw("source '") {
+		t.Error("the model never saw the source line noxkey get prints to an agent")
+	}
+	if !r.saw(hex.EncodeToString(sum[:])) || !r.saw(fmt.Sprintf("len=%d", len(testSecret))) {
+		t.Error("the variable in Claude Code's shell does not hold the value")
+	}
+	if !r.saw("This command is not available to AI agents.") || !r.saw("exit=4") {
+		t.Error("get --raw was not refused to Claude Code")
+	}
+	if !r.saw("agent: claude") {
+		t.Error("whoami did not report Claude Code")
 	}
 }

@@ -201,3 +201,17 @@ func TestLiveSelf(t *testing.T) {
 		t.Errorf("environ: %v", err)
 	}
 }
+
+// BenchmarkDetectLive classifies this test process from the live /proc:
+// the daemon's work per connection.
+func BenchmarkDetectLive(b *testing.B) {
+	s, err := LoadSignatures("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Detect(System, os.Getpid()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -33,6 +33,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	build := exec.Command("go", "build", "-o", dir, "./", "../noxkey-hook")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0") // static, as the README installs it
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		panic("build noxkey: " + err.Error())
