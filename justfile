@@ -2,7 +2,7 @@
 
 # Build both binaries into ./bin.
 build:
-    go build -o bin/ ./cmd/...
+    CGO_ENABLED=0 go build -o bin/ ./cmd/...
 
 # The whole test suite (what .ci/run runs after installing packages).
 test:

@@ -15,4 +15,6 @@ export PATH="$(go env GOPATH)/bin:$PATH"
 go test -run '^$' -bench '^Benchmark(Scan|Build|Load)$' -benchtime 10x -count "$count" ./guard | tee bench/out/guard.txt
 go test -run '^$' -bench 'FilterVsFloor' -benchtime 30x -count "$count" ./cmd/noxkey-hook | tee bench/out/hook.txt
 go test -run '^$' -bench 'Import1000' -benchtime 3x -count "$count" ./cmd/noxkey | tee bench/out/vault.txt
-benchstat bench/out/guard.txt bench/out/hook.txt bench/out/vault.txt
+go test -run '^$' -bench 'Get|BashFloor' -benchtime 30x -count "$count" ./cmd/noxkey | tee bench/out/get.txt
+go test -run '^$' -bench 'DetectLive' -count "$count" ./handoff | tee bench/out/detect.txt
+benchstat bench/out/guard.txt bench/out/hook.txt bench/out/vault.txt bench/out/get.txt bench/out/detect.txt

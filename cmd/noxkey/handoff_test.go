@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -404,4 +406,51 @@ func TestRunKeepsTheTerminal(t *testing.T) {
 	if !strings.Contains(s, "child-has-tty") || !strings.Contains(s, "v=[REDACTED:acme/api/KEY]") || strings.Contains(s, v) {
 		t.Errorf("terminal shows %q", s)
 	}
+}
+
+// TestSystemdUnitsAndSocketActivation: `daemon install` writes the units
+// from configs/systemd with this binary's path, and the daemon serves a
+// socket passed the way systemd passes it (fd 3, LISTEN_PID, LISTEN_FDS).
+func TestSystemdUnitsAndSocketActivation(t *testing.T) {
+	h := newVault(t)
+	units := t.TempDir()
+	h.ok(t, "", "daemon", "install", "--dir", units)
+	svc, _ := os.ReadFile(filepath.Join(units, "noxkey.service"))
+	sock, _ := os.ReadFile(filepath.Join(units, "noxkey.socket"))
+	if !strings.Contains(string(svc), "ExecStart="+filepath.Join(binDir, "noxkey")+" daemon") || !strings.Contains(string(sock), "SocketMode=0600") {
+		t.Fatalf("units:\n%s\n%s", svc, sock)
+	}
+	// Socket activation: the listener is created here, as systemd would.
+	os.MkdirAll(filepath.Join(h.dir, "run"), 0o700)
+	path := filepath.Join(h.dir, "run", "noxkey.sock")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ul := ln.(*net.UnixListener)
+	ul.SetUnlinkOnClose(false) // the socket file stays, as systemd's does
+	f, _ := ul.File()
+	ul.Close()
+	cmd := exec.Command("sh", "-c", `LISTEN_PID=$$ LISTEN_FDS=1 exec noxkey daemon`)
+	cmd.Env = h.env
+	cmd.ExtraFiles = []*os.File{f}
+	var derr bytes.Buffer
+	cmd.Stderr = &derr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	defer cmd.Process.Kill()
+	var st string
+	for i := 0; i < 250; i++ {
+		if st = h.ok(t, "", "status"); strings.Contains(st, "running, pid") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(st, fmt.Sprintf("running, pid %d", cmd.Process.Pid)) {
+		t.Fatalf("the socket-activated daemon did not answer: %s; daemon: %s", st, derr.String())
+	}
+	h.ok(t, "", "daemon", "stop")
+	cmd.Wait()
 }
