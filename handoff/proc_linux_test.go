@@ -14,4 +14,3 @@ func TestParseStat(t *testing.T) {
 		t.Error("garbage parsed")
 	}
 }
-
