@@ -373,16 +373,19 @@ func TestRunFiltersAndPassesThrough(t *testing.T) {
 	// A signal sent to noxkey reaches the child.
 	cmd = exec.Command(filepath.Join(binDir, "noxkey"), "run", "--env", "acme/api/KEY", "--", "sh", "-c", `trap 'echo got-term; exit 42' TERM; echo ready; while :; do sleep 0.05; done`)
 	cmd.Env = h.env
-	var out bytes.Buffer
-	cmd.Stdout = &out
+	outPath := filepath.Join(t.TempDir(), "run.out")
+	outFile, _ := os.Create(outPath)
+	defer outFile.Close()
+	cmd.Stdout = outFile
+	out := func() string { b, _ := os.ReadFile(outPath); return string(b) }
 	cmd.Start()
-	for i := 0; i < 200 && !strings.Contains(out.String(), "ready"); i++ {
+	for i := 0; i < 200 && !strings.Contains(out(), "ready"); i++ {
 		time.Sleep(20 * time.Millisecond)
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	cmd.Wait()
-	if cmd.ProcessState.ExitCode() != 42 || !strings.Contains(out.String(), "got-term") {
-		t.Errorf("SIGTERM to noxkey run: %v %q", cmd.ProcessState, out.String())
+	if cmd.ProcessState.ExitCode() != 42 || !strings.Contains(out(), "got-term") {
+		t.Errorf("SIGTERM to noxkey run: %v %q", cmd.ProcessState, out())
 	}
 }
 
@@ -453,4 +456,30 @@ func TestSystemdUnitsAndSocketActivation(t *testing.T) {
 	}
 	h.ok(t, "", "daemon", "stop")
 	cmd.Wait()
+}
+
+// TestLogFollow: `noxkey log --follow` prints an access made after it started.
+func TestLogFollow(t *testing.T) {
+	h := newVault(t)
+	h.ok(t, secret("sk_live_follow_value_99")+"\n", "set", "acme/api/KEY")
+	cmd := exec.Command(filepath.Join(binDir, "noxkey"), "log", "--follow")
+	cmd.Env = h.env
+	outPath := filepath.Join(t.TempDir(), "log.out")
+	outFile, _ := os.Create(outPath)
+	defer outFile.Close()
+	cmd.Stdout = outFile // a file, read while the command writes it
+	out := func() string { b, _ := os.ReadFile(outPath); return string(b) }
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	h.ok(t, "", "get", "acme/api/KEY")
+	for i := 0; i < 250 && !strings.Contains(out(), "get/print  ok"); i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if !strings.Contains(out(), "get/print  ok       human") || strings.Contains(out(), "sk_live_follow") {
+		t.Fatalf("log --follow printed %q", out())
+	}
 }

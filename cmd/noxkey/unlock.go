@@ -26,6 +26,9 @@ func (a *app) unlockCommand() *cli.Command {
 				return err
 			}
 			fmt.Fprintf(os.Stderr, "noxkey: unlocked, %d secrets; locks after %s idle\n", resp.Status.Secrets, time.Duration(resp.Status.SecondsLeft)*time.Second)
+			if tmp, err := handoff.OnTmpfs(a.layout.Runtime); err == nil && !tmp {
+				fmt.Fprintf(os.Stderr, "noxkey: warning: %s is on a persistent file system, so handoff scripts touch the disk for a few seconds; set XDG_RUNTIME_DIR to a tmpfs\n", a.layout.Runtime)
+			}
 			return nil
 		},
 	}
@@ -73,6 +76,9 @@ func (a *app) statusCommand() *cli.Command {
 				return json.NewEncoder(os.Stdout).Encode(st)
 			}
 			fmt.Printf("daemon:  running, pid %d\nsocket:  %s\n", st.Pid, st.Socket)
+			if tmp, err := handoff.OnTmpfs(a.layout.Runtime); err == nil && !tmp {
+				fmt.Printf("warning: %s is on a persistent file system: handoff scripts touch the disk for up to a few seconds; set XDG_RUNTIME_DIR to a tmpfs\n", a.layout.Runtime)
+			}
 			if st.Unlocked {
 				fmt.Printf("vault:   unlocked, %d secrets, locks in %s\n", st.Secrets, time.Duration(st.SecondsLeft)*time.Second)
 			} else {
