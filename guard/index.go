@@ -341,3 +341,7 @@ func wipe(b []byte) {
 		b[i] = 0
 	}
 }
+
+// Names returns the secret names the index holds (vault paths), in index
+// order. The caller must not modify the slice.
+func (ix *Index) Names() []string { return ix.names }

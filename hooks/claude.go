@@ -205,10 +205,8 @@ func claudeAnswer(pl *ClaudePayload, g *guard.Guard, gerr error, env ClaudeEnv) 
 			return nil, 0
 		}
 		return claudeJSON(map[string]any{
-			"decision": "block",
-			"reason": "noxkey: your prompt contains the secret " + strings.Join(guard.Names(ms), ", ") +
-				". It was not sent. Keep secrets in the vault (printf '%s' \"$VALUE\" | noxkey set PATH) and refer to them by name, e.g. $" +
-				lastSegment(guard.Names(ms)[0]) + ".",
+			"decision":               "block",
+			"reason":                 promptReason(ms),
 			"suppressOriginalPrompt": true,
 			"hookSpecificOutput":     map[string]any{"hookEventName": "UserPromptSubmit", "suppressOriginalPrompt": true},
 		})

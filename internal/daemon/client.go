@@ -25,11 +25,12 @@ func Dial(socket string) (*Client, error) {
 // Call sends one request and reads its answer.
 func (c *Client) Call(req *handoff.Request) (*handoff.Response, error) {
 	c.c.SetDeadline(time.Now().Add(30 * time.Second))
-	if err := handoff.WriteMsg(c.c, req); err != nil {
-		return nil, fmt.Errorf("daemon: send: %w", err)
-	}
+	werr := handoff.WriteMsg(c.c, req)
 	var resp handoff.Response
 	if err := handoff.ReadMsg(c.c, &resp); err != nil {
+		if werr != nil {
+			return nil, fmt.Errorf("daemon: send: %w", werr)
+		}
 		return nil, fmt.Errorf("daemon: no answer: %w", err)
 	}
 	return &resp, nil

@@ -209,6 +209,11 @@ func (s *Server) serveConn(nc net.Conn) {
 	}
 	if uid != os.Geteuid() {
 		s.cfg.Log.Warn().Int("uid", uid).Int("pid", pid).Msg("connection from another user refused")
+		// Read its request first, so the refusal is its answer rather
+		// than a reset connection.
+		nc.SetReadDeadline(time.Now().Add(2 * time.Second))
+		var ignored handoff.Request
+		handoff.ReadMsg(nc, &ignored)
 		handoff.WriteMsg(nc, &handoff.Response{Error: fmt.Sprintf("refused: this daemon serves uid %d only", os.Geteuid()), Code: "uid"})
 		return
 	}

@@ -1,0 +1,245 @@
+package hooks
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/noxkey/noxkey/guard"
+)
+
+// Kind is what happened, in every agent's terms.
+type Kind int
+
+// The neutral events every dialect maps its payloads to.
+const (
+	PreTool  Kind = iota // a tool is about to run
+	PostTool             // a tool ran; Output is what the model would see
+	Prompt               // the user submitted a prompt
+	FileRead             // a file is about to be read (Content given, or Path)
+)
+
+// Event is a dialect's payload in neutral terms.
+type Event struct {
+	Kind    Kind
+	Tool    string // the agent's own tool name
+	Shell   bool   // the tool runs a shell command (Command)
+	Command string
+	Output  any // PostTool: a string or any JSON value
+	Prompt  string
+	Path    string // FileRead: the file; relative to Cwd
+	Content []byte // FileRead: its content, when the agent gives it
+	Cwd     string
+}
+
+// Verdict is the neutral decision.
+type Verdict int
+
+// What a dialect is told to do.
+const (
+	Allow   Verdict = iota // answer nothing that changes the action
+	Redact                 // replace the output with Decision.Output / Text
+	Rewrite                // run Decision.Command instead
+	Block                  // block with Decision.Reason
+)
+
+// Decision is the core's answer to an Event.
+type Decision struct {
+	Verdict Verdict
+	Output  any    // Redact: the output, same shape, secrets replaced
+	Text    string // Redact: the redacted output as text
+	Command string // Rewrite: the wrapped command
+	Reason  string // Block: why, and what to do; Redact: the context note
+	Names   []string
+}
+
+// WrapStyle is how a shell command is routed through the guard.
+type WrapStyle int
+
+// Wrap styles.
+const (
+	// WrapInShell runs the command in the agent's own shell with stdout and
+	// stderr through FIFOs (WrapCommand): state persists between calls.
+	WrapInShell WrapStyle = iota
+	// WrapPipe pipes the command's merged output through the filter with
+	// pipefail: no $(), backticks or process substitution, for agents
+	// whose shell tool refuses them and runs each command in a fresh shell.
+	WrapPipe
+)
+
+// Core decides for every dialect. G is nil when the guard could not load
+// (Err says why): every decision then blocks, the safe side.
+type Core struct {
+	G    *guard.Guard
+	Err  error
+	Hook string // absolute path of noxkey-hook, for command rewrites
+	Wrap WrapStyle
+}
+
+// maxReadScan bounds a file scanned before it is read.
+const maxReadScan = 64 << 20
+
+// Decide returns the decision for ev.
+func (c *Core) Decide(ev Event) Decision {
+	if ev.Kind == PreTool && (!ev.Shell || c.Hook == "" || IsWrapped(ev.Command)) {
+		return Decision{}
+	}
+	if c.G == nil {
+		why := "noxkey-hook: the guard cannot run"
+		if c.Err != nil {
+			why = "noxkey-hook: " + c.Err.Error()
+		}
+		if !strings.Contains(why, "noxkey guard rebuild") {
+			why += "; run: noxkey guard rebuild"
+		}
+		return Decision{Verdict: Block, Reason: why}
+	}
+	switch ev.Kind {
+	case PreTool:
+		return Decision{Verdict: Rewrite, Command: c.wrap(ev.Command)}
+	case PostTool:
+		if s, ok := ev.Output.(string); ok {
+			red, ms := c.G.Redact([]byte(s))
+			if len(ms) == 0 {
+				return Decision{}
+			}
+			return Decision{Verdict: Redact, Output: string(red), Text: string(red), Reason: redactedContext(ms), Names: guard.Names(ms)}
+		}
+		red, ms := redactLeaves(ev.Output, c.G)
+		if len(ms) == 0 {
+			return Decision{}
+		}
+		text, _ := json.Marshal(red)
+		return Decision{Verdict: Redact, Output: red, Text: string(text), Reason: redactedContext(ms), Names: guard.Names(ms)}
+	case Prompt:
+		ms := c.G.Index.Find([]byte(ev.Prompt))
+		if len(ms) == 0 {
+			return Decision{}
+		}
+		return Decision{Verdict: Block, Reason: promptReason(ms), Names: guard.Names(ms)}
+	case FileRead:
+		content := ev.Content
+		if content == nil {
+			content = readBounded(ev.Path, ev.Cwd)
+		}
+		ms := c.G.Index.Find(content)
+		if len(ms) == 0 {
+			return Decision{}
+		}
+		return Decision{Verdict: Block, Names: guard.Names(ms), Reason: fmt.Sprintf(
+			"noxkey: %s holds the secret %s, so it is not read. Use the value by name ($%s) in commands instead.",
+			filepath.Base(ev.Path), strings.Join(guard.Names(ms), ", "), lastSegment(guard.Names(ms)[0]))}
+	}
+	return Decision{}
+}
+
+func (c *Core) wrap(cmd string) string {
+	if c.Wrap == WrapPipe {
+		return PipeWrap(cmd, c.Hook)
+	}
+	return WrapCommand(cmd, c.Hook)
+}
+
+// PipeWrap pipes command's stdout and stderr, merged, through the filter:
+// bash's pipefail keeps the command's status (an `exit N` inside ends the
+// group with N). The command runs in a child of the shell, so use it only
+// where each command gets a fresh shell anyway.
+func PipeWrap(command, hook string) string {
+	return wrapMarker + "\nset -o pipefail\n{\n" + command + "\n} 2>&1 | " + shellSingleQuote(hook) + " filter\n"
+}
+
+// IsWrapped reports whether a command already passes through the guard.
+func IsWrapped(cmd string) bool { return strings.HasPrefix(cmd, wrapMarker) }
+
+// promptReason tells the user why a prompt was blocked: the secret's
+// name, never its value.
+func promptReason(ms []guard.Match) string {
+	return "noxkey: your prompt contains the secret " + strings.Join(guard.Names(ms), ", ") +
+		". It was not sent. Keep secrets in the vault (printf '%s' \"$VALUE\" | noxkey set PATH) and refer to them by name, e.g. $" +
+		lastSegment(guard.Names(ms)[0]) + "."
+}
+
+// readBounded reads a file to scan it, up to maxReadScan bytes; nothing
+// for a directory or an unreadable file.
+func readBounded(path, cwd string) []byte {
+	if path == "" {
+		return nil
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(cwd, path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	b := make([]byte, maxReadScan)
+	n, _ := f.Read(b)
+	for n < len(b) {
+		m, err := f.Read(b[n:])
+		n += m
+		if err != nil || m == 0 {
+			break
+		}
+	}
+	return b[:n]
+}
+
+// envDump matches commands that print the environment wholesale.
+var envDump = regexp.MustCompile(`(^|[;&|(]\s*|\bsudo\s+|\bexec\s+)(env|printenv|export\s+-p|declare\s+-[a-zA-Z]*p[a-zA-Z]*|typeset\s+-p|set)\s*($|[;&|)>])|/proc/[^\s]*/environ`)
+
+// CommandExposure says why a command line would put a secret in front of
+// the model, or "" when it would not: the line holds a secret, names a
+// secret's variable, reads a file holding one, or prints the environment
+// wholesale. For agents that can only block (Windsurf).
+func (c *Core) CommandExposure(cmd, cwd string) string {
+	if c.G == nil {
+		return "noxkey-hook: the guard cannot run; run: noxkey guard rebuild"
+	}
+	if ms := c.G.Index.Find([]byte(cmd)); len(ms) > 0 {
+		return "noxkey: the command holds the secret " + strings.Join(guard.Names(ms), ", ") + "; refer to it by its variable name instead"
+	}
+	if envDump.MatchString(cmd) {
+		return "noxkey: this command prints the whole environment, which holds secrets; print the variables you need by name, or check one with: test -n \"$NAME\" && echo set"
+	}
+	for _, n := range c.G.Index.Names() {
+		if v := lastSegment(n); usesVar(cmd, v) {
+			return "noxkey: the command uses $" + v + " (" + n + ") where its output may show it, and this agent cannot filter output; run it as: noxkey run --env " + n + " -- <command>"
+		}
+	}
+	for _, f := range strings.Fields(cmd) {
+		f = strings.Trim(f, `"';&|<>()`)
+		if f == "" || strings.HasPrefix(f, "-") {
+			continue
+		}
+		if ms := c.G.Index.Find(readBounded(f, cwd)); len(ms) > 0 {
+			return "noxkey: " + f + " holds the secret " + strings.Join(guard.Names(ms), ", ") + ", so a command that reads it is not run"
+		}
+	}
+	return ""
+}
+
+// usesVar reports whether cmd expands $name or ${name...}.
+func usesVar(cmd, name string) bool {
+	for i := strings.Index(cmd, "$"); i >= 0; {
+		rest := strings.TrimPrefix(cmd[i+1:], "{")
+		if strings.HasPrefix(rest, name) {
+			after := rest[len(name):]
+			if after == "" || !(after[0] == '_' || after[0] >= '0' && after[0] <= '9' || after[0] >= 'A' && after[0] <= 'Z' || after[0] >= 'a' && after[0] <= 'z') {
+				return true
+			}
+		}
+		j := strings.Index(cmd[i+1:], "$")
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
