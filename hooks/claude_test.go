@@ -33,7 +33,7 @@ func fixture(t *testing.T, name string) []byte {
 	return b
 }
 
-func decode(t *testing.T, out []byte) map[string]any {
+func decodeAnswer(t *testing.T, out []byte) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(out, &m); err != nil {
@@ -51,7 +51,7 @@ func TestClaudePostToolUseReplacesOutputKeepingItsShape(t *testing.T) {
 	if code != 0 || bytes.Contains(out, []byte(fixtureSecret)) {
 		t.Fatalf("exit %d, answer holds the secret: %s", code, out)
 	}
-	hso := decode(t, out)["hookSpecificOutput"].(map[string]any)
+	hso := decodeAnswer(t, out)["hookSpecificOutput"].(map[string]any)
 	if hso["hookEventName"] != "PostToolUse" {
 		t.Fatalf("event %v", hso["hookEventName"])
 	}
@@ -89,7 +89,7 @@ func TestClaudeFailureNamesTheSecretsNeverTheValue(t *testing.T) {
 	if bytes.Contains(out, []byte(fixtureSecret)) {
 		t.Fatal("answer holds the secret")
 	}
-	hso := decode(t, out)["hookSpecificOutput"].(map[string]any)
+	hso := decodeAnswer(t, out)["hookSpecificOutput"].(map[string]any)
 	if !strings.Contains(hso["additionalContext"].(string), "acme/test/NOXKEY_TEST_SECRET") {
 		t.Errorf("got %v", hso)
 	}
@@ -98,7 +98,7 @@ func TestClaudeFailureNamesTheSecretsNeverTheValue(t *testing.T) {
 func TestClaudeBlocksAPromptHoldingASecret(t *testing.T) {
 	payload := []byte(`{"hook_event_name":"UserPromptSubmit","session_id":"s","cwd":"/p","prompt":"deploy with key ` + fixtureSecret + ` please"}`)
 	out, code := Claude(payload, vaultGuard(t), nil)
-	m := decode(t, out)
+	m := decodeAnswer(t, out)
 	if code != 0 || m["decision"] != "block" || m["suppressOriginalPrompt"] != true || bytes.Contains(out, []byte(fixtureSecret)) {
 		t.Fatalf("answer %s", out)
 	}
@@ -117,7 +117,7 @@ func TestClaudeRedactsEveryToolsLeaves(t *testing.T) {
 	if bytes.Contains(out, []byte(fixtureSecret)) {
 		t.Fatal("answer holds the secret")
 	}
-	got := decode(t, out)["hookSpecificOutput"].(map[string]any)["updatedToolOutput"].(map[string]any)
+	got := decodeAnswer(t, out)["hookSpecificOutput"].(map[string]any)["updatedToolOutput"].(map[string]any)
 	b, _ := json.Marshal(got)
 	want := `{"content":[{"text":"row: [REDACTED:acme/test/NOXKEY_TEST_SECRET]","type":"text"},{"text":"clean","type":"text"}],"meta":{"n":2,"nested":["x","[REDACTED:acme/test/NOXKEY_TEST_SECRET]"]}}`
 	if string(b) != want {
@@ -131,20 +131,20 @@ func TestClaudeFailsClosed(t *testing.T) {
 	if code != 0 || bytes.Contains(out, []byte(fixtureSecret)) {
 		t.Fatalf("PostToolUse fail-closed leaks: %s", out)
 	}
-	up := decode(t, out)["hookSpecificOutput"].(map[string]any)["updatedToolOutput"].(map[string]any)
+	up := decodeAnswer(t, out)["hookSpecificOutput"].(map[string]any)["updatedToolOutput"].(map[string]any)
 	if !strings.HasPrefix(up["stdout"].(string), "[noxkey: output withheld:") || !strings.Contains(up["stdout"].(string), "noxkey guard rebuild") || up["interrupted"] != false {
 		t.Errorf("notice %v", up)
 	}
 	out, _ = Claude([]byte(`{"hook_event_name":"UserPromptSubmit","prompt":"hi"}`), nil, gerr)
-	if decode(t, out)["decision"] != "block" {
+	if decodeAnswer(t, out)["decision"] != "block" {
 		t.Errorf("prompt fail-closed: %s", out)
 	}
 	out, _ = Claude([]byte(`{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{}}`), nil, gerr)
-	if decode(t, out)["hookSpecificOutput"].(map[string]any)["permissionDecision"] != "deny" {
+	if decodeAnswer(t, out)["hookSpecificOutput"].(map[string]any)["permissionDecision"] != "deny" {
 		t.Errorf("PreToolUse fail-closed: %s", out)
 	}
 	out, _ = Claude([]byte(`{not json`), nil, nil)
-	if decode(t, out)["continue"] != false {
+	if decodeAnswer(t, out)["continue"] != false {
 		t.Errorf("malformed payload: %s", out)
 	}
 }
@@ -152,7 +152,7 @@ func TestClaudeFailsClosed(t *testing.T) {
 func TestClaudeRewritesBashKeepingEveryOtherField(t *testing.T) {
 	payload := []byte(`{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"cat .env","description":"show env","timeout":120000,"run_in_background":true}}`)
 	out, code := ClaudeWith(payload, vaultGuard(t), nil, ClaudeEnv{Hook: "/opt/noxkey/bin/noxkey-hook"})
-	hso := decode(t, out)["hookSpecificOutput"].(map[string]any)
+	hso := decodeAnswer(t, out)["hookSpecificOutput"].(map[string]any)
 	if code != 0 || hso["hookEventName"] != "PreToolUse" {
 		t.Fatalf("answer %s", out)
 	}
@@ -192,23 +192,23 @@ func strconvQuote(s string) string {
 func TestClaudeHookRunByCursor(t *testing.T) {
 	g := vaultGuard(t)
 	pre := []byte(`{"hook_event_name":"PreToolUse","cursor_version":"2.4.1","tool_name":"Shell","tool_input":{"command":"cat .env","working_directory":"/p"}}`)
-	m := decode(t, ask(t, pre, g, nil, ClaudeEnv{Hook: "/bin/noxkey-hook"}))
+	m := decodeAnswer(t, ask(t, pre, g, nil, ClaudeEnv{Hook: "/bin/noxkey-hook"}))
 	in, _ := m["updated_input"].(map[string]any)
 	if in == nil || !strings.Contains(in["command"].(string), "filter") || in["working_directory"] != "/p" || m["permission"] != nil {
 		t.Errorf("Shell rewrite for Cursor: %v", m)
 	}
 	prompt := []byte(`{"hook_event_name":"UserPromptSubmit","cursor_version":"2.4.1","prompt":"use ` + fixtureSecret + `"}`)
-	m = decode(t, ask(t, prompt, g, nil, ClaudeEnv{}))
+	m = decodeAnswer(t, ask(t, prompt, g, nil, ClaudeEnv{}))
 	if m["continue"] != false || !strings.Contains(m["user_message"].(string), "acme/test/NOXKEY_TEST_SECRET") {
 		t.Errorf("prompt for Cursor: %v", m)
 	}
 	mcp := []byte(`{"hook_event_name":"PostToolUse","cursor_version":"2.4.1","tool_name":"MCP:db","tool_output":"{\"rows\":\"` + fixtureSecret + `\"}"}`)
 	out := ask(t, mcp, g, nil, ClaudeEnv{})
-	if bytes.Contains(out, []byte(fixtureSecret)) || decode(t, out)["updated_mcp_tool_output"] == nil {
+	if bytes.Contains(out, []byte(fixtureSecret)) || decodeAnswer(t, out)["updated_mcp_tool_output"] == nil {
 		t.Errorf("MCP output for Cursor: %s", out)
 	}
 	deny := []byte(`{"hook_event_name":"PreToolUse","tool_name":"Shell","tool_input":{"command":"ls"}}`)
-	m = decode(t, ask(t, deny, nil, errors.New("no index"), ClaudeEnv{Cursor: true}))
+	m = decodeAnswer(t, ask(t, deny, nil, errors.New("no index"), ClaudeEnv{Cursor: true}))
 	if m["permission"] != "deny" {
 		t.Errorf("fail-closed for Cursor: %v", m)
 	}

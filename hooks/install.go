@@ -12,6 +12,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/noxkey/noxkey/configs"
+	"github.com/tailscale/hujson"
 )
 
 // Agent describes how to register noxkey-hook with one agent: the TOML in
@@ -19,17 +20,26 @@ import (
 type Agent struct {
 	Agent       string `toml:"agent"`
 	Description string `toml:"description"`
-	Format      string `toml:"format"`
-	TimeoutUnit string `toml:"timeout_unit"`
-	Command     string `toml:"command"`
-	Scopes      struct {
+	Format      string `toml:"format"`       // json, or jsonc (comments kept)
+	Layout      string `toml:"layout"`       // nested: {matcher, hooks:[handler]} groups (default); flat: handlers
+	TimeoutUnit string `toml:"timeout_unit"` // seconds or milliseconds, as the agent reads timeout
+	TimeoutKey  string `toml:"timeout_key"`  // default "timeout"
+	CommandKey  string `toml:"command_key"`  // default "command"
+	Command     string `toml:"command"`      // noxkey-hook's subcommand for this agent
+	EventArg    bool   `toml:"event_arg"`    // the event name follows the subcommand
+	Version     int    `toml:"version"`      // a top-level "version" the file must have
+	// Handler holds fixed fields of every handler ({type = "command"}, ...).
+	Handler map[string]any `toml:"handler"`
+	Notes   []string       `toml:"notes"` // printed after install
+	Scopes  struct {
 		User    string `toml:"user"`
 		Project string `toml:"project"`
 	} `toml:"scopes"`
 	Hooks []struct {
 		Event   string `toml:"event"`
 		Matcher string `toml:"matcher"`
-		Timeout int    `toml:"timeout"`
+		Timeout int    `toml:"timeout"` // in TimeoutUnit; 0: none
+		Name    string `toml:"name"`
 	} `toml:"hooks"`
 }
 
@@ -49,12 +59,16 @@ func LoadAgent(name string) (*Agent, error) {
 	return a, nil
 }
 
-// KnownAgents lists the agents described in configs/agents.
+// KnownAgents lists the agents noxkey installs hooks for: those of
+// configs/agents with hook entries.
 func KnownAgents() []string {
 	ents, _ := fs.Glob(configs.FS, "agents/*.toml")
 	var out []string
 	for _, e := range ents {
-		out = append(out, strings.TrimSuffix(filepath.Base(e), ".toml"))
+		name := strings.TrimSuffix(filepath.Base(e), ".toml")
+		if a, err := LoadAgent(name); err == nil && len(a.Hooks) > 0 {
+			out = append(out, name)
+		}
 	}
 	return out
 }
@@ -77,15 +91,52 @@ func (a *Agent) ConfigPath(scope, home, project string) (string, error) {
 	return filepath.Join(project, p), nil
 }
 
-// handlerCommand is the command line of noxkey's handler.
-func (a *Agent) handlerCommand(hook string) string {
-	return shellSingleQuote(hook) + " " + a.Command
+// handlerCommand is the command line of noxkey's handler for event.
+func (a *Agent) handlerCommand(hook, event string) string {
+	c := shellSingleQuote(hook) + " " + a.Command
+	if a.EventArg {
+		c += " " + event
+	}
+	return c
 }
 
 // isOurs reports whether a handler command is noxkey's for this agent,
 // whatever path noxkey-hook had when it was installed.
 func (a *Agent) isOurs(cmd string) bool {
-	return strings.Contains(cmd, "noxkey-hook") && strings.HasSuffix(cmd, " "+a.Command)
+	return strings.Contains(cmd, "noxkey-hook") && (strings.HasSuffix(cmd, " "+a.Command) || strings.Contains(cmd, " "+a.Command+" "))
+}
+
+func (a *Agent) key(k, def string) string {
+	if k != "" {
+		return k
+	}
+	return def
+}
+
+// handler is noxkey's handler object for one hook entry.
+func (a *Agent) handler(hook string, i int) map[string]any {
+	h := a.Hooks[i]
+	m := map[string]any{}
+	for k, v := range a.Handler {
+		m[k] = v
+	}
+	m[a.key(a.CommandKey, "command")] = a.handlerCommand(hook, h.Event)
+	if h.Timeout > 0 {
+		m[a.key(a.TimeoutKey, "timeout")] = json.Number(fmt.Sprint(h.Timeout))
+	}
+	if h.Name != "" {
+		m["name"] = h.Name
+	}
+	if a.Layout == "flat" && h.Matcher != "" {
+		m["matcher"] = h.Matcher
+	}
+	return m
+}
+
+// ours reports whether a handler object is noxkey's.
+func (a *Agent) ours(x any) bool {
+	xm, ok := x.(map[string]any)
+	return ok && a.isOurs(str(xm[a.key(a.CommandKey, "command")]))
 }
 
 // Result says what Install or Uninstall did.
@@ -95,15 +146,28 @@ type Result struct {
 	Backup  string // the previous file, kept when it existed and changed
 }
 
-// Install merges noxkey's handlers into the agent's JSON settings file at
-// path, keeping every other key and handler. Run twice, it changes
-// nothing; a handler whose noxkey-hook path moved is updated in place. A
-// file it cannot parse is refused and left as it is.
+// Install merges noxkey's handlers into the agent's settings file at
+// path, keeping every other key, handler and (JSONC) comment. Run twice,
+// it changes nothing; a handler whose noxkey-hook path moved is updated in
+// place. A file it cannot parse is refused and left as it is.
 func (a *Agent) Install(path, hook string) (Result, error) {
 	return a.edit(path, func(hooksObj map[string]any) {
-		for _, h := range a.Hooks {
+		for i, h := range a.Hooks {
 			groups, _ := hooksObj[h.Event].([]any)
-			handler := map[string]any{"type": "command", "command": a.handlerCommand(hook), "timeout": json.Number(fmt.Sprint(h.Timeout))}
+			handler := a.handler(hook, i)
+			if a.Layout == "flat" {
+				found := false
+				for j, x := range groups {
+					if a.ours(x) && matcherOf(asMap(x)) == h.Matcher {
+						groups[j], found = handler, true
+					}
+				}
+				if !found {
+					groups = append(groups, handler)
+				}
+				hooksObj[h.Event] = groups
+				continue
+			}
 			found := false
 			for _, g := range groups {
 				gm, ok := g.(map[string]any)
@@ -112,7 +176,7 @@ func (a *Agent) Install(path, hook string) (Result, error) {
 				}
 				hs, _ := gm["hooks"].([]any)
 				for i, x := range hs {
-					if xm, ok := x.(map[string]any); ok && a.isOurs(str(xm["command"])) {
+					if a.ours(x) {
 						hs[i], found = handler, true
 					}
 				}
@@ -153,10 +217,16 @@ func (a *Agent) Uninstall(path string) (Result, error) {
 					keep = append(keep, g)
 					continue
 				}
+				if a.Layout == "flat" {
+					if !a.ours(gm) {
+						keep = append(keep, gm)
+					}
+					continue
+				}
 				hs, _ := gm["hooks"].([]any)
 				var rest []any
 				for _, x := range hs {
-					if xm, ok := x.(map[string]any); ok && a.isOurs(str(xm["command"])) {
+					if a.ours(x) {
 						continue
 					}
 					rest = append(rest, x)
@@ -179,7 +249,7 @@ func (a *Agent) Uninstall(path string) (Result, error) {
 // Installed reports whether every one of noxkey's handlers is in the file,
 // and the noxkey-hook path they call.
 func (a *Agent) Installed(path string) (bool, string, error) {
-	doc, _, err := readJSONDoc(path)
+	doc, _, err := readJSONDoc(path, a.Format == "jsonc")
 	if err != nil || doc == nil {
 		return false, "", err
 	}
@@ -191,10 +261,14 @@ func (a *Agent) Installed(path string) (bool, string, error) {
 		for _, g := range groups {
 			gm, _ := g.(map[string]any)
 			hs, _ := gm["hooks"].([]any)
+			if a.Layout == "flat" {
+				hs = []any{gm}
+			}
 			for _, x := range hs {
-				if xm, _ := x.(map[string]any); xm != nil && a.isOurs(str(xm["command"])) && matcherOf(gm) == h.Matcher {
+				if xm := asMap(x); xm != nil && a.ours(xm) && matcherOf(gm) == h.Matcher {
 					ok = true
-					hookPath = strings.Trim(strings.TrimSuffix(str(xm["command"]), " "+a.Command), "'")
+					cmd := str(xm[a.key(a.CommandKey, "command")])
+					hookPath = strings.Trim(cmd[:strings.Index(cmd, " "+a.Command)], "'")
 				}
 			}
 		}
@@ -207,7 +281,7 @@ func (a *Agent) Installed(path string) (bool, string, error) {
 
 func (a *Agent) edit(path string, change func(hooksObj map[string]any)) (Result, error) {
 	res := Result{Path: path}
-	doc, before, err := readJSONDoc(path)
+	doc, before, err := readJSONDoc(path, a.Format == "jsonc")
 	if err != nil {
 		return res, err
 	}
@@ -221,23 +295,50 @@ func (a *Agent) edit(path string, change func(hooksObj map[string]any)) (Result,
 	if hooksObj == nil {
 		hooksObj = map[string]any{}
 	}
+	old := map[string][]byte{}
+	for k, v := range hooksObj {
+		old[k], _ = json.Marshal(v)
+	}
 	change(hooksObj)
-	if len(hooksObj) == 0 {
-		delete(doc, "hooks")
-	} else {
-		doc["hooks"] = hooksObj
+	// The change as a JSON Patch on the file itself, so every byte
+	// outside the events noxkey touched (comments too) is kept.
+	var ops []map[string]any
+	if _, present := doc["hooks"]; !present && len(hooksObj) > 0 {
+		ops = append(ops, map[string]any{"op": "add", "path": "/hooks", "value": map[string]any{}})
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(doc); err != nil {
-		return res, err
+	if a.Version > 0 && doc["version"] == nil && len(hooksObj) > 0 {
+		ops = append(ops, map[string]any{"op": "add", "path": "/version", "value": a.Version})
 	}
-	after := buf.Bytes()
-	if before != nil && bytes.Equal(normalizeJSON(before), normalizeJSON(after)) {
+	for _, k := range sortedKeys(hooksObj) {
+		if b, _ := json.Marshal(hooksObj[k]); !bytes.Equal(b, old[k]) {
+			ops = append(ops, map[string]any{"op": "add", "path": "/hooks/" + pointerEscape(k), "value": hooksObj[k]})
+		}
+	}
+	for k := range old {
+		if _, still := hooksObj[k]; !still {
+			ops = append(ops, map[string]any{"op": "remove", "path": "/hooks/" + pointerEscape(k)})
+		}
+	}
+	if len(hooksObj) == 0 && doc["hooks"] != nil {
+		ops = []map[string]any{{"op": "remove", "path": "/hooks"}}
+	}
+	if len(ops) == 0 {
 		return res, nil
 	}
+	src := before
+	if len(bytes.TrimSpace(src)) == 0 {
+		src = []byte("{}")
+	}
+	v, err := hujson.Parse(src)
+	if err != nil {
+		return res, fmt.Errorf("hooks: %s: %w", path, err)
+	}
+	patch, _ := json.Marshal(ops)
+	if err := v.Patch(patch); err != nil {
+		return res, fmt.Errorf("hooks: %s: %w; nothing was changed", path, err)
+	}
+	v.Format()
+	after := v.Pack()
 	mode := os.FileMode(0o600)
 	if before != nil {
 		if fi, err := os.Stat(path); err == nil {
@@ -263,9 +364,15 @@ func (a *Agent) edit(path string, change func(hooksObj map[string]any)) (Result,
 	return res, nil
 }
 
-// readJSONDoc reads a settings file: nil, nil when it does not exist; an
-// error naming the file when it is not a JSON object.
-func readJSONDoc(path string) (map[string]any, []byte, error) {
+// pointerEscape escapes a key for a JSON Pointer (RFC 6901).
+func pointerEscape(k string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+}
+
+// readJSONDoc reads a settings file, JSON or JSONC (comments, trailing
+// commas): nil, nil when it does not exist; an error naming the file when
+// it is not an object.
+func readJSONDoc(path string, jsonc bool) (map[string]any, []byte, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
@@ -276,7 +383,13 @@ func readJSONDoc(path string) (map[string]any, []byte, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, b, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
+	std := b
+	if jsonc {
+		if std, err = hujson.Standardize(append([]byte(nil), b...)); err != nil {
+			return nil, nil, fmt.Errorf("hooks: %s is not JSON (%v); fix or move it, nothing was changed", path, err)
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(std))
 	dec.UseNumber()
 	var doc map[string]any
 	if err := dec.Decode(&doc); err != nil {

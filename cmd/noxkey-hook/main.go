@@ -22,6 +22,8 @@ const usage = `usage: noxkey-hook COMMAND
 commands:
   claude   answer one Claude Code hook payload (PreToolUse, PostToolUse,
            PostToolUseFailure, UserPromptSubmit) read from stdin
+  codex | gemini | cursor | copilot [EVENT] | windsurf
+           answer one hook payload of that agent, read from stdin
   filter   copy stdin to stdout with every vault secret redacted, as it goes
   version  print the version
 
@@ -47,6 +49,8 @@ func run(args []string) int {
 		return claude()
 	case "relay":
 		return relay(args[1:])
+	case "codex", "gemini", "cursor", "copilot", "windsurf":
+		return dialect(args[0], args[1:])
 	case "version", "--version":
 		fmt.Println("noxkey-hook", version)
 		return 0
@@ -74,7 +78,12 @@ func claude() int {
 		gerr = fmt.Errorf("the hook payload is larger than %d MiB and was not read whole", maxPayload>>20)
 	}
 	p := hooks.ParseClaude(payload) // once: a payload can be 64 MiB
-	env := hooks.ClaudeEnv{Cursor: os.Getenv("CURSOR_VERSION") != ""}
+	env := hooks.ClaudeEnv{Cursor: os.Getenv("CURSOR_VERSION") != "" || p.FromCursor()}
+	if env.Cursor && hooks.CursorHasNoxkey(p.WorkspaceRoots()) {
+		// Cursor runs Claude Code's hooks too; its own noxkey hooks answer.
+		os.Stdout.WriteString("{}\n")
+		return 0
+	}
 	if gerr == nil && p.NeedsGuard() {
 		// Only what the answer needs: tools left alone cost no index load,
 		// no executable lookup and no runtime directory.
@@ -132,4 +141,40 @@ func filter() int {
 		return 1
 	}
 	return 0
+}
+
+// dialect answers one payload of agent, with the guard loaded.
+func dialect(agent string, args []string) int {
+	payload, err := io.ReadAll(io.LimitReader(os.Stdin, maxPayload+1))
+	c := &hooks.Core{}
+	l := paths.Resolve("")
+	if err != nil {
+		c.Err = fmt.Errorf("cannot read the hook payload: %w", err)
+	} else if len(payload) > maxPayload {
+		c.Err = fmt.Errorf("the hook payload is larger than %d MiB", maxPayload>>20)
+		payload = payload[:maxPayload]
+	} else if c.G, c.Err = guard.Open(l.Config, l.Index()); c.G != nil && c.G.Warning != "" {
+		fmt.Fprintln(os.Stderr, c.G.Warning)
+	}
+	c.Hook, _ = os.Executable()
+	var out []byte
+	var code int
+	if agent == "copilot" && len(args) > 0 {
+		out, code = hooks.CopilotEvent(payload, c, args[0])
+	} else {
+		out, code = hooks.Dialects[agent](payload, c)
+	}
+	if agent == "windsurf" && code == 2 {
+		os.Stderr.Write(out) // Cascade shows stderr as the reason
+	} else {
+		os.Stdout.Write(out)
+	}
+	if path := os.Getenv("NOXKEY_HOOK_EVENT_LOG"); path != "" {
+		if f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600); err == nil {
+			ev := hooks.EventName(payload)
+			fmt.Fprintf(f, "%s %s %s exit=%d answered=%t\n", agent, ev, strings.Join(args, " "), code, len(out) > 0)
+			f.Close()
+		}
+	}
+	return code
 }

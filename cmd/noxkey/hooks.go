@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/noxkey/noxkey/hooks"
 	"github.com/urfave/cli/v3"
@@ -14,7 +16,7 @@ import (
 func (a *app) hooksCommand() *cli.Command {
 	flags := func() []cli.Flag {
 		return []cli.Flag{
-			&cli.StringFlag{Name: "agent", Usage: "the agent: " + fmt.Sprint(hooks.KnownAgents()), Required: true},
+			&cli.StringFlag{Name: "agent", Usage: "the agent: " + strings.Join(hooks.KnownAgents(), ", ") + ", or all", Required: true},
 			&cli.StringFlag{Name: "scope", Value: "user", Usage: "user (your home) or project (the current directory)"},
 		}
 	}
@@ -27,7 +29,7 @@ func (a *app) hooksCommand() *cli.Command {
 				Usage: "add noxkey's hooks, keeping everything else in the file",
 				Flags: append(flags(), &cli.StringFlag{Name: "hook-path", Usage: "absolute path of noxkey-hook (default: next to noxkey, or on PATH)"}),
 				Action: func(ctx context.Context, cmd *cli.Command) error {
-					ag, path, err := hookTarget(cmd)
+					targets, err := hookTargets(cmd)
 					if err != nil {
 						return err
 					}
@@ -35,12 +37,19 @@ func (a *app) hooksCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					res, err := ag.Install(path, hook)
-					if err != nil {
-						return err
+					var errs []error
+					for _, t := range targets {
+						res, err := t.agent.Install(t.path, hook)
+						if err != nil {
+							errs = append(errs, err)
+							continue
+						}
+						report("installed", res)
+						for _, n := range t.agent.Notes {
+							fmt.Fprintf(os.Stderr, "  %s: %s\n", t.agent.Description, n)
+						}
 					}
-					report("installed", res)
-					return nil
+					return errors.Join(errs...)
 				},
 			},
 			{
@@ -48,16 +57,20 @@ func (a *app) hooksCommand() *cli.Command {
 				Usage: "remove exactly noxkey's hooks",
 				Flags: flags(),
 				Action: func(ctx context.Context, cmd *cli.Command) error {
-					ag, path, err := hookTarget(cmd)
+					targets, err := hookTargets(cmd)
 					if err != nil {
 						return err
 					}
-					res, err := ag.Uninstall(path)
-					if err != nil {
-						return err
+					var errs []error
+					for _, t := range targets {
+						res, err := t.agent.Uninstall(t.path)
+						if err != nil {
+							errs = append(errs, err)
+							continue
+						}
+						report("uninstalled", res)
 					}
-					report("uninstalled", res)
-					return nil
+					return errors.Join(errs...)
 				},
 			},
 			{
@@ -65,22 +78,13 @@ func (a *app) hooksCommand() *cli.Command {
 				Usage: "show whether noxkey's hooks are installed and their noxkey-hook still exists",
 				Flags: flags(),
 				Action: func(ctx context.Context, cmd *cli.Command) error {
-					ag, path, err := hookTarget(cmd)
+					targets, err := hookTargets(cmd)
 					if err != nil {
 						return err
 					}
-					ok, hook, err := ag.Installed(path)
-					if err != nil {
-						return err
+					for _, t := range targets {
+						fmt.Printf("%-20s %s: %s\n", t.agent.Description, t.path, hookState(t.agent, t.path))
 					}
-					state := "not installed"
-					if ok {
-						state = "installed"
-						if _, err := os.Stat(hook); err != nil {
-							state = "installed, but " + hook + " is missing: run noxkey hooks install again"
-						}
-					}
-					fmt.Printf("%s (%s): %s\n", ag.Description, path, state)
 					return nil
 				},
 			},
@@ -88,30 +92,64 @@ func (a *app) hooksCommand() *cli.Command {
 	}
 }
 
-func hookTarget(cmd *cli.Command) (*hooks.Agent, string, error) {
-	ag, err := hooks.LoadAgent(cmd.String("agent"))
-	if err != nil {
-		return nil, "", usageError("%v", err)
+type hookTarget struct {
+	agent *hooks.Agent
+	path  string
+}
+
+// hookTargets resolves --agent (one, or all) and --scope to settings files.
+func hookTargets(cmd *cli.Command) ([]hookTarget, error) {
+	names := []string{cmd.String("agent")}
+	if names[0] == "all" {
+		names = hooks.KnownAgents()
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	wd, err := os.Getwd()
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	p, err := ag.ConfigPath(cmd.String("scope"), home, wd)
-	if err != nil {
-		return nil, "", usageError("%v", err)
+	var out []hookTarget
+	for _, n := range names {
+		ag, err := hooks.LoadAgent(n)
+		if err != nil {
+			return nil, usageError("%v", err)
+		}
+		if len(ag.Hooks) == 0 {
+			return nil, usageError("noxkey recognises %s but installs no hooks for it; known: %s", n, strings.Join(hooks.KnownAgents(), ", "))
+		}
+		p, err := ag.ConfigPath(cmd.String("scope"), home, wd)
+		if err != nil {
+			return nil, usageError("%v", err)
+		}
+		out = append(out, hookTarget{ag, p})
 	}
-	return ag, p, nil
+	return out, nil
+}
+
+// hookState says whether noxkey's hooks are in path and whether the
+// noxkey-hook they call still exists.
+func hookState(ag *hooks.Agent, path string) string {
+	ok, hook, err := ag.Installed(path)
+	switch {
+	case err != nil:
+		return "cannot tell: " + err.Error()
+	case !ok:
+		return "not installed"
+	}
+	if _, err := os.Stat(hook); err != nil {
+		return "installed, but " + hook + " is missing: run noxkey hooks install again"
+	}
+	return "installed (" + hook + ")"
 }
 
 // hookPath finds noxkey-hook: the flag, next to this noxkey, or on PATH.
 func hookPath(flag string) (string, error) {
 	if flag != "" {
-		return filepath.Abs(flag)
+		p, err := filepath.Abs(flag)
+		return filepath.Clean(p), err
 	}
 	if self, err := os.Executable(); err == nil {
 		p := filepath.Join(filepath.Dir(self), "noxkey-hook")

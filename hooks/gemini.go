@@ -1,0 +1,52 @@
+package hooks
+
+// Gemini answers a Gemini CLI hook payload (agent-hooks.md section 4):
+//   - AfterTool: when anything was redacted, decision "deny" with the
+//     redacted model-facing output (tool_response.llmContent) as reason;
+//     Gemini CLI then gives the model "Tool result blocked: <reason>", for
+//     any tool and exit status (measured);
+//   - BeforeTool, run_shell_command: hookSpecificOutput.tool_input merges
+//     a command whose output passes through the filter. Its shell tool
+//     refuses $(), backticks and process substitution and runs every
+//     command in a fresh shell, so the rewrite is a pipefail pipeline;
+//   - BeforeAgent: decision "deny" for a prompt holding a secret.
+func Gemini(payload []byte, c *Core) ([]byte, int) {
+	p, err := decode(payload)
+	if err != nil {
+		return answer(map[string]any{"decision": "deny", "reason": "noxkey-hook gemini: " + err.Error()})
+	}
+	event, _ := p["hook_event_name"].(string)
+	tool, _ := p["tool_name"].(string)
+	in := asMap(p["tool_input"])
+	core := *c
+	core.Wrap = WrapPipe
+	switch event {
+	case "BeforeTool":
+		cmd, _ := in["command"].(string)
+		d := core.Decide(Event{Kind: PreTool, Tool: tool, Shell: tool == "run_shell_command" && cmd != "", Command: cmd})
+		switch d.Verdict {
+		case Rewrite:
+			return answer(map[string]any{"hookSpecificOutput": map[string]any{"hookEventName": "BeforeTool", "tool_input": map[string]any{"command": d.Command}}})
+		case Block:
+			return answer(map[string]any{"decision": "deny", "reason": d.Reason})
+		}
+	case "AfterTool":
+		out := p["tool_response"]
+		if m := asMap(out); m != nil && m["llmContent"] != nil {
+			out = m["llmContent"] // what the model gets
+		}
+		d := core.Decide(Event{Kind: PostTool, Tool: tool, Output: out})
+		switch d.Verdict {
+		case Redact:
+			return answer(map[string]any{"decision": "deny", "reason": d.Text})
+		case Block:
+			return answer(map[string]any{"decision": "deny", "reason": "[noxkey: output withheld] " + d.Reason})
+		}
+	case "BeforeAgent":
+		prompt, _ := p["prompt"].(string)
+		if d := core.Decide(Event{Kind: Prompt, Prompt: prompt}); d.Verdict == Block {
+			return answer(map[string]any{"decision": "deny", "reason": d.Reason})
+		}
+	}
+	return nil, 0
+}
