@@ -1,0 +1,239 @@
+package hooks
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const hookPath = "/opt/noxkey/bin/noxkey-hook"
+
+func core(t *testing.T) *Core {
+	return &Core{G: vaultGuard(t), Hook: hookPath}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func noSecret(t *testing.T, out []byte) {
+	t.Helper()
+	if bytes.Contains(out, []byte(fixtureSecret)) {
+		t.Fatalf("the answer holds the secret")
+	}
+}
+
+// Codex, on its captured payloads.
+func TestCodexDialect(t *testing.T) {
+	c := core(t)
+	out, code := Codex(fixture(t, "codex-PostToolUse-Bash.stdin.json"), c)
+	noSecret(t, out)
+	a := decodeAnswer(t, out)
+	if code != 0 || a["decision"] != "block" || a["reason"] != "key is [REDACTED:acme/test/NOXKEY_TEST_SECRET]\n" {
+		t.Fatalf("PostToolUse: %s", out)
+	}
+	// bypassPermissions (approval never): allow with the wrapped command.
+	out, _ = Codex(fixture(t, "codex-PreToolUse-Bash.stdin.json"), c)
+	hso := decodeAnswer(t, out)["hookSpecificOutput"].(map[string]any)
+	cmd := hso["updatedInput"].(map[string]any)["command"].(string)
+	if hso["permissionDecision"] != "allow" || !IsWrapped(cmd) || !strings.Contains(cmd, `echo "key is $NOXKEY_TEST_SECRET"`) {
+		t.Fatalf("PreToolUse: %s", out)
+	}
+	// A session that asks for approval: deny, showing the filtered form.
+	var p map[string]any
+	json.Unmarshal(fixture(t, "codex-PreToolUse-Bash.stdin.json"), &p)
+	p["permission_mode"] = "default"
+	out, _ = Codex(mustJSON(t, p), c)
+	hso = decodeAnswer(t, out)["hookSpecificOutput"].(map[string]any)
+	if hso["permissionDecision"] != "deny" || !strings.Contains(hso["permissionDecisionReason"].(string), wrapMarker) {
+		t.Fatalf("PreToolUse with approvals: %s", out)
+	}
+	// The filtered form itself is left to the user's approval.
+	p["tool_input"] = map[string]any{"command": WrapCommand("ls", hookPath)}
+	if out, _ := Codex(mustJSON(t, p), c); len(out) != 0 {
+		t.Fatalf("a wrapped command was answered: %s", out)
+	}
+	out, _ = Codex(mustJSON(t, map[string]any{"hook_event_name": "UserPromptSubmit", "prompt": "use " + fixtureSecret}), c)
+	noSecret(t, out)
+	if a := decodeAnswer(t, out); a["decision"] != "block" || !strings.Contains(a["reason"].(string), "acme/test/NOXKEY_TEST_SECRET") {
+		t.Fatalf("prompt: %s", out)
+	}
+	// Fail closed without the guard.
+	out, _ = Codex(fixture(t, "codex-PostToolUse-Bash.stdin.json"), &Core{Err: os.ErrNotExist})
+	noSecret(t, out)
+	if a := decodeAnswer(t, out); a["decision"] != "block" || !strings.Contains(a["reason"].(string), "noxkey guard rebuild") {
+		t.Fatalf("no guard: %s", out)
+	}
+}
+
+// Gemini CLI, on its captured payloads.
+func TestGeminiDialect(t *testing.T) {
+	c := core(t)
+	out, _ := Gemini(fixture(t, "gemini-AfterTool-run_shell_command.stdin.json"), c)
+	noSecret(t, out)
+	a := decodeAnswer(t, out)
+	if a["decision"] != "deny" || !strings.Contains(a["reason"].(string), "Output: key is [REDACTED:acme/test/NOXKEY_TEST_SECRET]") {
+		t.Fatalf("AfterTool: %s", out)
+	}
+	out, _ = Gemini(fixture(t, "gemini-BeforeTool-run_shell_command.stdin.json"), c)
+	cmd := decodeAnswer(t, out)["hookSpecificOutput"].(map[string]any)["tool_input"].(map[string]any)["command"].(string)
+	if !IsWrapped(cmd) || strings.Contains(cmd, "$(") || strings.Contains(cmd, "`") || strings.Contains(cmd, "<(") {
+		t.Fatalf("BeforeTool rewrite uses what Gemini's shell refuses: %q", cmd)
+	}
+	out, _ = Gemini(mustJSON(t, map[string]any{"hook_event_name": "BeforeAgent", "prompt": "here: " + fixtureSecret}), c)
+	noSecret(t, out)
+	if decodeAnswer(t, out)["decision"] != "deny" {
+		t.Fatalf("BeforeAgent: %s", out)
+	}
+	// Clean output: no decision.
+	clean := bytes.ReplaceAll(fixture(t, "gemini-AfterTool-run_shell_command.stdin.json"), []byte(fixtureSecret), []byte("nothing-here"))
+	if out, _ := Gemini(clean, c); len(out) != 0 {
+		t.Fatalf("clean AfterTool answered %s", out)
+	}
+}
+
+// Cursor: golden tests on payloads built from the documented format.
+func TestCursorDialect(t *testing.T) {
+	c := core(t)
+	base := map[string]any{"conversation_id": "c1", "generation_id": "g1", "cursor_version": "2026.09.18-9a7762b", "workspace_roots": []any{"/w"}}
+	with := func(kv ...any) []byte {
+		m := map[string]any{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return mustJSON(t, m)
+	}
+	out, _ := Cursor(with("hook_event_name", "preToolUse", "tool_name", "Shell", "tool_input", map[string]any{"command": "cat .env", "working_directory": "/w"}), c)
+	a := decodeAnswer(t, out)
+	in := a["updated_input"].(map[string]any)
+	if !IsWrapped(in["command"].(string)) || in["working_directory"] != "/w" || a["permission"] != nil {
+		t.Fatalf("preToolUse: %s", out)
+	}
+	out, _ = Cursor(with("hook_event_name", "beforeReadFile", "file_path", "/w/.env", "content", "KEY="+fixtureSecret+"\n"), c)
+	noSecret(t, out)
+	if a := decodeAnswer(t, out); a["permission"] != "deny" || !strings.Contains(a["user_message"].(string), ".env holds the secret acme/test/NOXKEY_TEST_SECRET") {
+		t.Fatalf("beforeReadFile: %s", out)
+	}
+	out, _ = Cursor(with("hook_event_name", "beforeReadFile", "file_path", "/w/a.txt", "content", "nothing"), c)
+	if a := decodeAnswer(t, out); len(a) != 0 {
+		t.Fatalf("clean beforeReadFile must decide nothing (never allow): %s", out)
+	}
+	mcp := `{"content":[{"type":"text","text":"token ` + fixtureSecret + `"}]}`
+	out, _ = Cursor(with("hook_event_name", "postToolUse", "tool_name", "MCP:vault_read", "tool_output", mcp), c)
+	noSecret(t, out)
+	up := decodeAnswer(t, out)["updated_mcp_tool_output"].(map[string]any)
+	if up["content"].([]any)[0].(map[string]any)["text"] != "token [REDACTED:acme/test/NOXKEY_TEST_SECRET]" {
+		t.Fatalf("postToolUse MCP: %s", out)
+	}
+	out, _ = Cursor(with("hook_event_name", "postToolUse", "tool_name", "Shell", "tool_output", `{"stdout":"`+fixtureSecret+`"}`), c)
+	if a := decodeAnswer(t, out); len(a) != 0 {
+		t.Fatalf("Cursor cannot replace Shell output; the answer must not pretend: %s", out)
+	}
+	out, _ = Cursor(with("hook_event_name", "beforeSubmitPrompt", "prompt", "key "+fixtureSecret), c)
+	noSecret(t, out)
+	if a := decodeAnswer(t, out); a["continue"] != false {
+		t.Fatalf("beforeSubmitPrompt: %s", out)
+	}
+	if bytes.Contains(out, []byte(`"allow"`)) {
+		t.Fatal("Cursor must never get permission allow")
+	}
+}
+
+// Copilot CLI in both payload dialects.
+func TestCopilotDialects(t *testing.T) {
+	c := core(t)
+	camel := mustJSON(t, map[string]any{"sessionId": "s", "timestamp": 1795888017449, "cwd": "/w", "toolName": "bash", "toolArgs": `{"command":"cat .env","description":"x"}`})
+	out, _ := CopilotEvent(camel, c, "preToolUse")
+	a := decodeAnswer(t, out)
+	var args map[string]any
+	json.Unmarshal([]byte(a["modifiedArgs"].(string)), &args)
+	if !IsWrapped(args["command"].(string)) || args["description"] != "x" || a["permissionDecision"] != nil {
+		t.Fatalf("camelCase preToolUse: %s", out)
+	}
+	pascal := mustJSON(t, map[string]any{"hook_event_name": "PreToolUse", "session_id": "s", "cwd": "/w", "tool_name": "bash", "tool_input": map[string]any{"command": "env"}})
+	out, _ = CopilotEvent(pascal, c, "")
+	a = decodeAnswer(t, out)
+	if !IsWrapped(a["modifiedArgs"].(map[string]any)["command"].(string)) {
+		t.Fatalf("PascalCase preToolUse: %s", out)
+	}
+	out, _ = CopilotEvent(mustJSON(t, map[string]any{"sessionId": "s", "prompt": "key " + fixtureSecret}), c, "userPromptSubmitted")
+	noSecret(t, out)
+	if decodeAnswer(t, out)["decision"] != "block" {
+		t.Fatalf("prompt: %s", out)
+	}
+	if out, _ := CopilotEvent(mustJSON(t, map[string]any{"toolName": "view", "toolArgs": `{"path":"x"}`}), c, "preToolUse"); len(out) != 0 {
+		t.Fatalf("a non-shell tool was answered: %s", out)
+	}
+}
+
+// Windsurf can only block: exit 2, the reason on stderr.
+func TestWindsurfDialect(t *testing.T) {
+	c := core(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ".env"), []byte("TOKEN="+fixtureSecret+"\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "README"), []byte("nothing\n"), 0o600)
+	run := func(cmd string) ([]byte, int) {
+		return Windsurf(mustJSON(t, map[string]any{"agent_action_name": "pre_run_command", "trajectory_id": "t", "tool_info": map[string]any{"command_line": cmd, "cwd": dir}}), c)
+	}
+	for _, cmd := range []string{"env", "printenv", "export -p", "declare -p", "set", "cat /proc/self/environ", "ls; env | sort",
+		"echo $NOXKEY_TEST_SECRET", `curl -H "Authorization: ${NOXKEY_TEST_SECRET}" x`, "cat .env", "grep TOKEN .env", "echo " + fixtureSecret} {
+		out, code := run(cmd)
+		noSecret(t, out)
+		if code != 2 || !strings.HasPrefix(string(out), "noxkey") {
+			t.Errorf("%q: exit %d %q; want blocked", cmd, code, out)
+		}
+	}
+	for _, cmd := range []string{"ls -la", "cat README", "go test ./...", "echo $NOXKEY_TEST_SECRETS_DIR", "settings", "env_setup.sh"} {
+		if out, code := run(cmd); code != 0 {
+			t.Errorf("%q blocked: %s", cmd, out)
+		}
+	}
+	out, code := Windsurf(mustJSON(t, map[string]any{"agent_action_name": "pre_read_code", "tool_info": map[string]any{"file_path": filepath.Join(dir, ".env")}}), c)
+	if code != 2 || !strings.Contains(string(out), ".env holds the secret") {
+		t.Errorf("pre_read_code: %d %s", code, out)
+	}
+	out, code = Windsurf(mustJSON(t, map[string]any{"agent_action_name": "pre_user_prompt", "tool_info": map[string]any{"user_prompt": "x " + fixtureSecret}}), c)
+	noSecret(t, out)
+	if code != 2 {
+		t.Errorf("pre_user_prompt: %d %s", code, out)
+	}
+}
+
+// TestPipeWrapInBash: the Gemini rewrite keeps the exit status (also of
+// `exit N`), filters stdout and stderr, and uses no $() or backticks.
+func TestPipeWrapInBash(t *testing.T) {
+	hook, home := buildHook(t)
+	for _, tc := range []struct {
+		cmd  string
+		code int
+	}{
+		{`echo "a $S"; echo "b $S" >&2; false`, 1},
+		{`echo "c $S"; exit 7`, 7},
+		{`echo ok`, 0},
+	} {
+		cmd := exec.Command("bash", "-c", PipeWrap(tc.cmd, hook))
+		cmd.Env = []string{"PATH=/usr/bin:/bin", "NOXKEY_HOME=" + home, "S=" + wrapSecret}
+		out, _ := cmd.CombinedOutput()
+		if bytes.Contains(out, []byte(wrapSecret)) {
+			t.Fatalf("%q: the secret came through", tc.cmd)
+		}
+		if cmd.ProcessState.ExitCode() != tc.code {
+			t.Errorf("%q: exit %d, want %d (%s)", tc.cmd, cmd.ProcessState.ExitCode(), tc.code, out)
+		}
+		if strings.Contains(tc.cmd, "$S") && !strings.Contains(string(out), "[REDACTED:acme/w/TOKEN]") {
+			t.Errorf("%q: not filtered: %q", tc.cmd, out)
+		}
+	}
+}
