@@ -337,8 +337,17 @@ func (a *Agent) edit(path string, change func(hooksObj map[string]any)) (Result,
 	if err := v.Patch(patch); err != nil {
 		return res, fmt.Errorf("hooks: %s: %w; nothing was changed", path, err)
 	}
-	v.Format()
-	after := v.Pack()
+	var after []byte
+	if hasComments(src) {
+		after = v.Pack() // comments kept; the patched values are plain JSON
+	} else {
+		v.Standardize()
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, v.Pack(), "", "  "); err != nil {
+			return res, fmt.Errorf("hooks: %s: %w", path, err)
+		}
+		after = append(buf.Bytes(), '\n')
+	}
 	mode := os.FileMode(0o600)
 	if before != nil {
 		if fi, err := os.Stat(path); err == nil {
@@ -362,6 +371,22 @@ func (a *Agent) edit(path string, change func(hooksObj map[string]any)) (Result,
 	}
 	res.Changed = true
 	return res, nil
+}
+
+// hasComments reports whether a JSONC document has comments (or other
+// extensions) that plain JSON would lose.
+func hasComments(b []byte) bool {
+	v, err := hujson.Parse(append([]byte(nil), b...))
+	if err != nil {
+		return false
+	}
+	v.Standardize()
+	var x, y bytes.Buffer
+	json.Compact(&x, v.Pack())
+	if json.Compact(&y, b) != nil {
+		return true
+	}
+	return !bytes.Equal(x.Bytes(), y.Bytes())
 }
 
 // pointerEscape escapes a key for a JSON Pointer (RFC 6901).
@@ -396,18 +421,6 @@ func readJSONDoc(path string, jsonc bool) (map[string]any, []byte, error) {
 		return nil, nil, fmt.Errorf("hooks: %s is not a JSON object (%v); fix or move it, nothing was changed", path, err)
 	}
 	return doc, b, nil
-}
-
-// normalizeJSON re-encodes a document so formatting alone is no change.
-func normalizeJSON(b []byte) []byte {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if dec.Decode(&v) != nil {
-		return b
-	}
-	out, _ := json.Marshal(v)
-	return out
 }
 
 func matcherOf(g map[string]any) string {

@@ -122,3 +122,159 @@ func normJSON(t *testing.T, b []byte) []byte {
 	}
 	return mustJSON(v)
 }
+
+// foreign is a project with the user's own hooks for every agent.
+var foreign = map[string]string{
+	".claude/settings.json": foreignClaudeSettings,
+	".codex/hooks.json": `{"hooks": {"PostToolUse": [{"matcher": "^Bash$", "hooks": [{"type": "command", "command": "/usr/bin/codex-audit", "timeout": 10}]}]}}
+`,
+	".gemini/settings.json": `{"theme": "dark", "hooks": {"BeforeTool": [{"matcher": "write_file", "hooks": [{"name": "lint", "type": "command", "command": "npx lint", "timeout": 5000}]}]}}
+`,
+	".cursor/hooks.json": `{
+  // the team's audit hook: keep this comment
+  "version": 1,
+  "hooks": {
+    "afterFileEdit": [{"command": "./format.sh"}],
+    "preToolUse": [{"command": "./audit.sh", "matcher": "Shell"}]
+  }
+}
+`,
+	".github/hooks/team.json": `{"version": 1, "hooks": {"preToolUse": [{"type": "command", "bash": "./team.sh"}]}}
+`,
+	".windsurf/hooks.json": `{"hooks": {"pre_run_command": [{"command": "python3 guard.py", "show_output": true}]}}
+`,
+}
+
+// TestHooksInstallAllKeepsForeignHooks is the issue's Done-when: install
+// for every agent into a project that has foreign hooks for each.
+func TestHooksInstallAllKeepsForeignHooks(t *testing.T) {
+	h := newHome(t)
+	project := t.TempDir()
+	for p, body := range foreign {
+		os.MkdirAll(filepath.Join(project, filepath.Dir(p)), 0o755)
+		os.WriteFile(filepath.Join(project, p), []byte(body), 0o644)
+	}
+	inProject := func(args ...string) result {
+		t.Helper()
+		cwd, _ := os.Getwd()
+		defer os.Chdir(cwd)
+		os.Chdir(project)
+		return h.run(t, "", args...)
+	}
+	r := inProject("hooks", "install", "--agent", "all", "--scope", "project")
+	if r.code != 0 {
+		t.Fatalf("install all: %d %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "/hooks") || !strings.Contains(r.stderr, "trust") {
+		t.Errorf("the Codex trust instruction is missing: %s", r.stderr)
+	}
+	hook := "'" + filepath.Join(binDir, "noxkey-hook") + "'"
+	ours := map[string][]string{
+		".claude/settings.json":     {hook + " claude"},
+		".codex/hooks.json":         {hook + " codex"},
+		".gemini/settings.json":     {hook + " gemini", `"name": "noxkey-after-tool"`, `"timeout": 30000`},
+		".cursor/hooks.json":        {hook + " cursor", `"failClosed": true`, `"beforeReadFile"`},
+		".github/hooks/noxkey.json": {hook + " copilot preToolUse", hook + " copilot userPromptSubmitted", `"timeoutSec": 30`, `"version": 1`},
+		".windsurf/hooks.json":      {hook + " windsurf", `"pre_read_code"`},
+	}
+	for p, wants := range ours {
+		b, err := os.ReadFile(filepath.Join(project, p))
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		for _, w := range wants {
+			if !strings.Contains(strings.ReplaceAll(string(b), `": `, `":`), strings.ReplaceAll(w, `": `, `":`)) {
+				t.Errorf("%s lacks %s:\n%s", p, w, b)
+			}
+		}
+	}
+	for p, body := range foreign {
+		b, _ := os.ReadFile(filepath.Join(project, p))
+		var orig map[string]any
+		json.Unmarshal([]byte(strings.Replace(body, "// the team's audit hook: keep this comment", "", 1)), &orig)
+		if !containsAll(t, decodeLoose(t, b), orig) {
+			t.Errorf("%s: a foreign key or hook was lost:\n%s", p, b)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(project, ".cursor/hooks.json")); !strings.Contains(string(b), "// the team's audit hook: keep this comment") {
+		t.Errorf("the comment in Cursor's hooks.json was dropped:\n%s", b)
+	}
+	// Idempotent.
+	r = inProject("hooks", "install", "--agent", "all", "--scope", "project")
+	if strings.Count(r.stderr, "nothing to change") != 6 {
+		t.Errorf("second install changed something: %s", r.stderr)
+	}
+	st := inProject("hooks", "status", "--agent", "all", "--scope", "project").stdout
+	if strings.Count(st, ": installed (") != 6 {
+		t.Errorf("status:\n%s", st)
+	}
+	// Uninstall leaves exactly the foreign hooks.
+	if r := inProject("hooks", "uninstall", "--agent", "all", "--scope", "project"); r.code != 0 {
+		t.Fatalf("uninstall: %s", r.stderr)
+	}
+	for p, body := range foreign {
+		b, _ := os.ReadFile(filepath.Join(project, p))
+		if string(normJSON(t, stripComments(b))) != string(normJSON(t, stripComments([]byte(body)))) {
+			t.Errorf("%s after uninstall:\n%s", p, b)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(project, ".github/hooks/noxkey.json")); strings.Contains(string(b), "noxkey-hook") {
+		t.Errorf("copilot file still holds noxkey: %s", b)
+	}
+}
+
+func stripComments(b []byte) []byte {
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(l), "//") {
+			out = append(out, l)
+		}
+	}
+	return []byte(strings.Join(out, "\n"))
+}
+
+func decodeLoose(t *testing.T, b []byte) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(stripComments(b), &m); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, b)
+	}
+	return m
+}
+
+// containsAll reports whether every key of want is in got, recursively;
+// arrays: every element of want appears in got.
+func containsAll(t *testing.T, got, want any) bool {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, v := range w {
+			if !containsAll(t, g[k], v) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		g, ok := got.([]any)
+		if !ok {
+			return false
+		}
+		for _, wv := range w {
+			found := false
+			for _, gv := range g {
+				if containsAll(t, gv, wv) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				return false
+			}
+		}
+		return true
+	}
+	return string(mustJSON(got)) == string(mustJSON(want))
+}
