@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A project's .claude/settings.json with the user's own hooks and keys.
@@ -277,4 +278,36 @@ func containsAll(t *testing.T, got, want any) bool {
 		return true
 	}
 	return string(mustJSON(got)) == string(mustJSON(want))
+}
+
+// TestDoctor: it reports a healthy setup, then each problem with its fix.
+func TestDoctor(t *testing.T) {
+	h := newVault(t)
+	h.ok(t, secret("sk_live_doctor_value_55")+"\n", "set", "acme/api/KEY")
+	if out := h.ok(t, "", "doctor"); !strings.Contains(out, "ok    guard index") || !strings.Contains(out, "all good") {
+		t.Fatalf("healthy: %s", out)
+	}
+	// An index older than the vault.
+	future := time.Now().Add(time.Hour)
+	os.Chtimes(h.vault(), future, future)
+	r := h.run(t, "", "doctor")
+	if r.code != 1 || !strings.Contains(r.stdout, "older than the vault") || !strings.Contains(r.stdout, "noxkey guard rebuild") {
+		t.Errorf("stale index: %d %s", r.code, r.stdout)
+	}
+	h.ok(t, "", "guard", "rebuild")
+	os.Chtimes(filepath.Join(h.dir, "guard.idx"), future.Add(time.Minute), future.Add(time.Minute))
+	// Hooks whose noxkey-hook is gone.
+	gone := filepath.Join(t.TempDir(), "noxkey-hook")
+	os.WriteFile(gone, []byte("#!/bin/sh\n"), 0o755)
+	h.ok(t, "", "hooks", "install", "--agent", "gemini", "--hook-path", gone)
+	os.Remove(gone)
+	r = h.run(t, "", "doctor")
+	if r.code != 1 || !strings.Contains(r.stdout, "FIX   gemini hooks") || !strings.Contains(r.stdout, "is missing") {
+		t.Errorf("missing hook binary: %d %s", r.code, r.stdout)
+	}
+	// A vault open to others.
+	os.Chmod(h.vault(), 0o644)
+	if r := h.run(t, "", "doctor"); !strings.Contains(r.stdout, "chmod 600") {
+		t.Errorf("vault mode: %s", r.stdout)
+	}
 }

@@ -112,6 +112,7 @@ func (a *app) root() *cli.Command {
 			a.whoamiCommand(),
 			a.daemonCommand(),
 			a.logCommand(),
+			a.doctorCommand(),
 			a.clearClipboardCommand(),
 		},
 	}

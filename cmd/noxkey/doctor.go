@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/handoff"
+	"github.com/noxkey/noxkey/hooks"
+	"github.com/noxkey/noxkey/internal/paths"
+	"github.com/urfave/cli/v3"
+)
+
+func (a *app) doctorCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "doctor",
+		Usage: "check the vault, the guard index, the daemon, the runtime dir and every agent's hooks; say what to fix",
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			d := &doctor{}
+			a.checkVault(d)
+			a.checkDaemon(d)
+			a.checkHooks(d)
+			if d.problems > 0 {
+				return cli.Exit(fmt.Sprintf("noxkey doctor: %d problem(s); each says what to do", d.problems), exitUsage)
+			}
+			fmt.Println("noxkey doctor: all good")
+			return nil
+		},
+	}
+}
+
+type doctor struct{ problems int }
+
+func (d *doctor) ok(what, detail string) { fmt.Printf("ok    %-14s %s\n", what, detail) }
+func (d *doctor) note(what, detail string) {
+	fmt.Printf("note  %-14s %s\n", what, detail)
+}
+func (d *doctor) fix(what, detail string) {
+	d.problems++
+	fmt.Printf("FIX   %-14s %s\n", what, detail)
+}
+
+func (a *app) checkVault(d *doctor) {
+	v := a.layout.Vault()
+	vi, err := os.Lstat(v)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		d.fix("vault", v+" does not exist; create it with: noxkey init")
+		return
+	case err != nil:
+		d.fix("vault", err.Error())
+		return
+	case !vi.Mode().IsRegular():
+		d.fix("vault", v+" is not a regular file (a symlink?); move it away and restore vault.age.bak")
+		return
+	case vi.Mode().Perm() != 0o600:
+		d.fix("vault", fmt.Sprintf("%s has mode %04o; run: chmod 600 %s", v, vi.Mode().Perm(), v))
+	default:
+		d.ok("vault", fmt.Sprintf("%s (0600, %d bytes, written %s)", v, vi.Size(), vi.ModTime().Format(time.DateTime)))
+	}
+	if di, err := os.Stat(filepath.Dir(v)); err == nil && di.Mode().Perm() != 0o700 {
+		d.fix("vault dir", fmt.Sprintf("%s has mode %04o; run: chmod 700 %s", filepath.Dir(v), di.Mode().Perm(), filepath.Dir(v)))
+	}
+	ix := a.layout.Index()
+	ii, err := os.Stat(ix)
+	if err != nil {
+		d.fix("guard index", ix+" is missing: the hooks block everything; run: noxkey guard rebuild")
+		return
+	}
+	g, err := guard.Open(a.layout.Config, ix)
+	switch {
+	case err != nil:
+		d.fix("guard index", err.Error())
+	case ii.ModTime().Before(vi.ModTime()):
+		d.fix("guard index", fmt.Sprintf("older than the vault (%s < %s): a secret may be missing from it; run: noxkey guard rebuild",
+			ii.ModTime().Format(time.DateTime), vi.ModTime().Format(time.DateTime)))
+	case g.Warning != "":
+		d.fix("guard index", g.Warning)
+	default:
+		d.ok("guard index", fmt.Sprintf("%s (%d secrets, newer than the vault)", ix, g.Index.Len()))
+	}
+}
+
+func (a *app) checkDaemon(d *doctor) {
+	rt := a.layout.Runtime
+	if _, err := os.Stat(rt); err == nil {
+		if err := paths.EnsurePrivateDir(rt); err != nil {
+			d.fix("runtime dir", err.Error())
+		} else if tmp, err := handoff.OnTmpfs(rt); err == nil && !tmp {
+			d.note("runtime dir", rt+" is on a persistent file system: handoff scripts touch the disk for seconds; set XDG_RUNTIME_DIR to a tmpfs")
+		} else {
+			d.ok("runtime dir", rt+" (0700, tmpfs)")
+		}
+	}
+	c, err := a.connect(false)
+	if err != nil {
+		d.note("daemon", "not running; noxkey get starts it, and noxkey unlock unlocks it")
+		return
+	}
+	defer c.Close()
+	resp, err := a.call(c, &handoff.Request{Op: "status"})
+	if err != nil {
+		d.fix("daemon", "it does not answer: "+err.Error()+"; run: noxkey daemon stop, then noxkey unlock")
+		return
+	}
+	if resp.Status.Unlocked {
+		d.ok("daemon", fmt.Sprintf("pid %d, unlocked, %d secrets", resp.Status.Pid, resp.Status.Secrets))
+	} else {
+		d.ok("daemon", fmt.Sprintf("pid %d, locked (noxkey unlock when you need it)", resp.Status.Pid))
+	}
+	if resp.Caller != nil && resp.Caller.Agent {
+		d.note("caller", "this shell looks like the AI agent "+resp.Caller.Name+"; noxkey whoami --explain says why")
+	}
+}
+
+func (a *app) checkHooks(d *doctor) {
+	home, _ := os.UserHomeDir()
+	wd, _ := os.Getwd()
+	found := false
+	for _, name := range hooks.KnownAgents() {
+		ag, err := hooks.LoadAgent(name)
+		if err != nil {
+			d.fix("hooks", err.Error())
+			continue
+		}
+		for _, scope := range []string{"user", "project"} {
+			p, err := ag.ConfigPath(scope, home, wd)
+			if err != nil {
+				continue
+			}
+			if _, err := os.Stat(p); err != nil {
+				continue
+			}
+			state := hookState(ag, p)
+			if state == "not installed" {
+				continue
+			}
+			found = true
+			if strings.HasPrefix(state, "installed") && !containsMissing(state) {
+				d.ok(name+" hooks", scope+": "+p)
+			} else {
+				d.fix(name+" hooks", scope+": "+p+": "+state)
+			}
+		}
+	}
+	if !found {
+		d.note("hooks", "no agent has noxkey's hooks; run: noxkey hooks install --agent claude (or codex, gemini, cursor, copilot, windsurf, all)")
+	}
+}
+
+func containsMissing(s string) bool { return strings.Contains(s, "missing") }
