@@ -237,3 +237,23 @@ func TestPipeWrapInBash(t *testing.T) {
 		}
 	}
 }
+
+// TestCursorRunsClaudeHooksOnce: Cursor also runs Claude Code's hooks;
+// the Claude entry stands down only when Cursor's own noxkey hooks are
+// installed (user or workspace scope).
+func TestCursorRunsClaudeHooksOnce(t *testing.T) {
+	home, ws := t.TempDir(), t.TempDir()
+	t.Setenv("HOME", home)
+	if CursorHasNoxkey([]string{ws}) {
+		t.Fatal("nothing installed, yet it stands down")
+	}
+	os.MkdirAll(filepath.Join(ws, ".cursor"), 0o700)
+	os.WriteFile(filepath.Join(ws, ".cursor", "hooks.json"), []byte(`{"version":1,"hooks":{"preToolUse":[{"command":"'/x/noxkey-hook' cursor"}]}}`), 0o600)
+	if !CursorHasNoxkey([]string{ws}) {
+		t.Fatal("a workspace install was not seen")
+	}
+	p := ParseClaude([]byte(`{"hook_event_name":"PreToolUse","cursor_version":"1.7.0","workspace_roots":["` + ws + `"]}`))
+	if !p.FromCursor() || len(p.WorkspaceRoots()) != 1 {
+		t.Fatal("a Cursor payload was not recognised")
+	}
+}

@@ -483,3 +483,34 @@ func TestLogFollow(t *testing.T) {
 		t.Fatalf("log --follow printed %q", out())
 	}
 }
+
+// TestUnlockAsksOnTheTerminal: with no passphrase file, unlock asks on
+// the human's terminal with echo off, and the daemon is then unlocked.
+func TestUnlockAsksOnTheTerminal(t *testing.T) {
+	h := newVault(t)
+	h.ok(t, secret("sk_live_unlock_tty_value_8")+"\n", "set", "acme/api/KEY")
+	h.env = withoutEnv(h.env, "NOXKEY_PASSPHRASE_FILE")
+	p := openPTY(t)
+	cmd := exec.Command(filepath.Join(binDir, "noxkey"), "unlock")
+	cmd.Env = h.env
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	p.attach(cmd)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p.answer(t, "Vault passphrase: ", 1, passphrase)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("unlock: %v %s", err, errb.String())
+	}
+	if strings.Contains(p.screen(), passphrase) {
+		t.Error("the passphrase was echoed")
+	}
+	if st := h.ok(t, "", "status"); !strings.Contains(st, "unlocked, 1 secrets") {
+		t.Fatalf("status after a terminal unlock: %s", st)
+	}
+	h.ok(t, "", "lock")
+	if st := h.ok(t, "", "status"); !strings.Contains(st, "locked (run: noxkey unlock)") {
+		t.Fatalf("status after lock: %s", st)
+	}
+}
