@@ -14,7 +14,7 @@ import (
 
 	"github.com/noxkey/noxkey/guard"
 	"github.com/noxkey/noxkey/guard/config"
-	"github.com/noxkey/noxkey/hooks"
+	"github.com/noxkey/noxkey/hooks/install"
 )
 
 // The test secret: the agent's shell has it as $NOXKEY_TEST_SECRET.
@@ -87,7 +87,7 @@ func runClaudeIn(t *testing.T, prompt string, script []step, setup func(project 
 	} else {
 		syntheticIndex(t, nk)
 	}
-	ag, err := hooks.LoadAgent("claude")
+	ag, err := install.LoadAgent("claude")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/noxkey/noxkey/guard"
 )
@@ -191,8 +192,11 @@ func readBounded(path, cwd string) []byte {
 	return b[:n]
 }
 
-// envDump matches commands that print the environment wholesale.
-var envDump = regexp.MustCompile(`(^|[;&|(]\s*|\bsudo\s+|\bexec\s+)(env|printenv|export\s+-p|declare\s+-[a-zA-Z]*p[a-zA-Z]*|typeset\s+-p|set)\s*($|[;&|)>])|/proc/[^\s]*/environ`)
+// envDump matches commands that print the environment wholesale. Compiled
+// on first use: noxkey-hook must not pay for it on every tool call.
+var envDump = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(^|[;&|(]\s*|\bsudo\s+|\bexec\s+)(env|printenv|export\s+-p|declare\s+-[a-zA-Z]*p[a-zA-Z]*|typeset\s+-p|set)\s*($|[;&|)>])|/proc/[^\s]*/environ`)
+})
 
 // CommandExposure says why a command line would put a secret in front of
 // the model, or "" when it would not: the line holds a secret, names a
@@ -205,7 +209,7 @@ func (c *Core) CommandExposure(cmd, cwd string) string {
 	if ms := c.G.Index.Find([]byte(cmd)); len(ms) > 0 {
 		return "noxkey: the command holds the secret " + strings.Join(guard.Names(ms), ", ") + "; refer to it by its variable name instead"
 	}
-	if envDump.MatchString(cmd) {
+	if envDump().MatchString(cmd) {
 		return "noxkey: this command prints the whole environment, which holds secrets; print the variables you need by name, or check one with: test -n \"$NAME\" && echo set"
 	}
 	for _, n := range c.G.Index.Names() {

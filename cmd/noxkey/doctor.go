@@ -11,7 +11,7 @@ import (
 
 	"github.com/noxkey/noxkey/guard"
 	"github.com/noxkey/noxkey/handoff"
-	"github.com/noxkey/noxkey/hooks"
+	"github.com/noxkey/noxkey/hooks/install"
 	"github.com/noxkey/noxkey/internal/paths"
 	"github.com/urfave/cli/v3"
 )
@@ -122,8 +122,8 @@ func (a *app) checkHooks(d *doctor) {
 	home, _ := os.UserHomeDir()
 	wd, _ := os.Getwd()
 	found := false
-	for _, name := range hooks.KnownAgents() {
-		ag, err := hooks.LoadAgent(name)
+	for _, name := range install.KnownAgents() {
+		ag, err := install.LoadAgent(name)
 		if err != nil {
 			d.fix("hooks", err.Error())
 			continue

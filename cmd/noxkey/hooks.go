@@ -9,14 +9,14 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/noxkey/noxkey/hooks"
+	"github.com/noxkey/noxkey/hooks/install"
 	"github.com/urfave/cli/v3"
 )
 
 func (a *app) hooksCommand() *cli.Command {
 	flags := func() []cli.Flag {
 		return []cli.Flag{
-			&cli.StringFlag{Name: "agent", Usage: "the agent: " + strings.Join(hooks.KnownAgents(), ", ") + ", or all", Required: true},
+			&cli.StringFlag{Name: "agent", Usage: "the agent: " + strings.Join(install.KnownAgents(), ", ") + ", or all", Required: true},
 			&cli.StringFlag{Name: "scope", Value: "user", Usage: "user (your home) or project (the current directory)"},
 		}
 	}
@@ -93,7 +93,7 @@ func (a *app) hooksCommand() *cli.Command {
 }
 
 type hookTarget struct {
-	agent *hooks.Agent
+	agent *install.Agent
 	path  string
 }
 
@@ -101,7 +101,7 @@ type hookTarget struct {
 func hookTargets(cmd *cli.Command) ([]hookTarget, error) {
 	names := []string{cmd.String("agent")}
 	if names[0] == "all" {
-		names = hooks.KnownAgents()
+		names = install.KnownAgents()
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {
@@ -113,12 +113,12 @@ func hookTargets(cmd *cli.Command) ([]hookTarget, error) {
 	}
 	var out []hookTarget
 	for _, n := range names {
-		ag, err := hooks.LoadAgent(n)
+		ag, err := install.LoadAgent(n)
 		if err != nil {
 			return nil, usageError("%v", err)
 		}
 		if len(ag.Hooks) == 0 {
-			return nil, usageError("noxkey recognises %s but installs no hooks for it; known: %s", n, strings.Join(hooks.KnownAgents(), ", "))
+			return nil, usageError("noxkey recognises %s but installs no hooks for it; known: %s", n, strings.Join(install.KnownAgents(), ", "))
 		}
 		p, err := ag.ConfigPath(cmd.String("scope"), home, wd)
 		if err != nil {
@@ -131,7 +131,7 @@ func hookTargets(cmd *cli.Command) ([]hookTarget, error) {
 
 // hookState says whether noxkey's hooks are in path and whether the
 // noxkey-hook they call still exists.
-func hookState(ag *hooks.Agent, path string) string {
+func hookState(ag *install.Agent, path string) string {
 	ok, hook, err := ag.Installed(path)
 	switch {
 	case err != nil:
@@ -164,7 +164,7 @@ func hookPath(flag string) (string, error) {
 	return filepath.Abs(p)
 }
 
-func report(what string, r hooks.Result) {
+func report(what string, r install.Result) {
 	switch {
 	case !r.Changed:
 		fmt.Fprintf(os.Stderr, "%s: nothing to change\n", r.Path)

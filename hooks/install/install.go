@@ -1,4 +1,8 @@
-package hooks
+// Package install merges noxkey's hook entries into each agent's own
+// settings file, driven by configs/agents/<agent>.toml, and takes them
+// out again. It is apart from package hooks so that noxkey-hook, which
+// runs on every tool call, links no TOML or JSONC parser.
+package install
 
 import (
 	"bytes"
@@ -8,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -47,14 +52,14 @@ type Agent struct {
 func LoadAgent(name string) (*Agent, error) {
 	b, err := configs.FS.ReadFile("agents/" + name + ".toml")
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("hooks: no agent %q; known: %s", name, strings.Join(KnownAgents(), ", "))
+		return nil, fmt.Errorf("install: no agent %q; known: %s", name, strings.Join(KnownAgents(), ", "))
 	}
 	if err != nil {
 		return nil, err
 	}
 	a := new(Agent)
 	if _, err := toml.Decode(string(b), a); err != nil {
-		return nil, fmt.Errorf("hooks: agents/%s.toml: %w", name, err)
+		return nil, fmt.Errorf("install: agents/%s.toml: %w", name, err)
 	}
 	return a, nil
 }
@@ -83,7 +88,7 @@ func (a *Agent) ConfigPath(scope, home, project string) (string, error) {
 	case "project":
 		p = a.Scopes.Project
 	default:
-		return "", fmt.Errorf("hooks: scope %q: use user or project", scope)
+		return "", fmt.Errorf("install: scope %q: use user or project", scope)
 	}
 	if strings.HasPrefix(p, "~/") {
 		return filepath.Join(home, p[2:]), nil
@@ -93,7 +98,7 @@ func (a *Agent) ConfigPath(scope, home, project string) (string, error) {
 
 // handlerCommand is the command line of noxkey's handler for event.
 func (a *Agent) handlerCommand(hook, event string) string {
-	c := shellSingleQuote(hook) + " " + a.Command
+	c := "'" + strings.ReplaceAll(hook, "'", `'\''`) + "' " + a.Command
 	if a.EventArg {
 		c += " " + event
 	}
@@ -290,7 +295,7 @@ func (a *Agent) edit(path string, change func(hooksObj map[string]any)) (Result,
 	}
 	hooksObj, ok := doc["hooks"].(map[string]any)
 	if _, present := doc["hooks"]; present && !ok {
-		return res, fmt.Errorf("hooks: %s: \"hooks\" is not an object; fix it by hand, nothing was changed", path)
+		return res, fmt.Errorf("install: %s: \"hooks\" is not an object; fix it by hand, nothing was changed", path)
 	}
 	if hooksObj == nil {
 		hooksObj = map[string]any{}
@@ -331,11 +336,11 @@ func (a *Agent) edit(path string, change func(hooksObj map[string]any)) (Result,
 	}
 	v, err := hujson.Parse(src)
 	if err != nil {
-		return res, fmt.Errorf("hooks: %s: %w", path, err)
+		return res, fmt.Errorf("install: %s: %w", path, err)
 	}
 	patch, _ := json.Marshal(ops)
 	if err := v.Patch(patch); err != nil {
-		return res, fmt.Errorf("hooks: %s: %w; nothing was changed", path, err)
+		return res, fmt.Errorf("install: %s: %w; nothing was changed", path, err)
 	}
 	var after []byte
 	if hasComments(src) {
@@ -344,7 +349,7 @@ func (a *Agent) edit(path string, change func(hooksObj map[string]any)) (Result,
 		v.Standardize()
 		var buf bytes.Buffer
 		if err := json.Indent(&buf, v.Pack(), "", "  "); err != nil {
-			return res, fmt.Errorf("hooks: %s: %w", path, err)
+			return res, fmt.Errorf("install: %s: %w", path, err)
 		}
 		after = append(buf.Bytes(), '\n')
 	}
@@ -355,7 +360,7 @@ func (a *Agent) edit(path string, change func(hooksObj map[string]any)) (Result,
 		}
 		res.Backup = path + ".noxkey-backup"
 		if err := os.WriteFile(res.Backup, before, mode); err != nil {
-			return res, fmt.Errorf("hooks: back up %s: %w", path, err)
+			return res, fmt.Errorf("install: back up %s: %w", path, err)
 		}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
@@ -363,11 +368,11 @@ func (a *Agent) edit(path string, change func(hooksObj map[string]any)) (Result,
 	}
 	tmp := path + ".noxkey-tmp"
 	if err := os.WriteFile(tmp, after, mode); err != nil {
-		return res, fmt.Errorf("hooks: write %s: %w", path, err)
+		return res, fmt.Errorf("install: write %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
-		return res, fmt.Errorf("hooks: write %s: %w", path, err)
+		return res, fmt.Errorf("install: write %s: %w", path, err)
 	}
 	res.Changed = true
 	return res, nil
@@ -403,7 +408,7 @@ func readJSONDoc(path string, jsonc bool) (map[string]any, []byte, error) {
 		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("hooks: read %s: %w", path, err)
+		return nil, nil, fmt.Errorf("install: read %s: %w", path, err)
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, b, nil
@@ -411,14 +416,14 @@ func readJSONDoc(path string, jsonc bool) (map[string]any, []byte, error) {
 	std := b
 	if jsonc {
 		if std, err = hujson.Standardize(append([]byte(nil), b...)); err != nil {
-			return nil, nil, fmt.Errorf("hooks: %s is not JSON (%v); fix or move it, nothing was changed", path, err)
+			return nil, nil, fmt.Errorf("install: %s is not JSON (%v); fix or move it, nothing was changed", path, err)
 		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(std))
 	dec.UseNumber()
 	var doc map[string]any
 	if err := dec.Decode(&doc); err != nil {
-		return nil, nil, fmt.Errorf("hooks: %s is not a JSON object (%v); fix or move it, nothing was changed", path, err)
+		return nil, nil, fmt.Errorf("install: %s is not a JSON object (%v); fix or move it, nothing was changed", path, err)
 	}
 	return doc, b, nil
 }
@@ -434,4 +439,18 @@ func matcherOf(g map[string]any) string {
 func str(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+func sortedKeys(m map[string]any) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
 }
