@@ -285,12 +285,22 @@ func TestAgentRefusals(t *testing.T) {
 	if _, err := os.Stat(bundle); !os.IsNotExist(err) {
 		t.Error("a refused bundle wrote a file")
 	}
+	// Allowed, through the unlocked daemon: no passphrase needed.
+	saved := h.env
+	h.env = withoutEnv(h.env, "NOXKEY_PASSPHRASE_FILE")
 	for _, args := range [][]string{{"ls"}, {"peek", "acme/api/KEY"}, {"whoami"}, {"status"}, {"get", "acme/api/KEY"}} {
 		r := h.runArgs(t, agent, append([]string{filepath.Join(binDir, "noxkey")}, args...)...)
-		if r.code != 0 {
+		if r.code != 0 || strings.Contains(r.stdout, "sk_live_refusal") {
 			t.Errorf("%v by an agent: exit %d %q", args, r.code, r.stderr)
 		}
+		if args[0] == "ls" && !strings.Contains(r.stdout, "acme/api/KEY") {
+			t.Errorf("ls by an agent: %q", r.stdout)
+		}
+		if args[0] == "peek" && !strings.Contains(r.stdout, "sk_l") {
+			t.Errorf("peek by an agent: %q", r.stdout)
+		}
 	}
+	h.env = saved
 	log := h.ok(t, "", "log")
 	if !strings.Contains(log, "refused  agent:claude") || !strings.Contains(log, "get/print  ok       agent:claude") {
 		t.Errorf("audit log:\n%s", log)

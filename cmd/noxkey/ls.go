@@ -2,15 +2,14 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
-	"strconv"
 	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
+	"github.com/noxkey/noxkey/handoff"
+	"github.com/noxkey/noxkey/vault"
 	"github.com/urfave/cli/v3"
 )
 
@@ -24,7 +23,7 @@ func (a *app) lsCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			ms, err := a.store().List(prefix)
+			ms, err := a.list(prefix)
 			if err != nil {
 				return err
 			}
@@ -52,40 +51,38 @@ func (a *app) peekCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			sec, err := a.store().Get(p)
+			if !a.usesDaemon() {
+				sec, err := a.store().Get(p)
+				if err != nil {
+					return err
+				}
+				defer sec.Wipe()
+				fmt.Println(vault.Peek(sec.Value))
+				return nil
+			}
+			_, out, err := a.sealedCall(&handoff.Request{Op: "peek", Path: p}, "peek\x00"+p)
 			if err != nil {
 				return err
 			}
-			defer sec.Wipe()
-			fmt.Println(peek(sec.Value))
+			fmt.Println(string(out))
 			return nil
 		},
 	}
 }
 
-// peek renders `sk_live_… (107 chars, sha256:1a2b3c4d)`: the first 8
-// characters, but never more than half of the value, so a short
-// secret is not shown whole.
-func peek(v []byte) string {
-	n := utf8.RuneCount(v)
-	unit := "chars"
-	if !utf8.Valid(v) {
-		n, unit = len(v), "bytes"
+// list returns the metadata under prefix: from the daemon, which agents
+// may ask too, or read directly for --vault and the Keychain.
+func (a *app) list(prefix string) ([]vault.Meta, error) {
+	if !a.usesDaemon() {
+		return a.store().List(prefix)
 	}
-	show := min(8, n/2)
-	var head []byte
-	for i, k := 0, 0; k < show && i < len(v); k++ {
-		_, size := utf8.DecodeRune(v[i:])
-		if unit == "bytes" {
-			size = 1
-		}
-		head = append(head, v[i:i+size]...)
-		i += size
+	_, out, err := a.sealedCall(&handoff.Request{Op: "list", Prefix: prefix}, "list\x00"+prefix)
+	if err != nil {
+		return nil, err
 	}
-	sum := sha256.Sum256(v)
-	h := string(head)
-	if q := strconv.Quote(h); q[1:len(q)-1] != h {
-		h = q // control characters or invalid UTF-8: show them escaped
+	var ms []vault.Meta
+	if err := json.Unmarshal(out, &ms); err != nil {
+		return nil, fmt.Errorf("daemon: malformed answer: %w", err)
 	}
-	return fmt.Sprintf("%s… (%d %s, sha256:%s)", h, n, unit, hex.EncodeToString(sum[:4]))
+	return ms, nil
 }

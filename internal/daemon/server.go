@@ -326,6 +326,8 @@ func (c *conn) handle(req *handoff.Request) *handoff.Response {
 		return c.get(req)
 	case "env":
 		return c.env(req)
+	case "list", "peek":
+		return c.listOrPeek(req)
 	case "stop":
 		c.record(*req, "ok")
 		return &handoff.Response{OK: true}
@@ -367,10 +369,7 @@ func (c *conn) unlock(req *handoff.Request) *handoff.Response {
 	s.st.mu.Unlock()
 	if err != nil {
 		c.record(*req, "error")
-		if errors.Is(err, vault.ErrWrongPassphrase) {
-			return fail(CodeBadPassphrase, "%v", err)
-		}
-		return fail("error", "%v", err)
+		return fail(codeOf(err), "%v", err)
 	}
 	if !mlocked && mlockErr != nil {
 		s.cfg.Log.Warn().Err(mlockErr).Msg("values are not locked in RAM")
@@ -399,7 +398,7 @@ func (c *conn) get(req *handoff.Request) *handoff.Response {
 	}
 	if err := s.st.reload(); err != nil {
 		c.record(*req, "error")
-		return fail("error", "%v", err)
+		return fail(codeOf(err), "%v", err)
 	}
 	val, ok := s.st.values[req.Path]
 	if !ok {
@@ -442,7 +441,7 @@ func (c *conn) env(req *handoff.Request) *handoff.Response {
 		return r
 	}
 	if err := s.st.reload(); err != nil {
-		return fail("error", "%v", err)
+		return fail(codeOf(err), "%v", err)
 	}
 	var out []EnvEntry
 	var names []string
@@ -485,4 +484,56 @@ func sortedKeys(m map[string][]byte) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// listOrPeek answers ls (metadata under a prefix) and peek (the first
+// characters, length and a checksum of one value): allowed to agents,
+// and sealed like every answer.
+func (c *conn) listOrPeek(req *handoff.Request) *handoff.Response {
+	v := c.caller()
+	s := c.s
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	if !s.st.unlocked() {
+		r := c.lockedError()
+		r.Caller = v
+		return r
+	}
+	if err := s.st.reload(); err != nil {
+		return fail(codeOf(err), "%v", err)
+	}
+	var plain []byte
+	if req.Op == "peek" {
+		val, ok := s.st.values[req.Path]
+		if !ok {
+			c.record(*req, "notfound")
+			return &handoff.Response{Error: fmt.Sprintf("%s: secret not found; see the stored names with: noxkey ls", req.Path), Code: handoff.CodeNotFound, Caller: v}
+		}
+		plain = []byte(vault.Peek(val))
+	} else {
+		var out []vault.Meta
+		for _, m := range s.st.metas {
+			if vault.HasPrefix(m.Path, req.Prefix) {
+				out = append(out, m)
+			}
+		}
+		plain, _ = json.Marshal(out)
+	}
+	sealed, err := handoff.Seal(req.Public, plain, []byte(req.Op+"\x00"+req.Path+req.Prefix))
+	if err != nil {
+		return fail(handoff.CodeBadRequest, "%v", err)
+	}
+	c.record(*req, "ok")
+	return &handoff.Response{OK: true, Caller: v, Sealed: sealed}
+}
+
+// codeOf classifies a vault error for the CLI's exit status.
+func codeOf(err error) string {
+	switch {
+	case errors.Is(err, vault.ErrWrongPassphrase):
+		return CodeBadPassphrase
+	case errors.Is(err, vault.ErrNoVault), errors.Is(err, vault.ErrNotFound):
+		return handoff.CodeNotFound
+	}
+	return "error"
 }

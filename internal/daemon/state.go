@@ -25,6 +25,7 @@ type state struct {
 	stamp    fileStamp
 	arena    []byte // mmap'd, mlock'd where allowed; values are slices of it
 	values   map[string][]byte
+	metas    []vault.Meta // sorted by path, no values
 	lastUse  time.Time
 	mlocked  bool
 	mlockErr error
@@ -74,6 +75,9 @@ func (s *state) unlock(ids []age.Identity) error {
 // reload reads the vault again if its file changed since the last load.
 func (s *state) reload() error {
 	st, err := stampOf(s.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("vault: %s: %w; create one with: noxkey init", s.path, vault.ErrNoVault)
+	}
 	if err != nil {
 		return fmt.Errorf("vault: %s: %w", s.path, err)
 	}
@@ -96,15 +100,17 @@ func (s *state) reload() error {
 		return lerr
 	}
 	values := make(map[string][]byte, len(all))
+	metas := make([]vault.Meta, 0, len(all))
 	off := 0
 	for _, sec := range all {
 		n := copy(arena[off:], sec.Value)
 		values[sec.Path] = arena[off : off+n : off+n]
 		off += n
+		metas = append(metas, vault.Meta{Path: sec.Path, Description: sec.Description, Created: sec.Created, Updated: sec.Updated, Length: len(sec.Value)})
 		sec.Wipe()
 	}
 	s.freeArena()
-	s.arena, s.values, s.stamp = arena, values, st
+	s.arena, s.values, s.metas, s.stamp = arena, values, metas, st
 	s.mlocked, s.mlockErr = locked, lerr
 	return nil
 }
@@ -124,7 +130,7 @@ func (s *state) freeArena() {
 		wipe(s.arena)
 		freeLocked(s.arena)
 	}
-	s.arena, s.values = nil, nil
+	s.arena, s.values, s.metas = nil, nil, nil
 }
 
 // lockedAlloc maps size bytes (at least one page) of anonymous memory,
