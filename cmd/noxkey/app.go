@@ -140,6 +140,9 @@ func (a *app) afterWrite(s vault.Store, op string, paths ...string) error {
 	if a.vaultPath != a.layout.Vault() {
 		return nil
 	}
+	if w, ok := s.(*daemonWriter); ok && w.viaDaemon {
+		return nil // the daemon rebuilt the index
+	}
 	if _, _, err := a.rebuildIndex(s); err != nil {
 		return fmt.Errorf("the vault was written, but the guard index was not: %w; run: noxkey guard rebuild", err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/noxkey/noxkey/handoff"
 	"github.com/noxkey/noxkey/internal/daemon"
 	"github.com/noxkey/noxkey/internal/paths"
+	"github.com/noxkey/noxkey/vault"
 	"github.com/rs/zerolog"
 	"github.com/urfave/cli/v3"
 )
@@ -113,6 +115,10 @@ func (a *app) serveDaemon(ctx context.Context) error {
 	s := daemon.New(daemon.Config{
 		Socket: a.layout.Socket(), Runtime: a.layout.Runtime, Vault: a.layout.Vault(), Audit: a.layout.Audit(),
 		IdleTimeout: cfg.IdleTimeout, HandoffTTL: cfg.HandoffTTL, Signatures: sigs, Log: log, Listener: ln,
+		AfterWrite: func(st vault.Store) error {
+			_, _, err := a.rebuildIndex(st)
+			return err
+		},
 	})
 	if err := paths.EnsurePrivateDir(a.layout.Data); err != nil {
 		return err
@@ -327,4 +333,77 @@ func (a *app) installUnits(dir string) error {
 	}
 	fmt.Printf("wrote %s/noxkey.service and noxkey.socket\nnow run: systemctl --user daemon-reload && systemctl --user enable --now noxkey.socket\n", dir)
 	return nil
+}
+
+// daemonWriter writes through the unlocked daemon, which holds the
+// vault's key, so set, rm and import ask no passphrase while it is
+// unlocked; with no daemon or a locked one it writes the file itself.
+type daemonWriter struct {
+	vault.Store // the file: reads, and writes when the daemon cannot
+	a           *app
+	viaDaemon   bool // the daemon wrote and rebuilt the index
+}
+
+func (a *app) writer() vault.Store {
+	if !a.usesDaemon() {
+		return a.store()
+	}
+	return &daemonWriter{Store: a.store(), a: a}
+}
+
+func (w *daemonWriter) Set(secrets ...vault.Secret) error {
+	ents := make([]daemon.WriteEntry, len(secrets))
+	for i, s := range secrets {
+		ents[i] = daemon.WriteEntry{Path: s.Path, Value: s.Value, Description: s.Description}
+	}
+	plain, err := json.Marshal(ents)
+	if err != nil {
+		return err
+	}
+	defer wipe(plain)
+	ok, err := w.try(func(c *daemon.Client) (*handoff.Response, error) {
+		hello, err := w.a.call(c, &handoff.Request{Op: "hello"})
+		if err != nil {
+			return nil, err
+		}
+		sealed, err := handoff.Seal(hello.Public, plain, []byte("set"))
+		if err != nil {
+			return nil, err
+		}
+		return w.a.call(c, &handoff.Request{Op: "set", Secret: sealed})
+	})
+	if ok || err != nil {
+		return err
+	}
+	return w.Store.Set(secrets...)
+}
+
+func (w *daemonWriter) Delete(path string) error {
+	ok, err := w.try(func(c *daemon.Client) (*handoff.Response, error) {
+		return w.a.call(c, &handoff.Request{Op: "delete", Path: path})
+	})
+	if ok || err != nil {
+		return err
+	}
+	return w.Store.Delete(path)
+}
+
+// try runs op against a running daemon. ok false with no error: no
+// daemon, or a locked one; the caller writes the file itself.
+func (w *daemonWriter) try(op func(*daemon.Client) (*handoff.Response, error)) (bool, error) {
+	c, err := w.a.connect(false)
+	if err != nil {
+		return false, nil
+	}
+	defer c.Close()
+	_, err = op(c)
+	var de *daemonError
+	if errors.As(err, &de) && de.code == handoff.CodeLocked {
+		return false, nil
+	}
+	if err != nil {
+		return true, err
+	}
+	w.viaDaemon = true
+	return true, nil
 }

@@ -524,3 +524,33 @@ func TestUnlockAsksOnTheTerminal(t *testing.T) {
 		t.Fatalf("status after lock: %s", st)
 	}
 }
+
+// TestWritesGoThroughTheUnlockedDaemon: with the daemon unlocked, set, rm
+// and import ask no passphrase; the guard index follows each write.
+func TestWritesGoThroughTheUnlockedDaemon(t *testing.T) {
+	h := newVault(t)
+	h.ok(t, secret("sk_live_first_value_1111")+"\n", "set", "acme/api/FIRST")
+	h.ok(t, "", "unlock")
+	h.env = withoutEnv(h.env, "NOXKEY_PASSPHRASE_FILE")
+	v := secret("sk_live_second_value_2222")
+	h.ok(t, v+"\n", "set", "acme/api/SECOND")
+	if got := h.ok(t, "", "get", "--raw", "acme/api/SECOND"); got != v {
+		t.Fatal("get after a daemon write returned another value")
+	}
+	if r := h.hook(t, "x "+v+" y\n", "filter"); r.stdout != "x [REDACTED:acme/api/SECOND] y\n" {
+		t.Fatalf("the index did not follow the daemon's write: %q", r.stdout)
+	}
+	env := filepath.Join(t.TempDir(), "x.env")
+	os.WriteFile(env, []byte("THIRD="+secret("sk_live_third_value_3333")+"\n"), 0o600)
+	h.ok(t, "", "import", "--prefix", "acme/imp", env)
+	h.ok(t, "", "rm", "acme/api/FIRST")
+	ls := h.ok(t, "", "ls", "acme")
+	if strings.Contains(ls, "acme/api/FIRST") || !strings.Contains(ls, "acme/imp/THIRD") || !strings.Contains(ls, "acme/api/SECOND") {
+		t.Fatalf("ls after daemon writes:\n%s", ls)
+	}
+	// Locked again: a write needs the passphrase, and without one it fails cleanly.
+	h.ok(t, "", "lock")
+	if r := h.run(t, "another_value_4444\n", "set", "acme/api/FOURTH"); r.code != exitLocked {
+		t.Fatalf("set with a locked daemon and no passphrase: exit %d %s", r.code, r.stderr)
+	}
+}

@@ -52,7 +52,7 @@ func (a *app) importCommand() *cli.Command {
 					secrets[i].Wipe()
 				}
 			}()
-			s := a.store()
+			s := a.writer()
 			if err := s.Set(secrets...); err != nil {
 				return err
 			}

@@ -16,7 +16,7 @@ func (a *app) rmCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			s := a.store()
+			s := a.writer()
 			if err := s.Delete(p); err != nil {
 				return err
 			}

@@ -35,7 +35,7 @@ func (a *app) setCommand() *cli.Command {
 			if cfg, err := config.LoadConfig(a.layout.Config); err == nil && len(val) < cfg.MinLength {
 				fmt.Fprintf(os.Stderr, "noxkey: warning: %s is %d bytes long; the guard does not match secrets shorter than %d bytes (min_length in guard.toml), so it cannot redact this one\n", p, len(val), cfg.MinLength)
 			}
-			s := a.store()
+			s := a.writer()
 			if err := s.Set(vault.Secret{Path: p, Value: val, Description: cmd.String("description")}); err != nil {
 				return err
 			}

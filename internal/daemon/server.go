@@ -38,6 +38,9 @@ type Config struct {
 	Log         zerolog.Logger
 	// Listener is a socket passed by systemd; nil: listen on Socket.
 	Listener net.Listener
+	// AfterWrite runs after the daemon wrote the vault (set, rm): the CLI
+	// rebuilds the guard index with it.
+	AfterWrite func(vault.Store) error
 }
 
 // ErrRunning: another daemon holds the runtime dir's lock.
@@ -328,6 +331,8 @@ func (c *conn) handle(req *handoff.Request) *handoff.Response {
 		return c.env(req)
 	case "list", "peek":
 		return c.listOrPeek(req)
+	case "set", "delete":
+		return c.write(req)
 	case "stop":
 		c.record(*req, "ok")
 		return &handoff.Response{OK: true}
@@ -536,4 +541,73 @@ func codeOf(err error) string {
 		return handoff.CodeNotFound
 	}
 	return "error"
+}
+
+// WriteEntry is one secret in the sealed payload of a set request.
+type WriteEntry struct {
+	Path        string `json:"path"`
+	Value       []byte `json:"value"`
+	Description string `json:"description,omitempty"`
+}
+
+// write stores (set) or removes (delete) secrets with the unlocked
+// vault's cached key, so the CLI need not ask the passphrase again, then
+// rebuilds the guard index through AfterWrite.
+func (c *conn) write(req *handoff.Request) *handoff.Response {
+	var secs []vault.Secret
+	if req.Op == "set" {
+		if c.opener == nil || req.Secret == nil {
+			return fail(handoff.CodeBadRequest, "set: send hello first and seal the values to its key")
+		}
+		plain, err := c.opener.Open(req.Secret, []byte("set"))
+		c.opener = nil
+		if err != nil {
+			return fail(handoff.CodeBadRequest, "%v", err)
+		}
+		var ents []WriteEntry
+		err = json.Unmarshal(plain, &ents)
+		wipe(plain)
+		if err != nil {
+			return fail(handoff.CodeBadRequest, "set: %v", err)
+		}
+		for _, e := range ents {
+			secs = append(secs, vault.Secret{Path: e.Path, Value: e.Value, Description: e.Description})
+		}
+		defer func() {
+			for i := range secs {
+				secs[i].Wipe()
+			}
+		}()
+	}
+	s := c.s
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	if !s.st.unlocked() {
+		return c.lockedError()
+	}
+	var err error
+	if req.Op == "set" {
+		err = s.st.file.Set(secs...)
+	} else {
+		err = s.st.file.Delete(req.Path)
+	}
+	if err != nil {
+		c.record(*req, "error")
+		return fail(codeOf(err), "%v", err)
+	}
+	var paths []string
+	for _, sec := range secs {
+		paths = append(paths, sec.Path)
+	}
+	c.record(*req, "ok", paths...)
+	s.st.lastUse = time.Now()
+	if s.cfg.AfterWrite != nil {
+		if err := s.cfg.AfterWrite(s.st.file); err != nil {
+			return fail("error", "the vault was written, but the guard index was not: %v; run: noxkey guard rebuild", err)
+		}
+	}
+	if err := s.st.reload(); err != nil {
+		return fail(codeOf(err), "%v", err)
+	}
+	return &handoff.Response{OK: true}
 }
