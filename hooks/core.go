@@ -209,12 +209,15 @@ func (c *Core) CommandExposure(cmd, cwd string) string {
 	if ms := c.G.Index.Find([]byte(cmd)); len(ms) > 0 {
 		return "noxkey: the command holds the secret " + strings.Join(guard.Names(ms), ", ") + "; refer to it by its variable name instead"
 	}
+	if isNoxkeyRun(cmd) {
+		return "" // its output passes through the guard
+	}
 	if envDump().MatchString(cmd) {
 		return "noxkey: this command prints the whole environment, which holds secrets; print the variables you need by name, or check one with: test -n \"$NAME\" && echo set"
 	}
 	for _, n := range c.G.Index.Names() {
 		if v := lastSegment(n); usesVar(cmd, v) {
-			return "noxkey: the command uses $" + v + " (" + n + ") where its output may show it, and this agent cannot filter output; run it as: noxkey run --env " + n + " -- <command>"
+			return "noxkey: the command uses $" + v + " (" + n + ") where its output may show it, and this agent cannot filter output; run it as: noxkey run --env " + n + " -- sh -c '<command>'"
 		}
 	}
 	for _, f := range strings.Fields(cmd) {
@@ -246,4 +249,25 @@ func usesVar(cmd, name string) bool {
 		i += 1 + j
 	}
 	return false
+}
+
+// isNoxkeyRun reports whether cmd is one `noxkey run ...` and nothing
+// else: no separator, pipe or substitution outside single quotes.
+func isNoxkeyRun(cmd string) bool {
+	f := strings.Fields(cmd)
+	if len(f) < 2 || filepath.Base(f[0]) != "noxkey" || f[1] != "run" {
+		return false
+	}
+	quoted := false
+	for i := 0; i < len(cmd); i++ {
+		c := cmd[i]
+		if c == '\'' {
+			quoted = !quoted
+			continue
+		}
+		if !quoted && strings.IndexByte(";&|\n`$<>()", c) >= 0 {
+			return false
+		}
+	}
+	return !quoted
 }

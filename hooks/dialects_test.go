@@ -188,14 +188,16 @@ func TestWindsurfDialect(t *testing.T) {
 		return Windsurf(mustJSON(t, map[string]any{"agent_action_name": "pre_run_command", "trajectory_id": "t", "tool_info": map[string]any{"command_line": cmd, "cwd": dir}}), c)
 	}
 	for _, cmd := range []string{"env", "printenv", "export -p", "declare -p", "set", "cat /proc/self/environ", "ls; env | sort",
-		"echo $NOXKEY_TEST_SECRET", `curl -H "Authorization: ${NOXKEY_TEST_SECRET}" x`, "cat .env", "grep TOKEN .env", "echo " + fixtureSecret} {
+		"echo $NOXKEY_TEST_SECRET", `curl -H "Authorization: ${NOXKEY_TEST_SECRET}" x`, "cat .env", "grep TOKEN .env", "echo " + fixtureSecret,
+		`noxkey run --prefix acme -- true; echo $NOXKEY_TEST_SECRET`, `noxkey run --prefix acme -- sh -c 'true' | echo "$NOXKEY_TEST_SECRET"`} {
 		out, code := run(cmd)
 		noSecret(t, out)
 		if code != 2 || !strings.HasPrefix(string(out), "noxkey") {
 			t.Errorf("%q: exit %d %q; want blocked", cmd, code, out)
 		}
 	}
-	for _, cmd := range []string{"ls -la", "cat README", "go test ./...", "echo $NOXKEY_TEST_SECRETS_DIR", "settings", "env_setup.sh"} {
+	for _, cmd := range []string{"ls -la", "cat README", "go test ./...", "echo $NOXKEY_TEST_SECRETS_DIR", "settings", "env_setup.sh",
+		`noxkey run --env acme/test/NOXKEY_TEST_SECRET -- sh -c 'curl -H "Authorization: $NOXKEY_TEST_SECRET" x'`, "noxkey run --prefix acme -- env"} {
 		if out, code := run(cmd); code != 0 {
 			t.Errorf("%q blocked: %s", cmd, out)
 		}
