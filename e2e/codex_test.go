@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -82,6 +84,9 @@ func installHooks(t *testing.T, agent, home, project, nk string) {
 type scenarioOpts struct {
 	noHooks bool
 	setup   func(project string)
+	// fromVault: the secret is only in a real vault, unlocked in a real
+	// daemon; the agent's environment does not hold it.
+	fromVault bool
 }
 
 func runCodex(t *testing.T, prompt string, script []step, o scenarioOpts) *agentRun {
@@ -92,7 +97,13 @@ func runCodex(t *testing.T, prompt string, script []step, o scenarioOpts) *agent
 	os.MkdirAll(filepath.Join(home, ".codex"), 0o755)
 	os.MkdirAll(project, 0o755)
 	os.MkdirAll(nk, 0o700)
-	syntheticIndex(t, nk)
+	secretEnv := "NOXKEY_TEST_SECRET=" + testSecret
+	if o.fromVault {
+		vaultWithSecret(t, root, nk)
+		secretEnv = "NOXKEY_E2E_FROM_VAULT=1"
+	} else {
+		syntheticIndex(t, nk)
+	}
 	if !o.noHooks {
 		installHooks(t, "codex", home, project, nk)
 	}
@@ -124,8 +135,8 @@ stream_max_retries = 0
 	cmd := exec.Command(codex, "exec", "--skip-git-repo-check", "--json", "--dangerously-bypass-hook-trust", prompt)
 	cmd.Dir = project
 	cmd.Env = []string{
-		"HOME=" + home, "CODEX_HOME=" + filepath.Join(home, ".codex"), "PATH=" + os.Getenv("PATH"),
-		"MOCK_API_KEY=dummy-not-a-key", "NOXKEY_HOME=" + nk, "NOXKEY_TEST_SECRET=" + testSecret,
+		"HOME=" + home, "CODEX_HOME=" + filepath.Join(home, ".codex"), "PATH=" + bins + ":" + os.Getenv("PATH"),
+		"MOCK_API_KEY=dummy-not-a-key", "NOXKEY_HOME=" + nk, secretEnv,
 		"NOXKEY_HOOK_EVENT_LOG=" + filepath.Join(root, "events.log"), "LANG=C.UTF-8",
 	}
 	var out, errb bytes.Buffer
@@ -228,5 +239,30 @@ func TestCodexPostToolUseAloneReplacesTheResult(t *testing.T) {
 	r.assertNoLeak(t)
 	if !r.saw("out: "+placeholder) || !strings.Contains(r.events, "PostToolUse  exit=0 answered=true") {
 		t.Fatalf("PostToolUse did not replace the result: %s", r.events)
+	}
+}
+
+// TestCodexEvalGetHandsOffWithoutTheValue: the secret is only in the
+// vault; Codex's shell runs eval "$(noxkey get ...)" and uses it.
+func TestCodexEvalGetHandsOffWithoutTheValue(t *testing.T) {
+	sum := sha256.Sum256([]byte(testSecret))
+	// Codex runs `bash -lc`: the login profile resets PATH, so the
+	// command names noxkey by its absolute path.
+	nk := filepath.Join(bins, "noxkey")
+	r := runCodex(t, "use the key", []step{
+		shell(nk + ` get acme/test/NOXKEY_TEST_SECRET`),
+		shell(`eval "$(` + nk + ` get acme/test/NOXKEY_TEST_SECRET)" && printf '%s' "$NOXKEY_TEST_SECRET" | sha256sum`),
+		shell(nk + ` get --copy acme/test/NOXKEY_TEST_SECRET; echo "exit=$?"`),
+		shell(nk + ` whoami`),
+	}, scenarioOpts{fromVault: true})
+	r.assertNoLeak(t)
+	if !r.saw("source '") || !r.saw(hex.EncodeToString(sum[:])) {
+		t.Error("no source line, or the variable does not hold the value")
+	}
+	if !r.saw("This command is not available to AI agents.") || !r.saw("exit=4") {
+		t.Error("get --copy was not refused to Codex")
+	}
+	if !r.saw("agent: codex") {
+		t.Error("whoami did not report Codex")
 	}
 }

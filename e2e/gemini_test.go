@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,7 +21,13 @@ func runGemini(t *testing.T, prompt string, script []step, o scenarioOpts) *agen
 	// Headless auth with an API key: the mock takes any.
 	os.WriteFile(filepath.Join(home, ".gemini", "settings.json"), []byte(`{"security": {"auth": {"selectedType": "gemini-api-key"}}}`), 0o600)
 	os.MkdirAll(nk, 0o700)
-	syntheticIndex(t, nk)
+	secretEnv := "NOXKEY_TEST_SECRET=" + testSecret
+	if o.fromVault {
+		vaultWithSecret(t, root, nk)
+		secretEnv = "NOXKEY_E2E_FROM_VAULT=1"
+	} else {
+		syntheticIndex(t, nk)
+	}
 	if !o.noHooks {
 		installHooks(t, "gemini", home, project, nk)
 	}
@@ -30,9 +38,9 @@ func runGemini(t *testing.T, prompt string, script []step, o scenarioOpts) *agen
 	cmd := exec.Command(gemini, "-p", prompt, "--approval-mode", "yolo", "--output-format", "json")
 	cmd.Dir = project
 	cmd.Env = []string{
-		"HOME=" + home, "PATH=" + os.Getenv("PATH"), "LANG=C.UTF-8", "TERM=dumb",
+		"HOME=" + home, "PATH=" + bins + ":" + os.Getenv("PATH"), "LANG=C.UTF-8", "TERM=dumb",
 		"GOOGLE_GEMINI_BASE_URL=" + mock.srv.URL, "GEMINI_API_KEY=dummy-not-a-key", "GEMINI_CLI_TRUST_WORKSPACE=true",
-		"NOXKEY_HOME=" + nk, "NOXKEY_TEST_SECRET=" + testSecret,
+		"NOXKEY_HOME=" + nk, secretEnv,
 		"NOXKEY_HOOK_EVENT_LOG=" + filepath.Join(root, "events.log"),
 	}
 	var out, errb bytes.Buffer
@@ -111,5 +119,27 @@ func TestGeminiPromptHoldingASecretIsBlocked(t *testing.T) {
 	}
 	if !strings.Contains(r.events, "BeforeAgent  exit=0 answered=true") {
 		t.Fatalf("the prompt hook did not block: %s", r.events)
+	}
+}
+
+// TestGeminiUsesAVaultSecretThroughNoxkeyRun: Gemini CLI's shell refuses
+// $(), so it uses a secret with noxkey run. The value reaches the
+// command, never the model; bulk commands are refused to it.
+func TestGeminiUsesAVaultSecretThroughNoxkeyRun(t *testing.T) {
+	sum := sha256.Sum256([]byte(testSecret))
+	r := runGemini(t, "use the key", []step{
+		shell(`noxkey run --env acme/test/NOXKEY_TEST_SECRET -- sh -c 'printf %s "$NOXKEY_TEST_SECRET" | sha256sum; echo "v=$NOXKEY_TEST_SECRET"'`),
+		shell(`noxkey export acme; echo "exit=$?"`),
+		shell(`noxkey whoami`),
+	}, scenarioOpts{fromVault: true})
+	r.assertNoLeak(t)
+	if !r.saw(hex.EncodeToString(sum[:])) || !r.saw("v="+placeholder) {
+		t.Error("noxkey run did not give the command the value, or did not filter its output")
+	}
+	if !r.saw("This command is not available to AI agents.") || !r.saw("exit=4") {
+		t.Error("export was not refused to Gemini CLI")
+	}
+	if !r.saw("agent: gemini") {
+		t.Error("whoami did not report Gemini CLI")
 	}
 }
