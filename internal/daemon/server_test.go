@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -326,5 +327,54 @@ func TestAnotherUIDIsRefused(t *testing.T) {
 	out, _ = cmd.Output()
 	if !strings.Contains(string(out), `"ok":true`) {
 		t.Fatalf("root client: %s", out)
+	}
+}
+
+// TestConcurrentGetsAndExternalWrites: many clients at once get the
+// right value, and a write to the vault file by another process is seen
+// at the next get, with no new unlock.
+func TestConcurrentGetsAndExternalWrites(t *testing.T) {
+	s, sock, pass := testServer(t, nil, time.Minute)
+	c, _ := Dial(sock)
+	unlock(t, c, pass)
+	c.Close()
+	var wg sync.WaitGroup
+	errs := make(chan string, 40)
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := Dial(sock)
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
+			defer c.Close()
+			o, _ := handoff.NewOpener()
+			resp, err := c.Call(&handoff.Request{Op: "get", Path: "acme/api/KEY", Public: o.Public()})
+			if err != nil || !resp.OK {
+				errs <- fmt.Sprintf("%v %+v", err, resp)
+				return
+			}
+			if v, err := o.Open(resp.Sealed, []byte("get\x00acme/api/KEY")); err != nil || string(v) != testValue {
+				errs <- "wrong value"
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	// Another process writes the vault (here: a second vault.File).
+	id, _ := vault.PassphraseIdentity([]byte(pass))
+	f := vault.OpenFile(s.cfg.Vault, func() ([]age.Identity, error) { return []age.Identity{id}, nil })
+	if err := f.Set(vault.Secret{Path: "acme/api/KEY", Value: []byte("sk_live_rotated_value_987654")}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = Dial(sock)
+	defer c.Close()
+	if v, _ := get(t, c, "acme/api/KEY"); string(v) != "sk_live_rotated_value_987654" {
+		t.Fatal("the daemon served a stale value after the vault file changed")
 	}
 }
