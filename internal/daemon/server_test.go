@@ -45,6 +45,20 @@ func TestMain(m *testing.M) {
 // testServer runs a daemon on a fresh vault holding one secret, with no
 // agent signatures (every caller is a human), on the given listener.
 func testServer(t *testing.T, ln net.Listener, idle time.Duration) (*Server, string, string) {
+	return newTestServer(t, ln, idle, &handoff.Signatures{})
+}
+
+// testServerB is testServer for benchmarks, with the built-in agent
+// signatures, so the daemon does the real classification work.
+func testServerB(b *testing.B) (*Server, string, string) {
+	sigs, err := handoff.LoadSignatures("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return newTestServer(b, nil, time.Minute, sigs)
+}
+
+func newTestServer(t testing.TB, ln net.Listener, idle time.Duration, sigs *handoff.Signatures) (*Server, string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	os.Chmod(dir, 0o700)
@@ -65,7 +79,7 @@ func testServer(t *testing.T, ln net.Listener, idle time.Duration) (*Server, str
 	rt := filepath.Join(dir, "run")
 	sock := filepath.Join(rt, "noxkey.sock")
 	s := New(Config{Socket: sock, Runtime: rt, Vault: vpath, Audit: filepath.Join(dir, "data", "audit.log"),
-		IdleTimeout: idle, Signatures: &handoff.Signatures{}, Log: zerolog.Nop(), Listener: ln})
+		IdleTimeout: idle, Signatures: sigs, Log: zerolog.Nop(), Listener: ln})
 	if err := s.Listen(); err != nil {
 		t.Fatal(err)
 	}
@@ -376,5 +390,33 @@ func TestConcurrentGetsAndExternalWrites(t *testing.T) {
 	defer c.Close()
 	if v, _ := get(t, c, "acme/api/KEY"); string(v) != "sk_live_rotated_value_987654" {
 		t.Fatal("the daemon served a stale value after the vault file changed")
+	}
+}
+
+// BenchmarkGetRoundTrip: one connection and one sealed get against a
+// running daemon, the caller classified from the live /proc: the daemon's
+// part of `noxkey get`.
+func BenchmarkGetRoundTrip(b *testing.B) {
+	_, sock, pass := testServerB(b)
+	c, _ := Dial(sock)
+	hello, _ := c.Call(&handoff.Request{Op: "hello"})
+	sealed, _ := handoff.Seal(hello.Public, []byte(pass), []byte("unlock"))
+	c.Call(&handoff.Request{Op: "unlock", Secret: sealed})
+	c.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c, err := Dial(sock)
+		if err != nil {
+			b.Fatal(err)
+		}
+		o, _ := handoff.NewOpener()
+		resp, err := c.Call(&handoff.Request{Op: "get", Path: "acme/api/KEY", Public: o.Public()})
+		if err != nil || !resp.OK {
+			b.Fatal(err)
+		}
+		if _, err := o.Open(resp.Sealed, []byte("get\x00acme/api/KEY")); err != nil {
+			b.Fatal(err)
+		}
+		c.Close()
 	}
 }
