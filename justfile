@@ -18,6 +18,7 @@ fuzz seconds="30s":
     go test ./guard -run '^$' -fuzz '^FuzzLoad$' -fuzztime {{seconds}}
     go test ./vault -run '^$' -fuzz '^FuzzDocument$' -fuzztime {{seconds}}
     go test ./vault -run '^$' -fuzz '^FuzzVaultFile$' -fuzztime {{seconds}}
+    go test ./handoff -run '^$' -fuzz '^FuzzReadMsg$' -fuzztime {{seconds}}
 
 # gofmt, go vet, staticcheck, and the macOS build without cgo.
 lint:
