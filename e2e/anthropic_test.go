@@ -4,55 +4,39 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 )
-
-// step is what the mock model does next: call a tool, or answer text.
-type step struct {
-	tool  string
-	input map[string]any
-	text  string
-	// next, when set, decides the step from the last tool result's text
-	// (e.g. to Read the file a large output was saved to).
-	next func(lastResult string) step
-}
 
 // anthropicMock plays the Anthropic Messages API for Claude Code. The
 // agent-loop request (the one offering a tool named Bash) is answered
 // from the script by the number of tool results it already holds; side
 // queries get a short text.
 type anthropicMock struct {
-	srv    *httptest.Server
+	recorder
 	script []step
-	mu     sync.Mutex
-	bodies [][]byte // every request body, in order
-	loop   int      // agent-loop requests seen
 }
 
-func newAnthropicMock(t *testing.T, script []step) *anthropicMock {
-	m := &anthropicMock{script: script}
-	m.srv = httptest.NewServer(http.HandlerFunc(m.serve)) // 127.0.0.1 only
-	t.Cleanup(m.srv.Close)
-	return m
-}
-
-func (m *anthropicMock) requests() [][]byte {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([][]byte(nil), m.bodies...)
+// claude runs Claude Code headless (`claude -p`) against anthropicMock.
+var claude = &agent{
+	name: "claude", binEnv: "NOXKEY_E2E_CLAUDE", pkg: "@anthropic-ai/claude-code",
+	mock: func(t *testing.T, script []step) (string, func() [][]byte) {
+		m := &anthropicMock{script: script}
+		return startMock(t, m.serve).URL, m.requests
+	},
+	command: func(t *testing.T, prompt string, s *scene) ([]string, []string) {
+		return []string{"-p", prompt, "--allowedTools", "Bash,Read,Grep,Glob,TaskOutput,BashOutput"}, []string{
+			"SHELL=/bin/bash", "ANTHROPIC_BASE_URL=" + s.url, "ANTHROPIC_API_KEY=sk-ant-mock-not-a-key",
+			"DISABLE_AUTOUPDATER=1", "DISABLE_TELEMETRY=1", "DISABLE_ERROR_REPORTING=1",
+			"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
+		}
+	},
 }
 
 func (m *anthropicMock) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	m.mu.Lock()
-	m.bodies = append(m.bodies, body)
-	m.mu.Unlock()
+	body := m.record(r)
 	switch {
 	case r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/v1/messages/count_tokens"):
 		w.Header().Set("Content-Type", "application/json")
@@ -84,9 +68,6 @@ func (m *anthropicMock) serve(w http.ResponseWriter, r *http.Request) {
 			if s.next != nil {
 				s = s.next(lastToolResult(body))
 			}
-			m.mu.Lock()
-			m.loop++
-			m.mu.Unlock()
 		}
 		reply(w, req.Stream, s)
 	default:
@@ -140,6 +121,9 @@ func reply(w http.ResponseWriter, stream bool, s step) {
 	id := fmt.Sprintf("msg_mock_%d", replies.Add(1))
 	var block map[string]any
 	stop := "end_turn"
+	if s.tool == "shell" {
+		s.tool, s.input = "Bash", map[string]any{"command": s.input["command"], "description": "mock step"}
+	}
 	if s.tool != "" {
 		block = map[string]any{"type": "tool_use", "id": "toolu_" + id, "name": s.tool, "input": s.input}
 		stop = "tool_use"

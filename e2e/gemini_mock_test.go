@@ -3,11 +3,10 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -17,23 +16,28 @@ import (
 // step is the number of functionResponse parts in contents. Side
 // requests asking for JSON get a JSON text.
 type geminiMock struct {
-	srv    *httptest.Server
+	recorder
 	script []step
-	mu     sync.Mutex
-	bodies [][]byte
 }
 
-func newGeminiMock(t *testing.T, script []step) *geminiMock {
-	m := &geminiMock{script: script}
-	m.srv = httptest.NewServer(http.HandlerFunc(m.serve))
-	t.Cleanup(m.srv.Close)
-	return m
-}
-
-func (m *geminiMock) requests() [][]byte {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([][]byte(nil), m.bodies...)
+// gemini runs `gemini -p` against geminiMock, in a trusted workspace with
+// API-key auth (mock-model-apis.md).
+var gemini = &agent{
+	name: "gemini", binEnv: "NOXKEY_E2E_GEMINI", pkg: "@google/gemini-cli",
+	mock: func(t *testing.T, script []step) (string, func() [][]byte) {
+		m := &geminiMock{script: script}
+		return startMock(t, m.serve).URL, m.requests
+	},
+	command: func(t *testing.T, prompt string, s *scene) ([]string, []string) {
+		os.MkdirAll(filepath.Join(s.home, ".gemini"), 0o755)
+		auth := `{"security": {"auth": {"selectedType": "gemini-api-key"}}}`
+		if err := os.WriteFile(filepath.Join(s.home, ".gemini", "settings.json"), []byte(auth), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return []string{"-p", prompt, "--approval-mode", "yolo", "--output-format", "json"}, []string{
+			"TERM=dumb", "GOOGLE_GEMINI_BASE_URL=" + s.url, "GEMINI_API_KEY=dummy-not-a-key", "GEMINI_CLI_TRUST_WORKSPACE=true",
+		}
+	},
 }
 
 type geminiReq struct {
@@ -58,10 +62,7 @@ type geminiReq struct {
 }
 
 func (m *geminiMock) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	m.mu.Lock()
-	m.bodies = append(m.bodies, body)
-	m.mu.Unlock()
+	body := m.record(r)
 	path := r.URL.Path
 	switch {
 	case strings.HasSuffix(path, ":countTokens"):

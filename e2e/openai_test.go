@@ -3,11 +3,10 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -17,30 +16,51 @@ import (
 // input; a "shell" step becomes a call of whichever shell tool the
 // request declares, with that tool's argument shape.
 type openaiMock struct {
-	srv    *httptest.Server
+	recorder
 	script []step
-	mu     sync.Mutex
-	bodies [][]byte
 }
 
-func newOpenAIMock(t *testing.T, script []step) *openaiMock {
-	m := &openaiMock{script: script}
-	m.srv = httptest.NewServer(http.HandlerFunc(m.serve))
-	t.Cleanup(m.srv.Close)
-	return m
-}
+// codex runs `codex exec` against openaiMock, with a CODEX_HOME whose
+// config.toml points a "mock" provider at it (mock-model-apis.md).
+var codex = &agent{
+	name: "codex", binEnv: "NOXKEY_E2E_CODEX", pkg: "@openai/codex",
+	mock: func(t *testing.T, script []step) (string, func() [][]byte) {
+		m := &openaiMock{script: script}
+		return startMock(t, m.serve).URL, m.requests
+	},
+	command: func(t *testing.T, prompt string, s *scene) ([]string, []string) {
+		codexHome := filepath.Join(s.home, ".codex")
+		os.MkdirAll(codexHome, 0o755)
+		cfg := fmt.Sprintf(`model = "gpt-mock"
+model_provider = "mock"
+approval_policy = "never"
+sandbox_mode = "danger-full-access"
+check_for_update_on_startup = false
 
-func (m *openaiMock) requests() [][]byte {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([][]byte(nil), m.bodies...)
+[analytics]
+enabled = false
+
+[projects.%q]
+trust_level = "trusted"
+
+[model_providers.mock]
+name = "mock"
+base_url = "%s/v1"
+wire_api = "responses"
+env_key = "MOCK_API_KEY"
+request_max_retries = 0
+stream_max_retries = 0
+`, s.project, s.url)
+		if err := os.WriteFile(filepath.Join(codexHome, "config.toml"), []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return []string{"exec", "--skip-git-repo-check", "--json", "--dangerously-bypass-hook-trust", prompt},
+			[]string{"CODEX_HOME=" + codexHome, "MOCK_API_KEY=dummy-not-a-key"}
+	},
 }
 
 func (m *openaiMock) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	m.mu.Lock()
-	m.bodies = append(m.bodies, body)
-	m.mu.Unlock()
+	body := m.record(r)
 	switch {
 	case r.Method == "GET" && strings.HasSuffix(r.URL.Path, "/models"):
 		w.Header().Set("Content-Type", "application/json")
