@@ -85,6 +85,7 @@ func secret(v string) string {
 type home struct {
 	dir, pass string
 	env       []string
+	cwd       string // the working directory of its runs; "" is the test's
 }
 
 const passphrase = "test passphrase, not a secret"
@@ -160,6 +161,7 @@ func (h *home) exec(t testing.TB, bin, stdin string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(binDir, bin), args...)
 	cmd.Env = h.env
+	cmd.Dir = h.cwd
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -437,14 +439,7 @@ func TestInitAsksTwiceOnTheTerminal(t *testing.T) {
 			h := newHome(t)
 			h.env = withoutEnv(h.env, "NOXKEY_PASSPHRASE_FILE")
 			p := openPTY(t)
-			cmd := exec.Command(filepath.Join(binDir, "noxkey"), "init")
-			cmd.Env = h.env
-			var errb bytes.Buffer
-			cmd.Stderr = &errb
-			p.attach(cmd)
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
+			cmd, errb := p.startNoxkey(t, h, "init")
 			p.answer(t, "New vault passphrase: ", 1, "tty passphrase")
 			p.answer(t, "Repeat New vault passphrase: ", 1, tc.second)
 			err := cmd.Wait()

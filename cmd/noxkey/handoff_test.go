@@ -501,14 +501,7 @@ func TestUnlockAsksOnTheTerminal(t *testing.T) {
 	h.ok(t, secret("sk_live_unlock_tty_value_8")+"\n", "set", "acme/api/KEY")
 	h.env = withoutEnv(h.env, "NOXKEY_PASSPHRASE_FILE")
 	p := openPTY(t)
-	cmd := exec.Command(filepath.Join(binDir, "noxkey"), "unlock")
-	cmd.Env = h.env
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	p.attach(cmd)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, errb := p.startNoxkey(t, h, "unlock")
 	p.answer(t, "Vault passphrase: ", 1, passphrase)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("unlock: %v %s", err, errb.String())

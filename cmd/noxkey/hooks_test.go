@@ -30,13 +30,8 @@ func TestHooksInstallClaudeMergesIdempotentlyAndUninstallsExactly(t *testing.T) 
 	os.WriteFile(settings, []byte(foreignClaudeSettings), 0o644)
 	hookBin := filepath.Join(binDir, "noxkey-hook")
 
-	inProject := func(args ...string) result {
-		t.Helper()
-		cwd, _ := os.Getwd()
-		defer os.Chdir(cwd)
-		os.Chdir(project)
-		return h.run(t, "", args...)
-	}
+	h.cwd = project
+	inProject := func(args ...string) result { t.Helper(); return h.run(t, "", args...) }
 	if r := inProject("hooks", "install", "--agent", "claude", "--scope", "project"); r.code != 0 {
 		t.Fatalf("install: %d %s", r.code, r.stderr)
 	}
@@ -155,13 +150,8 @@ func TestHooksInstallAllKeepsForeignHooks(t *testing.T) {
 		os.MkdirAll(filepath.Join(project, filepath.Dir(p)), 0o755)
 		os.WriteFile(filepath.Join(project, p), []byte(body), 0o644)
 	}
-	inProject := func(args ...string) result {
-		t.Helper()
-		cwd, _ := os.Getwd()
-		defer os.Chdir(cwd)
-		os.Chdir(project)
-		return h.run(t, "", args...)
-	}
+	h.cwd = project
+	inProject := func(args ...string) result { t.Helper(); return h.run(t, "", args...) }
 	r := inProject("hooks", "install", "--agent", "all", "--scope", "project")
 	if r.code != 0 {
 		t.Fatalf("install all: %d %s", r.code, r.stderr)

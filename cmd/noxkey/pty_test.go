@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -72,4 +73,19 @@ func (p *pty) screen() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.seen.String()
+}
+
+// startNoxkey starts noxkey args with the home's environment on the
+// terminal (stdin and controlling tty); stderr is captured.
+func (p *pty) startNoxkey(t *testing.T, h *home, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(binDir, "noxkey"), args...)
+	cmd.Env = h.env
+	errb := new(bytes.Buffer)
+	cmd.Stderr = errb
+	p.attach(cmd)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, errb
 }
