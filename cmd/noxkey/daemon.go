@@ -352,9 +352,9 @@ func (a *app) writer() vault.Store {
 }
 
 func (w *daemonWriter) Set(secrets ...vault.Secret) error {
-	ents := make([]daemon.WriteEntry, len(secrets))
+	ents := make([]daemon.WireSecret, len(secrets))
 	for i, s := range secrets {
-		ents[i] = daemon.WriteEntry{Path: s.Path, Value: s.Value, Description: s.Description}
+		ents[i] = daemon.WireSecret{Path: s.Path, Value: s.Value, Description: s.Description}
 	}
 	plain, err := json.Marshal(ents)
 	if err != nil {

@@ -277,7 +277,7 @@ func (a *app) bulk(mode, prefix string, paths []string) ([]*vault.Secret, error)
 		return nil, err
 	}
 	defer wipe(plain)
-	var ents []daemon.EnvEntry
+	var ents []daemon.WireSecret
 	if err := json.Unmarshal(plain, &ents); err != nil {
 		return nil, fmt.Errorf("daemon: malformed answer: %w", err)
 	}

@@ -12,7 +12,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 	"syscall"
 	"time"
@@ -303,13 +302,7 @@ func (c *conn) handle(req *handoff.Request) *handoff.Response {
 	case "whoami":
 		return &handoff.Response{OK: true, Caller: c.caller()}
 	case "status":
-		s.st.mu.Lock()
-		st := &handoff.Status{Unlocked: s.st.unlocked(), Socket: s.cfg.Socket, Secrets: len(s.st.values), Pid: os.Getpid()}
-		if st.Unlocked {
-			st.SecondsLeft = int64((s.cfg.IdleTimeout - time.Since(s.st.lastUse)).Seconds())
-		}
-		s.st.mu.Unlock()
-		return &handoff.Response{OK: true, Status: st, Caller: c.caller()}
+		return &handoff.Response{OK: true, Status: c.status(), Caller: c.caller()}
 	case "hello":
 		o, err := handoff.NewOpener()
 		if err != nil {
@@ -350,13 +343,9 @@ func (c *conn) unlock(req *handoff.Request) *handoff.Response {
 			return fail("error", "%v", err)
 		}
 	case req.Secret != nil:
-		if c.opener == nil {
-			return fail(handoff.CodeBadRequest, "unlock: send hello first and seal the passphrase to its key")
-		}
-		pass, err := c.opener.Open(req.Secret, []byte("unlock"))
-		c.opener = nil
-		if err != nil {
-			return fail(handoff.CodeBadRequest, "%v", err)
+		pass, bad := c.openSealed(req, "unlock")
+		if bad != nil {
+			return bad
 		}
 		id, err := vault.PassphraseIdentity(pass)
 		wipe(pass)
@@ -370,7 +359,7 @@ func (c *conn) unlock(req *handoff.Request) *handoff.Response {
 	s := c.s
 	s.st.mu.Lock()
 	err := s.st.unlock(ids)
-	n, mlocked, mlockErr := len(s.st.values), s.st.mlocked, s.st.mlockErr
+	mlocked, mlockErr := s.st.mlocked, s.st.mlockErr
 	s.st.mu.Unlock()
 	if err != nil {
 		c.record(*req, "error")
@@ -380,156 +369,163 @@ func (c *conn) unlock(req *handoff.Request) *handoff.Response {
 		s.cfg.Log.Warn().Err(mlockErr).Msg("values are not locked in RAM")
 	}
 	c.record(*req, "ok")
-	return &handoff.Response{OK: true, Status: &handoff.Status{Unlocked: true, Secrets: n, Socket: s.cfg.Socket, Pid: os.Getpid(), SecondsLeft: int64(s.cfg.IdleTimeout.Seconds())}}
+	return &handoff.Response{OK: true, Status: c.status()}
+}
+
+// status describes the daemon and its vault.
+func (c *conn) status() *handoff.Status {
+	s := c.s
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	st := &handoff.Status{Unlocked: s.st.unlocked(), Socket: s.cfg.Socket, Secrets: len(s.st.values), Pid: os.Getpid()}
+	if st.Unlocked {
+		st.SecondsLeft = int64((s.cfg.IdleTimeout - time.Since(s.st.lastUse)).Seconds())
+	}
+	return st
+}
+
+// openSealed opens the payload of req sealed to this connection's
+// one-time key (sent by hello); the key is then spent.
+func (c *conn) openSealed(req *handoff.Request, ad string) ([]byte, *handoff.Response) {
+	if c.opener == nil || req.Secret == nil {
+		return nil, fail(handoff.CodeBadRequest, "%s: send hello first and seal the payload to its key", req.Op)
+	}
+	plain, err := c.opener.Open(req.Secret, []byte(ad))
+	c.opener = nil
+	if err != nil {
+		return nil, fail(handoff.CodeBadRequest, "%v", err)
+	}
+	return plain, nil
+}
+
+// refuseAgent answers a request an agent may not make, or nil.
+func (c *conn) refuseAgent(req *handoff.Request, allowed bool) *handoff.Response {
+	if v := c.caller(); v.Agent && !allowed {
+		c.record(*req, "refused")
+		return &handoff.Response{Error: agentRefusal, Code: handoff.CodeRefused, Caller: v}
+	}
+	return nil
+}
+
+// withVault runs fn with the state held, the vault unlocked and reloaded
+// if its file changed; a locked vault or a failed reload is answered here.
+func (c *conn) withVault(req *handoff.Request, fn func(st *state) *handoff.Response) *handoff.Response {
+	st := &c.s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.unlocked() {
+		c.record(*req, "locked")
+		r := c.lockedError()
+		r.Caller = c.caller()
+		return r
+	}
+	if err := st.reload(); err != nil {
+		c.record(*req, "error")
+		return fail(codeOf(err), "%v", err)
+	}
+	return fn(st)
+}
+
+// notFound answers a request for a path the vault does not hold.
+func (c *conn) notFound(req *handoff.Request, path string) *handoff.Response {
+	c.record(*req, "notfound", path)
+	return &handoff.Response{Error: fmt.Sprintf("%s: secret not found; see the stored names with: noxkey ls", path), Code: handoff.CodeNotFound, Caller: c.caller()}
+}
+
+// sealedAnswer seals plain to the requester's one-time key under ad,
+// wipes plain, counts as use of the vault and records the access.
+func (c *conn) sealedAnswer(req *handoff.Request, st *state, plain []byte, ad string, paths ...string) *handoff.Response {
+	sealed, err := handoff.Seal(req.Public, plain, []byte(ad))
+	wipe(plain)
+	if err != nil {
+		return fail(handoff.CodeBadRequest, "%v", err)
+	}
+	st.lastUse = time.Now()
+	c.record(*req, "ok", paths...)
+	return &handoff.Response{OK: true, Caller: c.caller(), Sealed: sealed}
 }
 
 func (c *conn) get(req *handoff.Request) *handoff.Response {
 	if err := vault.ValidatePath(req.Path); err != nil {
 		return fail(handoff.CodeBadRequest, "%v", err)
 	}
-	v := c.caller()
-	if v.Agent && req.Mode != "" && req.Mode != "print" {
-		c.record(*req, "refused")
-		return &handoff.Response{Error: agentRefusal, Code: handoff.CodeRefused, Caller: v}
-	}
-	s := c.s
-	s.st.mu.Lock()
-	defer s.st.mu.Unlock()
-	if !s.st.unlocked() {
-		c.record(*req, "locked")
-		r := c.lockedError()
-		r.Caller = v
+	if r := c.refuseAgent(req, req.Mode == "" || req.Mode == "print"); r != nil {
 		return r
 	}
-	if err := s.st.reload(); err != nil {
-		c.record(*req, "error")
-		return fail(codeOf(err), "%v", err)
-	}
-	val, ok := s.st.values[req.Path]
-	if !ok {
-		c.record(*req, "notfound")
-		return &handoff.Response{Error: fmt.Sprintf("%s: secret not found; see the stored names with: noxkey ls", req.Path), Code: handoff.CodeNotFound, Caller: v}
-	}
-	sealed, err := handoff.Seal(req.Public, val, []byte("get\x00"+req.Path))
-	if err != nil {
-		return fail(handoff.CodeBadRequest, "%v", err)
-	}
-	s.st.lastUse = time.Now()
-	c.record(*req, "ok")
-	return &handoff.Response{OK: true, Caller: v, Sealed: sealed}
+	return c.withVault(req, func(st *state) *handoff.Response {
+		val, ok := st.values[req.Path]
+		if !ok {
+			return c.notFound(req, req.Path)
+		}
+		return c.sealedAnswer(req, st, append([]byte(nil), val...), "get\x00"+req.Path)
+	})
 }
 
-// EnvEntry is one secret in the sealed payload of an env answer.
-type EnvEntry struct {
-	Path  string `json:"path"`
-	Value []byte `json:"value"`
+// WireSecret is one secret in a sealed payload: env answers, set requests.
+type WireSecret struct {
+	Path        string `json:"path"`
+	Value       []byte `json:"value"`
+	Description string `json:"description,omitempty"`
 }
 
 func (c *conn) env(req *handoff.Request) *handoff.Response {
-	v := c.caller()
-	if v.Agent && req.Mode != "run" {
-		c.record(*req, "refused")
-		return &handoff.Response{Error: agentRefusal, Code: handoff.CodeRefused, Caller: v}
-	}
-	if req.Prefix != "" {
-		if err := vault.ValidatePrefix(req.Prefix); err != nil {
-			return fail(handoff.CodeBadRequest, "%v", err)
-		}
-	}
-	s := c.s
-	s.st.mu.Lock()
-	defer s.st.mu.Unlock()
-	if !s.st.unlocked() {
-		c.record(*req, "locked")
-		r := c.lockedError()
-		r.Caller = v
+	if r := c.refuseAgent(req, req.Mode == "run"); r != nil {
 		return r
 	}
-	if err := s.st.reload(); err != nil {
-		return fail(codeOf(err), "%v", err)
-	}
-	var out []EnvEntry
-	var names []string
-	add := func(p string) {
-		out = append(out, EnvEntry{Path: p, Value: s.st.values[p]})
-		names = append(names, p)
-	}
-	for _, p := range req.Paths {
-		if _, ok := s.st.values[p]; !ok {
-			c.record(*req, "notfound", p)
-			return &handoff.Response{Error: fmt.Sprintf("%s: secret not found; see the stored names with: noxkey ls", p), Code: handoff.CodeNotFound, Caller: v}
-		}
-		add(p)
-	}
-	if req.Prefix != "" || len(req.Paths) == 0 {
-		for _, p := range sortedKeys(s.st.values) {
-			if vault.HasPrefix(p, req.Prefix) {
-				add(p)
-			}
-		}
-	}
-	plain, err := json.Marshal(out)
-	if err != nil {
-		return fail("error", "%v", err)
-	}
-	sealed, err := handoff.Seal(req.Public, plain, []byte("env\x00"+req.Mode))
-	wipe(plain)
-	if err != nil {
+	if err := vault.ValidatePrefix(req.Prefix); err != nil {
 		return fail(handoff.CodeBadRequest, "%v", err)
 	}
-	s.st.lastUse = time.Now()
-	c.record(*req, "ok", names...)
-	return &handoff.Response{OK: true, Caller: v, Sealed: sealed, Names: names}
-}
-
-func sortedKeys(m map[string][]byte) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return c.withVault(req, func(st *state) *handoff.Response {
+		var out []WireSecret
+		var names []string
+		add := func(p string) {
+			out = append(out, WireSecret{Path: p, Value: st.values[p]})
+			names = append(names, p)
+		}
+		for _, p := range req.Paths {
+			if _, ok := st.values[p]; !ok {
+				return c.notFound(req, p)
+			}
+			add(p)
+		}
+		if req.Prefix != "" || len(req.Paths) == 0 {
+			for _, m := range st.metas { // sorted by path
+				if vault.HasPrefix(m.Path, req.Prefix) {
+					add(m.Path)
+				}
+			}
+		}
+		plain, err := json.Marshal(out)
+		if err != nil {
+			return fail("error", "%v", err)
+		}
+		r := c.sealedAnswer(req, st, plain, "env\x00"+req.Mode, names...)
+		r.Names = names
+		return r
+	})
 }
 
 // listOrPeek answers ls (metadata under a prefix) and peek (the first
 // characters, length and a checksum of one value): allowed to agents,
 // and sealed like every answer.
 func (c *conn) listOrPeek(req *handoff.Request) *handoff.Response {
-	v := c.caller()
-	s := c.s
-	s.st.mu.Lock()
-	defer s.st.mu.Unlock()
-	if !s.st.unlocked() {
-		r := c.lockedError()
-		r.Caller = v
-		return r
-	}
-	if err := s.st.reload(); err != nil {
-		return fail(codeOf(err), "%v", err)
-	}
-	var plain []byte
-	if req.Op == "peek" {
-		val, ok := s.st.values[req.Path]
-		if !ok {
-			c.record(*req, "notfound")
-			return &handoff.Response{Error: fmt.Sprintf("%s: secret not found; see the stored names with: noxkey ls", req.Path), Code: handoff.CodeNotFound, Caller: v}
+	return c.withVault(req, func(st *state) *handoff.Response {
+		if req.Op == "peek" {
+			val, ok := st.values[req.Path]
+			if !ok {
+				return c.notFound(req, req.Path)
+			}
+			return c.sealedAnswer(req, st, []byte(vault.Peek(val)), "peek\x00"+req.Path)
 		}
-		plain = []byte(vault.Peek(val))
-	} else {
 		var out []vault.Meta
-		for _, m := range s.st.metas {
+		for _, m := range st.metas {
 			if vault.HasPrefix(m.Path, req.Prefix) {
 				out = append(out, m)
 			}
 		}
-		plain, _ = json.Marshal(out)
-	}
-	sealed, err := handoff.Seal(req.Public, plain, []byte(req.Op+"\x00"+req.Path+req.Prefix))
-	if err != nil {
-		return fail(handoff.CodeBadRequest, "%v", err)
-	}
-	c.record(*req, "ok")
-	return &handoff.Response{OK: true, Caller: v, Sealed: sealed}
+		plain, _ := json.Marshal(out)
+		return c.sealedAnswer(req, st, plain, "list\x00"+req.Prefix)
+	})
 }
 
 // codeOf classifies a vault error for the CLI's exit status.
@@ -543,29 +539,18 @@ func codeOf(err error) string {
 	return "error"
 }
 
-// WriteEntry is one secret in the sealed payload of a set request.
-type WriteEntry struct {
-	Path        string `json:"path"`
-	Value       []byte `json:"value"`
-	Description string `json:"description,omitempty"`
-}
-
 // write stores (set) or removes (delete) secrets with the unlocked
 // vault's cached key, so the CLI need not ask the passphrase again, then
 // rebuilds the guard index through AfterWrite.
 func (c *conn) write(req *handoff.Request) *handoff.Response {
 	var secs []vault.Secret
 	if req.Op == "set" {
-		if c.opener == nil || req.Secret == nil {
-			return fail(handoff.CodeBadRequest, "set: send hello first and seal the values to its key")
+		plain, bad := c.openSealed(req, "set")
+		if bad != nil {
+			return bad
 		}
-		plain, err := c.opener.Open(req.Secret, []byte("set"))
-		c.opener = nil
-		if err != nil {
-			return fail(handoff.CodeBadRequest, "%v", err)
-		}
-		var ents []WriteEntry
-		err = json.Unmarshal(plain, &ents)
+		var ents []WireSecret
+		err := json.Unmarshal(plain, &ents)
 		wipe(plain)
 		if err != nil {
 			return fail(handoff.CodeBadRequest, "set: %v", err)
@@ -579,35 +564,31 @@ func (c *conn) write(req *handoff.Request) *handoff.Response {
 			}
 		}()
 	}
-	s := c.s
-	s.st.mu.Lock()
-	defer s.st.mu.Unlock()
-	if !s.st.unlocked() {
-		return c.lockedError()
-	}
-	var err error
-	if req.Op == "set" {
-		err = s.st.file.Set(secs...)
-	} else {
-		err = s.st.file.Delete(req.Path)
-	}
-	if err != nil {
-		c.record(*req, "error")
-		return fail(codeOf(err), "%v", err)
-	}
-	var paths []string
-	for _, sec := range secs {
-		paths = append(paths, sec.Path)
-	}
-	c.record(*req, "ok", paths...)
-	s.st.lastUse = time.Now()
-	if s.cfg.AfterWrite != nil {
-		if err := s.cfg.AfterWrite(s.st.file); err != nil {
-			return fail("error", "the vault was written, but the guard index was not: %v; run: noxkey guard rebuild", err)
+	return c.withVault(req, func(st *state) *handoff.Response {
+		var err error
+		if req.Op == "set" {
+			err = st.file.Set(secs...)
+		} else {
+			err = st.file.Delete(req.Path)
 		}
-	}
-	if err := s.st.reload(); err != nil {
-		return fail(codeOf(err), "%v", err)
-	}
-	return &handoff.Response{OK: true}
+		if err != nil {
+			c.record(*req, "error")
+			return fail(codeOf(err), "%v", err)
+		}
+		var paths []string
+		for _, sec := range secs {
+			paths = append(paths, sec.Path)
+		}
+		c.record(*req, "ok", paths...)
+		st.lastUse = time.Now()
+		if c.s.cfg.AfterWrite != nil {
+			if err := c.s.cfg.AfterWrite(st.file); err != nil {
+				return fail("error", "the vault was written, but the guard index was not: %v; run: noxkey guard rebuild", err)
+			}
+		}
+		if err := st.reload(); err != nil {
+			return fail(codeOf(err), "%v", err)
+		}
+		return &handoff.Response{OK: true}
+	})
 }
