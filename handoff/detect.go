@@ -3,9 +3,10 @@ package handoff
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -63,12 +64,7 @@ func LoadSignatures(userDir string) (*Signatures, error) {
 	for _, i := range defaultInterpreters {
 		s.Interpreters[i] = true
 	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(files)) {
 		var f struct {
 			Agent  string    `toml:"agent"`
 			Detect Signature `toml:"detect"`

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/noxkey/noxkey/guard"
@@ -294,10 +293,9 @@ func claudeFailClosed(event string, p map[string]any, why string) ([]byte, int) 
 		if !ok {
 			return claudeStop(fix) // the output's shape is unknown: stop rather than let it through
 		}
-		first := true
 		return claudeJSON(map[string]any{"hookSpecificOutput": map[string]any{
 			"hookEventName":     "PostToolUse",
-			"updatedToolOutput": replaceLeaves(resp, "[noxkey: output withheld: "+fix+"]", &first),
+			"updatedToolOutput": replaceLeaves(resp, "[noxkey: output withheld: "+fix+"]"),
 		}})
 	case "UserPromptSubmit":
 		return claudeJSON(map[string]any{"decision": "block", "reason": fix})
@@ -338,12 +336,3 @@ func redactedContext(ms []guard.Match) string {
 }
 
 func lastSegment(p string) string { return p[strings.LastIndexByte(p, '/')+1:] }
-
-func sortedKeys(m map[string]any) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
-}

@@ -1,91 +1,105 @@
 package hooks
 
 import (
+	"maps"
+	"slices"
+	"strings"
+
 	"github.com/noxkey/noxkey/guard"
 )
 
-// redactLeaves returns v with every string leaf redacted (maps and slices
-// keep their shape) and the matches found, or v itself when nothing matched.
-func redactLeaves(v any, g *guard.Guard) (any, []guard.Match) {
+// mapLeaves returns v with f applied to every string leaf; maps and
+// slices keep their shape. f reports whether it changed a leaf: what did
+// not change is shared, and v itself comes back when nothing changed (so
+// an unchanged tool output gets no answer). Map keys are visited in a
+// fixed order, the model-facing output keys (stdout, text) first, so f
+// may keep state across leaves.
+func mapLeaves(v any, f func(string) (string, bool)) (any, bool) {
 	switch x := v.(type) {
 	case string:
-		out, ms := g.Redact([]byte(x))
-		if len(ms) == 0 {
-			return v, nil
+		if s, ok := f(x); ok {
+			return s, true
 		}
-		return string(out), ms
 	case map[string]any:
-		var all []guard.Match
 		var copied map[string]any
-		for k, e := range x {
-			r, ms := redactLeaves(e, g)
-			if len(ms) == 0 {
+		for _, k := range outputKeysFirst(x) {
+			r, ok := mapLeaves(x[k], f)
+			if !ok {
 				continue
 			}
 			if copied == nil {
-				copied = make(map[string]any, len(x))
-				for k2, e2 := range x {
-					copied[k2] = e2
-				}
+				copied = maps.Clone(x)
 			}
 			copied[k] = r
-			all = append(all, ms...)
 		}
-		if copied == nil {
-			return v, nil
+		if copied != nil {
+			return copied, true
 		}
-		return copied, all
 	case []any:
-		var all []guard.Match
 		var copied []any
 		for i, e := range x {
-			r, ms := redactLeaves(e, g)
-			if len(ms) == 0 {
+			r, ok := mapLeaves(e, f)
+			if !ok {
 				continue
 			}
 			if copied == nil {
-				copied = append([]any(nil), x...)
+				copied = slices.Clone(x)
 			}
 			copied[i] = r
-			all = append(all, ms...)
 		}
-		if copied == nil {
-			return v, nil
+		if copied != nil {
+			return copied, true
 		}
-		return copied, all
 	}
-	return v, nil
+	return v, false
+}
+
+// outputKeysFirst sorts m's keys, stdout or text first: where the model
+// reads a tool's output first.
+func outputKeysFirst(m map[string]any) []string {
+	keys := slices.Sorted(maps.Keys(m))
+	for i, k := range keys {
+		if k == "stdout" || k == "text" {
+			copy(keys[1:i+1], keys[:i])
+			keys[0] = k
+			break
+		}
+	}
+	return keys
+}
+
+// redactLeaves returns v with every string leaf redacted and the matches
+// found, or v itself when nothing matched.
+func redactLeaves(v any, g *guard.Guard) (any, []guard.Match) {
+	var all []guard.Match
+	out, _ := mapLeaves(v, func(s string) (string, bool) {
+		red, ms := g.Redact([]byte(s))
+		all = append(all, ms...)
+		return string(red), len(ms) > 0
+	})
+	return out, all
 }
 
 // replaceLeaves returns v with its first string leaf set to notice and
 // every other string leaf emptied: the same shape, none of the content.
-func replaceLeaves(v any, notice string, first *bool) any {
-	switch x := v.(type) {
-	case string:
-		if *first {
-			*first = false
-			return notice
+func replaceLeaves(v any, notice string) any {
+	first := true
+	out, _ := mapLeaves(v, func(s string) (string, bool) {
+		if first {
+			first = false
+			return notice, true
 		}
-		return ""
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		keys := sortedKeys(x)
-		for i, k := range keys { // the notice goes where the model reads output first
-			if k == "stdout" || k == "text" {
-				keys[0], keys[i] = keys[i], keys[0]
-				break
-			}
-		}
-		for _, k := range keys {
-			out[k] = replaceLeaves(x[k], notice, first)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = replaceLeaves(e, notice, first)
-		}
-		return out
-	}
-	return v
+		return "", s != ""
+	})
+	return out
+}
+
+// replaceString returns v with every string leaf's occurrences of old
+// replaced by new.
+func replaceString(v any, old, new string) any {
+	out, _ := mapLeaves(v, func(s string) (string, bool) {
+		r := strings.ReplaceAll(s, old, new)
+		return r, r != s
+	})
+	return out
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/noxkey/noxkey/guard"
@@ -82,26 +81,4 @@ func originalOf(copyPath, dir string) (string, bool) {
 	os.Remove(copyPath)
 	os.Remove(copyPath + ".src")
 	return string(src), true
-}
-
-// replaceString returns v with every string leaf's occurrences of old
-// replaced by new.
-func replaceString(v any, old, new string) any {
-	switch x := v.(type) {
-	case string:
-		return strings.ReplaceAll(x, old, new)
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = replaceString(e, old, new)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = replaceString(e, old, new)
-		}
-		return out
-	}
-	return v
 }

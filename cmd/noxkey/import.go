@@ -5,8 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 
 	"github.com/joho/godotenv"
 	"github.com/noxkey/noxkey/vault"
@@ -100,11 +101,7 @@ func parseDotenv(data []byte, prefix string) ([]vault.Secret, error) {
 		// godotenv's message quotes the file's text, which holds values: leave it out.
 		return nil, usageError("import: the file is not valid dotenv syntax (NAME=value lines; quote values that hold spaces, quotes or newlines); nothing was changed")
 	}
-	names := make([]string, 0, len(env))
-	for k := range env {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(env))
 	var out []vault.Secret
 	for _, k := range names {
 		p := prefix + "/" + k

@@ -2,7 +2,8 @@ package config
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -35,11 +36,7 @@ type gitleaksAllow struct {
 // ParseRules reads gitleaks-format TOML documents (the map key names a
 // document in errors) into rule specs and checks that every regex compiles.
 func ParseRules(docs map[string][]byte) ([]guard.RuleSpec, error) {
-	names := make([]string, 0, len(docs))
-	for n := range docs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(docs))
 	var specs []guard.RuleSpec
 	for _, name := range names {
 		var f gitleaksFile

@@ -10,9 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -315,7 +316,7 @@ func (a *Agent) edit(path string, change func(hooksObj map[string]any)) (Result,
 	if a.Version > 0 && doc["version"] == nil && len(hooksObj) > 0 {
 		ops = append(ops, map[string]any{"op": "add", "path": "/version", "value": a.Version})
 	}
-	for _, k := range sortedKeys(hooksObj) {
+	for _, k := range slices.Sorted(maps.Keys(hooksObj)) {
 		if b, _ := json.Marshal(hooksObj[k]); !bytes.Equal(b, old[k]) {
 			ops = append(ops, map[string]any{"op": "add", "path": "/hooks/" + pointerEscape(k), "value": hooksObj[k]})
 		}
@@ -445,13 +446,4 @@ func str(v any) string {
 func asMap(v any) map[string]any {
 	m, _ := v.(map[string]any)
 	return m
-}
-
-func sortedKeys(m map[string]any) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
