@@ -3,6 +3,7 @@ package hooks
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -78,6 +79,18 @@ type Core struct {
 	Err  error
 	Hook string // absolute path of noxkey-hook, for command rewrites
 	Wrap WrapStyle
+	// Load, when set, loads the guard on first need: a tool call the
+	// hook leaves alone costs no index load.
+	Load func() (*guard.Guard, error)
+}
+
+// loaded loads the guard if it is not yet and reports whether it is usable.
+func (c *Core) loaded() bool {
+	if c.G == nil && c.Err == nil && c.Load != nil {
+		c.G, c.Err = c.Load()
+		c.Load = nil
+	}
+	return c.G != nil
 }
 
 // maxReadScan bounds a file scanned before it is read.
@@ -88,7 +101,7 @@ func (c *Core) Decide(ev Event) Decision {
 	if ev.Kind == PreTool && (!ev.Shell || c.Hook == "" || IsWrapped(ev.Command)) {
 		return Decision{}
 	}
-	if c.G == nil {
+	if !c.loaded() {
 		why := "noxkey-hook: the guard cannot run"
 		if c.Err != nil {
 			why = "noxkey-hook: " + c.Err.Error()
@@ -180,16 +193,8 @@ func readBounded(path, cwd string) []byte {
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
 		return nil
 	}
-	b := make([]byte, maxReadScan)
-	n, _ := f.Read(b)
-	for n < len(b) {
-		m, err := f.Read(b[n:])
-		n += m
-		if err != nil || m == 0 {
-			break
-		}
-	}
-	return b[:n]
+	b, _ := io.ReadAll(io.LimitReader(f, maxReadScan))
+	return b
 }
 
 // envDump matches commands that print the environment wholesale. Compiled
@@ -203,7 +208,7 @@ var envDump = sync.OnceValue(func() *regexp.Regexp {
 // secret's variable, reads a file holding one, or prints the environment
 // wholesale. For agents that can only block (Windsurf).
 func (c *Core) CommandExposure(cmd, cwd string) string {
-	if c.G == nil {
+	if !c.loaded() {
 		return "noxkey-hook: the guard cannot run; run: noxkey guard rebuild"
 	}
 	if ms := c.G.Index.Find([]byte(cmd)); len(ms) > 0 {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/noxkey/noxkey/guard"
 )
 
 const hookPath = "/opt/noxkey/bin/noxkey-hook"
@@ -257,5 +259,21 @@ func TestCursorRunsClaudeHooksOnce(t *testing.T) {
 	p := ParseClaude([]byte(`{"hook_event_name":"PreToolUse","cursor_version":"1.7.0","workspace_roots":["` + ws + `"]}`))
 	if !p.FromCursor() || len(p.WorkspaceRoots()) != 1 {
 		t.Fatal("a Cursor payload was not recognised")
+	}
+}
+
+// TestCoreLoadsTheGuardOnlyWhenNeeded: a tool call the hook leaves alone
+// costs no index load; the first call that needs it loads it once.
+func TestCoreLoadsTheGuardOnlyWhenNeeded(t *testing.T) {
+	g, loads := vaultGuard(t), 0
+	c := &Core{Hook: hookPath, Load: func() (*guard.Guard, error) { loads++; return g, nil }}
+	out, _ := CopilotEvent(mustJSON(t, map[string]any{"toolName": "view", "toolArgs": `{"path":"x"}`}), c, "preToolUse")
+	if len(out) != 0 || loads != 0 {
+		t.Fatalf("a tool left alone loaded the guard %d times (answer %s)", loads, out)
+	}
+	Codex(fixture(t, "codex-PostToolUse-Bash.stdin.json"), c)
+	Codex(fixture(t, "codex-PostToolUse-Bash.stdin.json"), c)
+	if loads != 1 {
+		t.Fatalf("loaded %d times, want once", loads)
 	}
 }

@@ -153,8 +153,14 @@ func dialect(agent string, args []string) int {
 	} else if len(payload) > maxPayload {
 		c.Err = fmt.Errorf("the hook payload is larger than %d MiB", maxPayload>>20)
 		payload = payload[:maxPayload]
-	} else if c.G, c.Err = guard.Open(l.Config, l.Index()); c.G != nil && c.G.Warning != "" {
-		fmt.Fprintln(os.Stderr, c.G.Warning)
+	} else {
+		c.Load = func() (*guard.Guard, error) {
+			g, err := guard.Open(l.Config, l.Index())
+			if g != nil && g.Warning != "" {
+				fmt.Fprintln(os.Stderr, g.Warning)
+			}
+			return g, err
+		}
 	}
 	c.Hook, _ = os.Executable()
 	var out []byte

@@ -141,7 +141,7 @@ func (a *app) checkHooks(d *doctor) {
 				continue
 			}
 			found = true
-			if strings.HasPrefix(state, "installed") && !containsMissing(state) {
+			if strings.HasPrefix(state, "installed") && !strings.Contains(state, "missing") {
 				d.ok(name+" hooks", scope+": "+p)
 			} else {
 				d.fix(name+" hooks", scope+": "+p+": "+state)
@@ -152,5 +152,3 @@ func (a *app) checkHooks(d *doctor) {
 		d.note("hooks", "no agent has noxkey's hooks; run: noxkey hooks install --agent claude (or codex, gemini, cursor, copilot, windsurf, all)")
 	}
 }
-
-func containsMissing(s string) bool { return strings.Contains(s, "missing") }

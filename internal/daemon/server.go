@@ -359,13 +359,13 @@ func (c *conn) unlock(req *handoff.Request) *handoff.Response {
 	s := c.s
 	s.st.mu.Lock()
 	err := s.st.unlock(ids)
-	mlocked, mlockErr := s.st.mlocked, s.st.mlockErr
+	mlockErr := s.st.mlockErr
 	s.st.mu.Unlock()
 	if err != nil {
 		c.record(*req, "error")
 		return fail(codeOf(err), "%v", err)
 	}
-	if !mlocked && mlockErr != nil {
+	if mlockErr != nil {
 		s.cfg.Log.Warn().Err(mlockErr).Msg("values are not locked in RAM")
 	}
 	c.record(*req, "ok")
@@ -553,7 +553,7 @@ func (c *conn) write(req *handoff.Request) *handoff.Response {
 		err := json.Unmarshal(plain, &ents)
 		wipe(plain)
 		if err != nil {
-			return fail(handoff.CodeBadRequest, "set: %v", err)
+			return fail(handoff.CodeBadRequest, "set: the sealed payload is not a list of secrets")
 		}
 		for _, e := range ents {
 			secs = append(secs, vault.Secret{Path: e.Path, Value: e.Value, Description: e.Description})

@@ -27,7 +27,6 @@ type state struct {
 	values   map[string][]byte
 	metas    []vault.Meta // sorted by path, no values
 	lastUse  time.Time
-	mlocked  bool
 	mlockErr error
 }
 
@@ -92,7 +91,7 @@ func (s *state) reload() error {
 	for _, sec := range all {
 		size += len(sec.Value)
 	}
-	arena, locked, lerr := lockedAlloc(size)
+	arena, lerr := lockedAlloc(size)
 	if arena == nil {
 		for _, sec := range all {
 			sec.Wipe()
@@ -111,7 +110,7 @@ func (s *state) reload() error {
 	}
 	s.freeArena()
 	s.arena, s.values, s.metas, s.stamp = arena, values, metas, st
-	s.mlocked, s.mlockErr = locked, lerr
+	s.mlockErr = lerr
 	return nil
 }
 
@@ -135,8 +134,9 @@ func (s *state) freeArena() {
 
 // lockedAlloc maps size bytes (at least one page) of anonymous memory,
 // excluded from core dumps and locked in RAM where RLIMIT_MEMLOCK allows.
-// A failed mlock is reported, not fatal.
-func lockedAlloc(size int) ([]byte, bool, error) {
+// A failed mlock is reported with the memory (usable, not locked); a
+// failed map, with none.
+func lockedAlloc(size int) ([]byte, error) {
 	if size == 0 {
 		size = 1
 	}
@@ -144,13 +144,13 @@ func lockedAlloc(size int) ([]byte, bool, error) {
 	size = (size + page - 1) / page * page
 	b, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
 	if err != nil {
-		return nil, false, fmt.Errorf("daemon: map %d bytes: %w", size, err)
+		return nil, fmt.Errorf("daemon: map %d bytes: %w", size, err)
 	}
 	dontDump(b)
 	if err := unix.Mlock(b); err != nil {
-		return b, false, fmt.Errorf("mlock: %w (raise RLIMIT_MEMLOCK, e.g. ulimit -l, to keep values out of swap)", err)
+		return b, fmt.Errorf("mlock: %w (raise RLIMIT_MEMLOCK, e.g. ulimit -l, to keep values out of swap)", err)
 	}
-	return b, true, nil
+	return b, nil
 }
 
 func freeLocked(b []byte) {
