@@ -68,14 +68,7 @@ func (a *app) daemonCommand() *cli.Command {
 				Name:  "stop",
 				Usage: "lock the vault and end the daemon",
 				Action: func(ctx context.Context, cmd *cli.Command) error {
-					c, err := a.connect(false)
-					if err != nil {
-						fmt.Fprintln(os.Stderr, "noxkey: no daemon is running")
-						return nil
-					}
-					defer c.Close()
-					_, err = a.call(c, &handoff.Request{Op: "stop"})
-					return err
+					return a.tellRunning("stop", "no daemon is running")
 				},
 			},
 			{
@@ -406,4 +399,17 @@ func (w *daemonWriter) try(op func(*daemon.Client) (*handoff.Response, error)) (
 	}
 	w.viaDaemon = true
 	return true, nil
+}
+
+// tellRunning sends op to a running daemon; with none, it says absent
+// and succeeds (there is nothing to stop or lock).
+func (a *app) tellRunning(op, absent string) error {
+	c, err := a.connect(false)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "noxkey: "+absent)
+		return nil
+	}
+	defer c.Close()
+	_, err = a.call(c, &handoff.Request{Op: op})
+	return err
 }

@@ -29,27 +29,21 @@ func (a *app) hooksCommand() *cli.Command {
 				Usage: "add noxkey's hooks, keeping everything else in the file",
 				Flags: append(flags(), &cli.StringFlag{Name: "hook-path", Usage: "absolute path of noxkey-hook (default: next to noxkey, or on PATH)"}),
 				Action: func(ctx context.Context, cmd *cli.Command) error {
-					targets, err := hookTargets(cmd)
-					if err != nil {
-						return err
-					}
 					hook, err := hookPath(cmd.String("hook-path"))
 					if err != nil {
 						return err
 					}
-					var errs []error
-					for _, t := range targets {
+					return eachTarget(cmd, func(t hookTarget) error {
 						res, err := t.agent.Install(t.path, hook)
 						if err != nil {
-							errs = append(errs, err)
-							continue
+							return err
 						}
 						report("installed", res)
 						for _, n := range t.agent.Notes {
 							fmt.Fprintf(os.Stderr, "  %s: %s\n", t.agent.Description, n)
 						}
-					}
-					return errors.Join(errs...)
+						return nil
+					})
 				},
 			},
 			{
@@ -57,20 +51,13 @@ func (a *app) hooksCommand() *cli.Command {
 				Usage: "remove exactly noxkey's hooks",
 				Flags: flags(),
 				Action: func(ctx context.Context, cmd *cli.Command) error {
-					targets, err := hookTargets(cmd)
-					if err != nil {
-						return err
-					}
-					var errs []error
-					for _, t := range targets {
+					return eachTarget(cmd, func(t hookTarget) error {
 						res, err := t.agent.Uninstall(t.path)
-						if err != nil {
-							errs = append(errs, err)
-							continue
+						if err == nil {
+							report("uninstalled", res)
 						}
-						report("uninstalled", res)
-					}
-					return errors.Join(errs...)
+						return err
+					})
 				},
 			},
 			{
@@ -127,6 +114,20 @@ func hookTargets(cmd *cli.Command) ([]hookTarget, error) {
 		out = append(out, hookTarget{ag, p})
 	}
 	return out, nil
+}
+
+// eachTarget runs change on every agent's file; one file's error does
+// not stop the others.
+func eachTarget(cmd *cli.Command, change func(hookTarget) error) error {
+	targets, err := hookTargets(cmd)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, t := range targets {
+		errs = append(errs, change(t))
+	}
+	return errors.Join(errs...)
 }
 
 // hookState says whether noxkey's hooks are in path and whether the

@@ -39,14 +39,7 @@ func (a *app) lockCommand() *cli.Command {
 		Name:  "lock",
 		Usage: "lock the vault: the daemon forgets every value",
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			c, err := a.connect(false)
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "noxkey: no daemon is running; nothing is unlocked")
-				return nil
-			}
-			defer c.Close()
-			_, err = a.call(c, &handoff.Request{Op: "lock"})
-			return err
+			return a.tellRunning("lock", "no daemon is running; nothing is unlocked")
 		},
 	}
 }
