@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/noxkey/noxkey/internal/paths"
+	"github.com/noxkey/noxkey/internal/shellquote"
 	"golang.org/x/sys/unix"
 )
 
@@ -38,21 +39,7 @@ func DialectFor(shell string) Dialect {
 // but NUL survives: POSIX quotes cannot hold ', which becomes '\” ; fish
 // quotes take \' and \\ and nothing else.
 func (d Dialect) Quote(s []byte) []byte {
-	out := make([]byte, 0, len(s)+2)
-	out = append(out, '\'')
-	for _, c := range s {
-		switch {
-		case c == '\'' && d.fish:
-			out = append(out, '\\', '\'')
-		case c == '\\' && d.fish:
-			out = append(out, '\\', '\\')
-		case c == '\'':
-			out = append(out, '\'', '\\', '\'', '\'')
-		default:
-			out = append(out, c)
-		}
-	}
-	return append(out, '\'')
+	return shellquote.Append(make([]byte, 0, len(s)+2), s, d.fish)
 }
 
 // Assign is the line that exports NAME=value in the caller's shell.

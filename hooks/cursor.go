@@ -105,7 +105,8 @@ func CursorHasNoxkey(roots []string) bool {
 		files = append(files, filepath.Join(r, ".cursor", "hooks.json"))
 	}
 	for _, f := range files {
-		if b, err := os.ReadFile(f); err == nil && bytes.Contains(b, []byte("noxkey-hook' cursor")) {
+		// the handler line minus its opening quote: any path ending in noxkey-hook
+		if b, err := os.ReadFile(f); err == nil && bytes.Contains(b, []byte(HandlerCommand("noxkey-hook", "cursor")[1:])) {
 			return true
 		}
 	}

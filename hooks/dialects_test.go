@@ -195,7 +195,7 @@ func TestWindsurfDialect(t *testing.T) {
 		out, code := run(cmd)
 		noSecret(t, out)
 		if code != 2 || !strings.HasPrefix(string(out), "noxkey") {
-			t.Errorf("%q: exit %d %q; want blocked", cmd, code, out)
+			t.Errorf("%q: exit %d %q; want blocked", strings.ReplaceAll(cmd, fixtureSecret, "<secret>"), code, out)
 		}
 	}
 	for _, cmd := range []string{"ls -la", "cat README", "go test ./...", "echo $NOXKEY_TEST_SECRETS_DIR", "settings", "env_setup.sh",

@@ -1,6 +1,10 @@
 package hooks
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/noxkey/noxkey/internal/shellquote"
+)
 
 // WrapCommand returns a shell command that runs command in the calling
 // shell itself (so cd, exports and other shell state persist as without
@@ -38,6 +42,8 @@ func WrapCommand(command, hook string) string {
 // wrapMarker starts every wrapped command, so it is never wrapped twice.
 const wrapMarker = "# noxkey: output filtered by noxkey-hook"
 
-func shellSingleQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+func shellSingleQuote(s string) string { return shellquote.POSIX(s) }
+
+// HandlerCommand is the command line an agent's hook settings hold for
+// noxkey: noxkey-hook's path, quoted, and the dialect's subcommand.
+func HandlerCommand(hook, dialect string) string { return shellquote.POSIX(hook) + " " + dialect }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/noxkey/noxkey/configs"
+	"github.com/noxkey/noxkey/hooks"
 	"github.com/tailscale/hujson"
 )
 
@@ -100,7 +101,7 @@ func (a *Agent) ConfigPath(scope, home, project string) (string, error) {
 
 // handlerCommand is the command line of noxkey's handler for event.
 func (a *Agent) handlerCommand(hook, event string) string {
-	c := "'" + strings.ReplaceAll(hook, "'", `'\''`) + "' " + a.Command
+	c := hooks.HandlerCommand(hook, a.Command)
 	if a.EventArg {
 		c += " " + event
 	}
