@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 
@@ -95,38 +94,4 @@ func (a *app) fetch(p, mode string) (*handoff.Verdict, []byte, error) {
 		return nil, nil, err
 	}
 	return resp.Caller, value, nil
-}
-
-// sealedCall sends req with a fresh one-time key and opens the sealed
-// answer. A locked vault is unlocked first when the caller is a human
-// (the daemon tells); an agent gets the daemon's advice instead.
-func (a *app) sealedCall(req *handoff.Request, ad string) (*handoff.Response, []byte, error) {
-	c, err := a.connect(true)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer c.Close()
-	for attempt := 0; ; attempt++ {
-		o, err := handoff.NewOpener()
-		if err != nil {
-			return nil, nil, err
-		}
-		req.Public = o.Public()
-		resp, err := a.call(c, req)
-		var de *daemonError
-		if errors.As(err, &de) && de.code == handoff.CodeLocked && attempt == 0 && resp.Caller != nil && !resp.Caller.Agent {
-			if _, err := a.unlockDaemon(c); err != nil {
-				return nil, nil, err
-			}
-			continue
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		value, err := o.Open(resp.Sealed, []byte(ad))
-		if err != nil {
-			return nil, nil, err
-		}
-		return resp, value, nil
-	}
 }

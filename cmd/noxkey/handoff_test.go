@@ -547,3 +547,14 @@ func TestWritesGoThroughTheUnlockedDaemon(t *testing.T) {
 		t.Fatalf("set with a locked daemon and no passphrase: exit %d %s", r.code, r.stderr)
 	}
 }
+
+// TestLogShowsAPartialLastLine: a last line the writer has not finished
+// is shown (as unreadable) and log ends, instead of waiting for it.
+func TestLogShowsAPartialLastLine(t *testing.T) {
+	h := newVault(t)
+	os.WriteFile(filepath.Join(h.dir, "audit.log"), []byte(`{"op":"get","result":"ok","caller":"human","pid":1}`+"\n"+`{"op":"ge`), 0o600)
+	r := h.run(t, "", "log")
+	if r.code != 0 || !strings.Contains(r.stdout, "get") || !strings.Contains(r.stdout, "unreadable line") {
+		t.Fatalf("exit %d: %q", r.code, r.stdout)
+	}
+}

@@ -38,32 +38,29 @@ func (a *app) logCommand() *cli.Command {
 			}
 			defer f.Close()
 			r := bufio.NewReader(f)
+			pending := "" // a line the writer has not finished yet
 			for {
 				line, err := r.ReadString('\n')
-				if line != "" && strings.HasSuffix(line, "\n") {
-					printEntry(line, cmd.Bool("json"))
-				} else if line != "" {
-					// A partial line: wait for the rest.
-					for !strings.HasSuffix(line, "\n") {
-						time.Sleep(50 * time.Millisecond)
-						more, _ := r.ReadString('\n')
-						line += more
-					}
-					printEntry(line, cmd.Bool("json"))
+				if pending += line; strings.HasSuffix(pending, "\n") {
+					printEntry(pending, cmd.Bool("json"))
+					pending = ""
 				}
-				if err == io.EOF {
-					if !cmd.Bool("follow") {
-						return nil
-					}
-					select {
-					case <-ctx.Done():
-						return nil
-					case <-time.After(200 * time.Millisecond):
+				if err != io.EOF {
+					if err != nil {
+						return err
 					}
 					continue
 				}
-				if err != nil {
-					return err
+				if !cmd.Bool("follow") {
+					if pending != "" {
+						printEntry(pending, cmd.Bool("json"))
+					}
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-time.After(200 * time.Millisecond):
 				}
 			}
 		},

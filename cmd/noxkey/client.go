@@ -1,0 +1,287 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/noxkey/noxkey/handoff"
+	"github.com/noxkey/noxkey/internal/daemon"
+	"github.com/noxkey/noxkey/internal/paths"
+	"github.com/noxkey/noxkey/vault"
+)
+
+// connect dials the daemon; with start, it launches one when none
+// answers (like gpg-agent) and waits until it does.
+func (a *app) connect(start bool) (*daemon.Client, error) {
+	sock := a.layout.Socket()
+	c, err := daemon.Dial(sock)
+	if err == nil || !start {
+		return c, err
+	}
+	if err := paths.EnsurePrivateDir(a.layout.Runtime); err != nil {
+		return nil, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("daemon: find noxkey: %w", err)
+	}
+	logPath := filepath.Join(a.layout.Runtime, "daemon.log")
+	logf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("daemon: %w", err)
+	}
+	defer logf.Close()
+	args := []string{"--home", os.Getenv("NOXKEY_HOME")}
+	if a.home != "" {
+		args[1] = a.home
+	}
+	if args[1] == "" {
+		args = nil
+	}
+	cmd := exec.Command(exe, append(args, "daemon")...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("daemon: start: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := daemon.Dial(sock); err == nil {
+			return c, nil
+		}
+		select {
+		case err := <-exited:
+			// Lost a start race to another daemon? Then it answers now.
+			if c, derr := daemon.Dial(sock); derr == nil {
+				return c, nil
+			}
+			tail, _ := os.ReadFile(logPath)
+			lines := strings.Split(strings.TrimSpace(string(tail)), "\n")
+			return nil, fmt.Errorf("daemon: it exited (%v): %s (log: %s)", err, lines[len(lines)-1], logPath)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return nil, fmt.Errorf("daemon: started, but %s does not answer; see %s", sock, logPath)
+}
+
+// daemonError is an error answer of the daemon, with its exit code.
+type daemonError struct {
+	code string
+	msg  string
+}
+
+func (e *daemonError) Error() string { return e.msg }
+
+func (e *daemonError) ExitCode() int {
+	switch e.code {
+	case handoff.CodeLocked, daemon.CodeBadPassphrase:
+		return exitLocked
+	case handoff.CodeNotFound:
+		return exitNotFound
+	case handoff.CodeRefused:
+		return exitRefused
+	}
+	return exitUsage
+}
+
+// call sends req and turns an error answer into a daemonError.
+func (a *app) call(c *daemon.Client, req *handoff.Request) (*handoff.Response, error) {
+	resp, err := c.Call(req)
+	if err != nil {
+		return nil, err
+	}
+	if !resp.OK {
+		return resp, &daemonError{code: resp.Code, msg: resp.Error}
+	}
+	return resp, nil
+}
+
+// unlockDaemon asks the passphrase (terminal or NOXKEY_PASSPHRASE_FILE)
+// and sends it sealed to the daemon's one-time key; with --identity it
+// names the identity file instead.
+func (a *app) unlockDaemon(c *daemon.Client) (*handoff.Response, error) {
+	if a.identityFile != "" {
+		abs, err := filepath.Abs(a.identityFile)
+		if err != nil {
+			return nil, err
+		}
+		return a.call(c, &handoff.Request{Op: "unlock", Identity: abs})
+	}
+	hello, err := a.call(c, &handoff.Request{Op: "hello"})
+	if err != nil {
+		return nil, err
+	}
+	pass, err := a.passphrase("Vault passphrase", false)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := handoff.Seal(hello.Public, pass, []byte("unlock"))
+	wipe(pass)
+	if err != nil {
+		return nil, err
+	}
+	return a.call(c, &handoff.Request{Op: "unlock", Secret: sealed})
+}
+
+// usesDaemon: the daemon serves the default file vault; --vault and the
+// Keychain back-end are read directly (the daemon still classifies).
+func (a *app) usesDaemon() bool {
+	return a.vaultPath == a.layout.Vault() && os.Getenv("NOXKEY_BACKEND") != "keychain"
+}
+
+// whoami asks the daemon who the caller is.
+func (a *app) whoami() (*handoff.Verdict, error) {
+	c, err := a.connect(true)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	resp, err := a.call(c, &handoff.Request{Op: "whoami"})
+	if err != nil {
+		return nil, err
+	}
+	return resp.Caller, nil
+}
+
+// refuseAgents ends a command an agent may not run.
+func (a *app) refuseAgents() error {
+	v, err := a.whoami()
+	if err != nil {
+		return err
+	}
+	if v.Agent {
+		return errRefused
+	}
+	return nil
+}
+
+var errRefused = &daemonError{code: handoff.CodeRefused, msg: "This command is not available to AI agents."}
+
+// daemonWriter writes through the unlocked daemon, which holds the
+// vault's key, so set, rm and import ask no passphrase while it is
+// unlocked; with no daemon or a locked one it writes the file itself.
+type daemonWriter struct {
+	vault.Store // the file: reads, and writes when the daemon cannot
+	a           *app
+	viaDaemon   bool // the daemon wrote and rebuilt the index
+}
+
+func (a *app) writer() vault.Store {
+	if !a.usesDaemon() {
+		return a.store()
+	}
+	return &daemonWriter{Store: a.store(), a: a}
+}
+
+func (w *daemonWriter) Set(secrets ...vault.Secret) error {
+	ents := make([]daemon.WireSecret, len(secrets))
+	for i, s := range secrets {
+		ents[i] = daemon.WireSecret{Path: s.Path, Value: s.Value, Description: s.Description}
+	}
+	plain, err := json.Marshal(ents)
+	if err != nil {
+		return err
+	}
+	defer wipe(plain)
+	ok, err := w.try(func(c *daemon.Client) (*handoff.Response, error) {
+		hello, err := w.a.call(c, &handoff.Request{Op: "hello"})
+		if err != nil {
+			return nil, err
+		}
+		sealed, err := handoff.Seal(hello.Public, plain, []byte("set"))
+		if err != nil {
+			return nil, err
+		}
+		return w.a.call(c, &handoff.Request{Op: "set", Secret: sealed})
+	})
+	if ok || err != nil {
+		return err
+	}
+	return w.Store.Set(secrets...)
+}
+
+func (w *daemonWriter) Delete(path string) error {
+	ok, err := w.try(func(c *daemon.Client) (*handoff.Response, error) {
+		return w.a.call(c, &handoff.Request{Op: "delete", Path: path})
+	})
+	if ok || err != nil {
+		return err
+	}
+	return w.Store.Delete(path)
+}
+
+// try runs op against a running daemon. ok false with no error: no
+// daemon, or a locked one; the caller writes the file itself.
+func (w *daemonWriter) try(op func(*daemon.Client) (*handoff.Response, error)) (bool, error) {
+	c, err := w.a.connect(false)
+	if err != nil {
+		return false, nil
+	}
+	defer c.Close()
+	_, err = op(c)
+	var de *daemonError
+	if errors.As(err, &de) && de.code == handoff.CodeLocked {
+		return false, nil
+	}
+	if err != nil {
+		return true, err
+	}
+	w.viaDaemon = true
+	return true, nil
+}
+
+// tellRunning sends op to a running daemon; with none, it says absent
+// and succeeds (there is nothing to stop or lock).
+func (a *app) tellRunning(op, absent string) error {
+	c, err := a.connect(false)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "noxkey: "+absent)
+		return nil
+	}
+	defer c.Close()
+	_, err = a.call(c, &handoff.Request{Op: op})
+	return err
+}
+
+// sealedCall sends req with a fresh one-time key and opens the sealed
+// answer. A locked vault is unlocked first when the caller is a human
+// (the daemon tells); an agent gets the daemon's advice instead.
+func (a *app) sealedCall(req *handoff.Request, ad string) (*handoff.Response, []byte, error) {
+	c, err := a.connect(true)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer c.Close()
+	for attempt := 0; ; attempt++ {
+		o, err := handoff.NewOpener()
+		if err != nil {
+			return nil, nil, err
+		}
+		req.Public = o.Public()
+		resp, err := a.call(c, req)
+		var de *daemonError
+		if errors.As(err, &de) && de.code == handoff.CodeLocked && attempt == 0 && resp.Caller != nil && !resp.Caller.Agent {
+			if _, err := a.unlockDaemon(c); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		value, err := o.Open(resp.Sealed, []byte(ad))
+		if err != nil {
+			return nil, nil, err
+		}
+		return resp, value, nil
+	}
+}
