@@ -25,14 +25,7 @@ func TestCodexReadsASecretFile(t *testing.T) {
 }
 
 func TestCodexPromptHoldingASecretIsBlocked(t *testing.T) {
-	r := codex.run(t, "deploy with the key "+testSecret, []step{shell(`echo should-not-run`)}, scenarioOpts{})
-	r.assertNoneCarries(t)
-	if r.saw("should-not-run") {
-		t.Fatal("the turn went on after the prompt was blocked")
-	}
-	if !strings.Contains(r.events, "UserPromptSubmit  exit=0 answered=true") {
-		t.Fatalf("the prompt hook did not block: %s", r.events)
-	}
+	assertPromptBlocked(t, codex, "UserPromptSubmit")
 }
 
 // TestCodexPostToolUseAloneReplacesTheResult: without the PreToolUse

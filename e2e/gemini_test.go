@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -26,14 +25,7 @@ func TestGeminiReadFileToolOnASecretFile(t *testing.T) {
 }
 
 func TestGeminiPromptHoldingASecretIsBlocked(t *testing.T) {
-	r := gemini.run(t, "deploy with the key "+testSecret, []step{shell(`echo should-not-run`)}, scenarioOpts{})
-	r.assertNoneCarries(t)
-	if r.saw("should-not-run") {
-		t.Fatal("the turn went on after the prompt was blocked")
-	}
-	if !strings.Contains(r.events, "BeforeAgent  exit=0 answered=true") {
-		t.Fatalf("the prompt hook did not block: %s", r.events)
-	}
+	assertPromptBlocked(t, gemini, "BeforeAgent")
 }
 
 // TestGeminiUsesAVaultSecretThroughNoxkeyRun: Gemini CLI's shell refuses

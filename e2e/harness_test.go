@@ -317,3 +317,18 @@ func runSharedScenarios(t *testing.T, a *agent, extra map[string][]string) {
 		})
 	}
 }
+
+// assertPromptBlocked: a prompt holding the secret is stopped by the
+// agent's prompt hook (event): nothing of it reaches the mock, and the
+// turn does not go on.
+func assertPromptBlocked(t *testing.T, a *agent, event string) {
+	t.Helper()
+	r := a.run(t, "deploy with the key "+testSecret, []step{shell(`echo should-not-run`)}, scenarioOpts{})
+	r.assertNoneCarries(t)
+	if r.saw("should-not-run") {
+		t.Fatal("the turn went on after the prompt was blocked")
+	}
+	if !strings.Contains(r.events, event+"  exit=0 answered=true") {
+		t.Fatalf("the prompt hook did not block: %s", r.events)
+	}
+}

@@ -99,6 +99,22 @@ func (a *app) passphrase(label string, confirm bool) ([]byte, error) {
 	return prompt.Passphrase(label, confirm)
 }
 
+// passphraseRecipient asks a new passphrase (after checking the work
+// factor, so a bad setting fails before anyone types) and returns its
+// scrypt recipient; the passphrase is wiped.
+func passphraseRecipient(ask func() ([]byte, error)) (age.Recipient, error) {
+	wf, err := workFactor()
+	if err != nil {
+		return nil, err
+	}
+	pass, err := ask()
+	if err != nil {
+		return nil, err
+	}
+	defer wipe(pass)
+	return vault.PassphraseRecipient(pass, wf)
+}
+
 // workFactor is NOXKEY_SCRYPT_WORK_FACTOR, for tests; 0 means age's default.
 func workFactor() (int, error) {
 	v := os.Getenv("NOXKEY_SCRYPT_WORK_FACTOR")

@@ -136,16 +136,7 @@ func (a *app) bundleCommand() *cli.Command {
 				rcpts = append(rcpts, rs...)
 			}
 			if len(rcpts) == 0 {
-				pass, err := bundlePassphrase(cmd.String("bundle-passphrase-file"), true)
-				if err != nil {
-					return err
-				}
-				wf, err := workFactor()
-				if err != nil {
-					return err
-				}
-				r, err := vault.PassphraseRecipient(pass, wf)
-				wipe(pass)
+				r, err := passphraseRecipient(func() ([]byte, error) { return bundlePassphrase(cmd.String("bundle-passphrase-file"), true) })
 				if err != nil {
 					return err
 				}

@@ -23,16 +23,7 @@ func (a *app) initCommand() *cli.Command {
 				}
 				rcpts = r
 			} else {
-				wf, err := workFactor()
-				if err != nil {
-					return err
-				}
-				pass, err := a.passphrase("New vault passphrase", true)
-				if err != nil {
-					return err
-				}
-				r, err := vault.PassphraseRecipient(pass, wf)
-				wipe(pass)
+				r, err := passphraseRecipient(func() ([]byte, error) { return a.passphrase("New vault passphrase", true) })
 				if err != nil {
 					return err
 				}
