@@ -14,11 +14,11 @@ bench count="6":
 
 # Fuzz each target for a short time.
 fuzz seconds="30s":
-    go test ./guard -run '^$' -fuzz '^FuzzRedact$' -fuzztime {{seconds}}
-    go test ./guard -run '^$' -fuzz '^FuzzLoad$' -fuzztime {{seconds}}
-    go test ./vault -run '^$' -fuzz '^FuzzDocument$' -fuzztime {{seconds}}
-    go test ./vault -run '^$' -fuzz '^FuzzVaultFile$' -fuzztime {{seconds}}
-    go test ./handoff -run '^$' -fuzz '^FuzzReadMsg$' -fuzztime {{seconds}}
+    go test ./guard -run '^$' -fuzz '^FuzzRedact$' -fuzztime {{seconds}} -fuzzminimizetime 100x
+    go test ./guard -run '^$' -fuzz '^FuzzLoad$' -fuzztime {{seconds}} -fuzzminimizetime 100x
+    go test ./vault -run '^$' -fuzz '^FuzzDocument$' -fuzztime {{seconds}} -fuzzminimizetime 100x
+    go test ./vault -run '^$' -fuzz '^FuzzVaultFile$' -fuzztime {{seconds}} -fuzzminimizetime 100x
+    go test ./handoff -run '^$' -fuzz '^FuzzReadMsg$' -fuzztime {{seconds}} -fuzzminimizetime 100x
 
 # gofmt, go vet, staticcheck, and the macOS build without cgo.
 lint:

@@ -4,14 +4,14 @@
 // Build turns the vault's secrets into an Index: for each secret and each
 // Form it can appear in (raw, base64 at every byte alignment, hex,
 // percent-, JSON- and shell-escaped, and line-wrapped raw or base64), the
-// index keeps only keyed hashes: a lossy bitmap of the cheap hash of each
-// fingerprint window, a keyed AES-PRF of each window, and an HMAC-SHA256
+// index keeps only keyed hashes: a blocked Bloom filter of the cheap hash of
+// each fingerprint window, a keyed AES-PRF of each window, and an HMAC-SHA256
 // and length of the whole form. It never holds a value, a window of one, or
 // anything that reads back as plaintext; noxkey-hook needs only this file.
 //
 // Scan samples the text every S bytes: every form is at least W+S-1 bytes
 // long and its windows at offsets 0..S-1 are registered, so any occurrence
-// covers a sampled position whose W-byte window is registered. A bitmap
+// covers a sampled position whose W-byte window is registered. A filter
 // probe rejects almost every position; the rare survivors are checked
 // against the window PRF and then verified exactly by HMAC over the whole
 // candidate span. Nothing is redacted on a prefix match.

@@ -17,13 +17,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The index file: a fixed header, then the bitmap, the sorted window
+// The index file: a fixed header, then the filter, the sorted window
 // entries and the form records laid out as they are used in memory (so a
-// load is an mmap and a checksum, not a rebuild), the names, and a CRC-32C
+// load is an mmap, not a rebuild), the names, and a CRC-32C
 // trailer over everything before it.
 const (
-	fileMagic   = "NXKGIDX1"
-	fileVersion = 1
+	fileMagic   = "NXKGIDX2"
+	fileVersion = 2
 	headerSize  = 112
 	formRecSize = 32
 )
@@ -33,10 +33,7 @@ var ErrIndex = errors.New("guard index unusable")
 
 // MarshalBinary encodes the index in the file format.
 func (ix *Index) MarshalBinary() ([]byte, error) {
-	nameBytes := 0
-	for _, n := range ix.names {
-		nameBytes += len(n)
-	}
+	nameBytes := len(ix.nameBlob)
 	var st []byte
 	if ix.settings != nil {
 		var err error
@@ -44,7 +41,7 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 			return nil, err
 		}
 	}
-	size := headerSize + 8*len(ix.bitmap) + 8*len(ix.entries) + dirSize(len(ix.dir)) + formRecSize*len(ix.forms) + 4*len(ix.names) + nameBytes + len(st)
+	size := headerSize + 8*len(ix.filter) + 8*len(ix.entries) + dirSize(len(ix.dir)) + formRecSize*len(ix.forms) + 4*len(ix.nameEnds) + nameBytes + len(st)
 	size = (size + 7) &^ 7
 	b := make([]byte, size+8)
 	le := binary.LittleEndian
@@ -58,16 +55,16 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 	le.PutUint64(b[24:], ix.k1)
 	copy(b[32:48], ix.prfKey)
 	copy(b[48:80], ix.hmacKey)
-	le.PutUint32(b[80:], uint32(len(ix.bitmap)))
+	le.PutUint32(b[80:], uint32(len(ix.filter)))
 	le.PutUint32(b[84:], uint32(len(ix.entries)))
 	le.PutUint32(b[88:], uint32(len(ix.forms)))
-	le.PutUint32(b[92:], uint32(len(ix.names)))
+	le.PutUint32(b[92:], uint32(len(ix.nameEnds)))
 	le.PutUint32(b[96:], uint32(ix.maxLen))
 	le.PutUint32(b[100:], uint32(nameBytes))
 	b[104] = byte(bits.TrailingZeros(uint(len(ix.dir) - 1)))
 	le.PutUint32(b[108:], uint32(len(st)))
 	p := headerSize
-	for _, w := range ix.bitmap {
+	for _, w := range ix.filter {
 		le.PutUint64(b[p:], w)
 		p += 8
 	}
@@ -90,15 +87,11 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 		le.PutUint32(b[p+28:], f.ext)
 		p += formRecSize
 	}
-	end := 0
-	for _, n := range ix.names {
-		end += len(n)
-		le.PutUint32(b[p:], uint32(end))
+	for _, end := range ix.nameEnds {
+		le.PutUint32(b[p:], end)
 		p += 4
 	}
-	for _, n := range ix.names {
-		p += copy(b[p:], n)
-	}
+	p += copy(b[p:], ix.nameBlob)
 	copy(b[p:], st)
 	putCRC(b[:size], b[size:size+4])
 	copy(b[size+4:], "NXKE")
@@ -162,23 +155,29 @@ func Load(path string) (*Index, error) {
 	if st.Size < headerSize+8 || st.Size > 1<<31 {
 		return nil, fail("truncated (%d bytes)", st.Size)
 	}
-	// MAP_POPULATE: the checksum reads every page anyway; faulting them in
-	// one call is cheaper than one fault a page.
-	data, err := unix.Mmap(fd, 0, int(st.Size), unix.PROT_READ, unix.MAP_SHARED|mapPopulate)
+	data, err := unix.Mmap(fd, 0, int(st.Size), unix.PROT_READ, unix.MAP_SHARED)
 	if err != nil {
 		return nil, fail("mmap: %v", err)
 	}
-	ix, err := parse(data)
+	id := identity(&st, data)
+	verified := readStamp(path) == id
+	ix, err := parse(data, !verified)
 	if err != nil {
 		unix.Munmap(data)
 		return nil, fail("%v", err)
+	}
+	if !verified && settled(&st) {
+		writeStamp(path, id) // best effort: without it the next load checks again
 	}
 	ix.data = data
 	return ix, nil
 }
 
-// parse checks and decodes an index file held in data.
-func parse(data []byte) (*Index, error) {
+// parse checks and decodes an index file held in data; checksum says
+// whether to check the CRC over all of it. The tables are not read here:
+// a scan checks what it uses (see Index.form), so a load touches only the
+// pages a scan needs.
+func parse(data []byte, checksum bool) (*Index, error) {
 	le := binary.LittleEndian
 	if len(data) < headerSize+8 || string(data[:8]) != fileMagic {
 		if len(data) >= 8 && string(data[:7]) == fileMagic[:7] {
@@ -190,62 +189,37 @@ func parse(data []byte) (*Index, error) {
 		return nil, fmt.Errorf("index version %d; this noxkey reads version %d", v, fileVersion)
 	}
 	size := len(data) - 8
-	if string(data[size+4:]) != "NXKE" || le.Uint32(data[size:]) != crc32.Checksum(data[:size], crc32.MakeTable(crc32.Castagnoli)) {
+	if string(data[size+4:]) != "NXKE" || checksum && le.Uint32(data[size:]) != crc32.Checksum(data[:size], crc32.MakeTable(crc32.Castagnoli)) {
 		return nil, errors.New("checksum mismatch: the file is corrupt or truncated")
 	}
 	ix := &Index{w: int(data[12]), s: int(data[13]), shift: uint(data[14]), wrapping: data[15] == 1}
-	nBitmap, nEntries := int(le.Uint32(data[80:])), int(le.Uint32(data[84:]))
+	nFilter, nEntries := int(le.Uint32(data[80:])), int(le.Uint32(data[84:]))
 	nForms, nNames := int(le.Uint32(data[88:])), int(le.Uint32(data[92:]))
 	dirBits := int(data[104])
 	nSettings := int(le.Uint32(data[108:]))
 	nDir := 1<<dirBits + 1
 	ix.maxLen = int(le.Uint32(data[96:]))
 	nameBytes := int(le.Uint32(data[100:]))
-	need := headerSize + 8*nBitmap + 8*nEntries + dirSize(nDir) + formRecSize*nForms + 4*nNames + nameBytes + nSettings
-	if dirBits < 1 || dirBits > 24 || ix.w < 1 || ix.w > 8 || ix.s < 1 || ix.s > maxStep || nBitmap < 1 || nBitmap&(nBitmap-1) != 0 ||
-		ix.shift != uint(64-6-trailingZeros(nBitmap)) || (need+7)&^7 != size {
+	need := headerSize + 8*nFilter + 8*nEntries + dirSize(nDir) + formRecSize*nForms + 4*nNames + nameBytes + nSettings
+	if dirBits < 1 || dirBits > 24 || ix.maxLen > 1<<24 || ix.w < 1 || ix.w > 8 || ix.s < 1 || ix.s > maxStep || nFilter < 1 || nFilter&(nFilter-1) != 0 ||
+		ix.shift != uint(64-trailingZeros(nFilter)) || (need+7)&^7 != size {
 		return nil, errors.New("inconsistent header")
 	}
 	if err := ix.setKeys(keys{k0: le.Uint64(data[16:]), k1: le.Uint64(data[24:]), prf: data[32:48], hmacKey: data[48:80]}); err != nil {
 		return nil, err
 	}
 	p := headerSize
-	ix.bitmap = u64s(data[p:], nBitmap)
-	p += 8 * nBitmap
+	ix.filter = u64s(data[p:], nFilter)
+	p += 8 * nFilter
 	ix.entries = u64s(data[p:], nEntries)
 	p += 8 * nEntries
 	ix.dir = u32s(data[p:], nDir)
 	p += dirSize(nDir)
-	if ix.dir[0] != 0 || int(ix.dir[nDir-1]) != nEntries {
-		return nil, errors.New("entry directory out of range")
-	}
-	for i := 1; i < nDir; i++ {
-		if ix.dir[i] < ix.dir[i-1] {
-			return nil, errors.New("entry directory out of order")
-		}
-	}
 	ix.forms = formRecs(data[p:], nForms)
-	for i := range ix.forms {
-		f := &ix.forms[i]
-		if int(f.secret) >= nNames || int(f.kind) >= len(kinds) || int(f.length) > ix.maxLen ||
-			int(f.length) < ix.w || int(f.ext) > nForms || (f.ext != 0 && int(f.ext) <= i+1) ||
-			*(*byte)(unsafe.Pointer(&f.wrap)) > 1 {
-			return nil, fmt.Errorf("form %d out of range", i)
-		}
-	}
 	p += formRecSize * nForms
-	ends := p
+	ix.nameEnds = u32s(data[p:], nNames)
 	p += 4 * nNames
-	ix.names = make([]string, nNames)
-	prev := 0
-	for i := range ix.names {
-		end := int(le.Uint32(data[ends+4*i:]))
-		if end < prev || end > nameBytes {
-			return nil, errors.New("name table out of range")
-		}
-		ix.names[i] = string(data[p+prev : p+end])
-		prev = end
-	}
+	ix.nameBlob = data[p : p+nameBytes]
 	if p += nameBytes; nSettings > 0 {
 		ix.settings = new(Settings)
 		if err := json.Unmarshal(data[p:p+nSettings], ix.settings); err != nil {
@@ -307,6 +281,9 @@ func formRecs(b []byte, n int) []formRec {
 
 // u32s is u64s for uint32.
 func u32s(b []byte, n int) []uint32 {
+	if n == 0 {
+		return nil
+	}
 	if littleEndian && uintptr(unsafe.Pointer(&b[0]))%4 == 0 {
 		return unsafe.Slice((*uint32)(unsafe.Pointer(&b[0])), n)
 	}
@@ -328,6 +305,6 @@ func (ix *Index) Close() error {
 		return nil
 	}
 	d := ix.data
-	ix.data, ix.bitmap, ix.entries = nil, nil, nil
+	ix.data, ix.filter, ix.entries = nil, nil, nil
 	return unix.Munmap(d)
 }

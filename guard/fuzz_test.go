@@ -56,7 +56,7 @@ func FuzzRedact(f *testing.F) {
 // FuzzLoad: a corrupt or truncated index is refused with an error, never
 // a panic.
 func FuzzLoad(f *testing.F) {
-	ix, _, err := Build([]Secret{{"acme/api/KEY", []byte(stripe)}}, testKey, Options{minBitmapBits: 512})
+	ix, _, err := Build([]Secret{{"acme/api/KEY", []byte(stripe)}}, testKey, Options{minFilterWords: 8})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -72,11 +72,11 @@ func FuzzLoad(f *testing.F) {
 			size := len(d) - 8
 			copy(d[size+4:], "NXKE")
 			putCRC(d[:size], d[size:size+4])
-			if ix, err := parse(d); err == nil {
+			if ix, err := parse(d, true); err == nil {
 				ix.Find([]byte("some text " + stripe + " more text\nand a line\n"))
 			}
 		}
-		if ix, err := parse(data); err == nil {
+		if ix, err := parse(data, true); err == nil {
 			ix.Find([]byte("x"))
 		}
 	})

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // Secret is what Build needs of a vault secret.
@@ -34,7 +35,7 @@ type Options struct {
 	// the hook reads no TOML (see package config).
 	Settings *Settings
 
-	minBitmapBits int // tests: a smaller bitmap keeps fuzz inputs small
+	minFilterWords int // tests: a smaller filter keeps fuzz inputs small
 }
 
 const (
@@ -49,13 +50,14 @@ const (
 type Index struct {
 	w, s     int    // window width (<= 8) and sampling step
 	mask     uint64 // keeps the low w bytes of a little-endian load
-	k0, k1   uint64 // cheap hash: ((w^k0)*k1) >> shift picks a bitmap bit
+	k0, k1   uint64 // cheap hash h = (w^k0)*k1: h>>shift picks a filter word
 	shift    uint
-	bitmap   []uint64
-	entries  []uint64 // sorted: prf32<<32 | form<<5 | offset
-	dir      []uint32 // entries[dir[b]:dir[b+1]] have top bits b
-	forms    []formRec
-	names    []string
+	filter   []uint64  // blocked Bloom filter: three bits of one word per window (see mask)
+	entries  []uint64  // sorted: prf32<<32 | form<<5 | offset
+	dir      []uint32  // entries[dir[b]:dir[b+1]] have top bits b
+	forms    []formRec // checked where used (form), not at load
+	nameEnds []uint32  // name i is nameBlob[nameEnds[i-1]:nameEnds[i]]
+	nameBlob []byte
 	prf      cipher.Block
 	prfKey   []byte
 	hmacKey  []byte
@@ -133,7 +135,8 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 			continue
 		}
 		kept = append(kept, s)
-		ix.names = append(ix.names, s.Name)
+		ix.nameBlob = append(ix.nameBlob, s.Name...)
+		ix.nameEnds = append(ix.nameEnds, uint32(len(ix.nameBlob)))
 	}
 	// Forms of each secret, on every core.
 	perSecret := make([][]Form, len(kept))
@@ -191,15 +194,16 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 		firstEntry[i+1] = firstEntry[i] + windows(b)
 	}
 	nwin := firstEntry[len(all)]
-	// Bitmap: 64 to 128 bits per window (at least 64 KiB, at most 4 MiB)
-	// keeps the false-hit rate near 1% and small indexes in L2 cache.
-	minBits := 1 << 19
-	if opt.minBitmapBits > 0 {
-		minBits = opt.minBitmapBits
+	// Filter: one 64-bit word per two to four windows, three bits set per
+	// window (see BenchmarkScan and TestFilterFalseHits); at least 16 KiB,
+	// at most 8 MiB.
+	minWords := 1 << 11
+	if opt.minFilterWords > 0 {
+		minWords = opt.minFilterWords
 	}
-	nbits := min(max(minBits, 1<<bits.Len(uint(nwin*64))), 1<<25)
-	ix.bitmap = make([]uint64, nbits/64)
-	ix.shift = uint(64 - bits.TrailingZeros(uint(nbits)))
+	nwords := min(max(minWords, 1<<bits.Len(uint(nwin/filterLoad))), 1<<20)
+	ix.filter = make([]uint64, nwords)
+	ix.shift = uint(64 - bits.TrailingZeros(uint(nwords)))
 	ix.forms = make([]formRec, len(all))
 	raw := make([]uint64, nwin)
 	var mu sync.Mutex
@@ -207,7 +211,7 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 		mac := hmac.New(sha256.New, ix.hmacKey)
 		var sum [sha256.Size]byte
 		var win [16]byte
-		bm := make([]uint64, len(ix.bitmap)) // this worker's bits, merged below
+		bm := make([]uint64, len(ix.filter)) // this worker's bits, merged below
 		for i := lo; i < hi; i++ {
 			b := all[i]
 			mac.Reset()
@@ -218,13 +222,13 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 			for o := 0; o < firstEntry[i+1]-firstEntry[i]; o++ {
 				w := load(b.f.Text[o:]) & ix.mask
 				raw[firstEntry[i]+o] = uint64(ix.prf32(w, &win))<<32 | uint64(i)<<5 | uint64(o)
-				bit := ix.bit(w)
-				bm[bit>>6] |= 1 << (bit & 63)
+				h := ix.hash(w)
+				bm[h>>ix.shift] |= mask(h, ix.shift)
 			}
 		}
 		mu.Lock()
 		for j, w := range bm {
-			ix.bitmap[j] |= w
+			ix.filter[j] |= w
 		}
 		mu.Unlock()
 	})
@@ -317,7 +321,25 @@ func load(b []byte) uint64 {
 	return binary.LittleEndian.Uint64(t[:])
 }
 
-func (ix *Index) bit(w uint64) uint64 { return ((w ^ ix.k0) * ix.k1) >> ix.shift }
+// filterLoad is the number of windows per filter word the filter is
+// sized for (rounded down to a power of two words).
+const filterLoad = 4
+
+func (ix *Index) hash(w uint64) uint64 { return (w ^ ix.k0) * ix.k1 }
+
+// mask is the filter's three bits for hash h: three 6-bit fields just
+// below the word index (the multiply mixes best into the high bits).
+func mask(h uint64, shift uint) uint64 {
+	return 1<<(h>>(shift-6)&63) | 1<<(h>>(shift-12)&63) | 1<<(h>>(shift-18)&63)
+}
+
+// mayHave reports whether window w may be registered: all three of its
+// bits are set in its filter word.
+func (ix *Index) mayHave(w uint64) bool {
+	h := ix.hash(w)
+	m := mask(h, ix.shift)
+	return ix.filter[h>>ix.shift]&m == m
+}
 
 // prf32 is a keyed pseudo-random function of a window (AES on one block).
 func (ix *Index) prf32(w uint64, buf *[16]byte) uint32 {
@@ -328,12 +350,12 @@ func (ix *Index) prf32(w uint64, buf *[16]byte) uint32 {
 }
 
 // Len returns the number of secrets the index matches.
-func (ix *Index) Len() int { return len(ix.names) }
+func (ix *Index) Len() int { return len(ix.nameEnds) }
 
 // Stats describes an index, for `noxkey guard` and benchmarks.
 func (ix *Index) Stats() string {
-	return fmt.Sprintf("%d secrets, %d forms, %d windows, window %d, step %d, bitmap %d KiB",
-		len(ix.names), len(ix.forms), len(ix.entries), ix.w, ix.s, len(ix.bitmap)*8/1024)
+	return fmt.Sprintf("%d secrets, %d forms, %d windows, window %d, step %d, filter %d KiB",
+		ix.Len(), len(ix.forms), len(ix.entries), ix.w, ix.s, len(ix.filter)*8/1024)
 }
 
 func wipe(b []byte) {
@@ -343,5 +365,43 @@ func wipe(b []byte) {
 }
 
 // Names returns the secret names the index holds (vault paths), in index
-// order. The caller must not modify the slice.
-func (ix *Index) Names() []string { return ix.names }
+// order.
+func (ix *Index) Names() []string {
+	out := make([]string, ix.Len())
+	for i := range out {
+		out[i] = ix.name(uint32(i))
+	}
+	return out
+}
+
+// name returns secret i's name, copied out of a mapping, or "unknown"
+// where a damaged index's name table does not hold it.
+func (ix *Index) name(i uint32) string {
+	if int(i) >= len(ix.nameEnds) {
+		return "unknown"
+	}
+	start := uint32(0)
+	if i > 0 {
+		start = ix.nameEnds[i-1]
+	}
+	if end := ix.nameEnds[i]; start <= end && int(end) <= len(ix.nameBlob) {
+		return string(ix.nameBlob[start:end])
+	}
+	return "unknown"
+}
+
+// form returns form record i, or nil when it is out of range: records
+// of a loaded index are checked here, where they are used, so that a load
+// reads no more of the file than a scan touches.
+func (ix *Index) form(i int) *formRec {
+	if i < 0 || i >= len(ix.forms) {
+		return nil
+	}
+	f := &ix.forms[i]
+	if int(f.secret) >= len(ix.nameEnds) || int(f.kind) >= len(kinds) || int(f.length) > ix.maxLen ||
+		int(f.length) < ix.w || int(f.ext) > len(ix.forms) || (f.ext != 0 && int(f.ext) <= i+1) ||
+		*(*byte)(unsafe.Pointer(&f.wrap)) > 1 {
+		return nil
+	}
+	return f
+}

@@ -33,8 +33,8 @@ func (ix *Index) Find(text []byte) []Match {
 	emit := func(start, end int, f *formRec, wrapped bool) {
 		out = append(out, ix.match(start, end, f, wrapped))
 	}
-	if ix.wrapping && ix.w == 8 && ix.s == 8 && len(ix.bitmap) <= 1<<17 {
-		// Both passes in one read; only while the bitmap stays in L2 cache,
+	if ix.wrapping && ix.w == 8 && ix.s == 8 && len(ix.filter) <= 1<<17 {
+		// Both passes in one read; only while the filter stays in L2 cache,
 		// since the newline branches would serialize the misses of a larger one.
 		ix.scanTiled(text, &out, emit)
 	} else {
@@ -71,7 +71,7 @@ func (ix *Index) match(start, end int, f *formRec, wrapped bool) Match {
 	if wrapped {
 		k += "-wrapped"
 	}
-	return Match{start, end, ix.names[f.secret], k}
+	return Match{start, end, ix.name(f.secret), k}
 }
 
 // scan visits every S-th position of text; onlyWrap limits matches to
@@ -81,64 +81,53 @@ func (ix *Index) scan(text []byte, onlyWrap bool, emit func(start, end int, f *f
 	if n < w {
 		return
 	}
-	bm, k0, k1, shift, mask := ix.bitmap, ix.k0, ix.k1, ix.shift, ix.mask
+	bm, k0, k1, shift, wmask := ix.filter, ix.k0, ix.k1, ix.shift, ix.mask
 	q := 0
-	// Hot loop, four samples a turn: four loads, multiplies and bitmap
-	// probes issued before one branch, so cache misses overlap.
+	// Hot loop, four samples a turn: four loads, multiplies and filter
+	// probes issued before one branch, so cache misses overlap. A sample
+	// misses when one of its three bits is clear (m&^word != 0).
 	for ; q+3*s+8 <= n; q += 4 * s {
-		x0 := binary.LittleEndian.Uint64(text[q:]) & mask
-		x1 := binary.LittleEndian.Uint64(text[q+s:]) & mask
-		x2 := binary.LittleEndian.Uint64(text[q+2*s:]) & mask
-		x3 := binary.LittleEndian.Uint64(text[q+3*s:]) & mask
-		b0 := ((x0 ^ k0) * k1) >> shift
-		b1 := ((x1 ^ k0) * k1) >> shift
-		b2 := ((x2 ^ k0) * k1) >> shift
-		b3 := ((x3 ^ k0) * k1) >> shift
-		h0 := bm[b0>>6] >> (b0 & 63)
-		h1 := bm[b1>>6] >> (b1 & 63)
-		h2 := bm[b2>>6] >> (b2 & 63)
-		h3 := bm[b3>>6] >> (b3 & 63)
-		if (h0|h1|h2|h3)&1 == 0 {
+		x0 := binary.LittleEndian.Uint64(text[q:]) & wmask
+		x1 := binary.LittleEndian.Uint64(text[q+s:]) & wmask
+		x2 := binary.LittleEndian.Uint64(text[q+2*s:]) & wmask
+		x3 := binary.LittleEndian.Uint64(text[q+3*s:]) & wmask
+		h0, h1, h2, h3 := (x0^k0)*k1, (x1^k0)*k1, (x2^k0)*k1, (x3^k0)*k1
+		m0 := mask(h0, shift) &^ bm[h0>>shift]
+		m1 := mask(h1, shift) &^ bm[h1>>shift]
+		m2 := mask(h2, shift) &^ bm[h2>>shift]
+		m3 := mask(h3, shift) &^ bm[h3>>shift]
+		if m0 != 0 && m1 != 0 && m2 != 0 && m3 != 0 {
 			continue
 		}
-		for k, h := range [4]uint64{h0, h1, h2, h3} {
-			if h&1 != 0 {
+		for k, m := range [4]uint64{m0, m1, m2, m3} {
+			if m == 0 {
 				x := [4]uint64{x0, x1, x2, x3}[k]
 				ix.probe(text, q+k*s, x, onlyWrap, emit)
 			}
 		}
 	}
-	for ; q+8 <= n; q += s {
-		x := (uint64(text[q]) | uint64(text[q+1])<<8 | uint64(text[q+2])<<16 | uint64(text[q+3])<<24 |
-			uint64(text[q+4])<<32 | uint64(text[q+5])<<40 | uint64(text[q+6])<<48 | uint64(text[q+7])<<56) & mask
-		b := ((x ^ k0) * k1) >> shift
-		if bm[b>>6]&(1<<(b&63)) != 0 {
-			ix.probe(text, q, x, onlyWrap, emit)
-		}
-	}
 	for ; q+w <= n; q += s {
-		x := load(text[q:]) & mask
-		b := ((x ^ k0) * k1) >> shift
-		if bm[b>>6]&(1<<(b&63)) != 0 {
+		x := load(text[q:]) & wmask
+		if ix.mayHave(x) {
 			ix.probe(text, q, x, onlyWrap, emit)
 		}
 	}
 }
 
 // scanTiled is scan and findShortLineWraps fused for W = S = 8, when the
-// sampled windows tile the text: each word loaded for the bitmap probe is
+// sampled windows tile the text: each word loaded for the filter probe is
 // also tested for newlines (SWAR), so the text is read once.
 func (ix *Index) scanTiled(text []byte, out *[]Match, emit func(int, int, *formRec, bool)) {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	bm, k0, k1, shift := ix.bitmap, ix.k0, ix.k1, ix.shift
+	bm, k0, k1, shift := ix.filter, ix.k0, ix.k1, ix.shift
 	short := ix.w + ix.s - 1
 	prev, prev2 := -1, -1
 	n := len(text)
 	q := 0
 	for ; q+8 <= n; q += 8 {
 		x := binary.LittleEndian.Uint64(text[q:])
-		b := ((x ^ k0) * k1) >> shift
-		if bm[b>>6]&(1<<(b&63)) != 0 {
+		h := (x ^ k0) * k1
+		if mask(h, shift)&^bm[h>>shift] == 0 {
 			ix.probe(text, q, x, false, emit)
 		}
 		y := x ^ (ones * '\n')
@@ -156,7 +145,7 @@ func (ix *Index) scanTiled(text []byte, out *[]Match, emit func(int, int, *formR
 	for ; q < n; q++ {
 		if q+ix.w <= n {
 			x := load(text[q:]) & ix.mask
-			if b := ix.bit(x); bm[b>>6]&(1<<(b&63)) != 0 {
+			if ix.mayHave(x) {
 				ix.probe(text, q, x, false, emit)
 			}
 		}
@@ -180,17 +169,21 @@ func (ix *Index) probe(text []byte, q int, x uint64, onlyWrap bool, emit func(in
 	var buf [16]byte
 	key := uint64(ix.prf32(x, &buf)) << 32
 	b := key >> (64 - bits.TrailingZeros(uint(len(ix.dir)-1)))
-	e := ix.entries[ix.dir[b]:ix.dir[b+1]]
+	lo, hi := ix.dir[b], ix.dir[b+1]
+	if lo > hi || int(hi) > len(ix.entries) {
+		return // a damaged directory: never trusted
+	}
+	e := ix.entries[lo:hi]
 	i := 0
 	for i < len(e) && e[i] < key {
 		i++
 	}
 	for ; i < len(e) && e[i]&^0xFFFFFFFF == key; i++ {
 		fi := int(e[i] >> 5 & 0x7FFFFFF)
-		if fi >= len(ix.forms) || int(e[i]&31)+ix.w > int(ix.forms[fi].length) {
-			continue // a damaged entry: never trusted (the file's CRC makes this rare)
+		f := ix.form(fi)
+		if f == nil || int(e[i]&31)+ix.w > int(f.length) {
+			continue // a damaged entry: never trusted
 		}
-		f := &ix.forms[fi]
 		if onlyWrap && !f.wrap {
 			continue
 		}
@@ -198,8 +191,11 @@ func (ix *Index) probe(text []byte, q int, x uint64, onlyWrap bool, emit func(in
 		if !ok {
 			continue
 		}
-		for f.ext != 0 && int(f.ext) <= len(ix.forms) {
-			g := &ix.forms[f.ext-1]
+		for f.ext != 0 {
+			g := ix.form(int(f.ext) - 1) // ext > its own index + 1: the chain ends
+			if g == nil {
+				break
+			}
 			s2, e2, w2, ok := ix.verifyAt(text, start, 0, g)
 			if !ok || s2 != start {
 				break
@@ -404,7 +400,7 @@ func (ix *Index) checkShortLine(text []byte, prevStart, brk, end int, out *[]Mat
 	}
 	for j := 0; j <= pce-start+ix.s-2 && j+ix.w <= n; j += ix.s {
 		x := load(jb[j:j+ix.w]) & ix.mask
-		if b := ix.bit(x); ix.bitmap[b>>6]&(1<<(b&63)) != 0 {
+		if ix.mayHave(x) {
 			ix.probe(text, int(jp[j]), x, true, emit)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"time"
 )
 
@@ -23,40 +24,38 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 	if idle <= 0 {
 		idle = DefaultIdle
 	}
-	type chunk struct {
-		b   []byte
+	// One buffer for the whole stream, read into in place: a short-lived
+	// filter pays a page fault for every fresh page it touches, which
+	// costs more than the scan.
+	type result struct {
+		n   int
 		err error
 	}
-	chunks := make(chan chunk, 4)
+	reads := make(chan []byte)
+	done := make(chan result, 1)
 	go func() {
-		for {
-			b := make([]byte, 64<<10)
-			n, err := src.Read(b)
-			if n > 0 || err != nil {
-				chunks <- chunk{b[:n], err}
-			}
-			if err != nil {
-				close(chunks)
-				return
-			}
+		for p := range reads {
+			n, err := src.Read(p)
+			done <- result{n, err}
 		}
 	}()
+	defer close(reads)
 	keep := g.lookback()
-	var buf []byte
-	timer := time.NewTimer(idle)
-	defer timer.Stop()
+	buf := make([]byte, 0, keep+streamChunk)
+	held := 0 // buf[held:] has been read but not written
 	emit := func(all bool) error {
-		if len(buf) == 0 {
+		w := buf[held:]
+		if len(w) == 0 {
 			return nil
 		}
-		ms := g.Find(buf)
-		cut := len(buf)
+		ms := g.Find(w)
+		cut := len(w)
 		if !all {
-			cut = len(buf) - keep
+			cut = len(w) - keep
 			if cut <= 0 {
 				return nil
 			}
-			if nl := bytes.LastIndexByte(buf[:cut], '\n'); nl >= 0 {
+			if nl := bytes.LastIndexByte(w[:cut], '\n'); nl >= 0 {
 				cut = nl + 1
 			}
 			for moved := true; moved; {
@@ -71,43 +70,59 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 				return nil
 			}
 		}
-		var in []Match
+		in := ms[:0]
 		for _, m := range ms {
 			if m.End <= cut {
 				in = append(in, m)
 			}
 		}
-		if _, err := dst.Write(Redact(buf[:cut], in, g.Placeholder)); err != nil {
+		if _, err := dst.Write(Redact(w[:cut], in, g.Placeholder)); err != nil {
 			return err
 		}
-		buf = append(buf[:0], buf[cut:]...)
+		held += cut
 		return nil
 	}
+	timer := time.NewTimer(idle)
+	defer timer.Stop()
 	for {
-		select {
-		case c, ok := <-chunks:
-			if !ok {
-				return emit(true)
+		// Room for the next read: move what is held to the front (no read
+		// is pending now), and grow only for a long line held whole.
+		if cap(buf)-len(buf) < streamChunk/2 {
+			n := copy(buf, buf[held:])
+			buf, held = buf[:n], 0
+			if cap(buf)-n < streamChunk/2 {
+				buf = slices.Grow(buf, streamChunk)
 			}
-			buf = append(buf, c.b...)
-			if c.err != nil {
+		}
+		reads <- buf[len(buf):cap(buf)]
+		timer.Reset(idle)
+		for waiting := true; waiting; {
+			select {
+			case r := <-done:
+				waiting = false
+				buf = buf[:len(buf)+r.n]
+				if r.err != nil {
+					if err := emit(true); err != nil {
+						return err
+					}
+					if errors.Is(r.err, io.EOF) {
+						return nil
+					}
+					return r.err
+				}
+				if err := emit(false); err != nil {
+					return err
+				}
+			case <-timer.C:
+				// src is idle: write all that is held. The pending read
+				// fills buf past len(buf), which this does not touch.
 				if err := emit(true); err != nil {
 					return err
 				}
-				if errors.Is(c.err, io.EOF) {
-					return nil
-				}
-				return c.err
 			}
-			if err := emit(false); err != nil {
-				return err
-			}
-			timer.Reset(idle)
-		case <-timer.C:
-			if err := emit(true); err != nil {
-				return err
-			}
-			timer.Reset(idle)
 		}
 	}
 }
+
+// streamChunk is the room Stream reads into at a time.
+const streamChunk = 32 << 10

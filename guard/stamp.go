@@ -1,0 +1,82 @@
+package guard
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A load checks the CRC over the whole index only until it has once
+// passed for this very file: the file's identity (device, inode, size,
+// modification and change times, and the stored CRC) is then kept in a
+// stamp beside it, and later loads that find the same identity skip the
+// check, which would otherwise read every page of a large index on every
+// hook call. Any write to the index, a rename over it or a chmod changes
+// its change time, so a changed file is checked again.
+//
+// File times come from a coarse clock (a few milliseconds), so a write in
+// the same tick as the verified one would keep the identity. A stamp is
+// therefore written only for a file whose change time is at least
+// stampSettle old: every later write then gets a later time.
+var stampSettle = time.Second
+
+// stampPath is where the stamp of the index at path is kept.
+func stampPath(path string) string { return path + ".ok" }
+
+// identity describes the index file as a stamp line.
+func identity(st *unix.Stat_t, data []byte) string {
+	crc := data[len(data)-8 : len(data)-4]
+	return fmt.Sprintf("noxkey-guard-stamp 1 %d %d %d %d.%09d %d.%09d %x\n", st.Dev, st.Ino, st.Size,
+		st.Mtim.Sec, st.Mtim.Nsec, st.Ctim.Sec, st.Ctim.Nsec, crc)
+}
+
+// settled reports whether the file's change time is stampSettle old.
+func settled(st *unix.Stat_t) bool {
+	return time.Since(time.Unix(st.Ctim.Sec, st.Ctim.Nsec)) >= stampSettle
+}
+
+// readStamp returns the stamp beside the index at path, or "" when there
+// is none or it is not the user's private file.
+func readStamp(path string) string {
+	fd, err := unix.Open(stampPath(path), unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return ""
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil || int(st.Uid) != os.Geteuid() || st.Mode&0o077 != 0 || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return ""
+	}
+	var buf [256]byte
+	n, err := unix.Read(fd, buf[:])
+	if err != nil || n <= 0 {
+		return ""
+	}
+	return string(buf[:n])
+}
+
+// writeStamp replaces the stamp beside the index at path (a private temp
+// file renamed over it); failures are ignored, since the stamp only saves
+// work.
+func writeStamp(path, id string) {
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	sp := stampPath(path)
+	tmp := filepath.Join(filepath.Dir(sp), "."+filepath.Base(sp)+".tmp-"+hex.EncodeToString(rnd[:]))
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return
+	}
+	_, err = f.WriteString(id)
+	if cerr := f.Close(); err == nil && cerr == nil {
+		err = os.Rename(tmp, sp)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+}
