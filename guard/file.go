@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -37,7 +36,7 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 	var st []byte
 	if ix.settings != nil {
 		var err error
-		if st, err = json.Marshal(ix.settings); err != nil {
+		if st, err = ix.settings.MarshalBinary(); err != nil {
 			return nil, err
 		}
 	}
@@ -222,8 +221,8 @@ func parse(data []byte, checksum bool) (*Index, error) {
 	ix.nameBlob = data[p : p+nameBytes]
 	if p += nameBytes; nSettings > 0 {
 		ix.settings = new(Settings)
-		if err := json.Unmarshal(data[p:p+nSettings], ix.settings); err != nil {
-			return nil, fmt.Errorf("settings: %v", err)
+		if err := ix.settings.UnmarshalBinary(data[p : p+nSettings]); err != nil {
+			return nil, err
 		}
 	}
 	return ix, nil

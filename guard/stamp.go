@@ -3,9 +3,9 @@ package guard
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -28,11 +28,16 @@ var stampSettle = time.Second
 // stampPath is where the stamp of the index at path is kept.
 func stampPath(path string) string { return path + ".ok" }
 
-// identity describes the index file as a stamp line.
+// identity describes the index file as a stamp line (strconv, not fmt:
+// see Fingerprint).
 func identity(st *unix.Stat_t, data []byte) string {
-	crc := data[len(data)-8 : len(data)-4]
-	return fmt.Sprintf("noxkey-guard-stamp 1 %d %d %d %d.%09d %d.%09d %x\n", st.Dev, st.Ino, st.Size,
-		st.Mtim.Sec, st.Mtim.Nsec, st.Ctim.Sec, st.Ctim.Nsec, crc)
+	b := append(make([]byte, 0, 160), "noxkey-guard-stamp 1"...)
+	for _, v := range []int64{int64(st.Dev), int64(st.Ino), st.Size, int64(st.Mtim.Sec), int64(st.Mtim.Nsec), int64(st.Ctim.Sec), int64(st.Ctim.Nsec)} {
+		b = strconv.AppendInt(append(b, ' '), v, 10)
+	}
+	b = append(b, ' ')
+	b = hex.AppendEncode(b, data[len(data)-8:len(data)-4]) // the stored CRC
+	return string(append(b, '\n'))
 }
 
 // settled reports whether the file's change time is stampSettle old.
