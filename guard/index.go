@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -66,6 +67,7 @@ type Index struct {
 	hmacPool sync.Pool
 	data     []byte    // the mapping an index was loaded from, if any
 	settings *Settings // guard.toml and rules as they were at Build, if stored
+	warmed   atomic.Bool
 }
 
 type formRec struct {

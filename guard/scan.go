@@ -7,6 +7,7 @@ import (
 	"hash"
 	"math/bits"
 	"sort"
+	"sync/atomic"
 )
 
 // A Match is one verified occurrence of a secret form, or a rule hit.
@@ -33,6 +34,7 @@ func (ix *Index) Find(text []byte) []Match {
 	emit := func(start, end int, f *formRec, wrapped bool) {
 		out = append(out, ix.match(start, end, f, wrapped))
 	}
+	ix.warm(len(text))
 	if ix.wrapping && ix.w == 8 && ix.s == 8 && len(ix.filter) <= 1<<17 {
 		// Both passes in one read; only while the filter stays in L2 cache,
 		// since the newline branches would serialize the misses of a larger one.
@@ -55,6 +57,24 @@ func (ix *Index) Find(text []byte) []Match {
 	}
 	return dedup
 }
+
+// warm reads the filter once, in order, the first time a text is long
+// enough that its samples would touch most of the filter's cache lines
+// anyway: the CPU prefetches a sequential pass, where random probes into a
+// filter that a new process has not read yet each wait for memory.
+func (ix *Index) warm(n int) {
+	if ix.warmed.Load() || n/ix.s < len(ix.filter)/8/2 {
+		return
+	}
+	var x uint64
+	for i := 0; i < len(ix.filter); i += 8 { // one word per 64-byte line
+		x |= ix.filter[i]
+	}
+	warmSink.Store(x) // a use of the loads, so the loop is kept
+	ix.warmed.Store(true)
+}
+
+var warmSink atomic.Uint64
 
 // sortMatches orders by Start, longer first at the same Start.
 func sortMatches(ms []Match) {

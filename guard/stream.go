@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
 	"slices"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // DefaultIdle is how long Stream waits for more input before it emits
@@ -24,22 +27,11 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 	if idle <= 0 {
 		idle = DefaultIdle
 	}
+	r := newIdleReader(src)
+	defer r.close()
 	// One buffer for the whole stream, read into in place: a short-lived
 	// filter pays a page fault for every fresh page it touches, which
 	// costs more than the scan.
-	type result struct {
-		n   int
-		err error
-	}
-	reads := make(chan []byte)
-	done := make(chan result, 1)
-	go func() {
-		for p := range reads {
-			n, err := src.Read(p)
-			done <- result{n, err}
-		}
-	}()
-	defer close(reads)
 	keep := g.lookback()
 	buf := make([]byte, 0, keep+streamChunk)
 	held := 0 // buf[held:] has been read but not written
@@ -82,47 +74,133 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 		held += cut
 		return nil
 	}
-	timer := time.NewTimer(idle)
-	defer timer.Stop()
-	for {
-		// Room for the next read: move what is held to the front (no read
-		// is pending now), and grow only for a long line held whole.
-		if cap(buf)-len(buf) < streamChunk/2 {
+	for timedOut := false; ; {
+		// Room for the next read: move what is held to the front and grow
+		// only for a long line held whole. Not after a timeout: a read
+		// into the room given then may still be pending.
+		if !timedOut && cap(buf)-len(buf) < streamChunk/2 {
 			n := copy(buf, buf[held:])
 			buf, held = buf[:n], 0
 			if cap(buf)-n < streamChunk/2 {
 				buf = slices.Grow(buf, streamChunk)
 			}
 		}
-		reads <- buf[len(buf):cap(buf)]
-		timer.Reset(idle)
-		for waiting := true; waiting; {
-			select {
-			case r := <-done:
-				waiting = false
-				buf = buf[:len(buf)+r.n]
-				if r.err != nil {
-					if err := emit(true); err != nil {
-						return err
-					}
-					if errors.Is(r.err, io.EOF) {
-						return nil
-					}
-					return r.err
-				}
-				if err := emit(false); err != nil {
-					return err
-				}
-			case <-timer.C:
-				// src is idle: write all that is held. The pending read
-				// fills buf past len(buf), which this does not touch.
-				if err := emit(true); err != nil {
-					return err
-				}
+		var n int
+		var err error
+		n, err, timedOut = r.read(buf[len(buf):cap(buf)], idle)
+		if timedOut {
+			// src is idle: write all that is held (a pending read fills
+			// buf past len(buf), which this does not touch).
+			if err := emit(true); err != nil {
+				return err
 			}
+			continue
+		}
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			if werr := emit(true); werr != nil {
+				return werr
+			}
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		if err := emit(false); err != nil {
+			return err
 		}
 	}
 }
 
 // streamChunk is the room Stream reads into at a time.
 const streamChunk = 32 << 10
+
+// An idleReader reads with a timeout. After a timeout the next call must
+// pass the same p: a read into it may still be pending.
+type idleReader interface {
+	read(p []byte, idle time.Duration) (n int, err error, timedOut bool)
+	close()
+}
+
+func newIdleReader(src io.Reader) idleReader {
+	if f, ok := src.(*os.File); ok {
+		return &pollReader{f: f, fd: int(f.Fd())}
+	}
+	return &goReader{src: src}
+}
+
+// pollReader waits for a file with poll(2) and then reads it: no
+// goroutine, no channel, no second thread for a hook process to start.
+// (Fd leaves the file in blocking mode, which poll makes safe.)
+type pollReader struct {
+	f  *os.File
+	fd int
+}
+
+func (r *pollReader) read(p []byte, idle time.Duration) (int, error, bool) {
+	fds := []unix.PollFd{{Fd: int32(r.fd), Events: unix.POLLIN}}
+	for {
+		n, err := unix.Poll(fds, int(idle.Milliseconds()))
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return 0, err, false
+		}
+		if n == 0 {
+			return 0, nil, true
+		}
+		n, err = r.f.Read(p)
+		return n, err, false
+	}
+}
+
+func (r *pollReader) close() {}
+
+// goReader reads any io.Reader on a goroutine, so that a read can be
+// waited for with a timeout.
+type goReader struct {
+	src     io.Reader
+	reads   chan []byte
+	done    chan readResult
+	timer   *time.Timer
+	pending bool
+}
+
+type readResult struct {
+	n   int
+	err error
+}
+
+func (r *goReader) read(p []byte, idle time.Duration) (int, error, bool) {
+	if r.reads == nil {
+		r.reads, r.done = make(chan []byte), make(chan readResult, 1)
+		r.timer = time.NewTimer(idle)
+		go func() {
+			for p := range r.reads {
+				n, err := r.src.Read(p)
+				r.done <- readResult{n, err}
+			}
+		}()
+	} else {
+		r.timer.Reset(idle)
+	}
+	if !r.pending {
+		r.reads <- p
+		r.pending = true
+	}
+	select {
+	case res := <-r.done:
+		r.pending = false
+		return res.n, res.err, false
+	case <-r.timer.C:
+		return 0, nil, true
+	}
+}
+
+func (r *goReader) close() {
+	if r.reads != nil {
+		close(r.reads)
+		r.timer.Stop()
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -79,37 +80,70 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Fatalf("timed out waiting for %s", what)
 }
 
+// pipes are the two ways Stream reads: any io.Reader (on a goroutine)
+// and an *os.File (poll, then read), here a real pipe.
+var pipes = map[string]func(t *testing.T) (io.Reader, io.WriteCloser){
+	"io.Pipe": func(t *testing.T) (io.Reader, io.WriteCloser) { return io.Pipe() },
+	"os.Pipe": func(t *testing.T) (io.Reader, io.WriteCloser) {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		return r, w
+	},
+}
+
 func TestStreamEmitsBeforeEOF(t *testing.T) {
-	g := testGuard(t, Secret{"acme/api/KEY", []byte(stripe)})
-	pr, pw := io.Pipe()
-	var out syncBuffer
-	done := make(chan error)
-	go func() { done <- g.Stream(&out, pr, time.Hour) }()
-	// Lines well past the lookback come out while the writer is still open.
-	big := strings.Repeat("progress line 0123456789 0123456789 0123456789\n", 2000)
-	pw.Write([]byte("first " + stripe + "\n" + big))
-	waitFor(t, "output before EOF", func() bool {
-		return strings.HasPrefix(out.String(), "first [REDACTED:acme/api/KEY]\nprogress")
-	})
-	pw.Close()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if got := out.String(); got != "first [REDACTED:acme/api/KEY]\n"+big {
-		t.Fatalf("final output differs (%d bytes)", len(got))
+	for name, pipe := range pipes {
+		t.Run(name, func(t *testing.T) {
+			g := testGuard(t, Secret{"acme/api/KEY", []byte(stripe)})
+			pr, pw := pipe(t)
+			var out syncBuffer
+			done := make(chan error)
+			go func() { done <- g.Stream(&out, pr, time.Hour) }()
+			// Lines well past the lookback come out while the writer is still open.
+			big := strings.Repeat("progress line 0123456789 0123456789 0123456789\n", 2000)
+			go pw.Write([]byte("first " + stripe + "\n" + big))
+			waitFor(t, "output before EOF", func() bool {
+				return strings.HasPrefix(out.String(), "first [REDACTED:acme/api/KEY]\nprogress")
+			})
+			// A secret written in two pieces, a moment apart, is still caught.
+			waitFor(t, "all of the first write", func() bool { return len(out.String()) > len(big)-2*g.lookback() })
+			pw.Write([]byte("then " + stripe[:10]))
+			time.Sleep(20 * time.Millisecond)
+			pw.Write([]byte(stripe[10:] + " end\n"))
+			pw.Close()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if got := out.String(); got != "first [REDACTED:acme/api/KEY]\n"+big+"then [REDACTED:acme/api/KEY] end\n" {
+				t.Fatalf("final output differs (%d bytes): %q", len(got), got[max(0, len(got)-80):])
+			}
+		})
 	}
 }
 
 func TestStreamFlushesWhenIdle(t *testing.T) {
-	g := testGuard(t, Secret{"acme/api/KEY", []byte(stripe)})
-	pr, pw := io.Pipe()
-	var out syncBuffer
-	done := make(chan error)
-	go func() { done <- g.Stream(&out, pr, 50*time.Millisecond) }()
-	pw.Write([]byte("Password for " + stripe + ": "))
-	waitFor(t, "the idle flush", func() bool { return out.String() == "Password for [REDACTED:acme/api/KEY]: " })
-	pw.Close()
-	<-done
+	for name, pipe := range pipes {
+		t.Run(name, func(t *testing.T) {
+			g := testGuard(t, Secret{"acme/api/KEY", []byte(stripe)})
+			pr, pw := pipe(t)
+			var out syncBuffer
+			done := make(chan error)
+			go func() { done <- g.Stream(&out, pr, 50*time.Millisecond) }()
+			pw.Write([]byte("Password for " + stripe + ": "))
+			waitFor(t, "the idle flush", func() bool { return out.String() == "Password for [REDACTED:acme/api/KEY]: " })
+			pw.Write([]byte("hunter2\n"))
+			pw.Close()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if got := out.String(); got != "Password for [REDACTED:acme/api/KEY]: hunter2\n" {
+				t.Fatalf("after the idle flush: %q", got)
+			}
+		})
+	}
 }
 
 func TestStreamWithoutSecretsIsByteIdentical(t *testing.T) {

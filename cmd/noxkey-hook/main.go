@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -32,6 +33,12 @@ of the input is written; the reason is on stderr).
 `
 
 const version = "0.1.0-dev"
+
+func init() {
+	// A hook call is a short process: no allocation profiling, whose first
+	// sample unwinds the stack (about 0.2 ms of a call).
+	runtime.MemProfileRate = 0
+}
 
 func main() {
 	os.Exit(run(os.Args[1:]))
