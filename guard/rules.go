@@ -15,7 +15,7 @@ import (
 // run on the whole text), and is compiled the first time it is needed.
 type Rules struct {
 	specs    []RuleSpec
-	rules    []*rule
+	rules    []rule
 	global   []*allowlist
 	kw       *keywordSet
 	kwRules  [][]int // keyword index -> rules that have it
@@ -79,8 +79,8 @@ func NewRules(specs []RuleSpec) (*Rules, error) {
 			}
 		}
 	}
-	for _, r := range rs.rules {
-		if err := r.compile(); err != nil {
+	for i := range rs.rules {
+		if err := rs.rules[i].compile(); err != nil {
 			return nil, fmt.Errorf("guard: rules: %w", err)
 		}
 	}
@@ -90,8 +90,8 @@ func NewRules(specs []RuleSpec) (*Rules, error) {
 // IDs returns the rule ids, in order.
 func (rs *Rules) IDs() []string {
 	var out []string
-	for _, r := range rs.rules {
-		out = append(out, r.spec.ID)
+	for i := range rs.rules {
+		out = append(out, rs.rules[i].spec.ID)
 	}
 	return out
 }
@@ -99,10 +99,18 @@ func (rs *Rules) IDs() []string {
 // Keywords returns the distinct lowercased keywords of every rule.
 func (rs *Rules) Keywords() []string { return rs.keywords }
 
-// newRules indexes specs; regexes compile on first use.
+// newRules indexes specs; regexes compile on first use. It runs on every
+// hook call, so it allocates little: one slice of rules, one of keywords.
 func newRules(specs []RuleSpec) *Rules {
 	rs := &Rules{specs: specs}
-	kwIndex := map[string]int{}
+	n := 0
+	for _, sp := range specs {
+		if !sp.Global {
+			n++
+		}
+	}
+	rs.rules = make([]rule, 0, n)
+	kwIndex := make(map[string]int, 2*n)
 	for _, sp := range specs {
 		if sp.Global {
 			for _, a := range sp.Allow {
@@ -114,7 +122,7 @@ func newRules(specs []RuleSpec) *Rules {
 			continue
 		}
 		idx := len(rs.rules)
-		rs.rules = append(rs.rules, &rule{spec: sp})
+		rs.rules = append(rs.rules, rule{spec: sp})
 		if len(sp.Keywords) == 0 {
 			rs.nokw = append(rs.nokw, idx)
 		}
@@ -200,7 +208,7 @@ func (rs *Rules) Find(text []byte) []Match {
 	}
 	var out []Match
 	for ri, spans := range regions {
-		ru := rs.rules[ri]
+		ru := &rs.rules[ri]
 		if ru.compile() != nil {
 			continue // checked when the rules were parsed
 		}

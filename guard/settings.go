@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"unsafe"
 
 	"github.com/noxkey/noxkey/configs"
 )
@@ -90,9 +92,11 @@ func (st *Settings) MarshalBinary() ([]byte, error) {
 	return e.b, nil
 }
 
-// UnmarshalBinary decodes what MarshalBinary wrote; anything else is an error.
+// UnmarshalBinary decodes what MarshalBinary wrote; anything else is an
+// error. The strings share one copy of b (a few hundred small strings
+// would each be an allocation, on every hook call).
 func (st *Settings) UnmarshalBinary(b []byte) error {
-	d := dec{b: b}
+	d := dec{b: bytes.Clone(b)}
 	st.Fingerprint = d.str()
 	st.Placeholder = d.str()
 	st.RulesEnabled = d.bool()
@@ -177,7 +181,10 @@ func (d *dec) count() int {
 
 func (d *dec) str() string {
 	n := d.count()
-	s := string(d.b[:n])
+	if n == 0 {
+		return ""
+	}
+	s := unsafe.String(&d.b[0], n) // d.b is a private copy, never written
 	d.b = d.b[n:]
 	return s
 }
