@@ -65,6 +65,19 @@ func homeWithSecrets(t testing.TB, n int) string {
 	return home
 }
 
+// settled waits until the index in home counts as settled and runs the
+// filter once, which checks its CRC and stamps it (guard/stamp.go): the
+// state of every hook call but the first after a vault write, which
+// benchmarks measure. BenchmarkFirstCallAfterWrite measures that one.
+func settled(b *testing.B, home string) string {
+	time.Sleep(time.Second + 100*time.Millisecond)
+	runOnce(b, "noxkey-hook", home, []byte("x\n"), "filter")
+	if _, err := os.Stat(filepath.Join(home, "guard.idx.ok")); err != nil {
+		b.Fatalf("no stamp after a settled load: %v", err)
+	}
+	return home
+}
+
 // settings are the default guard.toml's, as noxkey stores them in an index.
 func settings(t testing.TB, home string) *guard.Settings {
 	cfg, err := config.LoadConfig(home)
@@ -109,10 +122,42 @@ func runOnce(t testing.TB, bin, home string, stdin []byte, args ...string) (time
 // runs in the same benchmark: x-floor is the ratio of the medians.
 func BenchmarkFilterVsFloor(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
-		home := homeWithSecrets(b, n)
+		home := settled(b, homeWithSecrets(b, n))
 		in := input100K()
 		b.Run(fmt.Sprintf("secrets=%d", n), func(b *testing.B) {
 			alternateWithFloor(b, home, in, func(out []byte) bool { return bytes.Equal(out, in) }, "filter")
+		})
+	}
+}
+
+// BenchmarkFirstCallAfterWrite is BenchmarkFilterVsFloor for the first
+// hook call after a vault write, which checks the index's CRC: the index
+// is rewritten before every call.
+func BenchmarkFirstCallAfterWrite(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		home := homeWithSecrets(b, n)
+		idx := filepath.Join(home, "guard.idx")
+		data, err := os.ReadFile(idx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		in := input100K()
+		b.Run(fmt.Sprintf("secrets=%d", n), func(b *testing.B) {
+			var hook, floor []time.Duration
+			for i := 0; i < b.N; i++ {
+				os.Remove(idx)
+				if err := os.WriteFile(idx, data, 0o600); err != nil {
+					b.Fatal(err)
+				}
+				d, _, out := runOnce(b, "noxkey-hook", home, in, "filter")
+				if !bytes.Equal(out, in) {
+					b.Fatal("clean input was changed")
+				}
+				hook = append(hook, d)
+				d, _, _ = runOnce(b, "floor", home, in)
+				floor = append(floor, d)
+			}
+			reportVsFloor(b, hook, floor)
 		})
 	}
 }
@@ -217,7 +262,7 @@ func TestClaudeHookProcess(t *testing.T) {
 // with the trivial Go copy program on the same bytes: x-floor is the ratio
 // of the medians.
 func BenchmarkClaudeHookVsFloor(b *testing.B) {
-	home := homeWithSecrets(b, 1000)
+	home := settled(b, homeWithSecrets(b, 1000))
 	payload, _ := json.Marshal(map[string]any{
 		"hook_event_name": "PostToolUse", "tool_name": "Bash", "session_id": "s", "cwd": "/p",
 		"tool_input":    map[string]any{"command": "cat big.log", "description": "d"},
@@ -240,6 +285,11 @@ func alternateWithFloor(b *testing.B, home string, stdin []byte, ok func([]byte)
 		d, _, _ = runOnce(b, "floor", home, stdin)
 		floor = append(floor, d)
 	}
+	reportVsFloor(b, hook, floor)
+}
+
+// reportVsFloor reports the medians and their ratio.
+func reportVsFloor(b *testing.B, hook, floor []time.Duration) {
 	slices.Sort(hook)
 	slices.Sort(floor)
 	h, f := hook[len(hook)/2], floor[len(floor)/2]

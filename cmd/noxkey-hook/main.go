@@ -5,11 +5,13 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -75,7 +77,7 @@ const maxPayload = 64 << 20
 
 // claude answers one Claude Code hook payload.
 func claude() int {
-	payload, err := io.ReadAll(io.LimitReader(os.Stdin, maxPayload+1))
+	payload, err := readPayload(os.Stdin)
 	var g *guard.Guard
 	var gerr error
 	if err != nil {
@@ -84,16 +86,15 @@ func claude() int {
 		payload = []byte(`{"hook_event_name":"` + hooks.ClaudeEventPrefix(payload[:4096]) + `"}`)
 		gerr = fmt.Errorf("the hook payload is larger than %d MiB and was not read whole", maxPayload>>20)
 	}
-	p := hooks.ParseClaude(payload) // once: a payload can be 64 MiB
-	env := hooks.ClaudeEnv{Cursor: os.Getenv("CURSOR_VERSION") != "" || p.FromCursor()}
-	if env.Cursor && hooks.CursorHasNoxkey(p.WorkspaceRoots()) {
-		// Cursor runs Claude Code's hooks too; its own noxkey hooks answer.
-		os.Stdout.WriteString("{}\n")
-		return 0
-	}
-	if gerr == nil && p.NeedsGuard() {
+	env := hooks.ClaudeEnv{Cursor: os.Getenv("CURSOR_VERSION") != ""}
+	loaded := false
+	load := func() {
 		// Only what the answer needs: tools left alone cost no index load,
 		// no executable lookup and no runtime directory.
+		if loaded {
+			return
+		}
+		loaded = true
 		l := paths.Resolve("")
 		if g, gerr = guard.Open(l.Config, l.Index()); g != nil && g.Warning != "" {
 			fmt.Fprintln(os.Stderr, g.Warning)
@@ -103,16 +104,58 @@ func claude() int {
 			env.RedactedDir = filepath.Join(l.Runtime, "redacted")
 		}
 	}
+	if gerr == nil && !env.Cursor {
+		// Most calls are tool outputs with nothing to redact: find those
+		// without decoding the payload into maps.
+		if cs, ok := hooks.ReadClaudeStrings(payload); ok && cs.MayBeQuiet() {
+			if load(); cs.Quiet(g) {
+				logEvent(cs.Event, cs.Tool, nil)
+				return 0
+			}
+		}
+	}
+	p := hooks.ParseClaude(payload) // once: a payload can be 64 MiB
+	env.Cursor = env.Cursor || p.FromCursor()
+	if env.Cursor && hooks.CursorHasNoxkey(p.WorkspaceRoots()) {
+		// Cursor runs Claude Code's hooks too; its own noxkey hooks answer.
+		os.Stdout.WriteString("{}\n")
+		return 0
+	}
+	if gerr == nil && p.NeedsGuard() {
+		load()
+	}
 	out, code := hooks.ClaudeAnswer(p, g, gerr, env)
 	os.Stdout.Write(out)
-	logEvent(p, out)
+	logEvent(p.Event, p.Tool, out)
 	return code
+}
+
+// readPayload reads at most maxPayload+1 bytes of r. Its buffer reserves
+// 1 MiB up front, which the runtime takes fresh from the OS: capacity
+// never written costs no page. (io.ReadAll grows by doubling and touches
+// about twice the payload; bytes.Buffer.Grow clears what it reserves.)
+func readPayload(r io.Reader) ([]byte, error) {
+	buf := make([]byte, 0, 1<<20)
+	for len(buf) <= maxPayload {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(cap(buf), maxPayload+1-len(buf)))
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), maxPayload+1)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // logEvent appends "event tool answer-kind" to the file named by
 // NOXKEY_HOOK_EVENT_LOG, for diagnostics and the e2e suite: names only,
 // never payload content.
-func logEvent(p *hooks.ClaudePayload, out []byte) {
+func logEvent(event, tool string, out []byte) {
 	path := os.Getenv("NOXKEY_HOOK_EVENT_LOG")
 	if path == "" {
 		return
@@ -128,7 +171,7 @@ func logEvent(p *hooks.ClaudePayload, out []byte) {
 	if err != nil {
 		return
 	}
-	fmt.Fprintf(f, "%s %s %s\n", p.Event, p.Tool, kind)
+	fmt.Fprintf(f, "%s %s %s\n", event, tool, kind)
 	f.Close()
 }
 
@@ -152,7 +195,7 @@ func filter() int {
 
 // dialect answers one payload of agent, with the guard loaded.
 func dialect(agent string, args []string) int {
-	payload, err := io.ReadAll(io.LimitReader(os.Stdin, maxPayload+1))
+	payload, err := readPayload(os.Stdin)
 	c := &hooks.Core{}
 	l := paths.Resolve("")
 	if err != nil {
