@@ -11,9 +11,10 @@ import (
 // it) with its stdout and stderr each passed through the guard:
 //
 //   - one `noxkey-hook relay` process makes a private directory of FIFOs,
-//     prints it and goes on in the background (started twice-forked, so a
-//     `wait` or `jobs` in the command does not see it); it filters what
-//     arrives on the FIFOs to the shell's original stdout and stderr;
+//     prints it and goes on in the background (started from the command
+//     substitution's subshell, so a `wait` or `jobs` in the command does
+//     not see it); it filters what arrives on the FIFOs to the shell's
+//     original stdout and stderr;
 //   - the shell's stdout and stderr are redirected to the FIFOs with exec,
 //     not a pipeline or a subshell, so the command runs in this shell;
 //   - an EXIT trap restores the descriptors and waits on the done FIFO
@@ -22,20 +23,22 @@ import (
 //     and returns the command's status;
 //   - output streams: the relay emits lines as they come.
 //
-// It uses no $() beyond the one for the relay, no external program but
-// noxkey-hook, and works in bash, zsh and POSIX sh (dash). hook is the
+// It uses no $() beyond the one for the relay, no subshell or external
+// program but noxkey-hook, and works in bash, zsh and POSIX sh (dash); each
+// fork is about a millisecond of every command (BenchmarkWrapperOverhead). hook is the
 // absolute path of noxkey-hook.
 func WrapCommand(command, hook string) string {
 	var b strings.Builder
 	b.WriteString(wrapMarker + "\n")
 	b.WriteString("exec 8>&1 9>&2\n")
-	b.WriteString("__nx_d=$( (" + shellSingleQuote(hook) + " relay 8 9 &) )\n")
+	b.WriteString("__nx_d=$(" + shellSingleQuote(hook) + " relay 8 9 &)\n")
 	b.WriteString("[ -p \"$__nx_d/done\" ] || exit 125\n")
 	b.WriteString("exec 7<>\"$__nx_d/done\" >\"$__nx_d/o\" 2>\"$__nx_d/e\"\n")
 	b.WriteString("__nx_end() { exec 1>&8 2>&9 8>&- 9>&-; read __nx_x <&7; exec 7<&-; }\n")
+	b.WriteString("__nx_ret() { return $1; }\n")
 	b.WriteString("trap '__nx_s=$?; __nx_end; exit $__nx_s' EXIT\n")
 	b.WriteString(command)
-	b.WriteString("\n__nx_s=$?; trap - EXIT; __nx_end; (exit $__nx_s)\n")
+	b.WriteString("\n__nx_s=$?; trap - EXIT; __nx_end; __nx_ret $__nx_s\n")
 	return b.String()
 }
 

@@ -46,31 +46,39 @@ func relay(args []string) int {
 		null.Close()
 	}
 	out, errw := os.NewFile(uintptr(outFD), "stdout"), os.NewFile(uintptr(errFD), "stderr")
-	l := paths.Resolve("")
-	g, gerr := guard.Open(l.Config, l.Index())
-	if gerr != nil {
-		fmt.Fprintf(errw, "noxkey-hook: output withheld: %v\n", gerr)
-	}
+	// The FIFOs are opened before the guard loads, and without blocking
+	// (no thread waits in open for the shell), so the shell, which waits
+	// on its own opens, goes on to the command meanwhile. Stream polls
+	// before it reads, so no writer yet is not taken for end of input.
+	var g *guard.Guard
+	loaded := make(chan struct{})
 	var wg sync.WaitGroup
 	for _, s := range []struct {
 		name string
 		w    *os.File
 	}{{"o", out}, {"e", errw}} {
+		fd, err := unix.Open(filepath.Join(dir, s.name), unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != nil {
+			continue
+		}
+		f := os.NewFile(uintptr(fd), s.name)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			f, err := os.OpenFile(filepath.Join(dir, s.name), os.O_RDONLY, 0)
-			if err != nil {
-				return
-			}
 			defer f.Close()
-			if g == nil {
+			if <-loaded; g == nil {
 				io.Copy(io.Discard, f)
 				return
 			}
 			g.Stream(s.w, f, guard.DefaultIdle)
 		}()
 	}
+	l := paths.Resolve("")
+	g, gerr := guard.Open(l.Config, l.Index())
+	if gerr != nil {
+		fmt.Fprintf(errw, "noxkey-hook: output withheld: %v\n", gerr)
+	}
+	close(loaded)
 	wg.Wait()
 	if d, err := os.OpenFile(filepath.Join(dir, "done"), os.O_WRONLY, 0); err == nil {
 		d.Write([]byte("\n"))
