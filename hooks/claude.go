@@ -88,6 +88,9 @@ type ClaudeEnv struct {
 	// Cursor is set when Cursor runs this Claude-format hook (CURSOR_VERSION
 	// in the environment); a cursor_version field in the payload says so too.
 	Cursor bool
+	// Relay, if set, prestarts a relay for a rewritten Bash command and
+	// returns its directory ("" when it cannot): see WrapCommand.
+	Relay func() string
 }
 
 // ClaudeWith is Claude in an environment.
@@ -157,7 +160,7 @@ func claudeAnswer(pl *ClaudePayload, g *guard.Guard, gerr error, env ClaudeEnv) 
 		if tool == "Read" {
 			return claudeRedirectRead(p, g, env.RedactedDir)
 		}
-		return claudeRewriteBash(p, hook)
+		return claudeRewriteBash(p, hook, env.Relay)
 	case "PostToolUse":
 		resp, ok := p["tool_response"]
 		if !ok {
@@ -257,7 +260,7 @@ func claudeRedirectRead(p map[string]any, g *guard.Guard, dir string) ([]byte, i
 // (description, timeout, run_in_background, ...). It gives no
 // permissionDecision: "allow" would skip the user's own permission rules,
 // and a DLP hook must never widen what runs without asking.
-func claudeRewriteBash(p map[string]any, hook string) ([]byte, int) {
+func claudeRewriteBash(p map[string]any, hook string, prestart func() string) ([]byte, int) {
 	in, ok := p["tool_input"].(map[string]any)
 	if !ok {
 		return nil, 0
@@ -270,7 +273,11 @@ func claudeRewriteBash(p map[string]any, hook string) ([]byte, int) {
 	for k, v := range in {
 		updated[k] = v
 	}
-	updated["command"] = WrapCommand(cmd, hook)
+	dir := ""
+	if prestart != nil {
+		dir = prestart()
+	}
+	updated["command"] = WrapCommand(cmd, hook, dir)
 	return claudeJSON(map[string]any{"hookSpecificOutput": map[string]any{
 		"hookEventName": "PreToolUse",
 		"updatedInput":  updated,

@@ -154,7 +154,7 @@ func (c *Core) wrap(cmd string) string {
 	if c.Wrap == WrapPipe {
 		return PipeWrap(cmd, c.Hook)
 	}
-	return WrapCommand(cmd, c.Hook)
+	return WrapCommand(cmd, c.Hook, "")
 }
 
 // PipeWrap pipes command's stdout and stderr, merged, through the filter:

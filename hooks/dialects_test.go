@@ -60,7 +60,7 @@ func TestCodexDialect(t *testing.T) {
 		t.Fatalf("PreToolUse with approvals: %s", out)
 	}
 	// The filtered form itself is left to the user's approval.
-	p["tool_input"] = map[string]any{"command": WrapCommand("ls", hookPath)}
+	p["tool_input"] = map[string]any{"command": WrapCommand("ls", hookPath, "")}
 	if out, _ := Codex(mustJSON(t, p), c); len(out) != 0 {
 		t.Fatalf("a wrapped command was answered: %s", out)
 	}

@@ -10,11 +10,15 @@ import (
 // shell itself (so cd, exports and other shell state persist as without
 // it) with its stdout and stderr each passed through the guard:
 //
-//   - one `noxkey-hook relay` process makes a private directory of FIFOs,
-//     prints it and goes on in the background (started from the command
-//     substitution's subshell, so a `wait` or `jobs` in the command does
-//     not see it); it filters what arrives on the FIFOs to the shell's
-//     original stdout and stderr;
+//   - a `noxkey-hook relay` process filters what arrives on the FIFOs of
+//     a private directory to the shell's original stdout and stderr. When
+//     relayDir names one that the hook prestarted (`relay --prestart`),
+//     the shell claims it (noclobber: O_EXCL), checks that it runs, sends
+//     its pid and descriptors, and on "ok" uses it: no process starts for
+//     the command. Otherwise, or on "no", the command substitution starts
+//     one, which makes the directory, prints it and goes on in the
+//     background (from the substitution's subshell, so a `wait` or `jobs`
+//     in the command does not see it);
 //   - the shell's stdout and stderr are redirected to the FIFOs with exec,
 //     not a pipeline or a subshell, so the command runs in this shell;
 //   - an EXIT trap restores the descriptors and waits on the done FIFO
@@ -23,17 +27,32 @@ import (
 //     and returns the command's status;
 //   - output streams: the relay emits lines as they come.
 //
-// It uses no $() beyond the one for the relay, no subshell or external
-// program but noxkey-hook, and works in bash, zsh and POSIX sh (dash); each
-// fork is about a millisecond of every command (BenchmarkWrapperOverhead). hook is the
-// absolute path of noxkey-hook.
-func WrapCommand(command, hook string) string {
+// It uses no $() beyond the one for a relay it starts, no subshell or
+// external program but noxkey-hook, and works in bash, zsh and POSIX sh
+// (dash); each fork is about a millisecond of every command
+// (BenchmarkWrapperOverhead). hook is the absolute path of noxkey-hook.
+func WrapCommand(command, hook, relayDir string) string {
 	var b strings.Builder
 	b.WriteString(wrapMarker + "\n")
 	b.WriteString("exec 8>&1 9>&2\n")
-	b.WriteString("__nx_d=$(" + shellSingleQuote(hook) + " relay 8 9 &)\n")
-	b.WriteString("[ -p \"$__nx_d/done\" ] || exit 125\n")
-	b.WriteString("exec 7<>\"$__nx_d/done\" >\"$__nx_d/o\" 2>\"$__nx_d/e\"\n")
+	b.WriteString("__nx_f=\n")
+	if relayDir != "" {
+		b.WriteString("__nx_d=" + shellSingleQuote(relayDir) + "\n")
+		b.WriteString("case $- in *C*) __nx_c= ;; *) __nx_c=1; set -C ;; esac\n")
+		b.WriteString("true 2>/dev/null >\"$__nx_d/claim\" && __nx_f=1\n")
+		b.WriteString("[ -z \"$__nx_c\" ] || set +C\n")
+		b.WriteString("if [ -n \"$__nx_f\" ] && read __nx_p <\"$__nx_d/pid\" && kill -0 \"$__nx_p\" 2>/dev/null; then\n")
+		b.WriteString("  exec 7<>\"$__nx_d/done\" 6>\"$__nx_d/o\"\n")
+		b.WriteString("  echo \"$$ 6 8 9\" >&6\n")
+		b.WriteString("  read __nx_x <&7\n")
+		b.WriteString("  if [ \"$__nx_x\" = ok ]; then exec >&6 2>\"$__nx_d/e\" 6>&-; else __nx_f=; exec 6>&- 7<&-; fi\n")
+		b.WriteString("else __nx_f=; fi\n")
+	}
+	b.WriteString("if [ -z \"$__nx_f\" ]; then\n")
+	b.WriteString("  __nx_d=$(" + shellSingleQuote(hook) + " relay 8 9 &)\n")
+	b.WriteString("  [ -p \"$__nx_d/done\" ] || exit 125\n")
+	b.WriteString("  exec 7<>\"$__nx_d/done\" >\"$__nx_d/o\" 2>\"$__nx_d/e\"\n")
+	b.WriteString("fi\n")
 	b.WriteString("__nx_end() { exec 1>&8 2>&9 8>&- 9>&-; read __nx_x <&7; exec 7<&-; }\n")
 	b.WriteString("__nx_ret() { return $1; }\n")
 	b.WriteString("trap '__nx_s=$?; __nx_end; exit $__nx_s' EXIT\n")

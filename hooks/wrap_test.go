@@ -88,30 +88,105 @@ func TestWrappedCommandBehavesLikeTheOriginal(t *testing.T) {
 	for _, shName := range []string{"bash", "zsh", "dash"} {
 		sh := requireShell(t, shName)
 		for _, tc := range cases {
-			t.Run(shName+"/"+tc.name, func(t *testing.T) {
-				dir := t.TempDir()
-				plain := tc.cmd
-				wrapped := WrapCommand(tc.cmd, bin)
-				if tc.after != "" {
-					plain += "\n" + tc.after
-					wrapped += tc.after + "\n"
-				}
-				po, pe, ps := runShell(t, sh, home, dir, plain)
-				os.RemoveAll(filepath.Join(dir, "sub"))
-				wo, we, ws := runShell(t, sh, home, dir, wrapped)
-				red := func(s string) string { return strings.ReplaceAll(s, wrapSecret, "[REDACTED:acme/w/TOKEN]") }
-				if ws != ps || wo != red(po) || we != red(pe) {
-					t.Fatalf("plain: %d %q %q\nwrapped: %d %q %q", ps, red(po), red(pe), ws, red(wo), red(we))
-				}
-				if strings.Contains(wo+we, wrapSecret) {
-					t.Fatal("the secret got through")
-				}
-				if left, _ := filepath.Glob(filepath.Join(home, "noxkey.*")); len(left) > 0 {
-					t.Errorf("FIFOs left behind: %v", left)
-				}
-			})
+			for _, mode := range relayModes {
+				t.Run(shName+"/"+mode+"/"+tc.name, func(t *testing.T) {
+					dir := t.TempDir()
+					plain := tc.cmd
+					wrapped := WrapCommand(tc.cmd, bin, relayFor(t, mode, bin, home))
+					if tc.after != "" {
+						plain += "\n" + tc.after
+						wrapped += tc.after + "\n"
+					}
+					po, pe, ps := runShell(t, sh, home, dir, plain)
+					os.RemoveAll(filepath.Join(dir, "sub"))
+					wo, we, ws := runShell(t, sh, home, dir, wrapped)
+					red := func(s string) string { return strings.ReplaceAll(s, wrapSecret, "[REDACTED:acme/w/TOKEN]") }
+					if ws != ps || wo != red(po) || we != red(pe) {
+						t.Fatalf("plain: %d %q %q\nwrapped: %d %q %q", ps, red(po), red(pe), ws, red(wo), red(we))
+					}
+					if strings.Contains(wo+we, wrapSecret) {
+						t.Fatal("the secret got through")
+					}
+					waitFor(t, "the relay to clean up", func() bool {
+						left, _ := filepath.Glob(filepath.Join(home, "noxkey.*"))
+						return len(left) == 0
+					})
+				})
+			}
 		}
 	}
+}
+
+// relayModes: the wrapped command starts its relay, or finds one that the
+// hook prestarted.
+var relayModes = []string{"started", "prestarted"}
+
+// relayFor returns the relayDir argument of WrapCommand for mode.
+func relayFor(t *testing.T, mode, bin, home string) string {
+	t.Helper()
+	if mode != "prestarted" {
+		return ""
+	}
+	cmd := exec.Command(bin, "relay", "--prestart", home)
+	cmd.Env = []string{"NOXKEY_HOME=" + home}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("relay --prestart: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// TestPrestartedRelayIsUsedOrFallenBackFrom: a prestarted relay serves the
+// command with no relay started by the shell (shown with a hook path that
+// does not exist); one whose directory is gone, or that cannot write where
+// the shell's stdout goes (a regular file: a second open would not share
+// its offset), is fallen back from, and the output is the same.
+func TestPrestartedRelayIsUsedOrFallenBackFrom(t *testing.T) {
+	bin, home := buildHook(t)
+	for _, shName := range []string{"bash", "zsh", "dash"} {
+		sh := requireShell(t, shName)
+		t.Run(shName, func(t *testing.T) {
+			dir := relayFor(t, "prestarted", bin, home)
+			o, e, status := runShell(t, sh, home, t.TempDir(), WrapCommand(`echo "key $TOKEN"; exit 4`, "/nonexistent/noxkey-hook", dir))
+			if o != "key [REDACTED:acme/w/TOKEN]\n" || e != "" || status != 4 {
+				t.Fatalf("prestarted relay: %d %q %q", status, o, e)
+			}
+
+			gone := relayFor(t, "prestarted", bin, home)
+			os.RemoveAll(gone)
+			if o, _, status := runShell(t, sh, home, t.TempDir(), WrapCommand(`echo "key $TOKEN"`, bin, gone)); o != "key [REDACTED:acme/w/TOKEN]\n" || status != 0 {
+				t.Fatalf("relay directory gone: %d %q", status, o)
+			}
+
+			file := filepath.Join(t.TempDir(), "out")
+			f, _ := os.Create(file)
+			f.WriteString("before\n")
+			cmd := exec.Command(sh, "-c", WrapCommand(`echo "key $TOKEN"`, bin, relayFor(t, "prestarted", bin, home))+"echo after\n")
+			cmd.Env = []string{"NOXKEY_HOME=" + home, "PATH=/usr/bin:/bin", "TOKEN=" + wrapSecret, "TMPDIR=" + home}
+			cmd.Stdout = f
+			if err := cmd.Run(); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+			if got, _ := os.ReadFile(file); string(got) != "before\nkey [REDACTED:acme/w/TOKEN]\nafter\n" {
+				t.Fatalf("stdout a regular file: %q", got)
+			}
+		})
+	}
+	waitFor(t, "the relays to clean up", func() bool {
+		left, _ := filepath.Glob(filepath.Join(home, "noxkey.*"))
+		return len(left) == 0
+	})
 }
 
 // TestWrappedOutputStreams: the first line comes out while the command is
@@ -123,7 +198,7 @@ func TestWrappedOutputStreams(t *testing.T) {
 	for _, shName := range []string{"bash", "zsh"} {
 		sh := requireShell(t, shName)
 		dir := t.TempDir()
-		cmd := exec.Command(sh, "-c", WrapCommand(`echo first; while [ ! -e go ]; do sleep 0.05; done; echo second`, bin))
+		cmd := exec.Command(sh, "-c", WrapCommand(`echo first; while [ ! -e go ]; do sleep 0.05; done; echo second`, bin, relayFor(t, "prestarted", bin, home)))
 		cmd.Dir = dir
 		cmd.Env = []string{"NOXKEY_HOME=" + home, "PATH=/usr/bin:/bin"}
 		out, _ := cmd.StdoutPipe()

@@ -299,15 +299,21 @@ func reportVsFloor(b *testing.B, hook, floor []time.Duration) {
 }
 
 // BenchmarkWrapperOverhead times a trivial command plain and as the
-// PreToolUse Bash rewrite runs it (FIFOs, two filter processes, the EXIT
-// trap), in real bash: added-µs is the difference of the medians.
+// PreToolUse Bash rewrite runs it (FIFOs, the relay, the EXIT trap), in
+// real bash: added-µs is the difference of the medians. Relays:
+//   - started: the command starts its own relay (no prestart: macOS, or
+//     the hook could not);
+//   - prestarted-now: the hook's relay is started just before the command,
+//     so the shell may wait for it to come up (an agent that runs the
+//     command at once);
+//   - prestarted: the relay is up when the command runs.
 func BenchmarkWrapperOverhead(b *testing.B) {
 	home := homeWithSecrets(b, 1000)
 	bash, err := exec.LookPath("bash")
 	if err != nil {
 		b.Skip("no bash")
 	}
-	wrapped := hooks.WrapCommand("echo hello", filepath.Join(binDir, "noxkey-hook"))
+	hook := filepath.Join(binDir, "noxkey-hook")
 	run := func(script string) time.Duration {
 		cmd := exec.Command(bash, "-c", script)
 		cmd.Env = []string{"NOXKEY_HOME=" + home, "PATH=/usr/bin:/bin", "TMPDIR=" + home}
@@ -318,14 +324,34 @@ func BenchmarkWrapperOverhead(b *testing.B) {
 		}
 		return time.Since(start)
 	}
-	var plain, wrap []time.Duration
-	for i := 0; i < b.N; i++ {
-		plain = append(plain, run("echo hello"))
-		wrap = append(wrap, run(wrapped))
+	prestart := func() string {
+		cmd := exec.Command(hook, "relay", "--prestart", home)
+		cmd.Env = []string{"NOXKEY_HOME=" + home}
+		out, err := cmd.Output()
+		if err != nil {
+			b.Fatal(err)
+		}
+		return strings.TrimSpace(string(out))
 	}
-	slices.Sort(plain)
-	slices.Sort(wrap)
-	b.ReportMetric(float64(plain[len(plain)/2].Microseconds()), "plain-µs")
-	b.ReportMetric(float64(wrap[len(wrap)/2].Microseconds()), "wrapped-µs")
-	b.ReportMetric(float64((wrap[len(wrap)/2] - plain[len(plain)/2]).Microseconds()), "added-µs")
+	for _, mode := range []string{"started", "prestarted-now", "prestarted"} {
+		b.Run(mode, func(b *testing.B) {
+			var plain, wrap []time.Duration
+			for i := 0; i < b.N; i++ {
+				plain = append(plain, run("echo hello"))
+				dir := ""
+				if mode != "started" {
+					dir = prestart()
+					if mode == "prestarted" {
+						time.Sleep(50 * time.Millisecond)
+					}
+				}
+				wrap = append(wrap, run(hooks.WrapCommand("echo hello", hook, dir)))
+			}
+			slices.Sort(plain)
+			slices.Sort(wrap)
+			b.ReportMetric(float64(plain[len(plain)/2].Microseconds()), "plain-µs")
+			b.ReportMetric(float64(wrap[len(wrap)/2].Microseconds()), "wrapped-µs")
+			b.ReportMetric(float64((wrap[len(wrap)/2] - plain[len(plain)/2]).Microseconds()), "added-µs")
+		})
+	}
 }

@@ -102,6 +102,10 @@ func claude() int {
 		env.Hook, _ = os.Executable()
 		if paths.EnsurePrivateDir(l.Runtime) == nil {
 			env.RedactedDir = filepath.Join(l.Runtime, "redacted")
+			env.Relay = func() string {
+				dir, _ := prestartRelay(l.Runtime)
+				return dir
+			}
 		}
 	}
 	if gerr == nil && !env.Cursor {
