@@ -111,6 +111,11 @@ func TestClaudeCdPersistsAcrossBashCalls(t *testing.T) {
 	if !r.saw(filepath.Join(r.project, "sub")) {
 		t.Fatal("the second call did not run in sub")
 	}
+	// Both commands used the relay the PreToolUse hook prestarted: the
+	// real shell's pid and descriptors checked out, and no relay started.
+	if n := strings.Count(r.events, "relay prestarted used"); n != 2 || strings.Contains(r.events, "relay started") {
+		t.Fatalf("relays: %q", r.events)
+	}
 }
 
 // A large file: Claude Code counts its tokens (sending the content to

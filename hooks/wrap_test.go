@@ -149,8 +149,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // TestPrestartedRelayIsUsedOrFallenBackFrom: a prestarted relay serves the
 // command with no relay started by the shell (shown with a hook path that
 // does not exist); one whose directory is gone, or that cannot write where
-// the shell's stdout goes (a regular file: a second open would not share
-// its offset), is fallen back from, and the output is the same.
+// the shell's stdout goes (a file written at an offset: a second open
+// would not share it), is fallen back from, and the output is the same.
 func TestPrestartedRelayIsUsedOrFallenBackFrom(t *testing.T) {
 	bin, home := buildHook(t)
 	for _, shName := range []string{"bash", "zsh", "dash"} {
@@ -168,18 +168,32 @@ func TestPrestartedRelayIsUsedOrFallenBackFrom(t *testing.T) {
 				t.Fatalf("relay directory gone: %d %q", status, o)
 			}
 
-			file := filepath.Join(t.TempDir(), "out")
-			f, _ := os.Create(file)
-			f.WriteString("before\n")
-			cmd := exec.Command(sh, "-c", WrapCommand(`echo "key $TOKEN"`, bin, relayFor(t, "prestarted", bin, home))+"echo after\n")
-			cmd.Env = []string{"NOXKEY_HOME=" + home, "PATH=/usr/bin:/bin", "TOKEN=" + wrapSecret, "TMPDIR=" + home}
-			cmd.Stdout = f
-			if err := cmd.Run(); err != nil {
-				t.Fatal(err)
-			}
-			f.Close()
-			if got, _ := os.ReadFile(file); string(got) != "before\nkey [REDACTED:acme/w/TOKEN]\nafter\n" {
-				t.Fatalf("stdout a regular file: %q", got)
+			// A file written at an offset cannot be shared (fall back); one
+			// in append mode, as Claude Code gives its commands, can (the
+			// fallback's hook path does not exist there).
+			for _, tc := range []struct {
+				flag int
+				hook string
+			}{{os.O_WRONLY, bin}, {os.O_WRONLY | os.O_APPEND, "/nonexistent/noxkey-hook"}} {
+				file := filepath.Join(t.TempDir(), "out")
+				os.WriteFile(file, []byte("before\n"), 0o600)
+				f, err := os.OpenFile(file, tc.flag, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				f.Seek(0, io.SeekEnd)
+				cmd := exec.Command(sh, "-c", WrapCommand(`echo "key $TOKEN"; echo "err $TOKEN" >&2`, tc.hook, relayFor(t, "prestarted", bin, home))+"echo after\n")
+				cmd.Env = []string{"NOXKEY_HOME=" + home, "PATH=/usr/bin:/bin", "TOKEN=" + wrapSecret, "TMPDIR=" + home}
+				cmd.Stdout, cmd.Stderr = f, f
+				if err := cmd.Run(); err != nil {
+					t.Fatalf("flags %o: %v", tc.flag, err)
+				}
+				f.Close()
+				got, _ := os.ReadFile(file)
+				if !strings.HasPrefix(string(got), "before\n") || !strings.HasSuffix(string(got), "after\n") || strings.Contains(string(got), wrapSecret) ||
+					!strings.Contains(string(got), "key [REDACTED:acme/w/TOKEN]\n") || !strings.Contains(string(got), "err [REDACTED:acme/w/TOKEN]\n") || len(got) != len("before\nkey [REDACTED:acme/w/TOKEN]\nerr [REDACTED:acme/w/TOKEN]\nafter\n") {
+					t.Fatalf("stdout a file (flags %o): %q", tc.flag, got)
+				}
 			}
 		})
 	}

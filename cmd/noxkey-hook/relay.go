@@ -42,9 +42,9 @@ import (
 //
 // A prestarted relay has no descriptor of the shell: the shell sends
 // "PID FD OUT ERR" on o (FD its descriptor of o), the relay checks that
-// /proc/PID/fd/FD is its o and opens /proc/PID/fd/OUT and ERR, a pipe, a
-// FIFO or a terminal (not a regular file: a second open would not share
-// the shell's offset), and answers "ok" or "no" on done. On "no" the
+// /proc/PID/fd/FD is its o and opens /proc/PID/fd/OUT and ERR (a pipe, a
+// FIFO, a terminal or a file in append mode: see openShellFD), and
+// answers "ok" or "no" on done. On "no" the
 // shell falls back to the first way. Without /proc (macOS) the hook does
 // not prestart.
 func relay(args []string) int {
@@ -75,6 +75,7 @@ func relay(args []string) int {
 		return 1
 	}
 	fmt.Println(dir)
+	logRelay("started")
 	if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
 		unix.Dup2(int(null.Fd()), 1) // end the caller's command substitution
 		null.Close()
@@ -89,6 +90,17 @@ func relay(args []string) int {
 	}
 	serve(dir, o, e, os.NewFile(uintptr(outFD), "stdout"), os.NewFile(uintptr(errFD), "stderr"), loadGuard())
 	return 0
+}
+
+// logRelay appends "relay what" to the file named by NOXKEY_HOOK_EVENT_LOG
+// (see logEvent), so tests can tell which relay served a command.
+func logRelay(what string) {
+	if path := os.Getenv("NOXKEY_HOOK_EVENT_LOG"); path != "" {
+		if f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600); err == nil {
+			fmt.Fprintf(f, "relay %s\n", what)
+			f.Close()
+		}
+	}
 }
 
 // loadGuard loads the guard in the background.
@@ -230,11 +242,13 @@ func waitingRelay(dir string) int {
 	}
 	out, errw, err := shellOutputs(hello, o)
 	if err != nil {
+		logRelay("prestarted refused: " + err.Error())
 		done.WriteString("no\n")
 		done.Close()
 		os.RemoveAll(dir)
 		return 0
 	}
+	logRelay("prestarted used")
 	done.WriteString("ok\n")
 	done.Close()
 	serve(dir, o, e, out, errw, load)
@@ -313,19 +327,57 @@ func shellOutputs(hello string, o *os.File) (out, errw *os.File, err error) {
 	}
 	var files [2]*os.File
 	for i, fd := range f[2:] {
-		d, err := unix.Open(proc+fd, unix.O_WRONLY|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+		file, err := openShellFD(proc, fd)
 		if err != nil {
-			return nil, nil, err
-		}
-		var st unix.Stat_t
-		if unix.Fstat(d, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO && st.Mode&unix.S_IFMT != unix.S_IFCHR {
-			unix.Close(d)
 			if i == 1 {
 				files[0].Close()
 			}
-			return nil, nil, errors.New("not a pipe, FIFO or terminal")
+			return nil, nil, err
 		}
-		files[i] = os.NewFile(uintptr(d), "out")
+		files[i] = file
 	}
 	return files[0], files[1], nil
+}
+
+// openShellFD opens the shell's descriptor fd through /proc (proc ends in
+// /fd/): a pipe, FIFO or terminal; or a regular file the shell writes in
+// append mode (Claude Code sends command output to one), which a second
+// open in append mode writes to exactly as the shell would. Not a file
+// written at an offset: a second open would not share it.
+func openShellFD(proc, fd string) (*os.File, error) {
+	d, err := unix.Open(proc+fd, unix.O_WRONLY|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(d, &st); err != nil {
+		unix.Close(d)
+		return nil, err
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFIFO, unix.S_IFCHR:
+		return os.NewFile(uintptr(d), "out"), nil
+	case unix.S_IFREG:
+		unix.Close(d)
+		info, err := os.ReadFile(strings.TrimSuffix(proc, "fd/") + "fdinfo/" + fd)
+		if err != nil {
+			return nil, err
+		}
+		var flags int64
+		for _, line := range strings.Split(string(info), "\n") {
+			if v, ok := strings.CutPrefix(line, "flags:"); ok {
+				flags, _ = strconv.ParseInt(strings.TrimSpace(v), 8, 64)
+			}
+		}
+		if flags&unix.O_APPEND == 0 {
+			return nil, fmt.Errorf("descriptor %s is a file written at an offset (flags %o)", fd, flags)
+		}
+		d, err := unix.Open(proc+fd, unix.O_WRONLY|unix.O_APPEND|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil, err
+		}
+		return os.NewFile(uintptr(d), "out"), nil
+	}
+	unix.Close(d)
+	return nil, fmt.Errorf("descriptor %s is not a pipe, FIFO, terminal or file", fd)
 }
