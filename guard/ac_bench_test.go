@@ -89,26 +89,25 @@ func BenchmarkKeywords(b *testing.B) {
 			keywords = append(keywords, strings.ToLower(string(q[1])))
 		}
 	}
-	rs := &Rules{keywords: keywords}
 	text := corpus(16 << 20)
 	small := text[:100<<10]
 	b.Run("keywordSet/build+100KB", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			newKeywordSet(rs.keywords).each(small, func(int, int, int) {})
+			newKeywordSet(keywords).each(small, func(int, int, int) {})
 		}
 	})
 	for _, dfa := range []bool{true, false} {
 		b.Run(fmt.Sprintf("petar-dfa=%v/build+100KB", dfa), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				bld := pdac.NewAhoCorasickBuilder(pdac.Opts{AsciiCaseInsensitive: true, MatchKind: pdac.StandardMatch, DFA: dfa})
-				it := bld.Build(rs.keywords).IterOverlappingByte(small)
+				it := bld.Build(keywords).IterOverlappingByte(small)
 				for it.Next() != nil {
 				}
 			}
 		})
 	}
 	b.Run("keywordSet/16MB", func(b *testing.B) {
-		k := newKeywordSet(rs.keywords)
+		k := newKeywordSet(keywords)
 		b.SetBytes(int64(len(text)))
 		for i := 0; i < b.N; i++ {
 			k.each(text, func(int, int, int) {})
@@ -116,7 +115,7 @@ func BenchmarkKeywords(b *testing.B) {
 	})
 	b.Run("petar-dfa/16MB", func(b *testing.B) {
 		bld := pdac.NewAhoCorasickBuilder(pdac.Opts{AsciiCaseInsensitive: true, MatchKind: pdac.StandardMatch, DFA: true})
-		ac := bld.Build(rs.keywords)
+		ac := bld.Build(keywords)
 		b.SetBytes(int64(len(text)))
 		for i := 0; i < b.N; i++ {
 			it := ac.IterOverlappingByte(text)

@@ -21,8 +21,8 @@ import (
 // load is an mmap, not a rebuild), the names, and a CRC-32C
 // trailer over everything before it.
 const (
-	fileMagic   = "NXKGIDX2"
-	fileVersion = 2
+	fileMagic   = "NXKGIDX3"
+	fileVersion = 3
 	headerSize  = 112
 	formRecSize = 32
 )
@@ -220,8 +220,8 @@ func parse(data []byte, checksum bool) (*Index, error) {
 	p += 4 * nNames
 	ix.nameBlob = data[p : p+nameBytes]
 	if p += nameBytes; nSettings > 0 {
-		ix.settings = new(Settings)
-		if err := ix.settings.UnmarshalBinary(data[p : p+nSettings]); err != nil {
+		var err error
+		if ix.settings, ix.plan, ix.specs, err = decodeStored(data[p : p+nSettings]); err != nil {
 			return nil, err
 		}
 	}

@@ -33,7 +33,7 @@ func Open(configDir, indexPath string) (*Guard, error) {
 		g.Placeholder = st.Placeholder
 	}
 	if st.RulesEnabled {
-		g.Rules = newRules(st.Specs)
+		g.Rules = lazyRules(ix.plan, func() ([]RuleSpec, error) { return decodeSpecs(ix.specs) })
 	}
 	if st.Fingerprint != Fingerprint(configDir, st.RuleFiles) {
 		g.Warning = "noxkey: guard.toml or a rule file changed since the guard index was built; run: noxkey guard rebuild"

@@ -67,6 +67,8 @@ type Index struct {
 	hmacPool sync.Pool
 	data     []byte    // the mapping an index was loaded from, if any
 	settings *Settings // guard.toml and rules as they were at Build, if stored
+	plan     rulePlan  // of a loaded index: the rules' keywords
+	specs    []byte    // of a loaded index: the rule specs, encoded
 	warmed   atomic.Bool
 }
 

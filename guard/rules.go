@@ -14,13 +14,55 @@ import (
 // runs only on the text around its keywords' hits (rules without keywords
 // run on the whole text), and is compiled the first time it is needed.
 type Rules struct {
-	specs    []RuleSpec
-	rules    []rule
-	global   []*allowlist
-	kw       *keywordSet
-	kwRules  [][]int // keyword index -> rules that have it
-	nokw     []int   // rules without keywords
-	keywords []string
+	plan   rulePlan
+	kw     *keywordSet
+	rules  []rule
+	global []*allowlist
+	// The specs are read on first need (a keyword hit): a hook call on
+	// clean text decodes none and compiles no regex.
+	load   func() ([]RuleSpec, error)
+	once   sync.Once
+	broken bool // the stored specs could not be read: Find fails closed
+}
+
+// rulePlan is what a scan needs of the rules before any regex: the
+// distinct lowercased keywords, which rules each one triggers, and the
+// rules without keywords. The index stores it beside the specs.
+type rulePlan struct {
+	n        int      // rules, not counting global allowlists
+	keywords []string // lowercased, distinct
+	kwRules  [][]int  // keyword index -> rules that have it
+	nokw     []int    // rules without keywords
+}
+
+// planRules makes the plan of specs.
+func planRules(specs []RuleSpec) rulePlan {
+	var p rulePlan
+	kwIndex := map[string]int{}
+	for _, sp := range specs {
+		if sp.Global {
+			continue
+		}
+		idx := p.n
+		p.n++
+		if len(sp.Keywords) == 0 {
+			p.nokw = append(p.nokw, idx)
+		}
+		for _, k := range sp.Keywords {
+			k = strings.ToLower(k)
+			i, ok := kwIndex[k]
+			if !ok {
+				i = len(p.keywords)
+				kwIndex[k] = i
+				p.keywords = append(p.keywords, k)
+				p.kwRules = append(p.kwRules, nil)
+			}
+			if l := p.kwRules[i]; len(l) == 0 || l[len(l)-1] != idx {
+				p.kwRules[i] = append(l, idx)
+			}
+		}
+	}
+	return p
 }
 
 // RuleSpec is a pattern rule as written (gitleaks fields that apply to
@@ -89,6 +131,7 @@ func NewRules(specs []RuleSpec) (*Rules, error) {
 
 // IDs returns the rule ids, in order.
 func (rs *Rules) IDs() []string {
+	rs.ensure()
 	var out []string
 	for i := range rs.rules {
 		out = append(out, rs.rules[i].spec.ID)
@@ -97,49 +140,48 @@ func (rs *Rules) IDs() []string {
 }
 
 // Keywords returns the distinct lowercased keywords of every rule.
-func (rs *Rules) Keywords() []string { return rs.keywords }
+func (rs *Rules) Keywords() []string { return rs.plan.keywords }
 
-// newRules indexes specs; regexes compile on first use. It runs on every
-// hook call, so it allocates little: one slice of rules, one of keywords.
+// newRules indexes specs; regexes compile on first use.
 func newRules(specs []RuleSpec) *Rules {
-	rs := &Rules{specs: specs}
-	n := 0
+	rs := lazyRules(planRules(specs), nil)
+	rs.fill(specs)
+	rs.once.Do(func() {})
+	return rs
+}
+
+// lazyRules makes Rules from a stored plan; load reads the specs when a
+// keyword first hits.
+func lazyRules(plan rulePlan, load func() ([]RuleSpec, error)) *Rules {
+	return &Rules{plan: plan, kw: newKeywordSet(plan.keywords), load: load}
+}
+
+// ensure reads the specs, once.
+func (rs *Rules) ensure() {
+	rs.once.Do(func() {
+		specs, err := rs.load()
+		if err != nil || planRules(specs).n != rs.plan.n {
+			rs.broken = true
+			return
+		}
+		rs.fill(specs)
+	})
+}
+
+// fill makes the rules and global allowlists of specs.
+func (rs *Rules) fill(specs []RuleSpec) {
+	rs.rules = make([]rule, 0, rs.plan.n)
 	for _, sp := range specs {
 		if !sp.Global {
-			n++
-		}
-	}
-	rs.rules = make([]rule, 0, n)
-	kwIndex := make(map[string]int, 2*n)
-	for _, sp := range specs {
-		if sp.Global {
-			for _, a := range sp.Allow {
-				al, err := compileAllow(a)
-				if err == nil {
-					rs.global = append(rs.global, al)
-				}
-			}
+			rs.rules = append(rs.rules, rule{spec: sp})
 			continue
 		}
-		idx := len(rs.rules)
-		rs.rules = append(rs.rules, rule{spec: sp})
-		if len(sp.Keywords) == 0 {
-			rs.nokw = append(rs.nokw, idx)
-		}
-		for _, k := range sp.Keywords {
-			k = strings.ToLower(k)
-			i, ok := kwIndex[k]
-			if !ok {
-				i = len(rs.keywords)
-				kwIndex[k] = i
-				rs.keywords = append(rs.keywords, k)
-				rs.kwRules = append(rs.kwRules, nil)
+		for _, a := range sp.Allow {
+			if al, err := compileAllow(a); err == nil {
+				rs.global = append(rs.global, al)
 			}
-			rs.kwRules[i] = append(rs.kwRules[i], idx)
 		}
 	}
-	rs.kw = newKeywordSet(rs.keywords)
-	return rs
 }
 
 func (r *rule) compile() error {
@@ -189,22 +231,35 @@ func (rs *Rules) Len() int {
 	if rs == nil {
 		return 0
 	}
-	return len(rs.rules)
+	return rs.plan.n
 }
 
 // Find returns the secret spans of every rule hit in text.
 func (rs *Rules) Find(text []byte) []Match {
-	if rs == nil || len(rs.rules) == 0 {
+	if rs == nil || rs.plan.n == 0 {
 		return nil
 	}
-	regions := make(map[int][][2]int)
+	var regions map[int][][2]int
 	rs.kw.each(text, func(kw, start, end int) {
-		for _, ri := range rs.kwRules[kw] {
+		if regions == nil {
+			regions = make(map[int][][2]int)
+		}
+		for _, ri := range rs.plan.kwRules[kw] {
 			regions[ri] = append(regions[ri], [2]int{max(0, start-regionBefore), min(len(text), end+regionAfter)})
 		}
 	})
-	for _, ri := range rs.nokw {
+	for _, ri := range rs.plan.nokw {
+		if regions == nil {
+			regions = make(map[int][][2]int)
+		}
 		regions[ri] = [][2]int{{0, len(text)}}
+	}
+	if len(regions) == 0 {
+		return nil
+	}
+	if rs.ensure(); rs.broken {
+		// The index holds rules it cannot read back: withhold the text.
+		return []Match{{0, len(text), "noxkey-damaged-guard-index", "rule"}}
 	}
 	var out []Match
 	for ri, spans := range regions {

@@ -52,44 +52,88 @@ type Settings struct {
 // strings, a float's bits) rather than JSON: decoding JSON by reflection
 // was a tenth of a hook call's page faults.
 
-// MarshalBinary encodes the settings as the index stores them.
+// MarshalBinary encodes the settings as the index stores them: the
+// plain fields, the rules' keyword plan (what a scan needs), then the rule
+// specs, which a hook decodes only when a keyword hits.
 func (st *Settings) MarshalBinary() ([]byte, error) {
 	var e enc
 	e.str(st.Fingerprint)
 	e.str(st.Placeholder)
 	e.bool(st.RulesEnabled)
 	e.strs(st.RuleFiles)
-	e.uint(uint64(len(st.Specs)))
-	for _, sp := range st.Specs {
-		e.str(sp.ID)
-		e.str(sp.Regex)
-		e.uint(uint64(sp.SecretGroup))
-		e.uint(math.Float64bits(sp.Entropy))
-		e.strs(sp.Keywords)
-		e.uint(uint64(len(sp.Allow)))
-		for _, a := range sp.Allow {
-			e.strs(a.Regexes)
-			e.strs(a.Stopwords)
-			e.str(a.Target)
-			e.bool(a.And)
-		}
-		e.bool(sp.Global)
+	plan := planRules(st.Specs)
+	e.uint(uint64(plan.n))
+	e.strs(plan.keywords)
+	for _, rs := range plan.kwRules {
+		e.ints(rs)
 	}
+	e.ints(plan.nokw)
+	var sp enc
+	sp.uint(uint64(len(st.Specs)))
+	for _, r := range st.Specs {
+		sp.str(r.ID)
+		sp.str(r.Regex)
+		sp.uint(uint64(r.SecretGroup))
+		sp.uint(math.Float64bits(r.Entropy))
+		sp.strs(r.Keywords)
+		sp.uint(uint64(len(r.Allow)))
+		for _, a := range r.Allow {
+			sp.strs(a.Regexes)
+			sp.strs(a.Stopwords)
+			sp.str(a.Target)
+			sp.bool(a.And)
+		}
+		sp.bool(r.Global)
+	}
+	e.uint(uint64(len(sp.b)))
+	e.b = append(e.b, sp.b...)
 	return e.b, nil
 }
 
 // UnmarshalBinary decodes what MarshalBinary wrote; anything else is an
-// error. The strings share one copy of b (a few hundred small strings
-// would each be an allocation, on every hook call).
+// error.
 func (st *Settings) UnmarshalBinary(b []byte) error {
+	got, _, specs, err := decodeStored(b)
+	if err != nil {
+		return err
+	}
+	if got.Specs, err = decodeSpecs(specs); err != nil {
+		return err
+	}
+	*st = *got
+	return nil
+}
+
+// decodeStored decodes the settings but for the specs, which it returns
+// encoded, and the keyword plan. The strings share one copy of b (a few
+// hundred small strings would each be an allocation, on every hook call).
+func decodeStored(b []byte) (*Settings, rulePlan, []byte, error) {
 	d := dec{b: bytes.Clone(b)}
-	st.Fingerprint = d.str()
-	st.Placeholder = d.str()
-	st.RulesEnabled = d.bool()
-	st.RuleFiles = d.strs()
-	st.Specs = makeN[RuleSpec](d.count())
-	for i := range st.Specs {
-		sp := &st.Specs[i]
+	st := &Settings{Fingerprint: d.str(), Placeholder: d.str(), RulesEnabled: d.bool(), RuleFiles: d.strs()}
+	var plan rulePlan
+	plan.n = int(min(d.uint(), 1<<20))
+	plan.keywords = d.strs()
+	plan.kwRules = makeN[[]int](len(plan.keywords))
+	for i := range plan.kwRules {
+		plan.kwRules[i] = d.ints(plan.n)
+	}
+	plan.nokw = d.ints(plan.n)
+	specs := d.bytes()
+	if d.err == nil && len(d.b) != 0 {
+		d.err = errors.New("trailing bytes")
+	}
+	if d.err != nil {
+		return nil, rulePlan{}, nil, fmt.Errorf("guard: settings: %w", d.err)
+	}
+	return st, plan, specs, nil
+}
+
+// decodeSpecs decodes the rule specs MarshalBinary wrote.
+func decodeSpecs(b []byte) ([]RuleSpec, error) {
+	d := dec{b: bytes.Clone(b)}
+	specs := makeN[RuleSpec](d.count())
+	for i := range specs {
+		sp := &specs[i]
 		sp.ID = d.str()
 		sp.Regex = d.str()
 		sp.SecretGroup = int(min(d.uint(), 1<<16))
@@ -109,9 +153,9 @@ func (st *Settings) UnmarshalBinary(b []byte) error {
 		d.err = errors.New("trailing bytes")
 	}
 	if d.err != nil {
-		return fmt.Errorf("guard: settings: %w", d.err)
+		return nil, fmt.Errorf("guard: settings: rules: %w", d.err)
 	}
-	return nil
+	return specs, nil
 }
 
 type enc struct{ b []byte }
@@ -122,6 +166,12 @@ func (e *enc) strs(ss []string) {
 	e.uint(uint64(len(ss)))
 	for _, s := range ss {
 		e.str(s)
+	}
+}
+func (e *enc) ints(v []int) {
+	e.uint(uint64(len(v)))
+	for _, x := range v {
+		e.uint(uint64(x))
 	}
 }
 func (e *enc) bool(v bool) {
@@ -173,6 +223,25 @@ func (d *dec) str() string {
 	s := unsafe.String(&d.b[0], n) // d.b is a private copy, never written
 	d.b = d.b[n:]
 	return s
+}
+
+// ints reads a list of numbers, each below limit.
+func (d *dec) ints(limit int) []int {
+	out := makeN[int](d.count())
+	for i := range out {
+		if out[i] = int(min(d.uint(), uint64(limit))); out[i] >= limit && d.err == nil {
+			d.err = errors.New("rule number out of range")
+		}
+	}
+	return out
+}
+
+// bytes reads a length and that many bytes.
+func (d *dec) bytes() []byte {
+	n := d.count()
+	b := d.b[:n]
+	d.b = d.b[n:]
+	return b
 }
 
 // makeN is make([]T, n), or nil for none, as JSON and TOML decode them.

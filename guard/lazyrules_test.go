@@ -1,0 +1,54 @@
+package guard
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+)
+
+// TestStoredRulesAreReadOnlyWhenAKeywordHits: a loaded index scans clean
+// text with the stored keyword plan alone (no spec decoded, no regex
+// compiled); the first keyword hit reads the specs and the rule matches.
+func TestStoredRulesAreReadOnlyWhenAKeywordHits(t *testing.T) {
+	dir := t.TempDir()
+	st := &Settings{RulesEnabled: true, Fingerprint: Fingerprint(dir, nil), Specs: []RuleSpec{
+		{ID: "global", Global: true, Allow: []AllowSpec{{Stopwords: []string{"example"}}}},
+		{ID: "demo-token", Regex: `\b(dmo_[0-9a-z]{16})\b`, Keywords: []string{"DMO_"}},
+		{ID: "other", Regex: `zz[0-9]+`, Keywords: []string{"zz"}},
+	}}
+	ix, _, err := Build([]Secret{{"acme/api/KEY", []byte(stripe)}}, testKey, Options{Settings: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "guard.idx")
+	if err := ix.WriteFile(p); err != nil {
+		t.Fatal(err)
+	}
+	g, err := Open(dir, p)
+	if err != nil || g.Rules == nil || g.Rules.Len() != 2 {
+		t.Fatalf("open: %v %+v", err, g)
+	}
+	if ms := g.Find([]byte("nothing to see here\n")); len(ms) != 0 || g.Rules.rules != nil {
+		t.Fatalf("clean text: %v, specs read: %v", ms, g.Rules.rules != nil)
+	}
+	ms := g.Find([]byte("token dmo_0123456789abcdef and dmo_example0123456 end"))
+	if len(ms) != 1 || ms[0].Name != "demo-token" || g.Rules.rules == nil {
+		t.Fatalf("keyword hit: %+v", ms)
+	}
+	if g.Rules.rules[1].re != nil {
+		t.Fatal("a rule whose keyword did not hit was compiled")
+	}
+}
+
+// TestUnreadableStoredRulesFailClosed: specs that cannot be read back
+// withhold the text they would have been checked against.
+func TestUnreadableStoredRulesFailClosed(t *testing.T) {
+	plan := planRules([]RuleSpec{{ID: "x", Regex: "x", Keywords: []string{"secret"}}})
+	rs := lazyRules(plan, func() ([]RuleSpec, error) { return nil, errors.New("damaged") })
+	if ms := rs.Find([]byte("no keyword")); len(ms) != 0 {
+		t.Fatalf("clean: %v", ms)
+	}
+	if ms := rs.Find([]byte("a secret here")); len(ms) != 1 || ms[0].Start != 0 || ms[0].End != 13 {
+		t.Fatalf("damaged rules on a keyword hit: %+v", ms)
+	}
+}
