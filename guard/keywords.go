@@ -18,12 +18,12 @@ import (
 type keywordSet struct {
 	words  []string             // lowercased
 	pairs  [1 << 16 / 64]uint64 // first two bytes (little-endian, every case) of each keyword
-	heads  [1 << 16 / 64]uint64 // headHash of the first three bytes, lowercased
+	heads  [1 << 12 / 64]uint64 // headHash of the first three bytes, lowercased
 	byHead []uint64             // sorted trigram<<32 | keyword index
 	short  []int                // keywords under three bytes: checked everywhere
 }
 
-func headHash(t uint32) uint32 { return (t * 0x9E3779B1) >> 16 }
+func headHash(t uint32) uint32 { return (t * 0x9E3779B1) >> 20 }
 
 func trigram(b []byte) uint32 {
 	return uint32(lower(b[0]))<<16 | uint32(lower(b[1]))<<8 | uint32(lower(b[2]))
@@ -51,8 +51,8 @@ func newKeywordSet(words []string) *keywordSet {
 			k.short = append(k.short, i)
 			continue
 		}
-		for _, a := range cases(w[0]) {
-			for _, b := range cases(w[1]) {
+		for _, a := range [2]byte{w[0], upper(w[0])} {
+			for _, b := range [2]byte{w[1], upper(w[1])} {
 				pair := uint32(a) | uint32(b)<<8
 				k.pairs[pair>>6] |= 1 << (pair & 63)
 			}
@@ -66,12 +66,12 @@ func newKeywordSet(words []string) *keywordSet {
 	return k
 }
 
-// cases returns c and, for a letter, its other case.
-func cases(c byte) []byte {
+// upper returns the upper case of a lowercase ASCII letter, else c.
+func upper(c byte) byte {
 	if c >= 'a' && c <= 'z' {
-		return []byte{c, c - 'a' + 'A'}
+		return c - 'a' + 'A'
 	}
-	return []byte{c}
+	return c
 }
 
 // each calls fn for every occurrence of every keyword: its index and
