@@ -87,18 +87,23 @@ func claude() int {
 		gerr = fmt.Errorf("the hook payload is larger than %d MiB and was not read whole", maxPayload>>20)
 	}
 	env := hooks.ClaudeEnv{Cursor: os.Getenv("CURSOR_VERSION") != ""}
+	var l paths.Layout
 	loaded := false
 	load := func() {
-		// Only what the answer needs: tools left alone cost no index load,
-		// no executable lookup and no runtime directory.
+		// Only what the answer needs: tools left alone cost no index load.
 		if loaded {
 			return
 		}
 		loaded = true
-		l := paths.Resolve("")
+		l = paths.Resolve("")
 		if g, gerr = guard.Open(l.Config, l.Index()); g != nil && g.Warning != "" {
 			fmt.Fprintln(os.Stderr, g.Warning)
 		}
+	}
+	// A PreToolUse rewrite or redirect, and the mapping back of a Read of
+	// a redacted copy, also need this executable's path and the runtime
+	// directory.
+	prepare := func() {
 		env.Hook, _ = os.Executable()
 		if paths.EnsurePrivateDir(l.Runtime) == nil {
 			env.RedactedDir = filepath.Join(l.Runtime, "redacted")
@@ -126,7 +131,9 @@ func claude() int {
 		return 0
 	}
 	if gerr == nil && p.NeedsGuard() {
-		load()
+		if load(); p.Event == "PreToolUse" || p.Tool == "Read" {
+			prepare()
+		}
 	}
 	out, code := hooks.ClaudeAnswer(p, g, gerr, env)
 	os.Stdout.Write(out)
