@@ -4,7 +4,8 @@
 # the same 16 MB file with the same fingerprint windows in the same run and
 # reports our MB/s divided by grep's as x-grep; BenchmarkFilterVsFloor runs
 # the whole noxkey-hook filter process against a trivial Go copy program
-# and reports x-floor.
+# and reports x-floor (also the Claude hook, the first call after a vault
+# write, and the Bash wrapper's added time per command).
 #   bench/run.sh [COUNT]     results in bench/out/
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ mkdir -p bench/out
 command -v benchstat >/dev/null || go install golang.org/x/perf/cmd/benchstat@latest
 export PATH="$(go env GOPATH)/bin:$PATH"
 go test -run '^$' -bench '^Benchmark(Scan|Build|Load)$' -benchtime 10x -count "$count" ./guard | tee bench/out/guard.txt
-go test -run '^$' -bench 'FilterVsFloor' -benchtime 30x -count "$count" ./cmd/noxkey-hook | tee bench/out/hook.txt
+go test -run '^$' -bench 'VsFloor|FirstCallAfterWrite|WrapperOverhead' -benchtime 30x -count "$count" ./cmd/noxkey-hook | tee bench/out/hook.txt
 go test -run '^$' -bench 'Import1000' -benchtime 3x -count "$count" ./cmd/noxkey | tee bench/out/vault.txt
 go test -run '^$' -bench 'Get|BashFloor' -benchtime 30x -count "$count" ./cmd/noxkey | tee bench/out/get.txt
 go test -run '^$' -bench 'DetectLive' -count "$count" ./handoff | tee bench/out/detect.txt

@@ -52,8 +52,9 @@ func Forms(secret []byte, minLen int) []Form {
 			}
 		}
 	}
-	add("hex", []byte(hex.EncodeToString(secret)), false)
-	add("HEX", bytes.ToUpper([]byte(hex.EncodeToString(secret))), false)
+	lowerHex := hex.AppendEncode(nil, secret)
+	add("hex", lowerHex, false)
+	add("HEX", bytes.ToUpper(lowerHex), false)
 	// The escaped forms equal the raw one for plain values (most tokens):
 	// skip building them then.
 	plainURL, plainJSON := true, true
@@ -107,9 +108,11 @@ var base64Kinds = func() (k [2][3][3]string) {
 // final partial character when the secret ends the stream; and padded, end
 // with its '=' padding.
 func base64Forms(enc *base64.Encoding, secret []byte, off int) (core, end, padded []byte) {
-	stream := make([]byte, off+len(secret))
-	copy(stream[off:], secret)
-	full := []byte(enc.EncodeToString(stream))
+	var buf [256]byte // the stream holds the secret: on the stack when short, and wiped
+	stream := append(buf[:off], secret...)
+	clear(stream[:off])
+	full := enc.AppendEncode(nil, stream)
+	wipe(stream)
 	bits := 8 * len(stream)
 	first := (8*off + 5) / 6 // first character whose 6 bits all come from the secret
 	last := bits / 6         // characters [first, last) are complete and secret-only

@@ -256,7 +256,9 @@ func dirBitsFor(n int) int { return min(max(bits.Len(uint(n/8)), 8), 20) }
 
 // bucketSort sorts entries by their top 32 bits with a counting sort on
 // the top dirBits, then sorts each (small) bucket; dir[b] is where bucket
-// b starts, dir[1<<dirBits] the end.
+// b starts, dir[1<<dirBits] the end. Each core scatters and sorts its own
+// range of buckets (reading all of raw: sequential reads are cheap, the
+// scattered writes are what cost).
 func bucketSort(raw []uint64, dirBits int) ([]uint64, []uint32) {
 	dir := make([]uint32, 1<<dirBits+1)
 	shift := 64 - dirBits
@@ -267,24 +269,27 @@ func bucketSort(raw []uint64, dirBits int) ([]uint64, []uint32) {
 		dir[i] += dir[i-1]
 	}
 	out := make([]uint64, len(raw))
-	next := append([]uint32(nil), dir[:len(dir)-1]...)
-	for _, e := range raw {
-		b := e >> shift
-		out[next[b]] = e
-		next[b]++
-	}
-	for b := 0; b+1 < len(dir); b++ {
-		switch bucket := out[dir[b]:dir[b+1]]; {
-		case len(bucket) > 32:
-			slices.Sort(bucket)
-		case len(bucket) > 1:
-			for i := 1; i < len(bucket); i++ { // insertion sort: buckets hold about 8
-				for j := i; j > 0 && bucket[j] < bucket[j-1]; j-- {
-					bucket[j], bucket[j-1] = bucket[j-1], bucket[j]
+	parallel(len(dir)-1, func(lo, hi int) {
+		next := append([]uint32(nil), dir[lo:hi]...)
+		for _, e := range raw {
+			if b := int(e >> shift); b >= lo && b < hi {
+				out[next[b-lo]] = e
+				next[b-lo]++
+			}
+		}
+		for b := lo; b < hi; b++ {
+			switch bucket := out[dir[b]:dir[b+1]]; {
+			case len(bucket) > 32:
+				slices.Sort(bucket)
+			case len(bucket) > 1:
+				for i := 1; i < len(bucket); i++ { // insertion sort: buckets hold about 8
+					for j := i; j > 0 && bucket[j] < bucket[j-1]; j-- {
+						bucket[j], bucket[j-1] = bucket[j-1], bucket[j]
+					}
 				}
 			}
 		}
-	}
+	})
 	return out, dir
 }
 

@@ -35,9 +35,8 @@ func (ix *Index) Find(text []byte) []Match {
 		out = append(out, ix.match(start, end, f, wrapped))
 	}
 	ix.warm(len(text))
-	if ix.wrapping && ix.w == 8 && ix.s == 8 && len(ix.filter) <= 1<<17 {
-		// Both passes in one read; only while the filter stays in L2 cache,
-		// since the newline branches would serialize the misses of a larger one.
+	if ix.wrapping && ix.w == 8 && ix.s == 8 {
+		// Both passes in one read of the text.
 		ix.scanTiled(text, &out, emit)
 	} else {
 		ix.scan(text, false, emit)
@@ -143,13 +142,7 @@ func (ix *Index) scanTiled(text []byte, out *[]Match, emit func(int, int, *formR
 	short := ix.w + ix.s - 1
 	prev, prev2 := -1, -1
 	n := len(text)
-	q := 0
-	for ; q+8 <= n; q += 8 {
-		x := binary.LittleEndian.Uint64(text[q:])
-		h := (x ^ k0) * k1
-		if mask(h, shift)&^bm[h>>shift] == 0 {
-			ix.probe(text, q, x, false, emit)
-		}
+	newlines := func(q int, x uint64) {
 		y := x ^ (ones * '\n')
 		for t := (y - ones) &^ y & highs; t != 0; t &= t - 1 {
 			nl := q + bits.TrailingZeros64(t)/8
@@ -161,6 +154,44 @@ func (ix *Index) scanTiled(text []byte, out *[]Match, emit func(int, int, *formR
 			}
 			prev2, prev = prev, nl
 		}
+	}
+	q := 0
+	// Four words a turn: their filter probes are issued before any branch,
+	// so the cache misses of a filter larger than L2 overlap; then the
+	// newline test of all four (SWAR), and the rare hits.
+	for ; q+32 <= n; q += 32 {
+		x0 := binary.LittleEndian.Uint64(text[q:])
+		x1 := binary.LittleEndian.Uint64(text[q+8:])
+		x2 := binary.LittleEndian.Uint64(text[q+16:])
+		x3 := binary.LittleEndian.Uint64(text[q+24:])
+		h0, h1, h2, h3 := (x0^k0)*k1, (x1^k0)*k1, (x2^k0)*k1, (x3^k0)*k1
+		m0 := mask(h0, shift) &^ bm[h0>>shift]
+		m1 := mask(h1, shift) &^ bm[h1>>shift]
+		m2 := mask(h2, shift) &^ bm[h2>>shift]
+		m3 := mask(h3, shift) &^ bm[h3>>shift]
+		if m0 == 0 || m1 == 0 || m2 == 0 || m3 == 0 {
+			for k, m := range [4]uint64{m0, m1, m2, m3} {
+				if m == 0 {
+					ix.probe(text, q+8*k, [4]uint64{x0, x1, x2, x3}[k], false, emit)
+				}
+			}
+		}
+		const nls = ones * '\n'
+		y0, y1, y2, y3 := x0^nls, x1^nls, x2^nls, x3^nls
+		if ((y0-ones)&^y0|(y1-ones)&^y1|(y2-ones)&^y2|(y3-ones)&^y3)&highs != 0 {
+			newlines(q, x0)
+			newlines(q+8, x1)
+			newlines(q+16, x2)
+			newlines(q+24, x3)
+		}
+	}
+	for ; q+8 <= n; q += 8 {
+		x := binary.LittleEndian.Uint64(text[q:])
+		h := (x ^ k0) * k1
+		if mask(h, shift)&^bm[h>>shift] == 0 {
+			ix.probe(text, q, x, false, emit)
+		}
+		newlines(q, x)
 	}
 	for ; q < n; q++ {
 		if q+ix.w <= n {
