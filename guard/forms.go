@@ -5,7 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -95,7 +95,7 @@ var base64Kinds = func() (k [2][3][3]string) {
 	for e, enc := range []string{"std", "url"} {
 		for off := 0; off < 3; off++ {
 			for v, variant := range []string{"core", "end", "padded"} {
-				k[e][off][v] = fmt.Sprintf("base64-%s-%d-%s", enc, off, variant)
+				k[e][off][v] = "base64-" + enc + "-" + strconv.Itoa(off) + "-" + variant // not fmt: this runs at every hook start
 			}
 		}
 	}
