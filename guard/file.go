@@ -304,6 +304,8 @@ func (ix *Index) Close() error {
 		return nil
 	}
 	d := ix.data
-	ix.data, ix.filter, ix.entries = nil, nil, nil
+	// Every view into the mapping goes with it: a Find after Close finds
+	// nothing instead of faulting.
+	ix.data, ix.filter, ix.entries, ix.dir, ix.forms, ix.nameEnds, ix.nameBlob = nil, nil, nil, nil, nil, nil, nil
 	return unix.Munmap(d)
 }

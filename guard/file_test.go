@@ -141,3 +141,18 @@ func TestOpenUsesStoredSettingsAndWarnsWhenStale(t *testing.T) {
 		t.Errorf("stale settings must still protect: %q", out)
 	}
 }
+
+// TestFindAfterCloseFindsNothing: Close drops every view into the mapping.
+func TestFindAfterCloseFindsNothing(t *testing.T) {
+	ix, err := Load(writeIndex(t, Secret{"acme/api/KEY", []byte(stripe)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ix.Find([]byte(stripe))) != 1 {
+		t.Fatal("loaded index does not find the secret")
+	}
+	ix.Close()
+	if ms := ix.Find([]byte("x " + stripe)); len(ms) != 0 || len(ix.Names()) != 0 {
+		t.Fatalf("after Close: %v %v", ms, ix.Names())
+	}
+}

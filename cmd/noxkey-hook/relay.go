@@ -152,7 +152,9 @@ func serve(dir string, o, e, out, errw *os.File, load func() (*guard.Guard, erro
 		}()
 	}
 	wg.Wait()
-	if d, err := os.OpenFile(filepath.Join(dir, "done"), os.O_WRONLY, 0); err == nil {
+	// Read-write: an open for writing alone would wait forever for a
+	// reader if the shell has gone.
+	if d, err := os.OpenFile(filepath.Join(dir, "done"), os.O_RDWR, 0); err == nil {
 		d.Write([]byte("\n"))
 		d.Close()
 	}
