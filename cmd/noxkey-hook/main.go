@@ -224,6 +224,13 @@ func dialect(agent string, args []string) int {
 		}
 	}
 	c.Hook, _ = os.Executable()
+	c.Relay = func() string {
+		if paths.EnsurePrivateDir(l.Runtime) != nil {
+			return ""
+		}
+		dir, _ := prestartRelay(l.Runtime)
+		return dir
+	}
 	var out []byte
 	var code int
 	if agent == "copilot" && len(args) > 0 {
