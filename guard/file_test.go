@@ -13,8 +13,17 @@ import (
 
 func writeIndex(t testing.TB, secrets ...Secret) string {
 	t.Helper()
-	ix := mustBuild(t, secrets...)
-	dir := t.TempDir()
+	return writeIndexIn(t, t.TempDir(), nil, secrets...)
+}
+
+// writeIndexIn builds secrets, with settings st stored, into dir/guard.idx
+// and returns its path.
+func writeIndexIn(t testing.TB, dir string, st *Settings, secrets ...Secret) string {
+	t.Helper()
+	ix, _, err := Build(secrets, testKey, Options{Settings: st})
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := filepath.Join(dir, "guard.idx")
 	if err := ix.WriteFile(p); err != nil {
 		t.Fatal(err)
@@ -117,14 +126,7 @@ func TestFormRecLayout(t *testing.T) {
 func TestOpenUsesStoredSettingsAndWarnsWhenStale(t *testing.T) {
 	dir := t.TempDir()
 	st := &Settings{Placeholder: "<<%s>>", Fingerprint: Fingerprint(dir, nil)}
-	ix, _, err := Build([]Secret{{"acme/api/KEY", []byte(stripe)}}, testKey, Options{Settings: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, "guard.idx")
-	if err := ix.WriteFile(p); err != nil {
-		t.Fatal(err)
-	}
+	p := writeIndexIn(t, dir, st, Secret{"acme/api/KEY", []byte(stripe)})
 	g, err := Open(dir, p)
 	if err != nil || g.Warning != "" || g.Rules != nil {
 		t.Fatalf("fresh: %v %q", err, g.Warning)

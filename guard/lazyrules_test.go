@@ -2,7 +2,6 @@ package guard
 
 import (
 	"errors"
-	"path/filepath"
 	"testing"
 )
 
@@ -16,15 +15,7 @@ func TestStoredRulesAreReadOnlyWhenAKeywordHits(t *testing.T) {
 		{ID: "demo-token", Regex: `\b(dmo_[0-9a-z]{16})\b`, Keywords: []string{"DMO_"}},
 		{ID: "other", Regex: `zz[0-9]+`, Keywords: []string{"zz"}},
 	}}
-	ix, _, err := Build([]Secret{{"acme/api/KEY", []byte(stripe)}}, testKey, Options{Settings: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, "guard.idx")
-	if err := ix.WriteFile(p); err != nil {
-		t.Fatal(err)
-	}
-	g, err := Open(dir, p)
+	g, err := Open(dir, writeIndexIn(t, dir, st, Secret{"acme/api/KEY", []byte(stripe)}))
 	if err != nil || g.Rules == nil || g.Rules.Len() != 2 {
 		t.Fatalf("open: %v %+v", err, g)
 	}

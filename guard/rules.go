@@ -111,7 +111,8 @@ const (
 // NewRules makes Rules from specs and compiles every regex, reporting the
 // first that does not compile (the config package parses the TOML).
 func NewRules(specs []RuleSpec) (*Rules, error) {
-	rs := newRules(specs)
+	rs := lazyRules(planRules(specs), func() ([]RuleSpec, error) { return specs, nil })
+	rs.ensure()
 	for _, sp := range specs {
 		if sp.Global {
 			for _, a := range sp.Allow {
@@ -142,16 +143,8 @@ func (rs *Rules) IDs() []string {
 // Keywords returns the distinct lowercased keywords of every rule.
 func (rs *Rules) Keywords() []string { return rs.plan.keywords }
 
-// newRules indexes specs; regexes compile on first use.
-func newRules(specs []RuleSpec) *Rules {
-	rs := lazyRules(planRules(specs), nil)
-	rs.fill(specs)
-	rs.once.Do(func() {})
-	return rs
-}
-
-// lazyRules makes Rules from a stored plan; load reads the specs when a
-// keyword first hits.
+// lazyRules makes Rules from a plan; load gives the specs when a keyword
+// first hits (an index stores them encoded; see decodeSpecs).
 func lazyRules(plan rulePlan, load func() ([]RuleSpec, error)) *Rules {
 	return &Rules{plan: plan, kw: newKeywordSet(plan.keywords), load: load}
 }
@@ -160,11 +153,12 @@ func lazyRules(plan rulePlan, load func() ([]RuleSpec, error)) *Rules {
 func (rs *Rules) ensure() {
 	rs.once.Do(func() {
 		specs, err := rs.load()
-		if err != nil || planRules(specs).n != rs.plan.n {
+		if err != nil {
 			rs.broken = true
 			return
 		}
 		rs.fill(specs)
+		rs.broken = len(rs.rules) != rs.plan.n // specs that do not match their plan
 	})
 }
 

@@ -88,9 +88,8 @@ type ClaudeEnv struct {
 	// Cursor is set when Cursor runs this Claude-format hook (CURSOR_VERSION
 	// in the environment); a cursor_version field in the payload says so too.
 	Cursor bool
-	// Relay, if set, prestarts a relay for a rewritten Bash command and
-	// returns its directory ("" when it cannot): see WrapCommand.
-	Relay func() string
+	// Relay prestarts a relay for a rewritten Bash command.
+	Relay Prestarter
 }
 
 // ClaudeWith is Claude in an environment.
@@ -260,7 +259,7 @@ func claudeRedirectRead(p map[string]any, g *guard.Guard, dir string) ([]byte, i
 // (description, timeout, run_in_background, ...). It gives no
 // permissionDecision: "allow" would skip the user's own permission rules,
 // and a DLP hook must never widen what runs without asking.
-func claudeRewriteBash(p map[string]any, hook string, prestart func() string) ([]byte, int) {
+func claudeRewriteBash(p map[string]any, hook string, relay Prestarter) ([]byte, int) {
 	in, ok := p["tool_input"].(map[string]any)
 	if !ok {
 		return nil, 0
@@ -273,11 +272,7 @@ func claudeRewriteBash(p map[string]any, hook string, prestart func() string) ([
 	for k, v := range in {
 		updated[k] = v
 	}
-	dir := ""
-	if prestart != nil {
-		dir = prestart()
-	}
-	updated["command"] = WrapCommand(cmd, hook, dir)
+	updated["command"] = WrapCommand(cmd, hook, relay.dir())
 	return claudeJSON(map[string]any{"hookSpecificOutput": map[string]any{
 		"hookEventName": "PreToolUse",
 		"updatedInput":  updated,

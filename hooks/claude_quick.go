@@ -22,10 +22,13 @@ type ClaudeStrings struct {
 	Cursor      bool // a top-level cursor_version: Cursor runs this hook
 	text        []byte
 	ends        []int
+	complete    bool // read to the end (not stopped once it could not be quiet)
 }
 
 // ReadClaudeStrings tokenizes payload; ok is false for anything but one
-// valid JSON object, which ParseClaude then reports.
+// valid JSON object, which ParseClaude then reports. It stops early once
+// the event and tool show that the payload cannot be quiet (a PreToolUse
+// of a Write can carry a whole file that the full path decodes anyway).
 func ReadClaudeStrings(payload []byte) (cs *ClaudeStrings, ok bool) {
 	cs = &ClaudeStrings{text: make([]byte, 0, len(payload))}
 	dec := jsontext.NewDecoder(bytes.NewBuffer(payload))
@@ -45,14 +48,14 @@ func ReadClaudeStrings(payload []byte) (cs *ClaudeStrings, ok bool) {
 		if name == "cursor_version" {
 			cs.Cursor = true
 		}
-		if kind != '"' {
-			continue
-		}
-		switch name {
-		case "hook_event_name":
+		switch {
+		case kind == '"' && name == "hook_event_name":
 			cs.Event = string(cs.text[start:])
-		case "tool_name":
+		case kind == '"' && name == "tool_name":
 			cs.Tool = string(cs.text[start:])
+		}
+		if known := cs.Event != "" && (cs.Event != "PostToolUse" || cs.Tool != ""); known && !cs.MayBeQuiet() {
+			return cs, true
 		}
 	}
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '}' {
@@ -61,6 +64,7 @@ func ReadClaudeStrings(payload []byte) (cs *ClaudeStrings, ok bool) {
 	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
 		return nil, false
 	}
+	cs.complete = true
 	return cs, true
 }
 
@@ -111,7 +115,7 @@ func (cs *ClaudeStrings) MayBeQuiet() bool {
 // payload either: it answers these events only for a match in one of
 // their strings.
 func (cs *ClaudeStrings) Quiet(g *guard.Guard) bool {
-	if g == nil || !cs.MayBeQuiet() {
+	if g == nil || !cs.complete || !cs.MayBeQuiet() {
 		return false
 	}
 	start := 0

@@ -79,9 +79,8 @@ type Core struct {
 	Err  error
 	Hook string // absolute path of noxkey-hook, for command rewrites
 	Wrap WrapStyle
-	// Relay, if set, prestarts a relay for a WrapInShell rewrite and
-	// returns its directory ("" when it cannot): see WrapCommand.
-	Relay func() string
+	// Relay prestarts a relay for a WrapInShell rewrite.
+	Relay Prestarter
 	// Load, when set, loads the guard on first need: a tool call the
 	// hook leaves alone costs no index load.
 	Load func() (*guard.Guard, error)
@@ -157,11 +156,7 @@ func (c *Core) wrap(cmd string) string {
 	if c.Wrap == WrapPipe {
 		return PipeWrap(cmd, c.Hook)
 	}
-	dir := ""
-	if c.Relay != nil {
-		dir = c.Relay()
-	}
-	return WrapCommand(cmd, c.Hook, dir)
+	return WrapCommand(cmd, c.Hook, c.Relay.dir())
 }
 
 // PipeWrap pipes command's stdout and stderr, merged, through the filter:

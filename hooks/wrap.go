@@ -61,6 +61,18 @@ func WrapCommand(command, hook, relayDir string) string {
 	return b.String()
 }
 
+// A Prestarter starts a relay ahead of a rewritten command and returns
+// its directory for WrapCommand, or "" when it cannot (see `noxkey-hook
+// relay --prestart`). A nil Prestarter starts none.
+type Prestarter func() string
+
+func (p Prestarter) dir() string {
+	if p == nil {
+		return ""
+	}
+	return p()
+}
+
 // wrapMarker starts every wrapped command, so it is never wrapped twice.
 const wrapMarker = "# noxkey: output filtered by noxkey-hook"
 

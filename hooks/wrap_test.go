@@ -15,6 +15,9 @@ import (
 
 const wrapSecret = "sk_wrap_Zq8xW3nK5pLs7dFh2Tm9"
 
+// hide marks where the secret is in text a failing test prints, without it.
+func hide(s string) string { return strings.ReplaceAll(s, wrapSecret, "<the secret>") }
+
 var hookBin string
 
 // buildHook builds noxkey-hook and a NOXKEY_HOME whose index holds wrapSecret.
@@ -159,13 +162,13 @@ func TestPrestartedRelayIsUsedOrFallenBackFrom(t *testing.T) {
 			dir := relayFor(t, "prestarted", bin, home)
 			o, e, status := runShell(t, sh, home, t.TempDir(), WrapCommand(`echo "key $TOKEN"; exit 4`, "/nonexistent/noxkey-hook", dir))
 			if o != "key [REDACTED:acme/w/TOKEN]\n" || e != "" || status != 4 {
-				t.Fatalf("prestarted relay: %d %q %q", status, o, e)
+				t.Fatalf("prestarted relay: %d %q %q", status, hide(o), hide(e))
 			}
 
 			gone := relayFor(t, "prestarted", bin, home)
 			os.RemoveAll(gone)
 			if o, _, status := runShell(t, sh, home, t.TempDir(), WrapCommand(`echo "key $TOKEN"`, bin, gone)); o != "key [REDACTED:acme/w/TOKEN]\n" || status != 0 {
-				t.Fatalf("relay directory gone: %d %q", status, o)
+				t.Fatalf("relay directory gone: %d %q", status, hide(o))
 			}
 
 			// A file written at an offset cannot be shared (fall back); one
@@ -192,7 +195,7 @@ func TestPrestartedRelayIsUsedOrFallenBackFrom(t *testing.T) {
 				got, _ := os.ReadFile(file)
 				if !strings.HasPrefix(string(got), "before\n") || !strings.HasSuffix(string(got), "after\n") || strings.Contains(string(got), wrapSecret) ||
 					!strings.Contains(string(got), "key [REDACTED:acme/w/TOKEN]\n") || !strings.Contains(string(got), "err [REDACTED:acme/w/TOKEN]\n") || len(got) != len("before\nkey [REDACTED:acme/w/TOKEN]\nerr [REDACTED:acme/w/TOKEN]\nafter\n") {
-					t.Fatalf("stdout a file (flags %o): %q", tc.flag, got)
+					t.Fatalf("stdout a file (flags %o): %q", tc.flag, hide(string(got)))
 				}
 			}
 		})
@@ -228,7 +231,7 @@ func TestWrappedOutputStreams(t *testing.T) {
 		select {
 		case line := <-got:
 			if line != "first\n" {
-				t.Errorf("%s: first read %q", shName, line)
+				t.Errorf("%s: first read %q", shName, hide(line))
 			}
 		case <-time.After(20 * time.Second):
 			t.Errorf("%s: no output before the command ended: it is held back", shName)
@@ -236,7 +239,7 @@ func TestWrappedOutputStreams(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, "go"), nil, 0o600)
 		rest, _ := io.ReadAll(out)
 		if string(rest) != "second\n" {
-			t.Errorf("%s: rest %q", shName, rest)
+			t.Errorf("%s: rest %q", shName, hide(string(rest)))
 		}
 		cmd.Wait()
 	}

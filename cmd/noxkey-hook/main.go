@@ -90,14 +90,11 @@ func claude() int {
 	var l paths.Layout
 	loaded := false
 	load := func() {
-		// Only what the answer needs: tools left alone cost no index load.
-		if loaded {
-			return
-		}
-		loaded = true
-		l = paths.Resolve("")
-		if g, gerr = guard.Open(l.Config, l.Index()); g != nil && g.Warning != "" {
-			fmt.Fprintln(os.Stderr, g.Warning)
+		// Only what the answer needs: a tool left alone costs no index load.
+		if !loaded {
+			loaded = true
+			l = paths.Resolve("")
+			g, gerr = openGuard(l)
 		}
 	}
 	// A PreToolUse rewrite or redirect, and the mapping back of a Read of
@@ -107,10 +104,7 @@ func claude() int {
 		env.Hook, _ = os.Executable()
 		if paths.EnsurePrivateDir(l.Runtime) == nil {
 			env.RedactedDir = filepath.Join(l.Runtime, "redacted")
-			env.Relay = func() string {
-				dir, _ := prestartRelay(l.Runtime)
-				return dir
-			}
+			env.Relay = prestarter(l.Runtime)
 		}
 	}
 	if gerr == nil && !env.Cursor {
@@ -163,6 +157,28 @@ func readPayload(r io.Reader) ([]byte, error) {
 	return buf, nil
 }
 
+// openGuard opens the guard of layout l and says on stderr when its
+// settings may be stale.
+func openGuard(l paths.Layout) (*guard.Guard, error) {
+	g, err := guard.Open(l.Config, l.Index())
+	if g != nil && g.Warning != "" {
+		fmt.Fprintln(os.Stderr, g.Warning)
+	}
+	return g, err
+}
+
+// prestarter prestarts relays in the runtime directory (Linux; "" when
+// it cannot, and the command starts its own).
+func prestarter(runtimeDir string) hooks.Prestarter {
+	return func() string {
+		if paths.EnsurePrivateDir(runtimeDir) != nil {
+			return ""
+		}
+		dir, _ := prestartRelay(runtimeDir)
+		return dir
+	}
+}
+
 // logEvent appends "event tool answer-kind" to the file named by
 // NOXKEY_HOOK_EVENT_LOG, for diagnostics and the e2e suite: names only,
 // never payload content.
@@ -188,14 +204,10 @@ func logEvent(event, tool string, out []byte) {
 
 // filter is the streaming filter: fail closed when the guard cannot load.
 func filter() int {
-	l := paths.Resolve("")
-	g, err := guard.Open(l.Config, l.Index())
+	g, err := openGuard(paths.Resolve(""))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "noxkey-hook: %v\n", err)
 		return 2
-	}
-	if g.Warning != "" {
-		fmt.Fprintln(os.Stderr, g.Warning)
 	}
 	if err := g.Stream(os.Stdout, os.Stdin, guard.DefaultIdle); err != nil {
 		fmt.Fprintf(os.Stderr, "noxkey-hook: filter: %v\n", err)
@@ -215,22 +227,10 @@ func dialect(agent string, args []string) int {
 		c.Err = fmt.Errorf("the hook payload is larger than %d MiB", maxPayload>>20)
 		payload = payload[:maxPayload]
 	} else {
-		c.Load = func() (*guard.Guard, error) {
-			g, err := guard.Open(l.Config, l.Index())
-			if g != nil && g.Warning != "" {
-				fmt.Fprintln(os.Stderr, g.Warning)
-			}
-			return g, err
-		}
+		c.Load = func() (*guard.Guard, error) { return openGuard(l) }
 	}
 	c.Hook, _ = os.Executable()
-	c.Relay = func() string {
-		if paths.EnsurePrivateDir(l.Runtime) != nil {
-			return ""
-		}
-		dir, _ := prestartRelay(l.Runtime)
-		return dir
-	}
+	c.Relay = prestarter(l.Runtime)
 	var out []byte
 	var code int
 	if agent == "copilot" && len(args) > 0 {

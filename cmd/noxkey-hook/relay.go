@@ -109,7 +109,7 @@ func loadGuard() func() (*guard.Guard, error) {
 	var err error
 	done := make(chan struct{})
 	go func() {
-		l := paths.Resolve("")
+		l := paths.Resolve("") // no warning: stderr here is the command's
 		g, err = guard.Open(l.Config, l.Index())
 		close(done)
 	}()
