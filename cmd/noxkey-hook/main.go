@@ -1,17 +1,20 @@
 // Command noxkey-hook is run by AI coding agents as a hook on every tool
 // call; it keeps vault secrets out of what reaches the model. It reads only
 // the guard index and guard.toml: no passphrase, no daemon.
+
+// A hook lives a few milliseconds: the runtime need not watch for CPU
+// limit changes (a goroutine and a thread at start) nor read cgroup files.
+//
+//go:debug updatemaxprocs=0
+//go:debug containermaxprocs=0
 package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"syscall"
 
@@ -71,13 +74,9 @@ func run(args []string) int {
 	return 1
 }
 
-// maxPayload bounds a hook payload; a larger one is refused the same way
-// as an unreadable one, with bounded memory.
-const maxPayload = 64 << 20
-
 // claude answers one Claude Code hook payload.
 func claude() int {
-	payload, err := readPayload(os.Stdin)
+	payload, err := readPayload(os.Stdin, maxPayload)
 	var g *guard.Guard
 	var gerr error
 	if err != nil {
@@ -133,28 +132,6 @@ func claude() int {
 	os.Stdout.Write(out)
 	logEvent(p.Event, p.Tool, out)
 	return code
-}
-
-// readPayload reads at most maxPayload+1 bytes of r. Its buffer reserves
-// 1 MiB up front, which the runtime takes fresh from the OS: capacity
-// never written costs no page. (io.ReadAll grows by doubling and touches
-// about twice the payload; bytes.Buffer.Grow clears what it reserves.)
-func readPayload(r io.Reader) ([]byte, error) {
-	buf := make([]byte, 0, 1<<20)
-	for len(buf) <= maxPayload {
-		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, min(cap(buf), maxPayload+1-len(buf)))
-		}
-		n, err := r.Read(buf[len(buf):min(cap(buf), maxPayload+1)])
-		buf = buf[:len(buf)+n]
-		if errors.Is(err, io.EOF) {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
-	return buf, nil
 }
 
 // openGuard opens the guard of layout l and says on stderr when its
@@ -218,7 +195,7 @@ func filter() int {
 
 // dialect answers one payload of agent, with the guard loaded.
 func dialect(agent string, args []string) int {
-	payload, err := readPayload(os.Stdin)
+	payload, err := readPayload(os.Stdin, maxPayload)
 	c := &hooks.Core{}
 	l := paths.Resolve("")
 	if err != nil {

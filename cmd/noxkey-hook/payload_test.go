@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// TestReadPayload reads payloads of every size class from every kind of
+// stdin a hook gets: a pipe (Codex), a socket pair (Node's children:
+// Claude Code, Gemini CLI), and a regular file (a shell redirect), which
+// splice(2) cannot read, so the plain read takes over.
+func TestReadPayload(t *testing.T) {
+	const limit = 200 << 10
+	sizes := []int{0, 1, 4095, 4096, 100 << 10, limit, limit + 1, 3 * limit}
+	kinds := map[string]func(t *testing.T, data []byte) *os.File{
+		"pipe": func(t *testing.T, data []byte) *os.File {
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			go func() { w.Write(data); w.Close() }()
+			return r
+		},
+		"socket": func(t *testing.T, data []byte) *os.File {
+			fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := os.NewFile(uintptr(fds[0]), "peer")
+			go func() { w.Write(data); w.Close() }()
+			return os.NewFile(uintptr(fds[1]), "stdin")
+		},
+		"file": func(t *testing.T, data []byte) *os.File {
+			path := filepath.Join(t.TempDir(), "payload")
+			if err := os.WriteFile(path, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return f
+		},
+	}
+	for name, open := range kinds {
+		for _, n := range sizes {
+			data := make([]byte, n)
+			for i := range data {
+				data[i] = byte('a' + i*7%26)
+			}
+			stdin := open(t, data)
+			got, err := readPayload(stdin, limit)
+			stdin.Close()
+			want := data[:min(n, limit+1)]
+			if err != nil || !bytes.Equal(got, want) {
+				t.Errorf("%s, %d bytes: got %d bytes (equal: %v), %v; want %d", name, n, len(got), bytes.Equal(got, want), err, len(want))
+			}
+		}
+	}
+}
