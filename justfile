@@ -19,6 +19,7 @@ fuzz seconds="30s":
     go test ./vault -run '^$' -fuzz '^FuzzDocument$' -fuzztime {{seconds}} -fuzzminimizetime 100x
     go test ./vault -run '^$' -fuzz '^FuzzVaultFile$' -fuzztime {{seconds}} -fuzzminimizetime 100x
     go test ./handoff -run '^$' -fuzz '^FuzzReadMsg$' -fuzztime {{seconds}} -fuzzminimizetime 100x
+    go test ./hooks -run '^$' -fuzz '^FuzzUnquoteTo$' -fuzztime {{seconds}} -fuzzminimizetime 100x
 
 # gofmt, go vet, staticcheck, and the macOS build without cgo.
 lint:

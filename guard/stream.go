@@ -1,7 +1,6 @@
 package guard
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -43,13 +42,7 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 		ms := g.Find(w)
 		cut := len(w)
 		if !all {
-			cut = len(w) - keep
-			if cut <= 0 {
-				return nil
-			}
-			if nl := bytes.LastIndexByte(w[:cut], '\n'); nl >= 0 {
-				cut = nl + 1
-			}
+			cut = holdFrom(w, keep)
 			for moved := true; moved; {
 				moved = false
 				for _, m := range ms {

@@ -13,46 +13,63 @@ import (
 // ClaudeStrings is a Claude Code payload read in one pass by a JSON
 // tokenizer (github.com/go-json-experiment/json/jsontext, the prototype of
 // Go's encoding/json/v2) instead of being decoded into maps: its top-level
-// hook_event_name and tool_name, and every string in it (names too),
-// unescaped into one buffer. Decoding a 100 KB tool output into maps, the
-// way ParseClaude must to rewrite it, allocates nearly five times its
-// size; most calls need no answer at all, and this finds them.
+// hook_event_name and tool_name, and where every string in it (names too)
+// lies in the payload, validated. Decoding a 100 KB tool output into
+// maps, the way ParseClaude must to rewrite it, allocates nearly five
+// times its size; most calls need no answer at all, and this finds them
+// without a copy of the payload.
 type ClaudeStrings struct {
 	Event, Tool string
 	Cursor      bool // a top-level cursor_version: Cursor runs this hook
-	text        []byte
-	ends        []int
-	complete    bool // read to the end (not stopped once it could not be quiet)
+	payload     []byte
+	spans       []span // string literals in payload, quotes included
+	complete    bool   // read to the end (not stopped once it could not be quiet)
 }
 
-// ReadClaudeStrings tokenizes payload; ok is false for anything but one
-// valid JSON object, which ParseClaude then reports. It stops early once
-// the event and tool show that the payload cannot be quiet (a PreToolUse
-// of a Write can carry a whole file that the full path decodes anyway).
+type span struct{ start, end int }
+
+// ReadClaudeStrings tokenizes payload, which it keeps; ok is false for
+// anything but one valid JSON object, which ParseClaude then reports. It
+// stops early once the event and tool show that the payload cannot be
+// quiet (a PreToolUse of a Write can carry a whole file that the full
+// path decodes anyway).
 func ReadClaudeStrings(payload []byte) (cs *ClaudeStrings, ok bool) {
-	cs = &ClaudeStrings{text: make([]byte, 0, len(payload))}
+	cs = &ClaudeStrings{payload: payload}
 	dec := jsontext.NewDecoder(bytes.NewBuffer(payload))
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
 		return nil, false
 	}
+	var name []byte
 	for dec.PeekKind() == '"' {
-		tok, err := dec.ReadToken()
+		v, err := dec.ReadValue()
 		if err != nil {
 			return nil, false
 		}
-		name := tok.String() // before the next call voids tok
-		start, kind := len(cs.text), dec.PeekKind()
+		cs.add(dec, len(v))
+		if name, err = jsontext.AppendUnquote(name[:0], v); err != nil {
+			return nil, false
+		}
+		first, kind := len(cs.spans), dec.PeekKind()
 		if err := cs.walk(dec); err != nil {
 			return nil, false
 		}
-		if name == "cursor_version" {
+		switch string(name) {
+		case "cursor_version":
 			cs.Cursor = true
-		}
-		switch {
-		case kind == '"' && name == "hook_event_name":
-			cs.Event = string(cs.text[start:])
-		case kind == '"' && name == "tool_name":
-			cs.Tool = string(cs.text[start:])
+		case "hook_event_name", "tool_name":
+			if kind != '"' {
+				break
+			}
+			s := cs.spans[first]
+			text, err := jsontext.AppendUnquote(nil, payload[s.start:s.end])
+			if err != nil {
+				return nil, false
+			}
+			if string(name) == "tool_name" {
+				cs.Tool = string(text)
+			} else {
+				cs.Event = string(text)
+			}
 		}
 		if known := cs.Event != "" && (cs.Event != "PostToolUse" || cs.Tool != ""); known && !cs.MayBeQuiet() {
 			return cs, true
@@ -68,7 +85,13 @@ func ReadClaudeStrings(payload []byte) (cs *ClaudeStrings, ok bool) {
 	return cs, true
 }
 
-// walk reads one value, appending each string in it to cs.text.
+// add records the string literal of n bytes that dec has just read.
+func (cs *ClaudeStrings) add(dec *jsontext.Decoder, n int) {
+	end := int(dec.InputOffset())
+	cs.spans = append(cs.spans, span{end - n, end})
+}
+
+// walk reads one value, recording each string in it.
 func (cs *ClaudeStrings) walk(dec *jsontext.Decoder) error {
 	for depth := 0; ; {
 		var err error
@@ -82,8 +105,7 @@ func (cs *ClaudeStrings) walk(dec *jsontext.Decoder) error {
 		case '"':
 			var v jsontext.Value
 			if v, err = dec.ReadValue(); err == nil {
-				cs.text, err = jsontext.AppendUnquote(cs.text, v)
-				cs.ends = append(cs.ends, len(cs.text))
+				cs.add(dec, len(v))
 			}
 		case 0:
 			_, err = dec.ReadToken()
@@ -113,17 +135,28 @@ func (cs *ClaudeStrings) MayBeQuiet() bool {
 // Quiet reports whether the payload certainly needs no answer: MayBeQuiet,
 // and none of its strings holds a match. Claude answers nothing for such a
 // payload either: it answers these events only for a match in one of
-// their strings.
+// their strings. A string with no escape is scanned where it lies in the
+// payload; any other is unescaped into a guard.Finder, which scans a long
+// one in windows of a buffer it reuses.
 func (cs *ClaudeStrings) Quiet(g *guard.Guard) bool {
 	if g == nil || !cs.complete || !cs.MayBeQuiet() {
 		return false
 	}
-	start := 0
-	for _, end := range cs.ends {
-		if len(g.Find(cs.text[start:end])) > 0 {
+	var f *guard.Finder
+	for _, s := range cs.spans {
+		lit := cs.payload[s.start:s.end]
+		if text := lit[1 : len(lit)-1]; bytes.IndexByte(text, '\\') < 0 {
+			if len(g.Find(text)) > 0 {
+				return false
+			}
+			continue
+		}
+		if f == nil {
+			f = g.NewFinder()
+		}
+		if err := unquoteTo(f, lit); err != nil || f.End() {
 			return false
 		}
-		start = end
 	}
 	return true
 }

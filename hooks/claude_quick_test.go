@@ -1,10 +1,14 @@
 package hooks
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // TestClaudeQuietAgreesWithTheFullAnswer: on captured payloads and
@@ -79,4 +83,68 @@ func TestReadClaudeStringsRefusesWhatItCannotReadExactly(t *testing.T) {
 	if !ok || cs.Event != "" || cs.Tool != "" || cs.MayBeQuiet() {
 		t.Errorf("an event that is not a string: %+v %v", cs, ok)
 	}
+}
+
+// TestClaudeQuietFindsSecretsAcrossWindows: a long tool output is
+// unescaped into windows (guard.Finder); a secret, raw or wrapped base64,
+// at every offset around the first windows' edges is still found, and the
+// clean output is cleared.
+func TestClaudeQuietFindsSecretsAcrossWindows(t *testing.T) {
+	g := vaultGuard(t)
+	var log strings.Builder
+	for i := 0; log.Len() < 100<<10; i++ {
+		fmt.Fprintf(&log, "%05d\tGET /api/v1/items?page=%d \"ok\" 200\n", i, i)
+	}
+	clean := log.String()
+	payload := func(stdout string) []byte {
+		b, _ := json.Marshal(map[string]any{"hook_event_name": "PostToolUse", "tool_name": "Bash", "tool_input": map[string]any{"command": "cat log"},
+			"tool_response": map[string]any{"stdout": stdout, "stderr": "", "interrupted": false}})
+		return b
+	}
+	quiet := func(p []byte) bool {
+		cs, ok := ReadClaudeStrings(p)
+		return ok && cs.Quiet(g)
+	}
+	if !quiet(payload(clean)) {
+		t.Fatal("the clean 100 KB output was not cleared")
+	}
+	b64 := base64.StdEncoding.EncodeToString([]byte(fixtureSecret))
+	forms := map[string]string{"raw": fixtureSecret, "wrapped base64": b64[:9] + "\n    " + b64[9:]}
+	for name, form := range forms {
+		for _, edge := range []int{24 << 10, 32 << 10, 48 << 10, 56 << 10, 64 << 10, 80 << 10} {
+			for at := edge - len(form) - 2; at <= edge+2; at++ {
+				p := payload(clean[:at] + form + clean[at:])
+				if quiet(p) {
+					t.Fatalf("%s at %d: cleared as quiet", name, at)
+				}
+				if out, _ := ClaudeAnswer(ParseClaude(p), g, nil, ClaudeEnv{}); len(out) == 0 {
+					t.Fatalf("%s at %d: the full answer redacts nothing either", name, at)
+				}
+			}
+		}
+	}
+}
+
+// FuzzUnquoteTo: for every literal jsontext accepts, unquoteTo writes
+// what jsontext.AppendUnquote returns, whatever the pieces.
+func FuzzUnquoteTo(f *testing.F) {
+	for _, s := range []string{`""`, `"a"`, `"a\nb\tc\"d\\e\/f\bg\fh\ri"`, `"\u0041\u00e9\u20AC\ud83d\ude00"`, `"\u001b[31mred"`, `"caf\u00e9 ` + "\u00e9\U0001F600" + `"`, `"\ud800"`, `"\"`, `"\x"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, lit []byte) {
+		dec := jsontext.NewDecoder(bytes.NewReader(lit))
+		v, err := dec.ReadValue()
+		if err != nil || v.Kind() != '"' {
+			return
+		}
+		lit = v
+		want, err := jsontext.AppendUnquote(nil, lit)
+		if err != nil {
+			t.Fatalf("jsontext accepted %q but cannot unquote it: %v", lit, err)
+		}
+		var got bytes.Buffer
+		if err := unquoteTo(&got, lit); err != nil || !bytes.Equal(got.Bytes(), want) {
+			t.Fatalf("unquoteTo(%q) = %q, %v; want %q", lit, got.Bytes(), err, want)
+		}
+	})
 }
