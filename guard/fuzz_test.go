@@ -65,13 +65,13 @@ func FuzzLoad(f *testing.F) {
 	f.Add(good[:len(good)/2])
 	f.Add([]byte(fileMagic))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		// parse checks the CRC first; fuzz the structure behind it too by
-		// re-sealing the CRC over the mutated bytes.
+		// parse checks the checksum first; fuzz the structure behind it too by
+		// re-sealing the checksum over the mutated bytes.
 		if len(data) >= headerSize+8 {
 			d := append([]byte(nil), data...)
 			size := len(d) - 8
 			copy(d[size+4:], "NXKE")
-			putCRC(d[:size], d[size:size+4])
+			putChecksum(d[:size], d[size:size+4])
 			if ix, err := parse(d, true); err == nil {
 				ix.Find([]byte("some text " + stripe + " more text\nand a line\n"))
 			}

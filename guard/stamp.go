@@ -1,7 +1,6 @@
 package guard
 
 import (
-	"crypto/rand"
 	"encoding/hex"
 	"os"
 	"path/filepath"
@@ -11,9 +10,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// A load checks the CRC over the whole index only until it has once
+// A load checks the checksum over the whole index only until it has once
 // passed for this very file: the file's identity (device, inode, size,
-// modification and change times, and the stored CRC) is then kept in a
+// modification and change times, and the stored checksum) is then kept in a
 // stamp beside it, and later loads that find the same identity skip the
 // check, which would otherwise read every page of a large index on every
 // hook call. Any write to the index, a rename over it or a chmod changes
@@ -36,7 +35,7 @@ func identity(st *unix.Stat_t, data []byte) string {
 		b = strconv.AppendInt(append(b, ' '), v, 10)
 	}
 	b = append(b, ' ')
-	b = hex.AppendEncode(b, data[len(data)-8:len(data)-4]) // the stored CRC
+	b = hex.AppendEncode(b, data[len(data)-8:len(data)-4]) // the stored checksum
 	return string(append(b, '\n'))
 }
 
@@ -69,14 +68,12 @@ func readStamp(path string) string {
 // file renamed over it); failures are ignored, since the stamp only saves
 // work.
 func writeStamp(path, id string) {
-	var rnd [8]byte
-	rand.Read(rnd[:])
 	sp := stampPath(path)
-	tmp := filepath.Join(filepath.Dir(sp), "."+filepath.Base(sp)+".tmp-"+hex.EncodeToString(rnd[:]))
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o600)
+	f, err := os.CreateTemp(filepath.Dir(sp), "."+filepath.Base(sp)+".tmp-*")
 	if err != nil {
 		return
 	}
+	tmp := f.Name()
 	_, err = f.WriteString(id)
 	if cerr := f.Close(); err == nil && cerr == nil {
 		err = os.Rename(tmp, sp)

@@ -19,7 +19,7 @@ func shortSettle(t *testing.T) {
 
 // TestStampAfterASettledLoadAndRecheckOnChange: a load of a settled index
 // leaves a private stamp; a byte flipped after that changes the file's
-// identity, so the next load checks the CRC again and refuses the file.
+// identity, so the next load checks the checksum again and refuses the file.
 func TestStampAfterASettledLoadAndRecheckOnChange(t *testing.T) {
 	shortSettle(t)
 	p := writeIndex(t, Secret{"acme/api/KEY", []byte(stripe)})
@@ -53,7 +53,7 @@ func TestStampAfterASettledLoadAndRecheckOnChange(t *testing.T) {
 	var b [1]byte
 	f.ReadAt(b[:], headerSize+8)
 	b[0] ^= 0x10
-	f.WriteAt(b[:], headerSize+8) // in the filter, which only the CRC covers
+	f.WriteAt(b[:], headerSize+8) // in the filter, which only the checksum covers
 	f.Close()
 	if _, err := Load(p); !errors.Is(err, ErrIndex) || !strings.Contains(err.Error(), "checksum") {
 		t.Fatalf("a byte flipped after the stamp: %v", err)
@@ -61,7 +61,7 @@ func TestStampAfterASettledLoadAndRecheckOnChange(t *testing.T) {
 }
 
 // TestStampIsTrustedOnlyWhenItMatchesAndIsPrivate: a matching stamp skips
-// the CRC (shown with a file whose CRC is wrong); a stamp that is not the
+// the checksum (shown with a file whose checksum is wrong); a stamp that is not the
 // user's private file, or names another identity, does not.
 func TestStampIsTrustedOnlyWhenItMatchesAndIsPrivate(t *testing.T) {
 	p := writeIndex(t, Secret{"acme/api/KEY", []byte(stripe)})
@@ -74,7 +74,7 @@ func TestStampIsTrustedOnlyWhenItMatchesAndIsPrivate(t *testing.T) {
 	}
 	id := identity(&st, data)
 	if _, err := Load(p); err == nil {
-		t.Fatal("a wrong CRC without a stamp was accepted")
+		t.Fatal("a wrong checksum without a stamp was accepted")
 	}
 	os.WriteFile(stampPath(p), []byte(strings.Replace(id, " 1 ", " 2 ", 1)), 0o600)
 	if _, err := Load(p); err == nil {
@@ -88,7 +88,7 @@ func TestStampIsTrustedOnlyWhenItMatchesAndIsPrivate(t *testing.T) {
 	os.Chmod(stampPath(p), 0o600)
 	ix, err := Load(p)
 	if err != nil {
-		t.Fatalf("a matching private stamp did not skip the CRC: %v", err)
+		t.Fatalf("a matching private stamp did not skip the checksum: %v", err)
 	}
 	ix.Close()
 }

@@ -1,8 +1,6 @@
 package hooks
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -43,10 +41,17 @@ func redactedCopy(path string, g *guard.Guard, dir string) (string, []guard.Matc
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", nil, err
 	}
-	var rnd [8]byte
-	rand.Read(rnd[:])
-	cp := filepath.Join(dir, hex.EncodeToString(rnd[:])+"-"+filepath.Base(path))
-	if err := writeExcl(cp, out); err != nil {
+	c, err := os.CreateTemp(dir, "*-"+filepath.Base(path)) // O_EXCL, 0600
+	if err != nil {
+		return "", nil, err
+	}
+	cp := c.Name()
+	_, err = c.Write(out)
+	if cerr := c.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(cp)
 		return "", nil, err
 	}
 	if err := writeExcl(cp+".src", []byte(path)); err != nil {

@@ -66,7 +66,7 @@ func homeWithSecrets(t testing.TB, n int) string {
 }
 
 // settled waits until the index in home counts as settled and runs the
-// filter once, which checks its CRC and stamps it (guard/stamp.go): the
+// filter once, which checks its checksum and stamps it (guard/stamp.go): the
 // state of every hook call but the first after a vault write, which
 // benchmarks measure. BenchmarkFirstCallAfterWrite measures that one.
 func settled(b *testing.B, home string) string {
@@ -131,7 +131,7 @@ func BenchmarkFilterVsFloor(b *testing.B) {
 }
 
 // BenchmarkFirstCallAfterWrite is BenchmarkFilterVsFloor for the first
-// hook call after a vault write, which checks the index's CRC: the index
+// hook call after a vault write, which checks the index checksum: the index
 // is rewritten before every call.
 func BenchmarkFirstCallAfterWrite(b *testing.B) {
 	for _, n := range []int{1000, 10000} {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -161,27 +159,20 @@ func serve(dir string, o, e, out, errw *os.File, load func() (*guard.Guard, erro
 	os.RemoveAll(dir)
 }
 
-// privateFIFOs makes a new 0700 directory in parent holding the FIFOs.
+// privateFIFOs makes a new 0700 directory in parent holding the FIFOs
+// (os.MkdirTemp: a name no other user can guess, made exclusively).
 func privateFIFOs(parent string) (string, error) {
-	for i := 0; i < 10; i++ {
-		var rnd [8]byte
-		rand.Read(rnd[:])
-		dir := filepath.Join(parent, "noxkey."+hex.EncodeToString(rnd[:]))
-		if err := os.Mkdir(dir, 0o700); err != nil {
-			if os.IsExist(err) {
-				continue
-			}
+	dir, err := os.MkdirTemp(parent, "noxkey.")
+	if err != nil {
+		return "", err
+	}
+	for _, n := range []string{"o", "e", "done"} {
+		if err := unix.Mkfifo(filepath.Join(dir, n), 0o600); err != nil {
+			os.RemoveAll(dir)
 			return "", err
 		}
-		for _, n := range []string{"o", "e", "done"} {
-			if err := unix.Mkfifo(filepath.Join(dir, n), 0o600); err != nil {
-				os.RemoveAll(dir)
-				return "", err
-			}
-		}
-		return dir, nil
 	}
-	return "", fmt.Errorf("cannot make a private directory in %s", parent)
+	return dir, nil
 }
 
 // unclaimed is how long a prestarted relay waits for its command (a
