@@ -17,6 +17,7 @@ func TestFilterFalseHits(t *testing.T) {
 			}
 			samples++
 		}
+		t.Logf("%d secrets (%s): %.4f%% of clean windows pass", n, ix.Stats(), 100*float64(hits)/float64(samples))
 		if rate := float64(hits) / float64(samples); rate > 0.005 {
 			t.Errorf("%d secrets (%s): %.3f%% of clean windows pass the filter, want under 0.5%%", n, ix.Stats(), 100*rate)
 		}
