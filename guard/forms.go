@@ -5,7 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -59,7 +59,7 @@ func Forms(secret []byte, minLen int) []Form {
 	// skip building them then.
 	plainURL, plainJSON := true, true
 	for _, c := range secret {
-		plainURL = plainURL && rfc3986Unreserved[c]
+		plainURL = plainURL && unreserved(c, rfc3986Unreserved)
 		plainJSON = plainJSON && c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\' && c != '/' && c != '<' && c != '>' && c != '&'
 	}
 	if !plainURL {
@@ -90,17 +90,20 @@ func Forms(secret []byte, minLen int) []Form {
 	return out
 }
 
-// base64Kinds names the base64 forms: [std|url][offset][core|end|padded].
-var base64Kinds = func() (k [2][3][3]string) {
-	for e, enc := range []string{"std", "url"} {
-		for off := 0; off < 3; off++ {
-			for v, variant := range []string{"core", "end", "padded"} {
-				k[e][off][v] = "base64-" + enc + "-" + strconv.Itoa(off) + "-" + variant // not fmt: this runs at every hook start
-			}
-		}
-	}
-	return
-}()
+// base64Kinds names the base64 forms: [std|url][offset][core|end|padded]
+// (a literal: the linker lays it out, no code runs at a hook's start).
+var base64Kinds = [2][3][3]string{
+	{
+		{"base64-std-0-core", "base64-std-0-end", "base64-std-0-padded"},
+		{"base64-std-1-core", "base64-std-1-end", "base64-std-1-padded"},
+		{"base64-std-2-core", "base64-std-2-end", "base64-std-2-padded"},
+	},
+	{
+		{"base64-url-0-core", "base64-url-0-end", "base64-url-0-padded"},
+		{"base64-url-1-core", "base64-url-1-end", "base64-url-1-padded"},
+		{"base64-url-2-core", "base64-url-2-end", "base64-url-2-padded"},
+	},
+}
 
 // base64Forms returns, for secret placed at byte offset off (0, 1 or 2) of
 // an encoded stream: core, the characters that depend only on the secret's
@@ -126,36 +129,27 @@ func base64Forms(enc *base64.Encoding, secret []byte, off int) (core, end, padde
 	return core, end, padded
 }
 
-var (
-	rfc3986Unreserved     = unreservedSet("-_.~")
-	jsComponentUnreserved = unreservedSet("-_.~!'()*")
+// The characters percent-encoders leave as they are, beyond ASCII letters
+// and digits (strings, not tables: a package-level table is built at every
+// hook start, and only Build uses these).
+const (
+	rfc3986Unreserved     = "-_.~"
+	jsComponentUnreserved = "-_.~!'()*"
 	// what Go's url.PathEscape leaves as it is (tested against it)
-	pathSegmentUnreserved = unreservedSet("-_.~$&+,:;=@")
+	pathSegmentUnreserved = "-_.~$&+,:;=@"
 )
 
-func unreservedSet(extra string) *[256]bool {
-	var s [256]bool
-	for c := 'a'; c <= 'z'; c++ {
-		s[c] = true
-	}
-	for c := 'A'; c <= 'Z'; c++ {
-		s[c] = true
-	}
-	for c := '0'; c <= '9'; c++ {
-		s[c] = true
-	}
-	for i := 0; i < len(extra); i++ {
-		s[extra[i]] = true
-	}
-	return &s
+// unreserved reports whether c is an ASCII letter or digit or in extra.
+func unreserved(c byte, extra string) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(extra, c) >= 0
 }
 
-func percentEncode(v []byte, keep *[256]bool, plusForSpace bool) []byte {
+func percentEncode(v []byte, keep string, plusForSpace bool) []byte {
 	const hexUpper = "0123456789ABCDEF"
 	var b []byte
 	for _, c := range v {
 		switch {
-		case keep[c]:
+		case unreserved(c, keep):
 			b = append(b, c)
 		case c == ' ' && plusForSpace:
 			b = append(b, '+')

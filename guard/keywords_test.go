@@ -51,3 +51,11 @@ func TestKeywordSetFindsWhatANaiveSearchFinds(t *testing.T) {
 		}
 	}
 }
+
+func TestLowerTable(t *testing.T) {
+	for c := range 256 {
+		if lowerTable[c] != lower(byte(c)) {
+			t.Fatalf("lowerTable[%#x] = %#x, want %#x", c, lowerTable[c], lower(byte(c)))
+		}
+	}
+}

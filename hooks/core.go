@@ -200,10 +200,19 @@ func readBounded(path, cwd string) []byte {
 }
 
 // envDump matches commands that print the environment wholesale. Compiled
-// on first use: noxkey-hook must not pay for it on every tool call.
-var envDump = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(^|[;&|(]\s*|\bsudo\s+|\bexec\s+)(env|printenv|export\s+-p|declare\s+-[a-zA-Z]*p[a-zA-Z]*|typeset\s+-p|set)\s*($|[;&|)>])|/proc/[^\s]*/environ`)
-})
+// on first use: noxkey-hook must not pay for it on every tool call (nor
+// for a sync.OnceValue closure made at its start).
+func envDump() *regexp.Regexp {
+	envDumpOnce.Do(func() {
+		envDumpRE = regexp.MustCompile(`(^|[;&|(]\s*|\bsudo\s+|\bexec\s+)(env|printenv|export\s+-p|declare\s+-[a-zA-Z]*p[a-zA-Z]*|typeset\s+-p|set)\s*($|[;&|)>])|/proc/[^\s]*/environ`)
+	})
+	return envDumpRE
+}
+
+var (
+	envDumpOnce sync.Once
+	envDumpRE   *regexp.Regexp
+)
 
 // CommandExposure says why a command line would put a secret in front of
 // the model, or "" when it would not: the line holds a secret, names a

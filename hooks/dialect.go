@@ -10,14 +10,24 @@ import (
 // the exit status.
 type Dialect func(payload []byte, c *Core) ([]byte, int)
 
-// Dialects are the agents noxkey-hook answers for, besides Claude Code
-// (which has its own entry point: it needs the payload before the guard).
-var Dialects = map[string]Dialect{
-	"codex":    Codex,
-	"gemini":   Gemini,
-	"cursor":   Cursor,
-	"copilot":  Copilot,
-	"windsurf": Windsurf,
+// DialectOf returns the dialect of agent, one of the agents noxkey-hook
+// answers for besides Claude Code (which has its own entry point: it
+// needs the payload before the guard), or nil. (A switch, not a map: a
+// package-level map is built at every hook start.)
+func DialectOf(agent string) Dialect {
+	switch agent {
+	case "codex":
+		return Codex
+	case "gemini":
+		return Gemini
+	case "cursor":
+		return Cursor
+	case "copilot":
+		return Copilot
+	case "windsurf":
+		return Windsurf
+	}
+	return nil
 }
 
 // decode reads a payload as a JSON object, numbers kept as written.

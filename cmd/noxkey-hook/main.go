@@ -213,7 +213,7 @@ func dialect(agent string, args []string) int {
 	if agent == "copilot" && len(args) > 0 {
 		out, code = hooks.CopilotEvent(payload, c, args[0])
 	} else {
-		out, code = hooks.Dialects[agent](payload, c)
+		out, code = hooks.DialectOf(agent)(payload, c)
 	}
 	if agent == "windsurf" && code == 2 {
 		os.Stderr.Write(out) // Cascade shows stderr as the reason
