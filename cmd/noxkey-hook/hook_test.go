@@ -104,9 +104,26 @@ func input100K() []byte {
 // peak RSS (KiB; polluted by this process before exec, see the RSS test),
 // and stdout.
 func runOnce(t testing.TB, bin, home string, stdin []byte, args ...string) (time.Duration, int64, []byte) {
+	return runOnceFrom(t, false, bin, home, stdin, args...)
+}
+
+// runOnceFrom is runOnce with stdin on a pipe, or on a socket pair if
+// sock: Node gives its children socket pairs for stdio, so that is what
+// Claude Code and Gemini CLI hand a hook (checked on Claude Code).
+func runOnceFrom(t testing.TB, sock bool, bin, home string, stdin []byte, args ...string) (time.Duration, int64, []byte) {
 	cmd := exec.Command(filepath.Join(binDir, bin), args...)
 	cmd.Env = []string{"NOXKEY_HOME=" + home, "PATH=/usr/bin:/bin"}
 	cmd.Stdin = bytes.NewReader(stdin)
+	if sock {
+		fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ours, theirs := os.NewFile(uintptr(fds[0]), "stdin peer"), os.NewFile(uintptr(fds[1]), "stdin")
+		defer theirs.Close()
+		go func() { ours.Write(stdin); ours.Close() }()
+		cmd.Stdin = theirs
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
@@ -259,8 +276,8 @@ func TestClaudeHookProcess(t *testing.T) {
 
 // BenchmarkClaudeHookVsFloor times the whole `noxkey-hook claude` process
 // on a 100 KB Bash PostToolUse payload with 1,000 secrets, alternating
-// with the trivial Go copy program on the same bytes: x-floor is the ratio
-// of the medians.
+// with the trivial Go copy program on the same bytes, both with stdin on a
+// socket pair as Claude Code gives it: x-floor is the ratio of the medians.
 func BenchmarkClaudeHookVsFloor(b *testing.B) {
 	home := settled(b, homeWithSecrets(b, 1000))
 	payload, _ := json.Marshal(map[string]any{
@@ -268,21 +285,27 @@ func BenchmarkClaudeHookVsFloor(b *testing.B) {
 		"tool_input":    map[string]any{"command": "cat big.log", "description": "d"},
 		"tool_response": map[string]any{"stdout": string(input100K()), "stderr": "", "interrupted": false, "isImage": false},
 	})
-	alternateWithFloor(b, home, payload, func(out []byte) bool { return len(out) == 0 }, "claude")
+	alternateWithFloorFrom(b, true, home, payload, func(out []byte) bool { return len(out) == 0 }, "claude")
 }
 
 // alternateWithFloor runs `noxkey-hook args...` and the floor program on
 // the same stdin, alternately, b.N times each; ok checks the hook's output.
 // x-floor is the ratio of the medians.
 func alternateWithFloor(b *testing.B, home string, stdin []byte, ok func([]byte) bool, args ...string) {
+	alternateWithFloorFrom(b, false, home, stdin, ok, args...)
+}
+
+// alternateWithFloorFrom is alternateWithFloor with stdin on a socket
+// pair if sock (see runOnceFrom).
+func alternateWithFloorFrom(b *testing.B, sock bool, home string, stdin []byte, ok func([]byte) bool, args ...string) {
 	var hook, floor []time.Duration
 	for i := 0; i < b.N; i++ {
-		d, _, out := runOnce(b, "noxkey-hook", home, stdin, args...)
+		d, _, out := runOnceFrom(b, sock, "noxkey-hook", home, stdin, args...)
 		if !ok(out) {
 			b.Fatalf("unexpected output: %.200s", out)
 		}
 		hook = append(hook, d)
-		d, _, _ = runOnce(b, "floor", home, stdin)
+		d, _, _ = runOnceFrom(b, sock, "floor", home, stdin)
 		floor = append(floor, d)
 	}
 	reportVsFloor(b, hook, floor)
