@@ -310,6 +310,6 @@ func (ix *Index) Close() error {
 	d := ix.data
 	// Every view into the mapping goes with it: a Find after Close finds
 	// nothing instead of faulting.
-	ix.data, ix.filter, ix.entries, ix.dir, ix.forms, ix.nameEnds, ix.nameBlob = nil, nil, nil, nil, nil, nil, nil
+	ix.data, ix.filter, ix.entries, ix.dir, ix.forms, ix.nameEnds, ix.nameBlob, ix.specs = nil, nil, nil, nil, nil, nil, nil, nil
 	return unix.Munmap(d)
 }

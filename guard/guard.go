@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"errors"
 	"fmt"
 )
 
@@ -33,7 +34,12 @@ func Open(configDir, indexPath string) (*Guard, error) {
 		g.Placeholder = st.Placeholder
 	}
 	if st.RulesEnabled {
-		g.Rules = lazyRules(ix.plan, func() ([]RuleSpec, error) { return decodeSpecs(ix.specs) })
+		g.Rules = lazyRules(ix.plan, func() ([]RuleSpec, error) {
+			if ix.specs == nil { // read where they lie in the mapping
+				return nil, errors.New("guard: the index is closed")
+			}
+			return decodeSpecs(ix.specs)
+		})
 	}
 	if st.Fingerprint != Fingerprint(configDir, st.RuleFiles) {
 		g.Warning = "noxkey: guard.toml or a rule file changed since the guard index was built; run: noxkey guard rebuild"

@@ -43,3 +43,22 @@ func TestUnreadableStoredRulesFailClosed(t *testing.T) {
 		t.Fatalf("damaged rules on a keyword hit: %+v", ms)
 	}
 }
+
+// TestStoredRulesAfterCloseFailClosed: the specs are read where they lie
+// in the mapping, so a keyword hit after Close withholds the text instead
+// of reading unmapped memory.
+func TestStoredRulesAfterCloseFailClosed(t *testing.T) {
+	dir := t.TempDir()
+	st := &Settings{RulesEnabled: true, Fingerprint: Fingerprint(dir, nil), Specs: []RuleSpec{
+		{ID: "demo-token", Regex: `\b(dmo_[0-9a-z]{16})\b`, Keywords: []string{"DMO_"}},
+	}}
+	g, err := Open(dir, writeIndexIn(t, dir, st, Secret{"acme/api/KEY", []byte(stripe)}))
+	if err != nil || g.Rules == nil {
+		t.Fatalf("open: %v %+v", err, g)
+	}
+	g.Index.Close()
+	text := []byte("token dmo_0123456789abcdef end")
+	if ms := g.Find(text); len(ms) != 1 || ms[0].Start != 0 || ms[0].End != len(text) {
+		t.Fatalf("keyword hit after Close: %+v", ms)
+	}
+}

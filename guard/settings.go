@@ -52,22 +52,11 @@ type Settings struct {
 // strings, a float's bits) rather than JSON: decoding JSON by reflection
 // was a tenth of a hook call's page faults.
 
-// MarshalBinary encodes the settings as the index stores them: the
-// plain fields, the rules' keyword plan (what a scan needs), then the rule
-// specs, which a hook decodes only when a keyword hits.
+// MarshalBinary encodes the settings as the index stores them: the rule
+// specs first, which a hook decodes only when a keyword hits (and then
+// reads where they lie), then the plain fields and the rules' keyword plan
+// (what a scan needs), which every load decodes.
 func (st *Settings) MarshalBinary() ([]byte, error) {
-	var e enc
-	e.str(st.Fingerprint)
-	e.str(st.Placeholder)
-	e.bool(st.RulesEnabled)
-	e.strs(st.RuleFiles)
-	plan := planRules(st.Specs)
-	e.uint(uint64(plan.n))
-	e.strs(plan.keywords)
-	for _, rs := range plan.kwRules {
-		e.ints(rs)
-	}
-	e.ints(plan.nokw)
 	var sp enc
 	sp.uint(uint64(len(st.Specs)))
 	for _, r := range st.Specs {
@@ -85,8 +74,25 @@ func (st *Settings) MarshalBinary() ([]byte, error) {
 		}
 		sp.bool(r.Global)
 	}
+	var e enc
 	e.uint(uint64(len(sp.b)))
 	e.b = append(e.b, sp.b...)
+	e.str(st.Fingerprint)
+	e.str(st.Placeholder)
+	e.bool(st.RulesEnabled)
+	e.strs(st.RuleFiles)
+	plan := planRules(st.Specs)
+	e.uint(uint64(plan.n))
+	e.strs(plan.keywords)
+	total := 0
+	for _, rs := range plan.kwRules {
+		total += len(rs)
+	}
+	e.uint(uint64(total))
+	for _, rs := range plan.kwRules {
+		e.ints(rs)
+	}
+	e.ints(plan.nokw)
 	return e.b, nil
 }
 
@@ -105,20 +111,23 @@ func (st *Settings) UnmarshalBinary(b []byte) error {
 }
 
 // decodeStored decodes the settings but for the specs, which it returns
-// encoded, and the keyword plan. The strings share one copy of b (a few
-// hundred small strings would each be an allocation, on every hook call).
+// encoded where they lie in b, and the keyword plan. The strings share one
+// copy of the rest of b, and the plan's rule lists one array (a few
+// hundred small allocations would each cost, on every hook call).
 func decodeStored(b []byte) (*Settings, rulePlan, []byte, error) {
-	d := dec{b: bytes.Clone(b)}
+	d := dec{b: b}
+	specs := d.bytes()
+	d.b = bytes.Clone(d.b)
 	st := &Settings{Fingerprint: d.str(), Placeholder: d.str(), RulesEnabled: d.bool(), RuleFiles: d.strs()}
 	var plan rulePlan
 	plan.n = int(min(d.uint(), 1<<20))
 	plan.keywords = d.strs()
 	plan.kwRules = makeN[[]int](len(plan.keywords))
+	all := makeN[int](d.count())
 	for i := range plan.kwRules {
-		plan.kwRules[i] = d.ints(plan.n)
+		plan.kwRules[i] = d.intsIn(&all, plan.n)
 	}
 	plan.nokw = d.ints(plan.n)
-	specs := d.bytes()
 	if d.err == nil && len(d.b) != 0 {
 		d.err = errors.New("trailing bytes")
 	}
@@ -228,6 +237,29 @@ func (d *dec) str() string {
 // ints reads a list of numbers, each below limit.
 func (d *dec) ints(limit int) []int {
 	out := makeN[int](d.count())
+	for i := range out {
+		if out[i] = int(min(d.uint(), uint64(limit))); out[i] >= limit && d.err == nil {
+			d.err = errors.New("rule number out of range")
+		}
+	}
+	return out
+}
+
+// intsIn reads a list of numbers, each below limit, into the front of
+// *all, which it then advances past them.
+func (d *dec) intsIn(all *[]int, limit int) []int {
+	n := d.count()
+	if n > len(*all) {
+		if d.err == nil {
+			d.err = errors.New("rule lists longer than their total")
+		}
+		return nil
+	}
+	if n == 0 {
+		return nil
+	}
+	out := (*all)[:n:n]
+	*all = (*all)[n:]
 	for i := range out {
 		if out[i] = int(min(d.uint(), uint64(limit))); out[i] >= limit && d.err == nil {
 			d.err = errors.New("rule number out of range")
