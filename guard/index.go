@@ -53,7 +53,7 @@ type Index struct {
 	mask     uint64 // keeps the low w bytes of a little-endian load
 	k0, k1   uint64 // cheap hash h = (w^k0)*k1: h>>shift picks a filter word
 	shift    uint
-	filter   []uint64  // blocked Bloom filter: three bits of one word per window (see mask)
+	filter   []uint64  // blocked Bloom filter: four bits of one word per window (see mask)
 	entries  []uint64  // sorted: prf32<<32 | form<<5 | offset
 	dir      []uint32  // entries[dir[b]:dir[b+1]] have top bits b
 	forms    []formRec // checked where used (form), not at load
@@ -198,7 +198,7 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 		firstEntry[i+1] = firstEntry[i] + windows(b)
 	}
 	nwin := firstEntry[len(all)]
-	// Filter: one 64-bit word per two to four windows, three bits set per
+	// Filter: one 64-bit word per two to four windows, four bits set per
 	// window (see BenchmarkScan and TestFilterFalseHits); at least 16 KiB,
 	// at most 8 MiB.
 	minWords := 1 << 11

@@ -104,7 +104,7 @@ func (ix *Index) scan(text []byte, onlyWrap bool, emit func(start, end int, f *f
 	q := 0
 	// Hot loop, four samples a turn: four loads, multiplies and filter
 	// probes issued before one branch, so cache misses overlap. A sample
-	// misses when one of its three bits is clear (m&^word != 0).
+	// misses when one of its four bits is clear (m&^word != 0).
 	for ; q+3*s+8 <= n; q += 4 * s {
 		x0 := binary.LittleEndian.Uint64(text[q:]) & wmask
 		x1 := binary.LittleEndian.Uint64(text[q+s:]) & wmask
