@@ -5,8 +5,10 @@ import (
 	"encoding/base64"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -80,8 +82,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Fatalf("timed out waiting for %s", what)
 }
 
-// pipes are the two ways Stream reads: any io.Reader (on a goroutine)
-// and an *os.File (poll, then read), here a real pipe.
+// pipes are the ways Stream reads: any io.Reader (on a goroutine) and an
+// *os.File (poll, then read), here a real pipe and a socket
+// pair (Node's stdio).
 var pipes = map[string]func(t *testing.T) (io.Reader, io.WriteCloser){
 	"io.Pipe": func(t *testing.T) (io.Reader, io.WriteCloser) { return io.Pipe() },
 	"os.Pipe": func(t *testing.T) (io.Reader, io.WriteCloser) {
@@ -91,6 +94,15 @@ var pipes = map[string]func(t *testing.T) (io.Reader, io.WriteCloser){
 		}
 		t.Cleanup(func() { r.Close() })
 		return r, w
+	},
+	"socket pair": func(t *testing.T) (io.Reader, io.WriteCloser) {
+		fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := os.NewFile(uintptr(fds[0]), "stdin")
+		t.Cleanup(func() { r.Close() })
+		return r, os.NewFile(uintptr(fds[1]), "peer")
 	},
 }
 
@@ -159,5 +171,31 @@ func TestStreamWithoutSecretsIsByteIdentical(t *testing.T) {
 	}
 	if !bytes.Equal(out.Bytes(), in) {
 		t.Fatal("clean input was changed")
+	}
+}
+
+// TestStreamFromAFileWithALongLine: a regular file whose long line
+// outgrows the buffer (which then grows) comes out as whole-input
+// redaction does.
+func TestStreamFromAFileWithALongLine(t *testing.T) {
+	g := testGuard(t, Secret{"acme/api/KEY", []byte(stripe)})
+	long := strings.Repeat("y", 300<<10) + stripe + strings.Repeat("z", 1000)
+	in := []byte(string(corpus(200<<10)) + "key " + stripe + "\n" + long + "\nafter " + stripe + "\n" + string(corpus(100<<10)))
+	path := filepath.Join(t.TempDir(), "in")
+	if err := os.WriteFile(path, in, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out bytes.Buffer
+	if err := g.Stream(&out, f, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := g.Redact(in)
+	if !bytes.Equal(out.Bytes(), want) || bytes.Contains(out.Bytes(), []byte(stripe)) {
+		t.Fatalf("streamed file differs from whole redaction (%d vs %d bytes)", out.Len(), len(want))
 	}
 }
