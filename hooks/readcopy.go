@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/noxkey/noxkey/guard"
@@ -41,7 +42,8 @@ func redactedCopy(path string, g *guard.Guard, dir string) (string, []guard.Matc
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", nil, err
 	}
-	c, err := os.CreateTemp(dir, "*-"+filepath.Base(path)) // O_EXCL, 0600
+	// O_EXCL, 0600; a '*' in the name would take the random part's place.
+	c, err := os.CreateTemp(dir, "*-"+strings.ReplaceAll(filepath.Base(path), "*", "_"))
 	if err != nil {
 		return "", nil, err
 	}
