@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"math/bits"
 	"os"
-	"path/filepath"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/noxkey/noxkey/internal/atomicfile"
 )
 
 // The index file: a fixed header, then the filter, the sorted window
@@ -97,31 +98,14 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 	return b, nil
 }
 
-// WriteFile writes the index atomically (os.CreateTemp: O_EXCL, 0600,
-// fsync, rename).
+// WriteFile writes the index atomically (internal/atomicfile, fsynced).
 func (ix *Index) WriteFile(path string) error {
 	data, err := ix.MarshalBinary()
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+	if err := atomicfile.Write(path, data, atomicfile.Options{Sync: true}); err != nil {
 		return fmt.Errorf("guard: write index: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("guard: write index %s: %w", path, err)
 	}
 	return nil
 }

@@ -235,18 +235,10 @@ func (d *dec) str() string {
 }
 
 // ints reads a list of numbers, each below limit.
-func (d *dec) ints(limit int) []int {
-	out := makeN[int](d.count())
-	for i := range out {
-		if out[i] = int(min(d.uint(), uint64(limit))); out[i] >= limit && d.err == nil {
-			d.err = errors.New("rule number out of range")
-		}
-	}
-	return out
-}
+func (d *dec) ints(limit int) []int { return d.fill(makeN[int](d.count()), limit) }
 
-// intsIn reads a list of numbers, each below limit, into the front of
-// *all, which it then advances past them.
+// intsIn is ints read into the front of *all, which it then advances past
+// them: many short lists in one array.
 func (d *dec) intsIn(all *[]int, limit int) []int {
 	n := d.count()
 	if n > len(*all) {
@@ -260,6 +252,11 @@ func (d *dec) intsIn(all *[]int, limit int) []int {
 	}
 	out := (*all)[:n:n]
 	*all = (*all)[n:]
+	return d.fill(out, limit)
+}
+
+// fill reads len(out) numbers, each below limit, into out.
+func (d *dec) fill(out []int, limit int) []int {
 	for i := range out {
 		if out[i] = int(min(d.uint(), uint64(limit))); out[i] >= limit && d.err == nil {
 			d.err = errors.New("rule number out of range")

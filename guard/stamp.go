@@ -3,11 +3,12 @@ package guard
 import (
 	"encoding/hex"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/noxkey/noxkey/internal/atomicfile"
 )
 
 // A load checks the checksum over the whole index only until it has once
@@ -64,21 +65,8 @@ func readStamp(path string) string {
 	return string(buf[:n])
 }
 
-// writeStamp replaces the stamp beside the index at path (a private temp
-// file renamed over it); failures are ignored, since the stamp only saves
-// work.
+// writeStamp replaces the stamp beside the index at path (not fsynced);
+// failures are ignored, since the stamp only saves work.
 func writeStamp(path, id string) {
-	sp := stampPath(path)
-	f, err := os.CreateTemp(filepath.Dir(sp), "."+filepath.Base(sp)+".tmp-*")
-	if err != nil {
-		return
-	}
-	tmp := f.Name()
-	_, err = f.WriteString(id)
-	if cerr := f.Close(); err == nil && cerr == nil {
-		err = os.Rename(tmp, sp)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
+	atomicfile.Write(stampPath(path), []byte(id), atomicfile.Options{})
 }

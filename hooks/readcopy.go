@@ -48,11 +48,7 @@ func redactedCopy(path string, g *guard.Guard, dir string) (string, []guard.Matc
 		return "", nil, err
 	}
 	cp := c.Name()
-	_, err = c.Write(out)
-	if cerr := c.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := writeClose(c, out); err != nil {
 		os.Remove(cp)
 		return "", nil, err
 	}
@@ -68,7 +64,12 @@ func writeExcl(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
+	return writeClose(f, data)
+}
+
+// writeClose writes data to f and closes it: the first error.
+func writeClose(f *os.File, data []byte) error {
+	_, err := f.Write(data)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

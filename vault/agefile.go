@@ -2,8 +2,6 @@ package vault
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +12,8 @@ import (
 
 	"filippo.io/age"
 	"golang.org/x/sys/unix"
+
+	"github.com/noxkey/noxkey/internal/atomicfile"
 )
 
 // MaxFileSize bounds how much of a vault file is read.
@@ -289,52 +289,25 @@ func (f *File) read() (*document, error) {
 	return doc, nil
 }
 
-// writeAtomic replaces path with data: a new file created O_EXCL|O_NOFOLLOW
-// 0600 in the same directory, fsync, the old file hard-linked to path.bak
-// (when keepBackup), rename over path, fsync of the directory. At every
-// instant path is either the old or the new complete file.
+// writeAtomic replaces path with data (internal/atomicfile, fsynced, and
+// the directory after the rename), the old file first hard-linked to
+// path.bak when keepBackup. At every instant path is either the old or
+// the new complete file.
 func writeAtomic(path string, data []byte, keepBackup bool) error {
-	dir := filepath.Dir(path)
-	var rnd [8]byte
-	rand.Read(rnd[:])
-	tmp := filepath.Join(dir, "."+filepath.Base(path)+".tmp-"+hex.EncodeToString(rnd[:]))
-	fd, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o600)
-	if err != nil {
-		return fmt.Errorf("vault: create %s: %w", tmp, err)
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := fd.Write(data); err != nil {
-		fd.Close()
-		return fmt.Errorf("vault: write %s: %w", tmp, err)
-	}
-	if err := fd.Sync(); err != nil {
-		fd.Close()
-		return fmt.Errorf("vault: fsync %s: %w", tmp, err)
-	}
-	if err := fd.Close(); err != nil {
-		return fmt.Errorf("vault: close %s: %w", tmp, err)
-	}
+	opt := atomicfile.Options{Sync: true}
 	if keepBackup {
-		if err := backup(path); err != nil {
-			return err
-		}
+		opt.BeforeRename = func() error { return backup(path) }
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("vault: rename %s to %s: %w", tmp, path, err)
+	if err := atomicfile.Write(path, data, opt); err != nil {
+		return fmt.Errorf("vault: %w", err)
 	}
-	ok = true
-	return syncDir(dir)
+	return nil
 }
 
 // removeStaleTemps deletes temp files a killed writer left behind. Only a
 // writer holding the exclusive lock creates them, so under it every one is stale.
 func removeStaleTemps(path string) {
-	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*"))
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), atomicfile.TempPattern(path)))
 	for _, s := range stale {
 		os.Remove(s)
 	}
@@ -352,18 +325,6 @@ func backup(path string) error {
 	}
 	if err := os.Rename(bakTmp, path+".bak"); err != nil {
 		return fmt.Errorf("vault: keep previous version: %w", err)
-	}
-	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("vault: open directory %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("vault: fsync directory %s: %w", dir, err)
 	}
 	return nil
 }
