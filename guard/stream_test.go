@@ -8,9 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/noxkey/noxkey/internal/testsock"
 )
 
 // chunkReader returns its data in reads of the given sizes, cycling.
@@ -96,13 +97,8 @@ var pipes = map[string]func(t *testing.T) (io.Reader, io.WriteCloser){
 		return r, w
 	},
 	"socket pair": func(t *testing.T) (io.Reader, io.WriteCloser) {
-		fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := os.NewFile(uintptr(fds[0]), "stdin")
-		t.Cleanup(func() { r.Close() })
-		return r, os.NewFile(uintptr(fds[1]), "peer")
+		r, w := testsock.Pair(t)
+		return r, w
 	},
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/noxkey/noxkey/guard"
 	"github.com/noxkey/noxkey/guard/config"
 	"github.com/noxkey/noxkey/hooks"
+	"github.com/noxkey/noxkey/internal/testsock"
 )
 
 var binDir string
@@ -115,11 +116,7 @@ func runOnceFrom(t testing.TB, sock bool, bin, home string, stdin []byte, args .
 	cmd.Env = []string{"NOXKEY_HOME=" + home, "PATH=/usr/bin:/bin"}
 	cmd.Stdin = bytes.NewReader(stdin)
 	if sock {
-		fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ours, theirs := os.NewFile(uintptr(fds[0]), "stdin peer"), os.NewFile(uintptr(fds[1]), "stdin")
+		ours, theirs := testsock.Pair(t)
 		defer theirs.Close()
 		go func() { ours.Write(stdin); ours.Close() }()
 		cmd.Stdin = theirs

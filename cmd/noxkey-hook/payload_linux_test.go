@@ -2,24 +2,18 @@ package main
 
 import (
 	"bytes"
-	"os"
-	"syscall"
 	"testing"
+
+	"github.com/noxkey/noxkey/internal/testsock"
 )
 
 // TestMoveInTakesSocketsWhole checks that the kernel path, not the read
 // fallback, takes a socket pair's payload (what Claude Code gives a hook),
 // and that the mapped copy can be written (the answer code may edit it).
 func TestMoveInTakesSocketsWhole(t *testing.T) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	data := bytes.Repeat([]byte(`{"k":"v"} `), 30<<10)
-	w := os.NewFile(uintptr(fds[0]), "peer")
+	w, stdin := testsock.Pair(t)
 	go func() { w.Write(data); w.Close() }()
-	stdin := os.NewFile(uintptr(fds[1]), "stdin")
-	defer stdin.Close()
 	b, rest, err := moveIn(stdin, len(data)+1)
 	if err != nil || rest || !bytes.Equal(b, data) {
 		t.Fatalf("moveIn: %d bytes, rest %v, %v; want all %d bytes in the kernel path", len(b), rest, err, len(data))

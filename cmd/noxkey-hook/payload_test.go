@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
+
+	"github.com/noxkey/noxkey/internal/testsock"
 )
 
 // TestReadPayload reads payloads of every size class from every kind of
@@ -25,13 +26,9 @@ func TestReadPayload(t *testing.T) {
 			return r
 		},
 		"socket": func(t *testing.T, data []byte) *os.File {
-			fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			w := os.NewFile(uintptr(fds[0]), "peer")
+			w, r := testsock.Pair(t)
 			go func() { w.Write(data); w.Close() }()
-			return os.NewFile(uintptr(fds[1]), "stdin")
+			return r
 		},
 		"file": func(t *testing.T, data []byte) *os.File {
 			path := filepath.Join(t.TempDir(), "payload")
