@@ -114,44 +114,85 @@ func (ix *Index) WriteFile(path string) error {
 // (0600, owned by the user, not a symlink), truncated, corrupt or of a newer
 // version, with a message that says to run `noxkey guard rebuild`.
 func Load(path string) (*Index, error) {
-	fail := func(format string, a ...any) error {
-		return fmt.Errorf("%w: %s: %s; run: noxkey guard rebuild", ErrIndex, path, fmt.Sprintf(format, a...))
-	}
+	// The errors are made in loadError, not here: a call with arguments
+	// for fmt reserves room for them in this function's stack frame,
+	// and Load's callers and callees must fit in the stack a goroutine
+	// starts with (see loadError).
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
-		if errors.Is(err, unix.ENOENT) {
-			return nil, fail("no index (noxkey init and noxkey set create it)")
-		}
-		return nil, fail("open: %v", err)
+		return nil, loadError(path, errOpen, err, nil)
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return nil, fail("stat: %v", err)
+		return nil, loadError(path, errStat, err, nil)
 	}
 	if int(st.Uid) != os.Geteuid() || st.Mode&0o077 != 0 {
-		return nil, fmt.Errorf("%w: %s must be owned by you with mode 0600 (it is uid %d, mode %04o); fix: chmod 600 %s",
-			ErrIndex, path, st.Uid, st.Mode&0o777, path)
+		return nil, loadError(path, errNotPrivate, nil, &st)
 	}
 	if st.Size < headerSize+8 || st.Size > 1<<31 {
-		return nil, fail("truncated (%d bytes)", st.Size)
+		return nil, loadError(path, errTruncated, nil, &st)
 	}
 	data, err := unix.Mmap(fd, 0, int(st.Size), unix.PROT_READ, unix.MAP_SHARED)
 	if err != nil {
-		return nil, fail("mmap: %v", err)
+		return nil, loadError(path, errMmap, err, nil)
 	}
 	id := identity(&st, data)
 	verified := readStamp(path) == id
 	ix, err := parse(data, !verified)
 	if err != nil {
 		unix.Munmap(data)
-		return nil, fail("%v", err)
+		return nil, loadError(path, errParse, err, nil)
 	}
 	if !verified && settled(&st) {
 		writeStamp(path, id) // best effort: without it the next load checks again
 	}
 	ix.data = data
 	return ix, nil
+}
+
+// What Load found wrong, for loadError.
+const (
+	errOpen = iota
+	errStat
+	errNotPrivate
+	errTruncated
+	errMmap
+	errParse
+)
+
+// loadError is Load's error for what went wrong with the index at path.
+// It is kept out of Load (and parse's out of parse) because the
+// arguments of fmt calls take room in the caller's stack frame: a hook
+// call's deepest path, Load under guard.Open and the hook's own frames,
+// then fits in the 4 KiB that the main goroutine has after the runtime's
+// own start-up, and the stack is not copied to a larger one; that copy
+// reads the stack maps of every frame from pages of the binary not yet
+// touched, and cost a hook call about 0.2 ms (measured in process).
+//
+//go:noinline
+func loadError(path string, what int, err error, st *unix.Stat_t) error {
+	var msg string
+	switch what {
+	case errOpen:
+		if errors.Is(err, unix.ENOENT) {
+			msg = "no index (noxkey init and noxkey set create it)"
+		} else {
+			msg = fmt.Sprintf("open: %v", err)
+		}
+	case errStat:
+		msg = fmt.Sprintf("stat: %v", err)
+	case errNotPrivate:
+		return fmt.Errorf("%w: %s must be owned by you with mode 0600 (it is uid %d, mode %04o); fix: chmod 600 %s",
+			ErrIndex, path, st.Uid, st.Mode&0o777, path)
+	case errTruncated:
+		msg = fmt.Sprintf("truncated (%d bytes)", st.Size)
+	case errMmap:
+		msg = fmt.Sprintf("mmap: %v", err)
+	default:
+		msg = err.Error()
+	}
+	return fmt.Errorf("%w: %s: %s; run: noxkey guard rebuild", ErrIndex, path, msg)
 }
 
 // parse checks and decodes an index file held in data; checksum says
@@ -161,13 +202,10 @@ func Load(path string) (*Index, error) {
 func parse(data []byte, checksum bool) (*Index, error) {
 	le := binary.LittleEndian
 	if len(data) < headerSize+8 || string(data[:8]) != fileMagic {
-		if len(data) >= 8 && string(data[:7]) == fileMagic[:7] {
-			return nil, fmt.Errorf("format %q is not %q (written by another noxkey version)", data[:8], fileMagic)
-		}
-		return nil, errors.New("not a noxkey guard index")
+		return nil, formatError(data, -1)
 	}
 	if v := le.Uint32(data[8:]); v != fileVersion {
-		return nil, fmt.Errorf("index version %d; this noxkey reads version %d", v, fileVersion)
+		return nil, formatError(data, int64(v))
 	}
 	size := len(data) - 8
 	if string(data[size+4:]) != "NXKE" || checksum && le.Uint32(data[size:]) != sum32(data[:size]) {
@@ -208,6 +246,21 @@ func parse(data []byte, checksum bool) (*Index, error) {
 		}
 	}
 	return ix, nil
+}
+
+// formatError says why data is not an index of this version: version is
+// the one it holds, or -1 when its header is short or not ours (kept out
+// of parse for the reason given at loadError).
+//
+//go:noinline
+func formatError(data []byte, version int64) error {
+	switch {
+	case version >= 0:
+		return fmt.Errorf("index version %d; this noxkey reads version %d", version, fileVersion)
+	case len(data) >= 8 && string(data[:7]) == fileMagic[:7]:
+		return fmt.Errorf("format %q is not %q (written by another noxkey version)", data[:8], fileMagic)
+	}
+	return errors.New("not a noxkey guard index")
 }
 
 // sum32 is the index checksum of data.

@@ -73,38 +73,43 @@ func TestIndexHoldsNoSecretBytes(t *testing.T) {
 func TestLoadRefusesBadFilesClearly(t *testing.T) {
 	good := writeIndex(t, Secret{"acme/api/KEY", []byte(stripe)})
 	data, _ := os.ReadFile(good)
-	cases := map[string]func(p string){
-		"missing":   func(p string) { os.Remove(p) },
-		"truncated": func(p string) { os.WriteFile(p, data[:len(data)/2], 0o600) },
-		"bit flip": func(p string) {
+	edited := func(edit func(d []byte)) func(p string) {
+		return func(p string) {
 			d := append([]byte(nil), data...)
-			d[len(d)/2] ^= 1
+			edit(d)
 			os.WriteFile(p, d, 0o600)
-		},
-		"empty":          func(p string) { os.WriteFile(p, nil, 0o600) },
-		"not an index":   func(p string) { os.WriteFile(p, bytes.Repeat([]byte("x"), 500), 0o600) },
-		"world readable": func(p string) { os.Chmod(p, 0o644) },
-		"symlink": func(p string) {
+		}
+	}
+	// Each case: how the file is broken, and what the error must say.
+	cases := map[string]struct {
+		breakIt func(p string)
+		want    string
+	}{
+		"missing":        {func(p string) { os.Remove(p) }, "no index (noxkey init and noxkey set create it); run: noxkey guard rebuild"},
+		"truncated":      {func(p string) { os.WriteFile(p, data[:len(data)/2], 0o600) }, "checksum mismatch: the file is corrupt or truncated; run: noxkey guard rebuild"},
+		"bit flip":       {edited(func(d []byte) { d[len(d)/2] ^= 1 }), "checksum mismatch: the file is corrupt or truncated; run: noxkey guard rebuild"},
+		"empty":          {func(p string) { os.WriteFile(p, nil, 0o600) }, "truncated (0 bytes); run: noxkey guard rebuild"},
+		"not an index":   {func(p string) { os.WriteFile(p, bytes.Repeat([]byte("x"), 500), 0o600) }, "not a noxkey guard index; run: noxkey guard rebuild"},
+		"world readable": {func(p string) { os.Chmod(p, 0o644) }, fmt.Sprintf("must be owned by you with mode 0600 (it is uid %d, mode 0644); fix: chmod 600", os.Geteuid())},
+		"symlink": {func(p string) {
 			os.Rename(p, p+".real")
 			os.Symlink(p+".real", p)
-		},
-		"newer version": func(p string) {
-			d := append([]byte(nil), data...)
-			d[8] = 9
-			os.WriteFile(p, d, 0o600)
-		},
+		}, "open: too many levels of symbolic links; run: noxkey guard rebuild"},
+		"newer version":  {edited(func(d []byte) { d[8] = 9 }), fmt.Sprintf("index version 9; this noxkey reads version %d; run: noxkey guard rebuild", fileVersion)},
+		"version zero":   {edited(func(d []byte) { d[8] = 0 }), fmt.Sprintf("index version 0; this noxkey reads version %d", fileVersion)},
+		"another format": {edited(func(d []byte) { d[7]++ }), "(written by another noxkey version); run: noxkey guard rebuild"},
 	}
-	for name, breakIt := range cases {
+	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "guard.idx")
 			os.WriteFile(p, data, 0o600)
-			breakIt(p)
+			c.breakIt(p)
 			ix, err := Load(p)
 			if err == nil || ix != nil || !errors.Is(err, ErrIndex) {
 				t.Fatalf("Load accepted a %s index: %v", name, err)
 			}
-			if !bytes.Contains([]byte(err.Error()), []byte("noxkey guard rebuild")) && !bytes.Contains([]byte(err.Error()), []byte("chmod 600")) {
-				t.Errorf("error does not say how to fix it: %v", err)
+			if !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), p) {
+				t.Errorf("error %q does not name the file and say %q", err, c.want)
 			}
 		})
 	}
