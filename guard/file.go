@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/noxkey/noxkey/internal/atomicfile"
+	"github.com/noxkey/noxkey/internal/mmap"
 )
 
 // The index file: a fixed header, then the filter, the sorted window
@@ -133,7 +134,7 @@ func Load(path string) (*Index, error) {
 	if st.Size < headerSize+8 || st.Size > 1<<31 {
 		return nil, loadError(path, errTruncated, nil, &st)
 	}
-	data, err := unix.Mmap(fd, 0, int(st.Size), unix.PROT_READ, unix.MAP_SHARED)
+	data, err := mmap.Map(fd, int(st.Size), unix.PROT_READ, unix.MAP_SHARED)
 	if err != nil {
 		return nil, loadError(path, errMmap, err, nil)
 	}
@@ -141,7 +142,7 @@ func Load(path string) (*Index, error) {
 	verified := readStamp(path) == id
 	ix, err := parse(data, !verified)
 	if err != nil {
-		unix.Munmap(data)
+		mmap.Unmap(data)
 		return nil, loadError(path, errParse, err, nil)
 	}
 	if !verified && settled(&st) {
@@ -348,5 +349,5 @@ func (ix *Index) Close() error {
 	// Every view into the mapping goes with it: a Find after Close finds
 	// nothing instead of faulting.
 	ix.data, ix.filter, ix.entries, ix.dir, ix.forms, ix.nameEnds, ix.nameBlob, ix.specs = nil, nil, nil, nil, nil, nil, nil, nil
-	return unix.Munmap(d)
+	return mmap.Unmap(d)
 }

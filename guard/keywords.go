@@ -63,7 +63,7 @@ var lowerTable = [256]byte{
 
 // newKeywordSet indexes words, which must be lowercase.
 func newKeywordSet(words []string) *keywordSet {
-	k := &keywordSet{words: words}
+	k := &keywordSet{words: words, byHead: make([]uint64, 0, len(words))}
 	for i, w := range words {
 		if len(w) < 3 {
 			k.short = append(k.short, i)

@@ -5,6 +5,8 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/noxkey/noxkey/internal/mmap"
 )
 
 // moveIn moves at most n bytes of stdin into a memory file, in the
@@ -59,7 +61,7 @@ func moveIn(stdin *os.File, n int) (b []byte, rest bool, err error) {
 	if size == 0 {
 		return nil, rest, nil
 	}
-	b, err = unix.Mmap(mem, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE)
+	b, err = mmap.Map(mem, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE)
 	if err != nil {
 		return nil, false, os.NewSyscallError("mmap", err)
 	}
