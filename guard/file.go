@@ -23,9 +23,9 @@ import (
 // a new index (guard/stamp.go), while hash/crc32 builds a table in its
 // package init, which every hook call paid: 0.18 ms.)
 const (
-	fileMagic   = "NXKGIDX4"
-	fileVersion = 4
-	headerSize  = 112
+	fileMagic   = "NXKGIDX5"
+	fileVersion = 5
+	headerSize  = 120
 	formRecSize = 32
 )
 
@@ -36,13 +36,17 @@ var ErrIndex = errors.New("guard index unusable")
 func (ix *Index) MarshalBinary() ([]byte, error) {
 	nameBytes := len(ix.nameBlob)
 	var st []byte
+	var kw []uint64 // the rules' keyword set, stored so a load need not build it
 	if ix.settings != nil {
 		var err error
 		if st, err = ix.settings.MarshalBinary(); err != nil {
 			return nil, err
 		}
+		if plan := planRules(ix.settings.Specs); len(plan.keywords) > 0 {
+			kw = newKeywordSet(plan.keywords).keywordTables()
+		}
 	}
-	size := headerSize + 8*len(ix.filter) + 8*len(ix.entries) + dirSize(len(ix.dir)) + formRecSize*len(ix.forms) + 4*len(ix.nameEnds) + nameBytes + len(st)
+	size := headerSize + 8*len(ix.filter) + 8*len(kw) + 8*len(ix.entries) + dirSize(len(ix.dir)) + formRecSize*len(ix.forms) + 4*len(ix.nameEnds) + nameBytes + len(st)
 	size = (size + 7) &^ 7
 	b := make([]byte, size+8)
 	le := binary.LittleEndian
@@ -64,8 +68,13 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 	le.PutUint32(b[100:], uint32(nameBytes))
 	b[104] = byte(bits.TrailingZeros(uint(len(ix.dir) - 1)))
 	le.PutUint32(b[108:], uint32(len(st)))
+	le.PutUint32(b[112:], uint32(len(kw)))
 	p := headerSize
 	for _, w := range ix.filter {
+		le.PutUint64(b[p:], w)
+		p += 8
+	}
+	for _, w := range kw {
 		le.PutUint64(b[p:], w)
 		p += 8
 	}
@@ -220,7 +229,8 @@ func parse(data []byte, checksum bool) (*Index, error) {
 	nDir := 1<<dirBits + 1
 	ix.maxLen = int(le.Uint32(data[96:]))
 	nameBytes := int(le.Uint32(data[100:]))
-	need := headerSize + 8*nFilter + 8*nEntries + dirSize(nDir) + formRecSize*nForms + 4*nNames + nameBytes + nSettings
+	nKeywords := int(le.Uint32(data[112:]))
+	need := headerSize + 8*nFilter + 8*nKeywords + 8*nEntries + dirSize(nDir) + formRecSize*nForms + 4*nNames + nameBytes + nSettings
 	if dirBits < 1 || dirBits > 24 || ix.maxLen > 1<<24 || ix.w < 1 || ix.w > 8 || ix.s < 1 || ix.s > maxStep || nFilter < 1 || nFilter&(nFilter-1) != 0 ||
 		ix.shift != uint(64-trailingZeros(nFilter)) || (need+7)&^7 != size {
 		return nil, errors.New("inconsistent header")
@@ -231,6 +241,8 @@ func parse(data []byte, checksum bool) (*Index, error) {
 	p := headerSize
 	ix.filter = u64s(data[p:], nFilter)
 	p += 8 * nFilter
+	ix.keywords = u64s(data[p:], nKeywords)
+	p += 8 * nKeywords
 	ix.entries = u64s(data[p:], nEntries)
 	p += 8 * nEntries
 	ix.dir = u32s(data[p:], nDir)
@@ -348,6 +360,6 @@ func (ix *Index) Close() error {
 	d := ix.data
 	// Every view into the mapping goes with it: a Find after Close finds
 	// nothing instead of faulting.
-	ix.data, ix.filter, ix.entries, ix.dir, ix.forms, ix.nameEnds, ix.nameBlob, ix.specs = nil, nil, nil, nil, nil, nil, nil, nil
+	ix.data, ix.filter, ix.entries, ix.dir, ix.forms, ix.nameEnds, ix.nameBlob, ix.specs, ix.keywords = nil, nil, nil, nil, nil, nil, nil, nil, nil
 	return mmap.Unmap(d)
 }

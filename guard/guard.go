@@ -34,12 +34,19 @@ func Open(configDir, indexPath string) (*Guard, error) {
 		g.Placeholder = st.Placeholder
 	}
 	if st.RulesEnabled {
-		g.Rules = lazyRules(ix.plan, func() ([]RuleSpec, error) {
-			if ix.specs == nil { // read where they lie in the mapping
+		// The keyword set and the specs are read where they lie in the
+		// mapping; after Index.Close, the rules withhold every text.
+		kw, err := keywordSetIn(ix.plan.keywords, ix.keywords)
+		if err != nil {
+			ix.Close()
+			return nil, fmt.Errorf("%w: %s: %v; run: noxkey guard rebuild", ErrIndex, indexPath, err)
+		}
+		g.Rules = &Rules{plan: ix.plan, kw: kw, closed: func() bool { return ix.data == nil }, load: func() ([]RuleSpec, error) {
+			if ix.specs == nil {
 				return nil, errors.New("guard: the index is closed")
 			}
 			return decodeSpecs(ix.specs)
-		})
+		}}
 	}
 	if st.Fingerprint != Fingerprint(configDir, st.RuleFiles) {
 		g.Warning = "noxkey: guard.toml or a rule file changed since the guard index was built; run: noxkey guard rebuild"

@@ -69,6 +69,7 @@ type Index struct {
 	settings *Settings // guard.toml and rules as they were at Build, if stored
 	plan     rulePlan  // of a loaded index: the rules' keywords
 	specs    []byte    // of a loaded index: the rule specs, encoded
+	keywords []uint64  // of a loaded index: the rules' keyword set (keywordSetIn)
 	warmed   atomic.Bool
 }
 

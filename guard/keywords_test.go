@@ -9,10 +9,20 @@ import (
 
 // TestKeywordSetFindsWhatANaiveSearchFinds: every occurrence of every
 // keyword, at odd and even positions, in any case, and nothing else,
-// against a case-folding search at every position.
+// against a case-folding search at every position; for a set built here
+// and for one read from its stored tables, as a loaded index reads it.
 func TestKeywordSetFindsWhatANaiveSearchFinds(t *testing.T) {
 	words := []string{"sk_live_", "akia", "ghp_", "-----begin", "eyj", "hf_", ":aa", "xoxb-", "postgres://", "ab"}
-	k := newKeywordSet(words)
+	stored, err := keywordSetIn(words, slices.Clone(newKeywordSet(words).keywordTables()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, k := range map[string]*keywordSet{"built": newKeywordSet(words), "stored": stored} {
+		t.Run(name, func(t *testing.T) { checkKeywordSet(t, k, words) })
+	}
+}
+
+func checkKeywordSet(t *testing.T, k *keywordSet, words []string) {
 	r := rand.New(rand.NewPCG(1, 2))
 	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-:/ 0123456789"
 	for round := 0; round < 200; round++ {
@@ -49,6 +59,37 @@ func TestKeywordSetFindsWhatANaiveSearchFinds(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Fatalf("round %d: got %v, want %v in %q", round, got, want, text)
 		}
+	}
+}
+
+// TestKeywordSetInRefusesTablesOfOtherKeywords: tables that do not fit
+// the keywords (a damaged index) are an error, never a scan that indexes
+// out of range.
+func TestKeywordSetInRefusesTablesOfOtherKeywords(t *testing.T) {
+	words := []string{"sk_live_", "akia", "eyj", "ab"}
+	good := newKeywordSet(words).keywordTables()
+	edits := map[string]func(tab []uint64) []uint64{
+		"short":              func(tab []uint64) []uint64 { return tab[:len(tab)-1] },
+		"long":               func(tab []uint64) []uint64 { return append(tab, 0) },
+		"empty":              func([]uint64) []uint64 { return nil },
+		"index out of range": func(tab []uint64) []uint64 { tab[len(tab)-1] = tab[len(tab)-1]&^0xFFFFFFFF | 99; return tab },
+		"short keyword":      func(tab []uint64) []uint64 { tab[len(tab)-1] = tab[len(tab)-1]&^0xFFFFFFFF | 3; return tab },
+		"other trigram":      func(tab []uint64) []uint64 { tab[len(tab)-1] ^= 1 << 40; return tab },
+		"unsorted": func(tab []uint64) []uint64 {
+			n := len(tab)
+			tab[n-1], tab[n-2] = tab[n-2], tab[n-1]
+			return tab
+		},
+	}
+	for name, edit := range edits {
+		if _, err := keywordSetIn(words, edit(slices.Clone(good))); err == nil {
+			t.Errorf("%s: tables accepted", name)
+		}
+	}
+	if k, err := keywordSetIn(nil, nil); err != nil || len(k.words) != 0 {
+		t.Fatalf("no keywords: %v", err)
+	} else {
+		k.each([]byte("anything at all"), func(int, int, int) { t.Fatal("a hit without keywords") })
 	}
 }
 

@@ -1,7 +1,10 @@
 package guard
 
 import (
+	"encoding/binary"
 	"errors"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -44,9 +47,9 @@ func TestUnreadableStoredRulesFailClosed(t *testing.T) {
 	}
 }
 
-// TestStoredRulesAfterCloseFailClosed: the specs are read where they lie
-// in the mapping, so a keyword hit after Close withholds the text instead
-// of reading unmapped memory.
+// TestStoredRulesAfterCloseFailClosed: the keyword set and the specs are
+// read where they lie in the mapping, so after Close the rules withhold
+// any text, with a keyword or without, instead of reading unmapped memory.
 func TestStoredRulesAfterCloseFailClosed(t *testing.T) {
 	dir := t.TempDir()
 	st := &Settings{RulesEnabled: true, Fingerprint: Fingerprint(dir, nil), Specs: []RuleSpec{
@@ -56,9 +59,40 @@ func TestStoredRulesAfterCloseFailClosed(t *testing.T) {
 	if err != nil || g.Rules == nil {
 		t.Fatalf("open: %v %+v", err, g)
 	}
+	if ms := g.Find([]byte("nothing to see here")); len(ms) != 0 {
+		t.Fatalf("clean text while open: %+v", ms)
+	}
 	g.Index.Close()
-	text := []byte("token dmo_0123456789abcdef end")
-	if ms := g.Find(text); len(ms) != 1 || ms[0].Start != 0 || ms[0].End != len(text) {
-		t.Fatalf("keyword hit after Close: %+v", ms)
+	for _, text := range [][]byte{[]byte("token dmo_0123456789abcdef end"), []byte("nothing to see here")} {
+		if ms := g.Find(text); len(ms) != 1 || ms[0].Start != 0 || ms[0].End != len(text) {
+			t.Fatalf("%q after Close: %+v", text, ms)
+		}
+	}
+}
+
+// TestOpenRefusesAKeywordTableThatDoesNotFit: an index whose stored
+// keyword set does not fit its keyword plan (damaged, yet with a valid
+// checksum) is refused with the rebuild advice, not scanned with.
+func TestOpenRefusesAKeywordTableThatDoesNotFit(t *testing.T) {
+	dir := t.TempDir()
+	st := &Settings{RulesEnabled: true, Fingerprint: Fingerprint(dir, nil), Specs: []RuleSpec{
+		{ID: "demo-token", Regex: `\b(dmo_[0-9a-z]{16})\b`, Keywords: []string{"DMO_", "zzz"}},
+	}}
+	p := writeIndexIn(t, dir, st, Secret{"acme/api/KEY", []byte(stripe)})
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The last byHead entry names keyword 0 instead of its own; reseal.
+	le := binary.LittleEndian
+	at := headerSize + 8*int(le.Uint32(data[80:])) + 8*(int(le.Uint32(data[112:]))-1)
+	le.PutUint64(data[at:], le.Uint64(data[at:])&^0xFFFFFFFF)
+	putChecksum(data[:len(data)-8], data[len(data)-8:len(data)-4])
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g, err := Open(dir, p)
+	if err == nil || g != nil || !errors.Is(err, ErrIndex) || !strings.Contains(err.Error(), "keyword table does not match the keywords; run: noxkey guard rebuild") {
+		t.Fatalf("Open: %v %+v", err, g)
 	}
 }

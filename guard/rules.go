@@ -23,6 +23,9 @@ type Rules struct {
 	load   func() ([]RuleSpec, error)
 	once   sync.Once
 	broken bool // the stored specs could not be read: Find fails closed
+	// closed reports whether the index that kw's tables lie in is closed
+	// (nil when they are this process's own): Find then fails closed.
+	closed func() bool
 }
 
 // rulePlan is what a scan needs of the rules before any regex: the
@@ -232,6 +235,9 @@ func (rs *Rules) Len() int {
 func (rs *Rules) Find(text []byte) []Match {
 	if rs == nil || rs.plan.n == 0 {
 		return nil
+	}
+	if rs.closed != nil && rs.closed() {
+		return []Match{{0, len(text), "noxkey-closed-guard-index", "rule"}}
 	}
 	var regions map[int][][2]int
 	rs.kw.each(text, func(kw, start, end int) {
