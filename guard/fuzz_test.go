@@ -54,7 +54,7 @@ func FuzzRedact(f *testing.F) {
 }
 
 // FuzzLoad: a corrupt or truncated index is refused with an error, never
-// a panic.
+// a panic; so is a keyword table that does not fit its plan.
 func FuzzLoad(f *testing.F) {
 	ix, _, err := Build([]Secret{{"acme/api/KEY", []byte(stripe)}}, testKey, Options{minFilterWords: 8})
 	if err != nil {
@@ -64,6 +64,15 @@ func FuzzLoad(f *testing.F) {
 	f.Add(good)
 	f.Add(good[:len(good)/2])
 	f.Add([]byte(fileMagic))
+	st := &Settings{RulesEnabled: true, Specs: []RuleSpec{
+		{ID: "demo", Regex: `dmo_[0-9a-z]{16}`, Keywords: []string{"dmo_", "eyj", "ab"}},
+	}}
+	withRules, _, err := Build([]Secret{{"acme/api/KEY", []byte(stripe)}}, testKey, Options{minFilterWords: 8, Settings: st})
+	if err != nil {
+		f.Fatal(err)
+	}
+	good, _ = withRules.MarshalBinary()
+	f.Add(good)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// parse checks the checksum first; fuzz the structure behind it too by
 		// re-sealing the checksum over the mutated bytes.
@@ -74,6 +83,9 @@ func FuzzLoad(f *testing.F) {
 			putChecksum(d[:size], d[size:size+4])
 			if ix, err := parse(d, true); err == nil {
 				ix.Find([]byte("some text " + stripe + " more text\nand a line\n"))
+				if kw, err := keywordSetIn(ix.plan.keywords, ix.keywords); err == nil {
+					kw.each([]byte("eyJ dmo_0123 AB xyz"), func(int, int, int) {})
+				}
 			}
 		}
 		if ix, err := parse(data, true); err == nil {
