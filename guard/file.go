@@ -15,10 +15,12 @@ import (
 	"github.com/noxkey/noxkey/internal/mmap"
 )
 
-// The index file: a fixed header, then the filter, the sorted window
-// entries and the form records laid out as they are used in memory (so a
-// load is an mmap, not a rebuild), the names, and a checksum trailer
-// over everything before it: the first four bytes of its SHA-256. (Format
+// The index file: a fixed header, then the filter, the pattern rules'
+// keyword tables (format 5), the sorted window entries and the form
+// records, laid out as they are used in memory (so a load is an mmap, not
+// a rebuild), the names, the settings (rule specs first, then the keyword
+// plan), and a checksum trailer over everything before it: the first
+// four bytes of its SHA-256. (Format
 // 3 had a CRC-32C, checked 12 times faster, but only on the first load of
 // a new index (guard/stamp.go), while hash/crc32 builds a table in its
 // package init, which every hook call paid: 0.18 ms.)
@@ -152,7 +154,7 @@ func Load(path string) (*Index, error) {
 	ix, err := parse(data, !verified)
 	if err != nil {
 		mmap.Unmap(data)
-		return nil, loadError(path, errParse, err, nil)
+		return nil, loadError(path, errContent, err, nil)
 	}
 	if !verified && settled(&st) {
 		writeStamp(path, id) // best effort: without it the next load checks again
@@ -168,10 +170,11 @@ const (
 	errNotPrivate
 	errTruncated
 	errMmap
-	errParse
+	errContent
 )
 
-// loadError is Load's error for what went wrong with the index at path.
+// loadError is Load's error (and Open's, for stored keyword tables that
+// do not fit: errContent) for what went wrong with the index at path.
 // It is kept out of Load (and parse's out of parse) because the
 // arguments of fmt calls take room in the caller's stack frame: a hook
 // call's deepest path, Load under guard.Open and the hook's own frames,

@@ -1,7 +1,6 @@
 package guard
 
 import (
-	"errors"
 	"fmt"
 )
 
@@ -39,14 +38,10 @@ func Open(configDir, indexPath string) (*Guard, error) {
 		kw, err := keywordSetIn(ix.plan.keywords, ix.keywords)
 		if err != nil {
 			ix.Close()
-			return nil, fmt.Errorf("%w: %s: %v; run: noxkey guard rebuild", ErrIndex, indexPath, err)
+			return nil, loadError(indexPath, errContent, err, nil)
 		}
-		g.Rules = &Rules{plan: ix.plan, kw: kw, closed: func() bool { return ix.data == nil }, load: func() ([]RuleSpec, error) {
-			if ix.specs == nil {
-				return nil, errors.New("guard: the index is closed")
-			}
-			return decodeSpecs(ix.specs)
-		}}
+		g.Rules = &Rules{plan: ix.plan, kw: kw, closed: func() bool { return ix.data == nil },
+			load: func() ([]RuleSpec, error) { return decodeSpecs(ix.specs) }}
 	}
 	if st.Fingerprint != Fingerprint(configDir, st.RuleFiles) {
 		g.Warning = "noxkey: guard.toml or a rule file changed since the guard index was built; run: noxkey guard rebuild"

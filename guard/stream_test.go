@@ -5,13 +5,12 @@ import (
 	"encoding/base64"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/noxkey/noxkey/internal/testsock"
+	"github.com/noxkey/noxkey/internal/testio"
 )
 
 // chunkReader returns its data in reads of the given sizes, cycling.
@@ -97,7 +96,7 @@ var pipes = map[string]func(t *testing.T) (io.Reader, io.WriteCloser){
 		return r, w
 	},
 	"socket pair": func(t *testing.T) (io.Reader, io.WriteCloser) {
-		r, w := testsock.Pair(t)
+		r, w := testio.Pair(t)
 		return r, w
 	},
 }
@@ -177,17 +176,8 @@ func TestStreamFromAFileWithALongLine(t *testing.T) {
 	g := testGuard(t, Secret{"acme/api/KEY", []byte(stripe)})
 	long := strings.Repeat("y", 300<<10) + stripe + strings.Repeat("z", 1000)
 	in := []byte(string(corpus(200<<10)) + "key " + stripe + "\n" + long + "\nafter " + stripe + "\n" + string(corpus(100<<10)))
-	path := filepath.Join(t.TempDir(), "in")
-	if err := os.WriteFile(path, in, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var out bytes.Buffer
-	if err := g.Stream(&out, f, time.Hour); err != nil {
+	if err := g.Stream(&out, testio.File(t, in), time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	want, _ := g.Redact(in)

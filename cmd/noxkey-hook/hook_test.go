@@ -17,7 +17,7 @@ import (
 	"github.com/noxkey/noxkey/guard"
 	"github.com/noxkey/noxkey/guard/config"
 	"github.com/noxkey/noxkey/hooks"
-	"github.com/noxkey/noxkey/internal/testsock"
+	"github.com/noxkey/noxkey/internal/testio"
 )
 
 var binDir string
@@ -116,7 +116,7 @@ func runOnceFrom(t testing.TB, sock bool, bin, home string, stdin []byte, args .
 	cmd.Env = []string{"NOXKEY_HOME=" + home, "PATH=/usr/bin:/bin"}
 	cmd.Stdin = bytes.NewReader(stdin)
 	if sock {
-		ours, theirs := testsock.Pair(t)
+		ours, theirs := testio.Pair(t)
 		defer theirs.Close()
 		go func() { ours.Write(stdin); ours.Close() }()
 		cmd.Stdin = theirs

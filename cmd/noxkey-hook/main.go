@@ -1,9 +1,10 @@
 // Command noxkey-hook is run by AI coding agents as a hook on every tool
 // call; it keeps vault secrets out of what reaches the model. It reads only
 // the guard index and guard.toml: no passphrase, no daemon.
-
-// A hook lives a few milliseconds: the runtime need not watch for CPU
-// limit changes (a goroutine and a thread at start) nor read cgroup files.
+//
+// A hook lives a few milliseconds, so its runtime neither watches for CPU
+// limit changes, which costs a goroutine and a thread at start, nor reads
+// cgroup files (the go:debug settings in main.go).
 //
 //go:debug updatemaxprocs=0
 //go:debug containermaxprocs=0
@@ -101,9 +102,9 @@ func claude() int {
 	// directory.
 	prepare := func() {
 		env.Hook, _ = os.Executable()
+		env.Relay = prestarter(l.Runtime) // checks the directory itself, when it is used
 		if paths.EnsurePrivateDir(l.Runtime) == nil {
 			env.RedactedDir = filepath.Join(l.Runtime, "redacted")
-			env.Relay = prestarter(l.Runtime)
 		}
 	}
 	if gerr == nil && !env.Cursor {

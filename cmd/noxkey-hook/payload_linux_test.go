@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/noxkey/noxkey/internal/testsock"
+	"github.com/noxkey/noxkey/internal/testio"
 )
 
 // TestMoveInTakesSocketsWhole checks that the kernel path, not the read
@@ -12,7 +12,7 @@ import (
 // and that the mapped copy can be written (the answer code may edit it).
 func TestMoveInTakesSocketsWhole(t *testing.T) {
 	data := bytes.Repeat([]byte(`{"k":"v"} `), 30<<10)
-	w, stdin := testsock.Pair(t)
+	w, stdin := testio.Pair(t)
 	go func() { w.Write(data); w.Close() }()
 	b, rest, err := moveIn(stdin, len(data)+1)
 	if err != nil || rest || !bytes.Equal(b, data) {

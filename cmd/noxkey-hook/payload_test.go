@@ -3,10 +3,9 @@ package main
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/noxkey/noxkey/internal/testsock"
+	"github.com/noxkey/noxkey/internal/testio"
 )
 
 // TestReadPayload reads payloads of every size class from every kind of
@@ -26,21 +25,11 @@ func TestReadPayload(t *testing.T) {
 			return r
 		},
 		"socket": func(t *testing.T, data []byte) *os.File {
-			w, r := testsock.Pair(t)
+			w, r := testio.Pair(t)
 			go func() { w.Write(data); w.Close() }()
 			return r
 		},
-		"file": func(t *testing.T, data []byte) *os.File {
-			path := filepath.Join(t.TempDir(), "payload")
-			if err := os.WriteFile(path, data, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			f, err := os.Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return f
-		},
+		"file": func(t *testing.T, data []byte) *os.File { return testio.File(t, data) },
 	}
 	for name, open := range kinds {
 		for _, n := range sizes {

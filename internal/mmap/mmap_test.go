@@ -4,25 +4,17 @@ package mmap
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"runtime"
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/noxkey/noxkey/internal/testio"
 )
 
 func TestMapReadsTheFileAndUnmapReleasesIt(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "f")
 	want := bytes.Repeat([]byte("0123456789abcdef"), 1000) // crosses pages
-	if err := os.WriteFile(p, want, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := testio.File(t, want)
 	b, err := Map(int(f.Fd()), len(want), unix.PROT_READ, unix.MAP_SHARED)
 	if err != nil {
 		t.Fatal(err)

@@ -1,13 +1,31 @@
-// Package testsock gives tests Unix socket pairs: Node gives the children
-// it starts socket pairs for their stdio, so Claude Code and Gemini CLI
-// hand a hook its payload on one, and the hook is tested on them.
-package testsock
+// Package testio gives tests the inputs a hook reads from: Unix socket
+// pairs (Node gives the children it starts socket pairs for their stdio,
+// so Claude Code and Gemini CLI hand a hook its payload on one) and
+// regular files.
+package testio
 
 import (
 	"os"
+	"path/filepath"
 	"syscall"
 	"testing"
 )
+
+// File returns a private file in t's temp directory holding data, open
+// for reading and closed when t ends.
+func File(t testing.TB, data []byte) *os.File {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "input")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
 
 // Pair returns the two ends of a new stream socket pair, which child
 // processes do not inherit (marked close-on-exec under syscall.ForkLock, as

@@ -1,6 +1,7 @@
-package testsock
+package testio
 
 import (
+	"bytes"
 	"io"
 	"testing"
 
@@ -19,5 +20,17 @@ func TestPairCarriesBytesAndIsCloseOnExec(t *testing.T) {
 	got, err := io.ReadAll(b)
 	if err != nil || string(got) != "ping" {
 		t.Fatalf("read %q, %v; want ping", got, err)
+	}
+}
+
+func TestFileReadsBackItsData(t *testing.T) {
+	want := bytes.Repeat([]byte("line\n"), 2000)
+	f := File(t, want)
+	if fi, err := f.Stat(); err != nil || fi.Mode().Perm() != 0o600 || !fi.Mode().IsRegular() {
+		t.Fatalf("stat: %v %v, want a regular 0600 file", fi.Mode(), err)
+	}
+	got, err := io.ReadAll(f)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("read %d bytes, %v; want %d", len(got), err, len(want))
 	}
 }
