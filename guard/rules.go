@@ -3,10 +3,11 @@ package guard
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/noxkey/noxkey/internal/regexp"
 )
 
 // Rules are gitleaks-format pattern rules for secrets that are not in the

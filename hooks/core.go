@@ -6,11 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 
 	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/internal/regexp"
 )
 
 // Kind is what happened, in every agent's terms.
