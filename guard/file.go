@@ -149,18 +149,44 @@ func Load(path string) (*Index, error) {
 	if err != nil {
 		return nil, loadError(path, errMmap, err, nil)
 	}
+	prefaulted := prefaultHot(fd, data)
 	id := identity(&st, data)
 	verified := readStamp(path) == id
+	if !verified {
+		mmap.Prefault(data) // the checksum reads it all
+	}
 	ix, err := parse(data, !verified)
 	if err != nil {
 		mmap.Unmap(data)
 		return nil, loadError(path, errContent, err, nil)
 	}
+	ix.warmed.Store(prefaulted)
 	if !verified && settled(&st) {
 		writeStamp(path, id) // best effort: without it the next load checks again
 	}
 	ix.data = data
 	return ix, nil
+}
+
+// prefaultHot maps what every load and scan of the index in data reads,
+// in one call for each end (mmap.Prefault): the header, the filter and the
+// keyword tables at the front, the settings and checksum at the end. A
+// page of a new mapping is otherwise a page fault when first read, and on
+// a virtual machine that shadows page tables one cost 20 to 40 us (it maps
+// the 16 pages around it); populating costs 0.1 to 0.4 us a page. The
+// sizes come from the header, read with pread: reading it from data would
+// be a fault. It reports whether the front is mapped.
+func prefaultHot(fd int, data []byte) bool {
+	var h [headerSize]byte
+	if n, err := unix.Pread(fd, h[:], 0); err != nil || n != len(h) {
+		return false
+	}
+	le := binary.LittleEndian
+	front := headerSize + 8*int(le.Uint32(h[80:])) + 8*int(le.Uint32(h[112:]))
+	tail := int(le.Uint32(h[108:])) + 8
+	ok := mmap.Prefault(data[:min(front, len(data))]) == nil
+	mmap.Prefault(data[len(data)-min(tail, len(data)):])
+	return ok
 }
 
 // What Load found wrong, for loadError.
@@ -246,10 +272,12 @@ func parse(data []byte, checksum bool) (*Index, error) {
 	p += 8 * nFilter
 	ix.keywords = u64s(data[p:], nKeywords)
 	p += 8 * nKeywords
+	q := p
 	ix.entries = u64s(data[p:], nEntries)
 	p += 8 * nEntries
 	ix.dir = u32s(data[p:], nDir)
 	p += dirSize(nDir)
+	ix.probed = data[q:p]
 	ix.forms = formRecs(data[p:], nForms)
 	p += formRecSize * nForms
 	ix.nameEnds = u32s(data[p:], nNames)

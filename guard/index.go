@@ -70,7 +70,10 @@ type Index struct {
 	plan     rulePlan  // of a loaded index: the rules' keywords
 	specs    []byte    // of a loaded index: the rule specs, encoded
 	keywords []uint64  // of a loaded index: the rules' keyword set (keywordSetIn)
+	probed   []byte    // of a loaded index: the mapped entries and directory (see warm)
 	warmed   atomic.Bool
+	// probedMapped is set once probed is prefaulted.
+	probedMapped atomic.Bool
 }
 
 type formRec struct {

@@ -8,6 +8,8 @@ import (
 	"math/bits"
 	"sort"
 	"sync/atomic"
+
+	"github.com/noxkey/noxkey/internal/mmap"
 )
 
 // A Match is one verified occurrence of a secret form, or a rule hit.
@@ -57,21 +59,33 @@ func (ix *Index) Find(text []byte) []Match {
 	return dedup
 }
 
-// warm reads the filter once, in order, the first time a text is long
-// enough that its samples would touch most of the filter's cache lines
-// anyway: the CPU prefetches a sequential pass, where random probes into a
-// filter that a new process has not read yet each wait for memory.
+// warm readies the pages a scan of n bytes will touch, the first time a
+// text is long enough to be worth it. Load has mapped the filter and the
+// keyword tables (prefaultHot). The entries and their directory are read
+// only by the samples that pass the filter (a quarter of a percent of
+// clean text), each maybe on a page of its own: they are mapped in one
+// call when the samples number four times their pages. Where Load could
+// not map the filter, it is read once, in order, when its cache lines
+// would be touched anyway: the CPU prefetches a sequential pass, where
+// random probes each wait for memory (and fault the pages in 16 at a time).
 func (ix *Index) warm(n int) {
-	if ix.warmed.Load() || n/ix.s < len(ix.filter)/8/2 {
-		return
+	samples := n / ix.s
+	if !ix.warmed.Load() && samples >= len(ix.filter)/8/2 {
+		ix.warmed.Store(true)
+		var x uint64
+		for i := 0; i < len(ix.filter); i += 8 { // one word per 64-byte line
+			x |= ix.filter[i]
+		}
+		warmSink.Store(x) // a use of the loads, so the loop is kept
 	}
-	var x uint64
-	for i := 0; i < len(ix.filter); i += 8 { // one word per 64-byte line
-		x |= ix.filter[i]
+	if !ix.probedMapped.Load() && len(ix.probed) > 0 && samples >= 4*pages(len(ix.probed)) {
+		ix.probedMapped.Store(true)
+		mmap.Prefault(ix.probed)
 	}
-	warmSink.Store(x) // a use of the loads, so the loop is kept
-	ix.warmed.Store(true)
 }
+
+// pages is the number of pages n bytes span at most.
+func pages(n int) int { return n/4096 + 1 }
 
 var warmSink atomic.Uint64
 
