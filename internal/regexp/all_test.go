@@ -6,11 +6,12 @@ package regexp
 
 import (
 	"reflect"
-	"github.com/noxkey/noxkey/internal/regexp/syntax"
 	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/noxkey/noxkey/internal/regexp/syntax"
 )
 
 var goodRe = []string{

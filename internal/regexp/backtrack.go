@@ -15,8 +15,9 @@
 package regexp
 
 import (
-	"github.com/noxkey/noxkey/internal/regexp/syntax"
 	"sync"
+
+	"github.com/noxkey/noxkey/internal/regexp/syntax"
 )
 
 // A job is an entry on the backtracker's job stack. It holds

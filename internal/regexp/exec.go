@@ -6,8 +6,9 @@ package regexp
 
 import (
 	"io"
-	"github.com/noxkey/noxkey/internal/regexp/syntax"
 	"sync"
+
+	"github.com/noxkey/noxkey/internal/regexp/syntax"
 )
 
 // A queue is a 'sparse array' holding pending threads of execution.

@@ -11,12 +11,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"github.com/noxkey/noxkey/internal/regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/noxkey/noxkey/internal/regexp/syntax"
 )
 
 // TestRE2 tests this package's regexp API against test cases

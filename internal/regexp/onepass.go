@@ -5,11 +5,12 @@
 package regexp
 
 import (
-	"github.com/noxkey/noxkey/internal/regexp/syntax"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/noxkey/noxkey/internal/regexp/syntax"
 )
 
 // "One-pass" regexp execution.

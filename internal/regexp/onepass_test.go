@@ -5,10 +5,11 @@
 package regexp
 
 import (
-	"github.com/noxkey/noxkey/internal/regexp/syntax"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/noxkey/noxkey/internal/regexp/syntax"
 )
 
 var runeMergeTests = []struct {

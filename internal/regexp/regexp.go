@@ -66,12 +66,13 @@ package regexp
 import (
 	"bytes"
 	"io"
-	"github.com/noxkey/noxkey/internal/regexp/syntax"
 	"strconv"
 	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/noxkey/noxkey/internal/regexp/syntax"
 )
 
 // Regexp is the representation of a compiled regular expression.
