@@ -21,6 +21,7 @@ import (
 
 	"github.com/noxkey/noxkey/guard"
 	"github.com/noxkey/noxkey/hooks"
+	_ "github.com/noxkey/noxkey/internal/heapwarm"
 	"github.com/noxkey/noxkey/internal/paths"
 )
 
