@@ -21,7 +21,7 @@ import (
 
 	"github.com/noxkey/noxkey/guard"
 	"github.com/noxkey/noxkey/hooks"
-	_ "github.com/noxkey/noxkey/internal/heapwarm"
+	_ "github.com/noxkey/noxkey/internal/warmstart"
 	"github.com/noxkey/noxkey/internal/paths"
 )
 
