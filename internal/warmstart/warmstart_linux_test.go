@@ -32,7 +32,7 @@ func TestFirstAllocationsDoNotFaultAndCodeIsMapped(t *testing.T) {
 	dir := t.TempDir()
 	run := func(name string) (faults int64, rss, size int) {
 		bin := filepath.Join(dir, name)
-		if out, err := exec.Command("go", "build", "-o", bin, "./testdata/"+name).CombinedOutput(); err != nil {
+		if out, err := exec.Command("go", "build", "-tags", name, "-o", bin, "./testdata/prog").CombinedOutput(); err != nil {
 			t.Fatalf("build %s: %v\n%s", name, err, out)
 		}
 		var n []int64
@@ -53,8 +53,8 @@ func TestFirstAllocationsDoNotFaultAndCodeIsMapped(t *testing.T) {
 		slices.Sort(n)
 		return n[len(n)/2], rss, size
 	}
-	without, rss0, size0 := run("without")
-	with, rss1, size1 := run("with")
+	without, rss0, size0 := run("cold")
+	with, rss1, size1 := run("warm")
 	t.Logf("minor page faults: %d without, %d with warmstart; code pages mapped as main starts: %d of %d without, %d of %d with", without, with, rss0, size0, rss1, size1)
 	if without < 20 || with*2 > without {
 		t.Errorf("with warmstart %d page faults, without %d: want at most half (and the test to take 20 or more without)", with, without)

@@ -1,10 +1,9 @@
-// Command with is without, importing warmstart. It behaves like a short
-// hook call: as main starts it
-// reports how much of its code is mapped (pages present of the code
-// mapping, from /proc/self/maps and /proc/self/pagemap), then allocates
-// small objects of many sizes, writing each once, and reports the minor
-// page faults that took. Most of its code, as most of a hook's, is linked
-// and never run.
+// Command prog behaves like a short hook call (built with -tags warm, it
+// imports warmstart): as main starts it reports how much of its code is
+// mapped (pages present of the code mapping, from /proc/self/maps and
+// /proc/self/pagemap), then allocates small objects of many sizes,
+// writing each once, and reports the minor page faults that took. Most of
+// its code, as most of a hook's, is linked and never run.
 package main
 
 import (
@@ -19,8 +18,6 @@ import (
 	"strings"
 	"syscall"
 	"text/template"
-
-	_ "github.com/noxkey/noxkey/internal/warmstart"
 )
 
 var keep [][]byte
