@@ -78,22 +78,21 @@ func mapCode() {
 	}
 }
 
-const (
-	chunk = 512 << 10 // the runtime's per-P page cache: 64 pages of 8 KiB
-	next  = 256 << 10
-)
-
 // fresh is a span of its own: a span of the 8 KiB size class holds one
 // object, so each is a new span, which the allocator takes from the
-// lowest free page of the chunk it carves spans from.
+// lowest free page of the 512 KiB chunk it carves spans from (a P's page
+// cache); the next spans come from above it.
 var fresh []byte
 
-// mapHeap maps the chunk the next spans will come from, and the first
-// 256 KiB of the one after it.
+// mapHeap maps the heap from the start of the chunk that holds a fresh
+// span (pages in use cost nothing to map again) to 256 KiB past the span:
+// a hook call's first allocations after this take about 200 KiB. Mapping
+// to 256 KiB into the next chunk instead took as many faults and cost
+// 0.26 ms more, in pages no one used.
 func mapHeap() {
 	fresh = make([]byte, 8<<10)
 	p := unsafe.Pointer(unsafe.SliceData(fresh))
-	off := uintptr(p) & (chunk - 1)
-	syscall.Syscall(syscall.SYS_MADVISE, uintptr(p)-off, chunk+next, madvPopulateWrite)
+	off := uintptr(p) & (512<<10 - 1)
+	syscall.Syscall(syscall.SYS_MADVISE, uintptr(p)-off, off+256<<10, madvPopulateWrite)
 	fresh = nil
 }

@@ -72,8 +72,8 @@ func main() {
 		template.Must(template.New("").Parse(os.Args[2])).Execute(os.Stdout, os.Args)
 	}
 	before := minflt()
-	for i := 0; i < 600; i++ {
-		b := make([]byte, 16+(i%30)*16)
+	for i := 0; i < 400; i++ {
+		b := make([]byte, 16+(i%10)*48)
 		b[0] = 1
 		keep = append(keep, b)
 	}
