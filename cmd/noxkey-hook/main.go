@@ -21,8 +21,9 @@ import (
 
 	"github.com/noxkey/noxkey/guard"
 	"github.com/noxkey/noxkey/hooks"
-	_ "github.com/noxkey/noxkey/internal/warmstart"
 	"github.com/noxkey/noxkey/internal/paths"
+	// Maps this program's code and first heap pages as it starts.
+	_ "github.com/noxkey/noxkey/internal/warmstart"
 )
 
 const usage = `usage: noxkey-hook COMMAND
