@@ -71,9 +71,9 @@ type Index struct {
 	specs    []byte    // of a loaded index: the rule specs, encoded
 	keywords []uint64  // of a loaded index: the rules' keyword set (keywordSetIn)
 	probed   []byte    // of a loaded index: the mapped entries and directory (see warm)
-	warmed   atomic.Bool
-	// probedMapped is set once probed is prefaulted.
-	probedMapped atomic.Bool
+	// warmed: the filter is in memory (Load mapped it, or warm read it);
+	// probedMapped: warm had probed mapped.
+	warmed, probedMapped atomic.Bool
 }
 
 type formRec struct {

@@ -10,8 +10,8 @@
 // code pages (each package's init and main's path lie far apart in 1.4 MB
 // of code) and about fifty fresh heap pages. The read-only data and the
 // writable data are left to fault: populating them cost more than it saved
-// (measured). It imports only syscall so that it runs right after
-// syscall's init, before most packages' (which allocate, and run code
+// (measured). It imports only syscall (and unsafe) so that it runs right
+// after syscall's init, before most packages' (which allocate, and run code
 // that is not mapped yet). It is only a hint: pages not used stay as they
 // were, and a kernel that refuses leaves the faults to happen.
 package warmstart
