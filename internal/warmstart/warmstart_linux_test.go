@@ -11,7 +11,8 @@ import (
 )
 
 // TestFirstAllocationsDoNotFaultAndCodeIsMapped builds a program that
-// allocates about 150 KB of small objects and a 24 KiB buffer in main,
+// allocates about 90 KB of small objects (ten size classes) and a 24 KiB
+// buffer in main,
 // with and without this package, and has it count the minor page faults
 // that took (after warmstart's init, whose populating counts as faults
 // too), and how much of its code is mapped as main starts. With
