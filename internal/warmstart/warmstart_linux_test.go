@@ -12,11 +12,11 @@ import (
 
 // TestFirstAllocationsDoNotFaultAndCodeIsMapped builds a program that
 // allocates about 90 KB of small objects (ten size classes) and a 24 KiB
-// buffer in main,
-// with and without this package, and has it count the minor page faults
-// that took (after warmstart's init, whose populating counts as faults
-// too), and how much of its code is mapped as main starts. With
-// warmstart: at most half the faults, and all the code (without: not).
+// buffer in main, with and without this package, and has it count the
+// minor page faults that took (after warmstart's init, whose populating
+// counts as faults too), and how much of its code is mapped as main
+// starts. With warmstart: at most half the faults, and all the code
+// (without: not).
 func TestFirstAllocationsDoNotFaultAndCodeIsMapped(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds two programs")
