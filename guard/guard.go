@@ -43,7 +43,7 @@ func Open(configDir, indexPath string) (*Guard, error) {
 		g.Rules = &Rules{plan: ix.plan, kw: kw, closed: func() bool { return ix.data == nil },
 			load: func() ([]RuleSpec, error) { return decodeSpecs(ix.specs) }}
 	}
-	if st.Fingerprint != Fingerprint(configDir, st.RuleFiles) {
+	if !fingerprintIs(st.Fingerprint, configDir, st.RuleFiles) {
 		g.Warning = "noxkey: guard.toml or a rule file changed since the guard index was built; run: noxkey guard rebuild"
 	}
 	return g, nil

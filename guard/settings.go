@@ -8,10 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/noxkey/noxkey/configs"
 )
@@ -21,21 +22,42 @@ import (
 // guard.toml and rule files. An index whose stored fingerprint still
 // matches lets the hook skip TOML altogether.
 func Fingerprint(dir string, ruleFiles []string) string {
-	// Without fmt, and with the embedded files' sum computed at build
-	// time: this runs on every hook call.
-	h := sha256.New()
-	line := append([]byte(configs.GuardSum), '\n')
-	h.Write(line)
-	for _, f := range append([]string{filepath.Join(dir, "guard.toml")}, ruleFiles...) {
-		line = append(append(line[:0], f...), ' ')
-		if fi, err := os.Stat(f); err == nil {
-			line = strconv.AppendInt(append(strconv.AppendInt(line, fi.Size(), 10), ' '), fi.ModTime().UnixNano(), 10)
-		} else {
-			line = append(line, "absent"...)
-		}
-		h.Write(append(line, '\n'))
+	sum := fingerprintSum(dir, ruleFiles)
+	return hex.EncodeToString(sum[:])
+}
+
+// fingerprintIs reports whether fp is the settings' fingerprint now,
+// without allocating for the digest or its hex: it runs on every hook call.
+func fingerprintIs(fp, dir string, ruleFiles []string) bool {
+	sum := fingerprintSum(dir, ruleFiles)
+	var h [2 * sha256.Size]byte
+	return string(hex.AppendEncode(h[:0], sum[:])) == fp
+}
+
+// fingerprintSum hashes a line for the embedded defaults and one for each
+// file, in one buffer on the stack (no fmt, no os.FileInfo: it runs on
+// every hook call).
+func fingerprintSum(dir string, ruleFiles []string) [sha256.Size]byte {
+	var buf [1024]byte
+	b := append(append(buf[:0], configs.GuardSum...), '\n')
+	b = fingerprintLine(b, filepath.Join(dir, "guard.toml"))
+	for _, f := range ruleFiles {
+		b = fingerprintLine(b, f)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return sha256.Sum256(b)
+}
+
+// fingerprintLine appends "path size mtime-ns" or "path absent", and a
+// newline.
+func fingerprintLine(b []byte, f string) []byte {
+	b = append(append(b, f...), ' ')
+	var st unix.Stat_t
+	if err := unix.Stat(f, &st); err == nil {
+		b = strconv.AppendInt(append(strconv.AppendInt(b, st.Size, 10), ' '), st.Mtim.Sec*1e9+st.Mtim.Nsec, 10)
+	} else {
+		b = append(b, "absent"...)
+	}
+	return append(b, '\n')
 }
 
 // Settings is what the index keeps of guard.toml and the pattern rules,

@@ -1,8 +1,15 @@
 package guard
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/noxkey/noxkey/configs"
 )
 
 // TestSettingsRoundTrip: every field of the settings comes back from the
@@ -35,5 +42,40 @@ func TestSettingsRoundTrip(t *testing.T) {
 	}
 	if err := new(Settings).UnmarshalBinary(append(b, 0)); err == nil {
 		t.Fatal("trailing byte: no error")
+	}
+}
+
+// TestFingerprintIsAsIndexesStoreIt computes the fingerprint as indexes
+// written before fingerprintSum stored it (a SHA-256 of one line per input,
+// from os.Stat) and wants the same value, and fingerprintIs to agree:
+// otherwise every existing index would warn that guard.toml changed.
+func TestFingerprintIsAsIndexesStoreIt(t *testing.T) {
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "rules.toml")
+	if err := os.WriteFile(filepath.Join(dir, "guard.toml"), []byte("min_length = 8\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(rules, []byte("[[rules]]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	files := []string{rules, filepath.Join(dir, "absent.toml")}
+	h := sha256.New()
+	h.Write([]byte(configs.GuardSum + "\n"))
+	for _, f := range append([]string{filepath.Join(dir, "guard.toml")}, files...) {
+		line := f + " absent"
+		if fi, err := os.Stat(f); err == nil {
+			line = fmt.Sprintf("%s %d %d", f, fi.Size(), fi.ModTime().UnixNano())
+		}
+		h.Write([]byte(line + "\n"))
+	}
+	want := hex.EncodeToString(h.Sum(nil))
+	if got := Fingerprint(dir, files); got != want {
+		t.Fatalf("Fingerprint = %s, want %s", got, want)
+	}
+	if !fingerprintIs(want, dir, files) {
+		t.Fatal("fingerprintIs refuses the fingerprint")
+	}
+	if fingerprintIs(want, dir, files[:1]) {
+		t.Fatal("fingerprintIs accepts the fingerprint of other inputs")
 	}
 }
