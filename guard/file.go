@@ -150,8 +150,8 @@ func Load(path string) (*Index, error) {
 		return nil, loadError(path, errMmap, err, nil)
 	}
 	prefaulted := prefaultHot(fd, data)
-	id := identity(&st, data)
-	verified := readStamp(path) == id
+	id := identity(make([]byte, 0, 160), &st, data)
+	verified := stampIs(path, id)
 	if !verified {
 		mmap.Prefault(data) // the checksum reads it all
 	}

@@ -28,16 +28,16 @@ var stampSettle = time.Second
 // stampPath is where the stamp of the index at path is kept.
 func stampPath(path string) string { return path + ".ok" }
 
-// identity describes the index file as a stamp line (strconv, not fmt:
+// identity appends to b the index file's stamp line (strconv, not fmt:
 // see Fingerprint).
-func identity(st *unix.Stat_t, data []byte) string {
-	b := append(make([]byte, 0, 160), "noxkey-guard-stamp 1"...)
-	for _, v := range []int64{int64(st.Dev), int64(st.Ino), st.Size, int64(st.Mtim.Sec), int64(st.Mtim.Nsec), int64(st.Ctim.Sec), int64(st.Ctim.Nsec)} {
+func identity(b []byte, st *unix.Stat_t, data []byte) []byte {
+	b = append(b, "noxkey-guard-stamp 1"...)
+	for _, v := range [...]int64{int64(st.Dev), int64(st.Ino), st.Size, int64(st.Mtim.Sec), int64(st.Mtim.Nsec), int64(st.Ctim.Sec), int64(st.Ctim.Nsec)} {
 		b = strconv.AppendInt(append(b, ' '), v, 10)
 	}
 	b = append(b, ' ')
 	b = hex.AppendEncode(b, data[len(data)-8:len(data)-4]) // the stored checksum
-	return string(append(b, '\n'))
+	return append(b, '\n')
 }
 
 // settled reports whether the file's change time is stampSettle old.
@@ -45,28 +45,25 @@ func settled(st *unix.Stat_t) bool {
 	return time.Since(time.Unix(st.Ctim.Sec, st.Ctim.Nsec)) >= stampSettle
 }
 
-// readStamp returns the stamp beside the index at path, or "" when there
-// is none or it is not the user's private file.
-func readStamp(path string) string {
+// stampIs reports whether the stamp beside the index at path is id, and
+// the user's private file.
+func stampIs(path string, id []byte) bool {
 	fd, err := unix.Open(stampPath(path), unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return ""
+		return false
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t
 	if unix.Fstat(fd, &st) != nil || int(st.Uid) != os.Geteuid() || st.Mode&0o077 != 0 || st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return ""
+		return false
 	}
 	var buf [256]byte
 	n, err := unix.Read(fd, buf[:])
-	if err != nil || n <= 0 {
-		return ""
-	}
-	return string(buf[:n])
+	return err == nil && n > 0 && string(buf[:n]) == string(id)
 }
 
 // writeStamp replaces the stamp beside the index at path (not fsynced);
 // failures are ignored, since the stamp only saves work.
-func writeStamp(path, id string) {
-	atomicfile.Write(stampPath(path), []byte(id), atomicfile.Options{})
+func writeStamp(path string, id []byte) {
+	atomicfile.Write(stampPath(path), id, atomicfile.Options{})
 }

@@ -72,7 +72,7 @@ func TestStampIsTrustedOnlyWhenItMatchesAndIsPrivate(t *testing.T) {
 	if err := unix.Stat(p, &st); err != nil {
 		t.Fatal(err)
 	}
-	id := identity(&st, data)
+	id := string(identity(nil, &st, data))
 	if _, err := Load(p); err == nil {
 		t.Fatal("a wrong checksum without a stamp was accepted")
 	}
