@@ -132,11 +132,24 @@ func newIdleReader(src io.Reader) idleReader {
 // payload, was tried here and was slower: 257 page faults against 231, for
 // a buffer that is reused.
 type pollReader struct {
-	f  *os.File
-	fd int
+	f        *os.File
+	fd       int
+	waitOnly bool // readNowait is not supported for this file
 }
 
 func (r *pollReader) read(p []byte, idle time.Duration) (int, error, bool) {
+	// What is already there is read in one call; poll only when nothing is.
+	if !r.waitOnly {
+		n, err := readNowait(r.fd, p)
+		switch {
+		case err == nil && n == 0:
+			return 0, io.EOF, false
+		case err == nil:
+			return n, nil, false
+		case !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR):
+			r.waitOnly = true // not a pipe, or an older kernel: as before
+		}
+	}
 	fds := [1]unix.PollFd{{Fd: int32(r.fd), Events: unix.POLLIN}}
 	for {
 		n, err := unix.Poll(fds[:], int(idle.Milliseconds()))

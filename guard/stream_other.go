@@ -1,0 +1,10 @@
+//go:build !linux
+
+package guard
+
+import "errors"
+
+// readNowait is Linux-only; elsewhere the filter polls before each read.
+func readNowait(fd int, p []byte) (int, error) {
+	return 0, errors.ErrUnsupported
+}
