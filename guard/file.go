@@ -149,7 +149,7 @@ func Load(path string) (*Index, error) {
 	if err != nil {
 		return nil, loadError(path, errMmap, err, nil)
 	}
-	prefaulted := prefaultHot(fd, data)
+	prefaultHot(fd, data)
 	id := identity(make([]byte, 0, 160), &st, data)
 	verified := stampIs(path, id)
 	if !verified {
@@ -160,7 +160,6 @@ func Load(path string) (*Index, error) {
 		mmap.Unmap(data)
 		return nil, loadError(path, errContent, err, nil)
 	}
-	ix.warmed.Store(prefaulted)
 	if !verified && settled(&st) {
 		writeStamp(path, id) // best effort: without it the next load checks again
 	}
@@ -175,18 +174,17 @@ func Load(path string) (*Index, error) {
 // a virtual machine that shadows page tables one cost 20 to 40 us (it maps
 // the 16 pages around it); populating costs 0.1 to 0.4 us a page. The
 // sizes come from the header, read with pread: reading it from data would
-// be a fault. It reports whether the front is mapped.
-func prefaultHot(fd int, data []byte) bool {
+// be a fault.
+func prefaultHot(fd int, data []byte) {
 	var h [headerSize]byte
 	if n, err := unix.Pread(fd, h[:], 0); err != nil || n != len(h) {
-		return false
+		return
 	}
 	le := binary.LittleEndian
 	front := headerSize + 8*int(le.Uint32(h[80:])) + 8*int(le.Uint32(h[112:]))
 	tail := int(le.Uint32(h[108:])) + 8
-	ok := mmap.Prefault(data[:min(front, len(data))]) == nil
+	mmap.Prefault(data[:min(front, len(data))])
 	mmap.Prefault(data[len(data)-min(tail, len(data)):])
-	return ok
 }
 
 // What Load found wrong, for loadError.

@@ -71,8 +71,8 @@ type Index struct {
 	specs    []byte    // of a loaded index: the rule specs, encoded
 	keywords []uint64  // of a loaded index: the rules' keyword set (keywordSetIn)
 	probed   []byte    // of a loaded index: the mapped entries and directory (see warm)
-	// warmed: the filter is in memory (Load mapped it, or warm read it);
-	// probedMapped: warm had probed mapped.
+	// warmed: warm read the filter in order; probedMapped: warm had
+	// probed mapped.
 	warmed, probedMapped atomic.Bool
 }
 
