@@ -150,8 +150,7 @@ func Load(path string) (*Index, error) {
 		return nil, loadError(path, errMmap, err, nil)
 	}
 	prefaultHot(fd, data)
-	id := identity(make([]byte, 0, 160), &st, data)
-	verified := stampIs(path, id)
+	verified := stamped(path, &st, data)
 	if !verified {
 		mmap.Prefault(data) // the checksum reads it all
 	}
@@ -161,7 +160,7 @@ func Load(path string) (*Index, error) {
 		return nil, loadError(path, errContent, err, nil)
 	}
 	if !verified && settled(&st) {
-		writeStamp(path, id) // best effort: without it the next load checks again
+		writeStamp(path, &st, data) // best effort: without it the next load checks again
 	}
 	ix.data = data
 	return ix, nil
@@ -174,17 +173,27 @@ func Load(path string) (*Index, error) {
 // a virtual machine that shadows page tables one cost 20 to 40 us (it maps
 // the 16 pages around it); populating costs 0.1 to 0.4 us a page. The
 // sizes come from the header, read with pread: reading it from data would
-// be a fault.
+// be a fault. (Not inlined: its buffer would enlarge Load's stack frame,
+// see loadError.)
+//
+//go:noinline
 func prefaultHot(fd int, data []byte) {
 	var h [headerSize]byte
 	if n, err := unix.Pread(fd, h[:], 0); err != nil || n != len(h) {
 		return
 	}
-	le := binary.LittleEndian
-	front := headerSize + 8*int(le.Uint32(h[80:])) + 8*int(le.Uint32(h[112:]))
-	tail := int(le.Uint32(h[108:])) + 8
+	nFilter, nKeywords, nSettings := tableCounts(h[:])
+	front, tail := headerSize+8*nFilter+8*nKeywords, nSettings+8
 	mmap.Prefault(data[:min(front, len(data))])
 	mmap.Prefault(data[len(data)-min(tail, len(data)):])
+}
+
+// tableCounts reads from an index header the sizes that lay out the hot
+// ends of the file: the filter and the keyword tables (in 8-byte words)
+// and the settings (in bytes).
+func tableCounts(h []byte) (nFilter, nKeywords, nSettings int) {
+	le := binary.LittleEndian
+	return int(le.Uint32(h[80:])), int(le.Uint32(h[112:])), int(le.Uint32(h[108:]))
 }
 
 // What Load found wrong, for loadError.
@@ -249,14 +258,12 @@ func parse(data []byte, checksum bool) (*Index, error) {
 		return nil, errors.New("checksum mismatch: the file is corrupt or truncated")
 	}
 	ix := &Index{w: int(data[12]), s: int(data[13]), shift: uint(data[14]), wrapping: data[15] == 1}
-	nFilter, nEntries := int(le.Uint32(data[80:])), int(le.Uint32(data[84:]))
-	nForms, nNames := int(le.Uint32(data[88:])), int(le.Uint32(data[92:]))
+	nFilter, nKeywords, nSettings := tableCounts(data)
+	nEntries, nForms, nNames := int(le.Uint32(data[84:])), int(le.Uint32(data[88:])), int(le.Uint32(data[92:]))
 	dirBits := int(data[104])
-	nSettings := int(le.Uint32(data[108:]))
 	nDir := 1<<dirBits + 1
 	ix.maxLen = int(le.Uint32(data[96:]))
 	nameBytes := int(le.Uint32(data[100:]))
-	nKeywords := int(le.Uint32(data[112:]))
 	need := headerSize + 8*nFilter + 8*nKeywords + 8*nEntries + dirSize(nDir) + formRecSize*nForms + 4*nNames + nameBytes + nSettings
 	if dirBits < 1 || dirBits > 24 || ix.maxLen > 1<<24 || ix.w < 1 || ix.w > 8 || ix.s < 1 || ix.s > maxStep || nFilter < 1 || nFilter&(nFilter-1) != 0 ||
 		ix.shift != uint(64-trailingZeros(nFilter)) || (need+7)&^7 != size {

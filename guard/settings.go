@@ -38,7 +38,7 @@ func fingerprintIs(fp, dir string, ruleFiles []string) bool {
 // file, in one buffer on the stack (no fmt, no os.FileInfo: it runs on
 // every hook call).
 func fingerprintSum(dir string, ruleFiles []string) [sha256.Size]byte {
-	var buf [1024]byte
+	var buf [256]byte // a guard.toml line fits; rule files may spill to the heap
 	b := append(append(buf[:0], configs.GuardSum...), '\n')
 	b = fingerprintLine(b, filepath.Join(dir, "guard.toml"))
 	for _, f := range ruleFiles {

@@ -45,25 +45,29 @@ func settled(st *unix.Stat_t) bool {
 	return time.Since(time.Unix(st.Ctim.Sec, st.Ctim.Nsec)) >= stampSettle
 }
 
-// stampIs reports whether the stamp beside the index at path is id, and
-// the user's private file.
-func stampIs(path string, id []byte) bool {
+// stamped reports whether the stamp beside the index at path names this
+// very file (identity), and is the user's private file. Its buffers stay
+// out of Load's stack frame (see loadError).
+//
+//go:noinline
+func stamped(path string, st *unix.Stat_t, data []byte) bool {
 	fd, err := unix.Open(stampPath(path), unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return false
 	}
 	defer unix.Close(fd)
-	var st unix.Stat_t
-	if unix.Fstat(fd, &st) != nil || int(st.Uid) != os.Geteuid() || st.Mode&0o077 != 0 || st.Mode&unix.S_IFMT != unix.S_IFREG {
+	var fst unix.Stat_t
+	if unix.Fstat(fd, &fst) != nil || int(fst.Uid) != os.Geteuid() || fst.Mode&0o077 != 0 || fst.Mode&unix.S_IFMT != unix.S_IFREG {
 		return false
 	}
 	var buf [256]byte
 	n, err := unix.Read(fd, buf[:])
-	return err == nil && n > 0 && string(buf[:n]) == string(id)
+	var id [160]byte
+	return err == nil && n > 0 && string(buf[:n]) == string(identity(id[:0], st, data))
 }
 
 // writeStamp replaces the stamp beside the index at path (not fsynced);
 // failures are ignored, since the stamp only saves work.
-func writeStamp(path string, id []byte) {
-	atomicfile.Write(stampPath(path), id, atomicfile.Options{})
+func writeStamp(path string, st *unix.Stat_t, data []byte) {
+	atomicfile.Write(stampPath(path), identity(nil, st, data), atomicfile.Options{})
 }

@@ -125,8 +125,9 @@ func newIdleReader(src io.Reader) idleReader {
 	return &goReader{src: src}
 }
 
-// pollReader waits for a file with poll(2) and then reads it: no
-// goroutine, no channel, no second thread for a hook process to start.
+// pollReader reads what a file already holds without waiting
+// (readNowait), and otherwise waits for it with poll(2) and then reads:
+// no goroutine, no channel, no second thread for a hook process to start.
 // (Fd leaves the file in blocking mode, which poll makes safe.) Reading
 // into a mapped memory file filled by splice(2), as noxkey-hook reads a
 // payload, was tried here and was slower: 257 page faults against 231, for
@@ -138,7 +139,6 @@ type pollReader struct {
 }
 
 func (r *pollReader) read(p []byte, idle time.Duration) (int, error, bool) {
-	// What is already there is read in one call; poll only when nothing is.
 	if !r.waitOnly {
 		n, err := readNowait(r.fd, p)
 		switch {

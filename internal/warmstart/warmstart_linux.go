@@ -81,7 +81,8 @@ func mapCode() {
 // fresh is a span of its own: a span of the 8 KiB size class holds one
 // object, so each is a new span, which the allocator takes from the
 // lowest free page of the 512 KiB chunk it carves spans from (a P's page
-// cache); the next spans come from above it.
+// cache); the next spans come from above it. (A package variable, so the
+// compiler cannot put it on the stack.)
 var fresh []byte
 
 // mapHeap maps the heap from the start of the chunk that holds a fresh
