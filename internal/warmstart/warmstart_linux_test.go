@@ -15,7 +15,7 @@ import (
 // buffer in main, with and without this package, and has it count the
 // minor page faults that took (after warmstart's init, whose populating
 // counts as faults too), and how much of its code is mapped as main
-// starts. With warmstart: at most half the faults, and all the code
+// starts. With warmstart: at most two thirds of the faults, and all the code
 // (without: not).
 func TestFirstAllocationsDoNotFaultAndCodeIsMapped(t *testing.T) {
 	if testing.Short() {
