@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64 || riscv64 || loong64)
+
 // Package warmstart maps, as a program starts, the pages it is about to
 // use, one call per range (MADV_POPULATE_READ and MADV_POPULATE_WRITE,
 // Linux 5.14 and later), instead of taking a page fault on each:
@@ -10,16 +12,17 @@
 // code pages (each package's init and main's path lie far apart in 1.4 MB
 // of code) and about fifty fresh heap pages. The read-only data and the
 // writable data are left to fault: populating them cost more than it saved
-// (measured). It imports only syscall (and unsafe) so that it runs right
-// after syscall's init, before most packages' (which allocate, and run code
-// that is not mapped yet). It is only a hint: pages not used stay as they
-// were, and a kernel that refuses leaves the faults to happen.
+// (measured). It imports nothing (its system call is syscall.RawSyscall,
+// reached by name), so its init runs before the standard library's: Go
+// initializes, of the packages whose imports are initialized, the first by
+// import path, and each init of errors, math, sync, internal/godebug,
+// syscall, os and the rest would otherwise fault on its own code and
+// heap pages (0.4 ms a hook call, against importing syscall). It is only a
+// hint: pages not used stay as they were, and a kernel that refuses leaves
+// the faults to happen.
 package warmstart
 
-import (
-	"syscall"
-	"unsafe"
-)
+import "unsafe"
 
 const (
 	madvPopulateRead  = 22 // MADV_POPULATE_READ
@@ -33,6 +36,16 @@ func init() {
 
 //go:linkname runtimeAuxv runtime.getAuxv
 func runtimeAuxv() []uintptr
+
+// rawSyscall is syscall.RawSyscall, which the standard library lets other
+// packages reach by name. Raw: no scheduler hand-off, which a program's
+// init, on its only running goroutine, does not need.
+//
+//go:linkname rawSyscall syscall.RawSyscall
+func rawSyscall(trap, a1, a2, a3 uintptr) (r1, r2, errno uintptr)
+
+// madvise is madvise(2); errors are ignored (see the package comment).
+func madvise(addr, n, advice uintptr) { rawSyscall(sysMadvise, addr, n, advice) }
 
 // phdr is an ELF64 program header.
 type phdr struct {
@@ -73,7 +86,7 @@ func mapCode() {
 		if ph.typ == 1 && ph.flags&1 != 0 { // PT_LOAD, PF_X
 			start := uintptr(ph.vaddr) + bias
 			off := start & 4095
-			syscall.Syscall(syscall.SYS_MADVISE, start-off, off+uintptr(ph.filesz), madvPopulateRead)
+			madvise(start-off, off+uintptr(ph.filesz), madvPopulateRead)
 		}
 	}
 }
@@ -94,6 +107,6 @@ func mapHeap() {
 	fresh = make([]byte, 8<<10)
 	p := unsafe.Pointer(unsafe.SliceData(fresh))
 	off := uintptr(p) & (512<<10 - 1)
-	syscall.Syscall(syscall.SYS_MADVISE, uintptr(p)-off, off+256<<10, madvPopulateWrite)
+	madvise(uintptr(p)-off, off+256<<10, madvPopulateWrite)
 	fresh = nil
 }

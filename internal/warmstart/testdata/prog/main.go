@@ -72,12 +72,12 @@ func main() {
 		template.Must(template.New("").Parse(os.Args[2])).Execute(os.Stdout, os.Args)
 	}
 	before := minflt()
-	for i := 0; i < 400; i++ {
+	for i := 0; i < 200; i++ {
 		b := make([]byte, 16+(i%10)*48)
 		b[0] = 1
 		keep = append(keep, b)
 	}
-	buf := make([]byte, 24<<10)
+	buf := make([]byte, 16<<10)
 	for i := 0; i < len(buf); i += 4096 {
 		buf[i] = 1
 	}

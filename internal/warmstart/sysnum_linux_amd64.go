@@ -1,0 +1,3 @@
+package warmstart
+
+const sysMadvise = 28 // SYS_MADVISE
