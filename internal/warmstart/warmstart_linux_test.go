@@ -16,10 +16,10 @@ import (
 // allocates about 45 KB of small objects (ten size classes) and a 16 KiB
 // buffer in main, with and without this package, and has it count the
 // minor page faults that took (after warmstart's init, whose populating
-// counts as faults too), and how much of its code is mapped as main
-// starts. With warmstart: at most half the faults in the best of nine
-// runs, all the code (without: not), and warmstart's init before the
-// standard library's.
+// counts as faults too), and how much of its code and read-only data is
+// mapped as main starts. With warmstart: at most half the faults in the
+// best of nine runs, all the code (without: not) and read-only data, and
+// warmstart's init before the standard library's.
 func TestFirstAllocationsDoNotFaultAndCodeIsMapped(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds two programs")
@@ -34,7 +34,7 @@ func TestFirstAllocationsDoNotFaultAndCodeIsMapped(t *testing.T) {
 	}
 	syscall.Munmap(b)
 	dir := t.TempDir()
-	run := func(name string) (faults int64, rss, size int) {
+	run := func(name string) (faults int64, rss, size, roRSS, roSize int) {
 		bin := filepath.Join(dir, name)
 		if out, err := exec.Command("go", "build", "-tags", name, "-o", bin, "./testdata/prog").CombinedOutput(); err != nil {
 			t.Fatalf("build %s: %v\n%s", name, err, out)
@@ -46,19 +46,21 @@ func TestFirstAllocationsDoNotFaultAndCodeIsMapped(t *testing.T) {
 				t.Fatal(err)
 			}
 			f := strings.Fields(string(out))
-			if len(f) != 3 {
+			if len(f) != 5 {
 				t.Fatalf("%s printed %q", name, out)
 			}
 			v, _ := strconv.ParseInt(f[0], 10, 64)
 			n = append(n, v)
 			rss, _ = strconv.Atoi(f[1])
 			size, _ = strconv.Atoi(f[2])
+			roRSS, _ = strconv.Atoi(f[3])
+			roSize, _ = strconv.Atoi(f[4])
 		}
-		return slices.Min(n), rss, size
+		return slices.Min(n), rss, size, roRSS, roSize
 	}
-	without, rss0, size0 := run("cold")
-	with, rss1, size1 := run("warm")
-	t.Logf("minor page faults: %d without, %d with warmstart; code pages mapped as main starts: %d of %d without, %d of %d with", without, with, rss0, size0, rss1, size1)
+	without, rss0, size0, ro0, roSize0 := run("cold")
+	with, rss1, size1, ro1, roSize1 := run("warm")
+	t.Logf("minor page faults: %d without, %d with warmstart; code pages mapped as main starts: %d of %d without, %d of %d with; read-only data pages: %d of %d without, %d of %d with", without, with, rss0, size0, rss1, size1, ro0, roSize0, ro1, roSize1)
 	// Without: 35-36 in every run. With: 13 in half the runs, 22-26 or
 	// 35-44 in the others, by where the heap's randomized base puts
 	// warmstart's span in its 512 KiB chunk (the range it maps ends 256 KiB
@@ -69,6 +71,9 @@ func TestFirstAllocationsDoNotFaultAndCodeIsMapped(t *testing.T) {
 	}
 	if size1 <= 0 || rss1 < size1 {
 		t.Errorf("with warmstart %d of %d code pages mapped as main starts, want all", rss1, size1)
+	}
+	if roSize1 <= 0 || ro1 < roSize1 {
+		t.Errorf("with warmstart %d of %d read-only data pages mapped as main starts, want all", ro1, roSize1)
 	}
 	if order := initOrder(t, filepath.Join(dir, "warm")); !initsBefore(order, "github.com/noxkey/noxkey/internal/warmstart", "errors", "internal/godebug", "syscall", "os") {
 		t.Errorf("warmstart's init must run before the standard library's (it must import nothing); inits ran in this order: %v", order)

@@ -1,9 +1,9 @@
 // Command prog behaves like a short hook call (built with -tags warm, it
-// imports warmstart): as main starts it reports how much of its code is
-// mapped (pages present of the code mapping, from /proc/self/maps and
-// /proc/self/pagemap), then allocates small objects of many sizes,
-// writing each once, and reports the minor page faults that took. Most of
-// its code, as most of a hook's, is linked and never run.
+// imports warmstart): as main starts it reports how much of its code and
+// read-only data is mapped (pages present of those mappings, from
+// /proc/self/maps and /proc/self/pagemap), then allocates small objects of
+// many sizes, writing each once, and reports the minor page faults that
+// took. Most of its code, as most of a hook's, is linked and never run.
 package main
 
 import (
@@ -28,9 +28,10 @@ func minflt() int64 {
 	return ru.Minflt
 }
 
-// codePresent returns how many pages of the executable's code mapping
+// present returns how many pages of the executable's mapping with
+// permissions perm ("r-xp" the code, "r--p" the read-only data)
 // are present in the page table, and how many it has.
-func codePresent() (present, pages int) {
+func present(perm string) (present, pages int) {
 	maps, err := os.Open("/proc/self/maps")
 	if err != nil {
 		return -1, -1
@@ -40,7 +41,7 @@ func codePresent() (present, pages int) {
 	s := bufio.NewScanner(maps)
 	for s.Scan() {
 		f := strings.Fields(s.Text())
-		if len(f) >= 6 && f[1] == "r-xp" && filepath.Base(f[5]) == filepath.Base(os.Args[0]) {
+		if len(f) >= 6 && f[1] == perm && filepath.Base(f[5]) == filepath.Base(os.Args[0]) {
 			r := strings.SplitN(f[0], "-", 2)
 			lo, _ = strconv.ParseUint(r[0], 16, 64)
 			hi, _ = strconv.ParseUint(r[1], 16, 64)
@@ -65,7 +66,8 @@ func codePresent() (present, pages int) {
 }
 
 func main() {
-	present, pages := codePresent()
+	code, codePages := present("r-xp")
+	ro, roPages := present("r--p")
 	if len(os.Args) > 5 {
 		json.NewEncoder(os.Stdout).Encode(os.Args)
 		format.Source([]byte(os.Args[1]))
@@ -82,5 +84,5 @@ func main() {
 		buf[i] = 1
 	}
 	keep = append(keep, buf)
-	fmt.Println(minflt()-before, present, pages)
+	fmt.Println(minflt()-before, code, codePages, ro, roPages)
 }
