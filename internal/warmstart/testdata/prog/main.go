@@ -31,7 +31,7 @@ func minflt() int64 {
 // present returns how many pages of the executable's mapping with
 // permissions perm ("r-xp" the code, "r--p" the read-only data)
 // are present in the page table, and how many it has.
-func present(perm string) (present, pages int) {
+func present(perm string) (n, pages int) {
 	maps, err := os.Open("/proc/self/maps")
 	if err != nil {
 		return -1, -1
@@ -59,10 +59,10 @@ func present(perm string) (present, pages int) {
 	}
 	for i := 0; i < len(buf); i += 8 {
 		if binary.LittleEndian.Uint64(buf[i:])&(1<<63) != 0 {
-			present++
+			n++
 		}
 	}
-	return present, len(buf) / 8
+	return n, len(buf) / 8
 }
 
 func main() {
