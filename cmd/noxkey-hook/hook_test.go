@@ -34,6 +34,11 @@ func TestMain(m *testing.M) {
 			panic(err)
 		}
 	}
+	for _, bin := range []string{"noxkey-hook", "floor"} {
+		if err := fromDisk(filepath.Join(dir, bin)); err != nil {
+			panic(err)
+		}
+	}
 	binDir = dir
 	code := m.Run()
 	os.RemoveAll(dir)
