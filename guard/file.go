@@ -20,10 +20,10 @@ import (
 // records, laid out as they are used in memory (so a load is an mmap, not
 // a rebuild), the names, the settings (rule specs first, then the keyword
 // plan), and a checksum trailer over everything before it: the first
-// four bytes of its SHA-256. (Format
-// 3 had a CRC-32C, checked 12 times faster, but only on the first load of
-// a new index (guard/stamp.go), while hash/crc32 builds a table in its
-// package init, which every hook call paid: 0.18 ms.)
+// four bytes of its SHA-256. (Format 3 had a CRC-32C, checked 12 times
+// faster, but only on the first load of a new index (guard/stamp.go),
+// while hash/crc32 builds a table in its package init, which every hook
+// call paid: 0.18 ms.)
 const (
 	fileMagic   = "NXKGIDX5"
 	fileVersion = 5

@@ -4,7 +4,7 @@
 //
 // A hook lives a few milliseconds, so its runtime neither watches for CPU
 // limit changes, which costs a goroutine and a thread at start, nor reads
-// cgroup files (the go:debug settings in main.go).
+// cgroup files (the go:debug settings below).
 //
 //go:debug updatemaxprocs=0
 //go:debug containermaxprocs=0
@@ -22,7 +22,8 @@ import (
 	"github.com/noxkey/noxkey/guard"
 	"github.com/noxkey/noxkey/hooks"
 	"github.com/noxkey/noxkey/internal/paths"
-	// Maps this program's code and first heap pages as it starts.
+	// Maps this program's code, read-only data and first heap pages as it
+	// starts, in the first package init to run.
 	_ "github.com/noxkey/noxkey/internal/warmstart"
 )
 

@@ -50,6 +50,8 @@ func runtimeAuxv() []uintptr
 func rawSyscall(trap, a1, a2, a3 uintptr) (r1, r2, errno uintptr)
 
 // madvise is madvise(2); errors are ignored (see the package comment).
+// Not internal/mmap.Prefault, which does the same for the guard index:
+// that package imports golang.org/x/sys/unix, and so would this one.
 func madvise(addr, n, advice uintptr) { rawSyscall(sysMadvise, addr, n, advice) }
 
 // phdr is an ELF64 program header.
