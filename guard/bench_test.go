@@ -98,7 +98,7 @@ func BenchmarkLoad(b *testing.B) {
 		p := writeIndex(b, testSecrets(n)...)
 		b.Run(fmt.Sprintf("secrets=%d", n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				ix, err := Load(p)
+				ix, err := Load(p, testKeys)
 				if err != nil {
 					b.Fatal(err)
 				}

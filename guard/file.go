@@ -1,10 +1,13 @@
 package guard
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"math/bits"
 	"os"
 	"unsafe"
@@ -16,20 +19,25 @@ import (
 )
 
 // The index file: a fixed header, then the filter, the pattern rules'
-// keyword tables (format 5), the sorted window entries and the form
-// records, laid out as they are used in memory (so a load is an mmap, not
-// a rebuild), the names, the settings (rule specs first, then the keyword
-// plan), and a checksum trailer over everything before it: the first
-// four bytes of its SHA-256. (Format 3 had a CRC-32C, checked 12 times
-// faster, but only on the first load of a new index (guard/stamp.go),
-// while hash/crc32 builds a table in its package init, which every hook
-// call paid: 0.18 ms.)
+// keyword tables, the sorted window entries and the form records, laid out
+// as they are used in memory (so a load is an mmap, not a rebuild), the
+// names, the settings (rule specs first, then the keyword plan), and a
+// trailer: HMAC-SHA256 of everything before it under a key derived from
+// the vault's guard key, then trailerMagic. The header names the vault
+// (VaultID) and holds no key: the keys come from the armed key (package
+// arm), so an index built under another key, or cut short, is refused.
 const (
-	fileMagic   = "NXKGIDX5"
-	fileVersion = 5
-	headerSize  = 120
-	formRecSize = 32
+	fileMagic    = "NXKGIDX6"
+	fileVersion  = 6
+	headerSize   = 120
+	formRecSize  = 32
+	trailerMagic = "NXKEYMAC"
+	trailerSize  = sha256.Size + len(trailerMagic)
 )
+
+// KeyLookup returns the armed guard key of the vault with the given id
+// (arm.Lookup), or an error that says how to arm it.
+type KeyLookup func(vaultID string) ([]byte, error)
 
 // ErrIndex wraps every reason an index file cannot be used.
 var ErrIndex = errors.New("guard index unusable")
@@ -50,7 +58,7 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 	}
 	size := headerSize + 8*len(ix.filter) + 8*len(kw) + 8*len(ix.entries) + dirSize(len(ix.dir)) + formRecSize*len(ix.forms) + 4*len(ix.nameEnds) + nameBytes + len(st)
 	size = (size + 7) &^ 7
-	b := make([]byte, size+8)
+	b := make([]byte, size+trailerSize)
 	le := binary.LittleEndian
 	copy(b, fileMagic)
 	le.PutUint32(b[8:], fileVersion)
@@ -58,10 +66,7 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 	if ix.wrapping {
 		b[15] = 1
 	}
-	le.PutUint64(b[16:], ix.k0)
-	le.PutUint64(b[24:], ix.k1)
-	copy(b[32:48], ix.prfKey)
-	copy(b[48:80], ix.hmacKey)
+	copy(b[16:32], ix.id[:])
 	le.PutUint32(b[80:], uint32(len(ix.filter)))
 	le.PutUint32(b[84:], uint32(len(ix.entries)))
 	le.PutUint32(b[88:], uint32(len(ix.forms)))
@@ -105,8 +110,8 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 	}
 	p += copy(b[p:], ix.nameBlob)
 	copy(b[p:], st)
-	putChecksum(b[:size], b[size:size+4])
-	copy(b[size+4:], "NXKE")
+	putMAC(ix.macKey, b[:size], b[size:size+sha256.Size])
+	copy(b[size+sha256.Size:], trailerMagic)
 	return b, nil
 }
 
@@ -122,10 +127,12 @@ func (ix *Index) WriteFile(path string) error {
 	return nil
 }
 
-// Load maps the index file at path. It refuses a file that is not private
-// (0600, owned by the user, not a symlink), truncated, corrupt or of a newer
-// version, with a message that says to run `noxkey guard rebuild`.
-func Load(path string) (*Index, error) {
+// Load maps the index file at path, with the keys derived from the guard
+// key that keys returns for the vault the header names. It refuses a file
+// that is not private (0600, owned by the user, not a symlink), truncated,
+// corrupt, of another version, or not made under that key; when keys
+// fails (the guard is not armed), its error is returned as it is.
+func Load(path string, keys KeyLookup) (*Index, error) {
 	// The errors are made in loadError, not here: a call with arguments
 	// for fmt reserves room for them in this function's stack frame,
 	// and Load's callers and callees must fit in the stack a goroutine
@@ -142,7 +149,7 @@ func Load(path string) (*Index, error) {
 	if int(st.Uid) != os.Geteuid() || st.Mode&0o077 != 0 {
 		return nil, loadError(path, errNotPrivate, nil, &st)
 	}
-	if st.Size < headerSize+8 || st.Size > 1<<31 {
+	if st.Size < int64(headerSize+trailerSize) || st.Size > 1<<31 {
 		return nil, loadError(path, errTruncated, nil, &st)
 	}
 	data, err := mmap.Map(fd, int(st.Size), unix.PROT_READ, unix.MAP_SHARED)
@@ -150,20 +157,68 @@ func Load(path string) (*Index, error) {
 		return nil, loadError(path, errMmap, err, nil)
 	}
 	prefaultHot(fd, data)
-	verified := stamped(path, &st, data)
-	if !verified {
-		mmap.Prefault(data) // the checksum reads it all
+	k, err := keysFor(data, keys)
+	if err != nil {
+		mmap.Unmap(data)
+		if errors.Is(err, errFormat) {
+			return nil, loadError(path, errContent, err, nil)
+		}
+		return nil, err
 	}
-	ix, err := parse(data, !verified)
+	verified := stamped(path, &st, data, k.stampKey)
+	if !verified {
+		mmap.Prefault(data) // the MAC reads it all
+	}
+	ix, err := parse(data, k, !verified)
 	if err != nil {
 		mmap.Unmap(data)
 		return nil, loadError(path, errContent, err, nil)
 	}
 	if !verified && settled(&st) {
-		writeStamp(path, &st, data) // best effort: without it the next load checks again
+		writeStamp(path, &st, data, k.stampKey) // best effort: without it the next load checks again
 	}
 	ix.data = data
 	return ix, nil
+}
+
+// IndexVaultID returns the vault id named in the header of the index at
+// path, without a key: noxkey guard disarm and status use it.
+func IndexVaultID(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrIndex, err)
+	}
+	defer f.Close()
+	var h [headerSize]byte
+	if _, err := io.ReadFull(f, h[:]); err != nil || string(h[:8]) != fileMagic {
+		return "", fmt.Errorf("%w: %s: %v; run: noxkey guard rebuild", ErrIndex, path, formatError(h[:], -1))
+	}
+	return hex.EncodeToString(h[16:32]), nil
+}
+
+// errFormat marks a header keysFor cannot read.
+var errFormat = errors.New("guard: index format")
+
+// keysFor reads the vault id from the header in data, looks up its armed
+// key and derives the index's keys from it (the key itself is wiped).
+//
+//go:noinline
+func keysFor(data []byte, lookup KeyLookup) (keys, error) {
+	if string(data[:8]) != fileMagic {
+		return keys{}, fmt.Errorf("%w: %w", errFormat, formatError(data, -1))
+	}
+	if v := binary.LittleEndian.Uint32(data[8:]); v != fileVersion {
+		return keys{}, fmt.Errorf("%w: %w", errFormat, formatError(data, int64(v)))
+	}
+	if lookup == nil {
+		return keys{}, errors.New("guard: no key lookup")
+	}
+	key, err := lookup(hex.EncodeToString(data[16:32]))
+	if err != nil {
+		return keys{}, err
+	}
+	defer clear(key)
+	return deriveKeys(key)
 }
 
 // prefaultHot maps what every load and scan of the index in data reads,
@@ -183,7 +238,7 @@ func prefaultHot(fd int, data []byte) {
 		return
 	}
 	nFilter, nKeywords, nSettings := tableCounts(h[:])
-	front, tail := headerSize+8*nFilter+8*nKeywords, nSettings+8
+	front, tail := headerSize+8*nFilter+8*nKeywords, nSettings+trailerSize
 	mmap.Prefault(data[:min(front, len(data))])
 	mmap.Prefault(data[len(data)-min(tail, len(data)):])
 }
@@ -241,23 +296,24 @@ func loadError(path string, what int, err error, st *unix.Stat_t) error {
 	return fmt.Errorf("%w: %s: %s; run: noxkey guard rebuild", ErrIndex, path, msg)
 }
 
-// parse checks and decodes an index file held in data; checksum says
-// whether to check the checksum over all of it. The tables are not read here:
-// a scan checks what it uses (see Index.form), so a load touches only the
-// pages a scan needs.
-func parse(data []byte, checksum bool) (*Index, error) {
+// parse checks and decodes an index file held in data under keys k;
+// verify says whether to check the MAC over all of it. The tables are not
+// read here: a scan checks what it uses (see Index.form), so a load
+// touches only the pages a scan needs.
+func parse(data []byte, k keys, verify bool) (*Index, error) {
 	le := binary.LittleEndian
-	if len(data) < headerSize+8 || string(data[:8]) != fileMagic {
+	if len(data) < headerSize+trailerSize || string(data[:8]) != fileMagic {
 		return nil, formatError(data, -1)
 	}
 	if v := le.Uint32(data[8:]); v != fileVersion {
 		return nil, formatError(data, int64(v))
 	}
-	size := len(data) - 8
-	if string(data[size+4:]) != "NXKE" || checksum && le.Uint32(data[size:]) != sum32(data[:size]) {
-		return nil, errors.New("checksum mismatch: the file is corrupt or truncated")
+	size := len(data) - trailerSize
+	if string(data[size+sha256.Size:]) != trailerMagic || verify && !macIs(k.macKey, data[:size], data[size:size+sha256.Size]) {
+		return nil, errors.New("MAC mismatch: the index is corrupt, truncated, or was not built under this vault's armed key")
 	}
 	ix := &Index{w: int(data[12]), s: int(data[13]), shift: uint(data[14]), wrapping: data[15] == 1}
+	copy(ix.id[:], data[16:32])
 	nFilter, nKeywords, nSettings := tableCounts(data)
 	nEntries, nForms, nNames := int(le.Uint32(data[84:])), int(le.Uint32(data[88:])), int(le.Uint32(data[92:]))
 	dirBits := int(data[104])
@@ -269,7 +325,7 @@ func parse(data []byte, checksum bool) (*Index, error) {
 		ix.shift != uint(64-trailingZeros(nFilter)) || (need+7)&^7 != size {
 		return nil, errors.New("inconsistent header")
 	}
-	if err := ix.setKeys(keys{k0: le.Uint64(data[16:]), k1: le.Uint64(data[24:]), prf: data[32:48], hmacKey: data[48:80]}); err != nil {
+	if err := ix.setKeys(k); err != nil {
 		return nil, err
 	}
 	p := headerSize
@@ -312,14 +368,18 @@ func formatError(data []byte, version int64) error {
 	return errors.New("not a noxkey guard index")
 }
 
-// sum32 is the index checksum of data.
-func sum32(data []byte) uint32 {
-	s := sha256.Sum256(data)
-	return binary.LittleEndian.Uint32(s[:])
+// putMAC writes to dst the index MAC of data under key.
+func putMAC(key, data, dst []byte) {
+	m := hmac.New(sha256.New, key)
+	m.Write(data)
+	copy(dst, m.Sum(nil))
 }
 
-func putChecksum(data, dst []byte) {
-	binary.LittleEndian.PutUint32(dst, sum32(data))
+// macIs reports, in constant time, whether tag is the MAC of data.
+func macIs(key, data, tag []byte) bool {
+	m := hmac.New(sha256.New, key)
+	m.Write(data)
+	return hmac.Equal(m.Sum(nil), tag)
 }
 
 func trailingZeros(n int) int {

@@ -37,7 +37,7 @@ func TestIndexFileRoundTrip(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("index mode %o, want 0600", fi.Mode().Perm())
 	}
-	ix, err := Load(p)
+	ix, err := Load(p, testKeys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,8 +86,8 @@ func TestLoadRefusesBadFilesClearly(t *testing.T) {
 		want    string
 	}{
 		"missing":        {func(p string) { os.Remove(p) }, "no index (noxkey init and noxkey set create it); run: noxkey guard rebuild"},
-		"truncated":      {func(p string) { os.WriteFile(p, data[:len(data)/2], 0o600) }, "checksum mismatch: the file is corrupt or truncated; run: noxkey guard rebuild"},
-		"bit flip":       {edited(func(d []byte) { d[len(d)/2] ^= 1 }), "checksum mismatch: the file is corrupt or truncated; run: noxkey guard rebuild"},
+		"truncated":      {func(p string) { os.WriteFile(p, data[:len(data)/2], 0o600) }, "MAC mismatch: the index is corrupt, truncated, or was not built under this vault's armed key; run: noxkey guard rebuild"},
+		"bit flip":       {edited(func(d []byte) { d[len(d)/2] ^= 1 }), "MAC mismatch: the index is corrupt, truncated, or was not built under this vault's armed key; run: noxkey guard rebuild"},
 		"empty":          {func(p string) { os.WriteFile(p, nil, 0o600) }, "truncated (0 bytes); run: noxkey guard rebuild"},
 		"not an index":   {func(p string) { os.WriteFile(p, bytes.Repeat([]byte("x"), 500), 0o600) }, "not a noxkey guard index; run: noxkey guard rebuild"},
 		"world readable": {func(p string) { os.Chmod(p, 0o644) }, fmt.Sprintf("must be owned by you with mode 0600 (it is uid %d, mode 0644); fix: chmod 600", os.Geteuid())},
@@ -104,7 +104,7 @@ func TestLoadRefusesBadFilesClearly(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "guard.idx")
 			os.WriteFile(p, data, 0o600)
 			c.breakIt(p)
-			ix, err := Load(p)
+			ix, err := Load(p, testKeys)
 			if err == nil || ix != nil || !errors.Is(err, ErrIndex) {
 				t.Fatalf("Load accepted a %s index: %v", name, err)
 			}
@@ -132,7 +132,7 @@ func TestOpenUsesStoredSettingsAndWarnsWhenStale(t *testing.T) {
 	dir := t.TempDir()
 	st := &Settings{Placeholder: "<<%s>>", Fingerprint: Fingerprint(dir, nil)}
 	p := writeIndexIn(t, dir, st, Secret{"acme/api/KEY", []byte(stripe)})
-	g, err := Open(dir, p)
+	g, err := Open(dir, p, testKeys)
 	if err != nil || g.Warning != "" || g.Rules != nil {
 		t.Fatalf("fresh: %v %q", err, g.Warning)
 	}
@@ -140,7 +140,7 @@ func TestOpenUsesStoredSettingsAndWarnsWhenStale(t *testing.T) {
 		t.Errorf("stored placeholder not used: %q", out)
 	}
 	os.WriteFile(filepath.Join(dir, "guard.toml"), []byte("min_length = 8\n"), 0o600)
-	g, err = Open(dir, p)
+	g, err = Open(dir, p, testKeys)
 	if err != nil || !strings.Contains(g.Warning, "noxkey guard rebuild") {
 		t.Fatalf("stale: %v %q", err, g.Warning)
 	}
@@ -151,7 +151,7 @@ func TestOpenUsesStoredSettingsAndWarnsWhenStale(t *testing.T) {
 
 // TestFindAfterCloseFindsNothing: Close drops every view into the mapping.
 func TestFindAfterCloseFindsNothing(t *testing.T) {
-	ix, err := Load(writeIndex(t, Secret{"acme/api/KEY", []byte(stripe)}))
+	ix, err := Load(writeIndex(t, Secret{"acme/api/KEY", []byte(stripe)}), testKeys)
 	if err != nil {
 		t.Fatal(err)
 	}

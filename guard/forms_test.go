@@ -13,6 +13,14 @@ import (
 
 var testKey = bytes.Repeat([]byte{7}, 32)
 
+// testKeys is the armed-key lookup of tests: testKey for its own vault id.
+func testKeys(id string) ([]byte, error) {
+	if id != VaultID(testKey) {
+		return nil, fmt.Errorf("no key armed for vault %s", id)
+	}
+	return bytes.Clone(testKey), nil
+}
+
 func mustBuild(t testing.TB, secrets ...Secret) *Index {
 	t.Helper()
 	ix, _, err := Build(secrets, testKey, Options{})

@@ -74,21 +74,22 @@ func FuzzLoad(f *testing.F) {
 	good, _ = withRules.MarshalBinary()
 	f.Add(good)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		// parse checks the checksum first; fuzz the structure behind it too by
-		// re-sealing the checksum over the mutated bytes.
-		if len(data) >= headerSize+8 {
+		// parse checks the MAC first; fuzz the structure behind it too by
+		// re-sealing the MAC over the mutated bytes.
+		k, _ := deriveKeys(testKey)
+		if len(data) >= headerSize+trailerSize {
 			d := append([]byte(nil), data...)
-			size := len(d) - 8
-			copy(d[size+4:], "NXKE")
-			putChecksum(d[:size], d[size:size+4])
-			if ix, err := parse(d, true); err == nil {
+			size := len(d) - trailerSize
+			copy(d[size+32:], trailerMagic)
+			putMAC(k.macKey, d[:size], d[size:size+32])
+			if ix, err := parse(d, k, true); err == nil {
 				ix.Find([]byte("some text " + stripe + " more text\nand a line\n"))
 				if kw, err := keywordSetIn(ix.plan.keywords, ix.keywords); err == nil {
 					kw.each([]byte("eyJ dmo_0123 AB xyz"), func(int, int, int) {})
 				}
 			}
 		}
-		if ix, err := parse(data, true); err == nil {
+		if ix, err := parse(data, k, true); err == nil {
 			ix.Find([]byte("x"))
 		}
 	})

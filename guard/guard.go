@@ -13,13 +13,14 @@ type Guard struct {
 	Warning     string // set by Open when the stored settings may be stale
 }
 
-// Open loads the index at indexPath with the settings (placeholder,
-// pattern rules) stored in it when it was built: it reads no TOML, no
-// vault, and needs no passphrase. When guard.toml in configDir or a rule
+// Open loads the index at indexPath, under the guard key keys returns
+// (arm.Lookup: the key armed by noxkey unlock), with the settings
+// (placeholder, pattern rules) stored in it when it was built: it reads no
+// TOML, no vault, and needs no passphrase. When guard.toml in configDir or a rule
 // file changed since, the stored settings still apply (they protect as
 // before) and Warning says to rebuild.
-func Open(configDir, indexPath string) (*Guard, error) {
-	ix, err := Load(indexPath)
+func Open(configDir, indexPath string, keys KeyLookup) (*Guard, error) {
+	ix, err := Load(indexPath, keys)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/bits"
@@ -60,8 +61,10 @@ type Index struct {
 	nameEnds []uint32  // name i is nameBlob[nameEnds[i-1]:nameEnds[i]]
 	nameBlob []byte
 	prf      cipher.Block
-	prfKey   []byte
 	hmacKey  []byte
+	macKey   []byte   // the file's MAC (file.go)
+	stampKey []byte   // the stamp's MAC (stamp.go)
+	id       [16]byte // the vault id (VaultID), in the file header
 	maxLen   int
 	wrapping bool // some form is wrappable
 	hmacPool sync.Pool
@@ -98,25 +101,48 @@ func kindIndex(kind string) uint8 {
 }
 
 type keys struct {
-	k0, k1  uint64
-	prf     []byte
-	hmacKey []byte
+	k0, k1   uint64
+	prf      []byte
+	hmacKey  []byte
+	macKey   []byte
+	stampKey []byte
 }
 
-func deriveKeys(indexKey []byte) (keys, error) {
-	if len(indexKey) < 16 {
+// deriveKeys derives every key of an index from the vault's guard key.
+// None of them is stored in the index: a copy of the data directory holds
+// nothing that lets a guess be checked (see package arm).
+func deriveKeys(guardKey []byte) (keys, error) {
+	if len(guardKey) < 16 {
 		return keys{}, errors.New("guard: index key is shorter than 16 bytes")
 	}
-	m, err := hkdf.Key(sha256.New, indexKey, nil, "noxkey guard index v1", 16+16+32)
+	m, err := hkdf.Key(sha256.New, guardKey, nil, "noxkey guard index v2", 16+16+32+32+32)
 	if err != nil {
 		return keys{}, err
 	}
 	return keys{
-		k0:      binary.LittleEndian.Uint64(m[0:]),
-		k1:      binary.LittleEndian.Uint64(m[8:]) | 1,
-		prf:     m[16:32],
-		hmacKey: m[32:64],
+		k0:       binary.LittleEndian.Uint64(m[0:]),
+		k1:       binary.LittleEndian.Uint64(m[8:]) | 1,
+		prf:      m[16:32],
+		hmacKey:  m[32:64],
+		macKey:   m[64:96],
+		stampKey: m[96:128],
 	}, nil
+}
+
+// VaultID names the vault whose guard key is key: 32 hex digits of a
+// one-way function of the key. The index header holds it so the hook can
+// find the armed key; it reveals nothing of the key.
+func VaultID(key []byte) string {
+	id := vaultID(key)
+	return hex.EncodeToString(id[:])
+}
+
+func vaultID(key []byte) [16]byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("noxkey vault id v1"))
+	var id [16]byte
+	copy(id[:], m.Sum(nil))
+	return id
 }
 
 // Build makes an index of secrets under indexKey (the vault's per-vault
@@ -133,7 +159,7 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 	if err != nil {
 		return nil, nil, err
 	}
-	ix := &Index{}
+	ix := &Index{id: vaultID(indexKey)}
 	ix.settings = opt.Settings
 	var skipped []string
 	var kept []Secret
@@ -353,7 +379,8 @@ func parallel(n int, fn func(lo, hi int)) {
 }
 
 func (ix *Index) setKeys(k keys) error {
-	ix.k0, ix.k1, ix.hmacKey, ix.prfKey = k.k0, k.k1, append([]byte(nil), k.hmacKey...), append([]byte(nil), k.prf...)
+	ix.k0, ix.k1, ix.hmacKey = k.k0, k.k1, append([]byte(nil), k.hmacKey...)
+	ix.macKey, ix.stampKey = append([]byte(nil), k.macKey...), append([]byte(nil), k.stampKey...)
 	ix.mask = ^uint64(0) >> (64 - 8*uint(ix.w))
 	blk, err := aes.NewCipher(k.prf)
 	if err != nil {

@@ -1,25 +1,43 @@
 package guard
 
-import "testing"
+import (
+	"bytes"
+	"testing"
+)
 
 // TestFilterFalseHits: the blocked Bloom filter lets through few windows of
 // clean text, so the exact checks behind it stay rare, at 1,000 and 10,000
-// secrets; and it never rejects a registered window.
+// secrets; and it never rejects a registered window. The rate depends on
+// the vault's key (which windows of the corpus, many of them repeated,
+// share bits), so it is averaged over six keys, none allowed past 1%.
 func TestFilterFalseHits(t *testing.T) {
 	text := corpus(4 << 20)
 	for _, n := range []int{1000, 10000} {
 		secs := testSecrets(n)
-		ix := mustBuild(t, secs...)
-		hits, samples := 0, 0
-		for q := 0; q+ix.w <= len(text); q += ix.s {
-			if ix.mayHave(load(text[q:]) & ix.mask) {
-				hits++
+		var ix *Index
+		sum := 0.0
+		const nkeys = 6
+		for k := range nkeys {
+			var err error
+			if ix, _, err = Build(secs, bytes.Repeat([]byte{byte(k + 1)}, 32), Options{}); err != nil {
+				t.Fatal(err)
 			}
-			samples++
+			hits, samples := 0, 0
+			for q := 0; q+ix.w <= len(text); q += ix.s {
+				if ix.mayHave(load(text[q:]) & ix.mask) {
+					hits++
+				}
+				samples++
+			}
+			rate := float64(hits) / float64(samples)
+			t.Logf("%d secrets (%s), key %d: %.4f%% of clean windows pass", n, ix.Stats(), k, 100*rate)
+			if rate > 0.01 {
+				t.Errorf("%d secrets, key %d: %.3f%% of clean windows pass the filter, want under 1%%", n, k, 100*rate)
+			}
+			sum += rate
 		}
-		t.Logf("%d secrets (%s): %.4f%% of clean windows pass", n, ix.Stats(), 100*float64(hits)/float64(samples))
-		if rate := float64(hits) / float64(samples); rate > 0.005 {
-			t.Errorf("%d secrets (%s): %.3f%% of clean windows pass the filter, want under 0.5%%", n, ix.Stats(), 100*rate)
+		if mean := sum / nkeys; mean > 0.005 {
+			t.Errorf("%d secrets: %.3f%% of clean windows pass the filter on average, want under 0.5%%", n, 100*mean)
 		}
 		for _, s := range secs[:50] {
 			for _, f := range Forms(s.Value, 6) {

@@ -18,7 +18,7 @@ func TestStoredRulesAreReadOnlyWhenAKeywordHits(t *testing.T) {
 		{ID: "demo-token", Regex: `\b(dmo_[0-9a-z]{16})\b`, Keywords: []string{"DMO_"}},
 		{ID: "other", Regex: `zz[0-9]+`, Keywords: []string{"zz"}},
 	}}
-	g, err := Open(dir, writeIndexIn(t, dir, st, Secret{"acme/api/KEY", []byte(stripe)}))
+	g, err := Open(dir, writeIndexIn(t, dir, st, Secret{"acme/api/KEY", []byte(stripe)}), testKeys)
 	if err != nil || g.Rules == nil || g.Rules.Len() != 2 {
 		t.Fatalf("open: %v %+v", err, g)
 	}
@@ -55,7 +55,7 @@ func TestStoredRulesAfterCloseFailClosed(t *testing.T) {
 	st := &Settings{RulesEnabled: true, Fingerprint: Fingerprint(dir, nil), Specs: []RuleSpec{
 		{ID: "demo-token", Regex: `\b(dmo_[0-9a-z]{16})\b`, Keywords: []string{"DMO_"}},
 	}}
-	g, err := Open(dir, writeIndexIn(t, dir, st, Secret{"acme/api/KEY", []byte(stripe)}))
+	g, err := Open(dir, writeIndexIn(t, dir, st, Secret{"acme/api/KEY", []byte(stripe)}), testKeys)
 	if err != nil || g.Rules == nil {
 		t.Fatalf("open: %v %+v", err, g)
 	}
@@ -87,11 +87,13 @@ func TestOpenRefusesAKeywordTableThatDoesNotFit(t *testing.T) {
 	le := binary.LittleEndian
 	at := headerSize + 8*int(le.Uint32(data[80:])) + 8*(int(le.Uint32(data[112:]))-1)
 	le.PutUint64(data[at:], le.Uint64(data[at:])&^0xFFFFFFFF)
-	putChecksum(data[:len(data)-8], data[len(data)-8:len(data)-4])
+	k, _ := deriveKeys(testKey)
+	size := len(data) - trailerSize
+	putMAC(k.macKey, data[:size], data[size:size+32])
 	if err := os.WriteFile(p, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	g, err := Open(dir, p)
+	g, err := Open(dir, p, testKeys)
 	if err == nil || g != nil || !errors.Is(err, ErrIndex) || !strings.Contains(err.Error(), "keyword table does not match the keywords; run: noxkey guard rebuild") {
 		t.Fatalf("Open: %v %+v", err, g)
 	}

@@ -1,6 +1,8 @@
 package guard
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/hex"
 	"os"
 	"strconv"
@@ -36,7 +38,7 @@ func identity(b []byte, st *unix.Stat_t, data []byte) []byte {
 		b = strconv.AppendInt(append(b, ' '), v, 10)
 	}
 	b = append(b, ' ')
-	b = hex.AppendEncode(b, data[len(data)-8:len(data)-4]) // the stored checksum
+	b = hex.AppendEncode(b, data[len(data)-trailerSize:len(data)-trailerSize+8]) // the stored MAC's start
 	return append(b, '\n')
 }
 
@@ -46,11 +48,12 @@ func settled(st *unix.Stat_t) bool {
 }
 
 // stamped reports whether the stamp beside the index at path names this
-// very file (identity), and is the user's private file. Its buffers stay
-// out of Load's stack frame (see loadError).
+// very file (identity) with a valid MAC under key, and is the user's
+// private file: a stamp written by anyone without the armed key does not
+// verify. Its buffers stay out of Load's stack frame (see loadError).
 //
 //go:noinline
-func stamped(path string, st *unix.Stat_t, data []byte) bool {
+func stamped(path string, st *unix.Stat_t, data, key []byte) bool {
 	fd, err := unix.Open(stampPath(path), unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return false
@@ -62,12 +65,23 @@ func stamped(path string, st *unix.Stat_t, data []byte) bool {
 	}
 	var buf [256]byte
 	n, err := unix.Read(fd, buf[:])
-	var id [160]byte
-	return err == nil && n > 0 && string(buf[:n]) == string(identity(id[:0], st, data))
+	var id [256]byte
+	want := stampLine(id[:0], st, data, key)
+	return err == nil && n == len(want) && hmac.Equal(buf[:n], want)
+}
+
+// stampLine is the stamp's content: identity, then its MAC under key.
+func stampLine(b []byte, st *unix.Stat_t, data, key []byte) []byte {
+	b = identity(b, st, data)
+	m := hmac.New(sha256.New, key)
+	m.Write(b)
+	var sum [sha256.Size]byte
+	b = hex.AppendEncode(b, m.Sum(sum[:0]))
+	return append(b, '\n')
 }
 
 // writeStamp replaces the stamp beside the index at path (not fsynced);
 // failures are ignored, since the stamp only saves work.
-func writeStamp(path string, st *unix.Stat_t, data []byte) {
-	atomicfile.Write(stampPath(path), identity(nil, st, data), atomicfile.Options{})
+func writeStamp(path string, st *unix.Stat_t, data, key []byte) {
+	atomicfile.Write(stampPath(path), stampLine(nil, st, data, key), atomicfile.Options{})
 }

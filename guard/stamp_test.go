@@ -25,7 +25,7 @@ func TestStampAfterASettledLoadAndRecheckOnChange(t *testing.T) {
 	p := writeIndex(t, Secret{"acme/api/KEY", []byte(stripe)})
 	loadOK := func() {
 		t.Helper()
-		ix, err := Load(p)
+		ix, err := Load(p, testKeys)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +55,7 @@ func TestStampAfterASettledLoadAndRecheckOnChange(t *testing.T) {
 	b[0] ^= 0x10
 	f.WriteAt(b[:], headerSize+8) // in the filter, which only the checksum covers
 	f.Close()
-	if _, err := Load(p); !errors.Is(err, ErrIndex) || !strings.Contains(err.Error(), "checksum") {
+	if _, err := Load(p, testKeys); !errors.Is(err, ErrIndex) || !strings.Contains(err.Error(), "MAC mismatch") {
 		t.Fatalf("a byte flipped after the stamp: %v", err)
 	}
 }
@@ -72,21 +72,22 @@ func TestStampIsTrustedOnlyWhenItMatchesAndIsPrivate(t *testing.T) {
 	if err := unix.Stat(p, &st); err != nil {
 		t.Fatal(err)
 	}
-	id := string(identity(nil, &st, data))
-	if _, err := Load(p); err == nil {
+	k, _ := deriveKeys(testKey)
+	id := string(stampLine(nil, &st, data, k.stampKey))
+	if _, err := Load(p, testKeys); err == nil {
 		t.Fatal("a wrong checksum without a stamp was accepted")
 	}
 	os.WriteFile(stampPath(p), []byte(strings.Replace(id, " 1 ", " 2 ", 1)), 0o600)
-	if _, err := Load(p); err == nil {
+	if _, err := Load(p, testKeys); err == nil {
 		t.Fatal("a stamp of another identity was trusted")
 	}
 	os.Remove(stampPath(p))
 	os.WriteFile(stampPath(p), []byte(id), 0o644)
-	if _, err := Load(p); err == nil {
+	if _, err := Load(p, testKeys); err == nil {
 		t.Fatal("a world-readable stamp was trusted")
 	}
 	os.Chmod(stampPath(p), 0o600)
-	ix, err := Load(p)
+	ix, err := Load(p, testKeys)
 	if err != nil {
 		t.Fatalf("a matching private stamp did not skip the checksum: %v", err)
 	}

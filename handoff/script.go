@@ -45,7 +45,7 @@ func (d Dialect) Quote(s []byte) []byte {
 // Assign is the line that exports NAME=value in the caller's shell.
 func (d Dialect) Assign(name string, value []byte) []byte {
 	q := d.Quote(value)
-	defer wipe(q)
+	defer clear(q)
 	var b bytes.Buffer
 	if d.fish {
 		b.WriteString("set -gx " + name + " ")
@@ -82,14 +82,14 @@ func WriteScript(dir string, d Dialect, vars []Var) (string, error) {
 	}
 	path := filepath.Join(dir, "nk-"+hex.EncodeToString(rnd[:])+".sh")
 	var b bytes.Buffer
-	defer func() { wipe(b.Bytes()) }()
+	defer func() { clear(b.Bytes()) }()
 	b.WriteString("command rm -f -- ")
 	b.Write(d.Quote([]byte(path)))
 	b.WriteByte('\n')
 	for _, v := range vars {
 		line := d.Assign(v.Name, v.Value)
 		b.Write(line)
-		wipe(line)
+		clear(line)
 	}
 	f, err := createPrivate(path)
 	if err != nil {

@@ -152,6 +152,9 @@ func claudeAnswer(pl *ClaudePayload, g *guard.Guard, gerr error, env ClaudeEnv) 
 		return nil, 0 // other tools are left alone: no index needed
 	}
 	if g == nil {
+		if claudeNothingToScan(event, p) {
+			return nil, 0 // an empty output or prompt passes, armed or not
+		}
 		return claudeFailClosed(event, p, fmt.Sprintf("noxkey-hook: %v", gerr))
 	}
 	switch event {
@@ -282,10 +285,7 @@ func claudeRewriteBash(p map[string]any, hook string, relay Prestarter) ([]byte,
 // claudeFailClosed blocks in the way each event allows when the guard
 // cannot run.
 func claudeFailClosed(event string, p map[string]any, why string) ([]byte, int) {
-	fix := why
-	if !strings.Contains(fix, "noxkey guard rebuild") {
-		fix += "; run: noxkey guard rebuild"
-	}
+	fix := FailReason(why)
 	switch event {
 	case "PreToolUse":
 		return claudeJSON(map[string]any{"hookSpecificOutput": map[string]any{
@@ -306,6 +306,20 @@ func claudeFailClosed(event string, p map[string]any, why string) ([]byte, int) 
 			"hookEventName": "PostToolUseFailure", "additionalContext": fix}})
 	}
 	return claudeStop(fix)
+}
+
+// claudeNothingToScan reports whether a payload carries no text to scan.
+func claudeNothingToScan(event string, p map[string]any) bool {
+	switch event {
+	case "PostToolUse":
+		resp, ok := p["tool_response"]
+		return ok && emptyLeaves(resp)
+	case "PostToolUseFailure":
+		return p["error"] == nil || p["error"] == ""
+	case "UserPromptSubmit":
+		return p["prompt"] == ""
+	}
+	return false
 }
 
 // claudeStop stops Claude Code: for a payload whose event is unknown.

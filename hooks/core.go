@@ -95,6 +95,61 @@ func (c *Core) loaded() bool {
 	return c.G != nil
 }
 
+// failReason says why the guard cannot run and what to do.
+func (c *Core) failReason() string {
+	if c.Err == nil {
+		return FailReason("the guard cannot run")
+	}
+	return FailReason(c.Err.Error())
+}
+
+// FailReason is the reason a hook gives when the guard cannot run: why,
+// and the way out (the error's own, or a rebuild of the index).
+func FailReason(why string) string {
+	why = "noxkey-hook: " + strings.TrimPrefix(why, "noxkey-hook: ")
+	if !strings.Contains(why, "noxkey guard rebuild") && !strings.Contains(why, "noxkey unlock") {
+		why += "; run: noxkey guard rebuild"
+	}
+	return why
+}
+
+// nothingToScan reports whether ev carries no text at all: an output or
+// prompt that is empty (its leaves empty strings, nulls or booleans).
+func nothingToScan(ev Event) bool {
+	switch ev.Kind {
+	case PostTool:
+		return emptyLeaves(ev.Output)
+	case Prompt:
+		return ev.Prompt == ""
+	}
+	return false
+}
+
+// emptyLeaves reports whether every leaf of v is "", null or a boolean.
+func emptyLeaves(v any) bool {
+	switch x := v.(type) {
+	case nil, bool:
+		return true
+	case string:
+		return x == ""
+	case map[string]any:
+		for k, e := range x {
+			if k != "" || !emptyLeaves(e) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		for _, e := range x {
+			if !emptyLeaves(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // maxReadScan bounds a file scanned before it is read.
 const maxReadScan = 64 << 20
 
@@ -103,15 +158,11 @@ func (c *Core) Decide(ev Event) Decision {
 	if ev.Kind == PreTool && (!ev.Shell || c.Hook == "" || IsWrapped(ev.Command)) {
 		return Decision{}
 	}
+	if nothingToScan(ev) {
+		return Decision{} // an empty output or prompt passes, armed or not
+	}
 	if !c.loaded() {
-		why := "noxkey-hook: the guard cannot run"
-		if c.Err != nil {
-			why = "noxkey-hook: " + c.Err.Error()
-		}
-		if !strings.Contains(why, "noxkey guard rebuild") {
-			why += "; run: noxkey guard rebuild"
-		}
-		return Decision{Verdict: Block, Reason: why}
+		return Decision{Verdict: Block, Reason: c.failReason()}
 	}
 	switch ev.Kind {
 	case PreTool:
@@ -220,7 +271,7 @@ var (
 // wholesale. For agents that can only block (Windsurf).
 func (c *Core) CommandExposure(cmd, cwd string) string {
 	if !c.loaded() {
-		return "noxkey-hook: the guard cannot run; run: noxkey guard rebuild"
+		return c.failReason()
 	}
 	if ms := c.G.Index.Find([]byte(cmd)); len(ms) > 0 {
 		return "noxkey: the command holds the secret " + strings.Join(guard.Names(ms), ", ") + "; refer to it by its variable name instead"

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/guard/arm"
 	"github.com/noxkey/noxkey/internal/paths"
 	"golang.org/x/sys/unix"
 )
@@ -107,7 +108,7 @@ func loadGuard() func() (*guard.Guard, error) {
 	done := make(chan struct{})
 	go func() {
 		l := paths.Resolve("") // no warning: stderr here is the command's
-		g, err = guard.Open(l.Config, l.Index())
+		g, err = guard.Open(l.Config, l.Index(), arm.Lookup)
 		close(done)
 	}()
 	return func() (*guard.Guard, error) { <-done; return g, err }

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/noxkey/noxkey/handoff"
-	"github.com/noxkey/noxkey/internal/daemon"
+	"github.com/noxkey/noxkey/handoff/daemon"
 	"github.com/noxkey/noxkey/internal/paths"
 	"github.com/noxkey/noxkey/vault"
 )
@@ -83,18 +83,18 @@ func (e *daemonError) Error() string { return e.msg }
 
 func (e *daemonError) ExitCode() int {
 	switch e.code {
-	case handoff.CodeLocked, daemon.CodeBadPassphrase:
+	case daemon.CodeLocked, daemon.CodeBadPassphrase:
 		return exitLocked
-	case handoff.CodeNotFound:
+	case daemon.CodeNotFound:
 		return exitNotFound
-	case handoff.CodeRefused:
+	case daemon.CodeRefused:
 		return exitRefused
 	}
 	return exitUsage
 }
 
 // call sends req and turns an error answer into a daemonError.
-func (a *app) call(c *daemon.Client, req *handoff.Request) (*handoff.Response, error) {
+func (a *app) call(c *daemon.Client, req *daemon.Request) (*daemon.Response, error) {
 	resp, err := c.Call(req)
 	if err != nil {
 		return nil, err
@@ -108,15 +108,15 @@ func (a *app) call(c *daemon.Client, req *handoff.Request) (*handoff.Response, e
 // unlockDaemon asks the passphrase (terminal or NOXKEY_PASSPHRASE_FILE)
 // and sends it sealed to the daemon's one-time key; with --identity it
 // names the identity file instead.
-func (a *app) unlockDaemon(c *daemon.Client) (*handoff.Response, error) {
+func (a *app) unlockDaemon(c *daemon.Client) (*daemon.Response, error) {
 	if a.identityFile != "" {
 		abs, err := filepath.Abs(a.identityFile)
 		if err != nil {
 			return nil, err
 		}
-		return a.call(c, &handoff.Request{Op: "unlock", Identity: abs})
+		return a.call(c, &daemon.Request{Op: "unlock", Identity: abs})
 	}
-	hello, err := a.call(c, &handoff.Request{Op: "hello"})
+	hello, err := a.call(c, &daemon.Request{Op: "hello"})
 	if err != nil {
 		return nil, err
 	}
@@ -124,12 +124,12 @@ func (a *app) unlockDaemon(c *daemon.Client) (*handoff.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := handoff.Seal(hello.Public, pass, []byte("unlock"))
+	sealed, err := daemon.Seal(hello.Public, pass, []byte("unlock"))
 	wipe(pass)
 	if err != nil {
 		return nil, err
 	}
-	return a.call(c, &handoff.Request{Op: "unlock", Secret: sealed})
+	return a.call(c, &daemon.Request{Op: "unlock", Secret: sealed})
 }
 
 // usesDaemon: the daemon serves the default file vault; --vault and the
@@ -145,7 +145,7 @@ func (a *app) whoami() (*handoff.Verdict, error) {
 		return nil, err
 	}
 	defer c.Close()
-	resp, err := a.call(c, &handoff.Request{Op: "whoami"})
+	resp, err := a.call(c, &daemon.Request{Op: "whoami"})
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +164,7 @@ func (a *app) refuseAgents() error {
 	return nil
 }
 
-var errRefused = &daemonError{code: handoff.CodeRefused, msg: "This command is not available to AI agents."}
+var errRefused = &daemonError{code: daemon.CodeRefused, msg: "This command is not available to AI agents."}
 
 // daemonWriter writes through the unlocked daemon, which holds the
 // vault's key, so set, rm and import ask no passphrase while it is
@@ -192,16 +192,16 @@ func (w *daemonWriter) Set(secrets ...vault.Secret) error {
 		return err
 	}
 	defer wipe(plain)
-	ok, err := w.try(func(c *daemon.Client) (*handoff.Response, error) {
-		hello, err := w.a.call(c, &handoff.Request{Op: "hello"})
+	ok, err := w.try(func(c *daemon.Client) (*daemon.Response, error) {
+		hello, err := w.a.call(c, &daemon.Request{Op: "hello"})
 		if err != nil {
 			return nil, err
 		}
-		sealed, err := handoff.Seal(hello.Public, plain, []byte("set"))
+		sealed, err := daemon.Seal(hello.Public, plain, []byte("set"))
 		if err != nil {
 			return nil, err
 		}
-		return w.a.call(c, &handoff.Request{Op: "set", Secret: sealed})
+		return w.a.call(c, &daemon.Request{Op: "set", Secret: sealed})
 	})
 	if ok || err != nil {
 		return err
@@ -210,8 +210,8 @@ func (w *daemonWriter) Set(secrets ...vault.Secret) error {
 }
 
 func (w *daemonWriter) Delete(path string) error {
-	ok, err := w.try(func(c *daemon.Client) (*handoff.Response, error) {
-		return w.a.call(c, &handoff.Request{Op: "delete", Path: path})
+	ok, err := w.try(func(c *daemon.Client) (*daemon.Response, error) {
+		return w.a.call(c, &daemon.Request{Op: "delete", Path: path})
 	})
 	if ok || err != nil {
 		return err
@@ -221,7 +221,7 @@ func (w *daemonWriter) Delete(path string) error {
 
 // try runs op against a running daemon. ok false with no error: no
 // daemon, or a locked one; the caller writes the file itself.
-func (w *daemonWriter) try(op func(*daemon.Client) (*handoff.Response, error)) (bool, error) {
+func (w *daemonWriter) try(op func(*daemon.Client) (*daemon.Response, error)) (bool, error) {
 	c, err := w.a.connect(false)
 	if err != nil {
 		return false, nil
@@ -229,7 +229,7 @@ func (w *daemonWriter) try(op func(*daemon.Client) (*handoff.Response, error)) (
 	defer c.Close()
 	_, err = op(c)
 	var de *daemonError
-	if errors.As(err, &de) && de.code == handoff.CodeLocked {
+	if errors.As(err, &de) && de.code == daemon.CodeLocked {
 		return false, nil
 	}
 	if err != nil {
@@ -248,28 +248,28 @@ func (a *app) tellRunning(op, absent string) error {
 		return nil
 	}
 	defer c.Close()
-	_, err = a.call(c, &handoff.Request{Op: op})
+	_, err = a.call(c, &daemon.Request{Op: op})
 	return err
 }
 
 // sealedCall sends req with a fresh one-time key and opens the sealed
 // answer. A locked vault is unlocked first when the caller is a human
 // (the daemon tells); an agent gets the daemon's advice instead.
-func (a *app) sealedCall(req *handoff.Request, ad string) (*handoff.Response, []byte, error) {
+func (a *app) sealedCall(req *daemon.Request, ad string) (*daemon.Response, []byte, error) {
 	c, err := a.connect(true)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer c.Close()
 	for attempt := 0; ; attempt++ {
-		o, err := handoff.NewOpener()
+		o, err := daemon.NewOpener()
 		if err != nil {
 			return nil, nil, err
 		}
 		req.Public = o.Public()
 		resp, err := a.call(c, req)
 		var de *daemonError
-		if errors.As(err, &de) && de.code == handoff.CodeLocked && attempt == 0 && resp.Caller != nil && !resp.Caller.Agent {
+		if errors.As(err, &de) && de.code == daemon.CodeLocked && attempt == 0 && resp.Caller != nil && !resp.Caller.Agent {
 			if _, err := a.unlockDaemon(c); err != nil {
 				return nil, nil, err
 			}

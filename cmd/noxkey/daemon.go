@@ -14,7 +14,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/noxkey/noxkey/configs"
 	"github.com/noxkey/noxkey/handoff"
-	"github.com/noxkey/noxkey/internal/daemon"
+	"github.com/noxkey/noxkey/handoff/daemon"
 	"github.com/noxkey/noxkey/internal/paths"
 	"github.com/noxkey/noxkey/vault"
 	"github.com/rs/zerolog"
@@ -109,6 +109,14 @@ func (a *app) serveDaemon(ctx context.Context) error {
 		AfterWrite: func(st vault.Store) error {
 			_, _, err := a.rebuildIndex(st)
 			return err
+		},
+		AfterUnlock: func(st vault.Store) error {
+			key, err := st.IndexKey()
+			if err != nil {
+				return err
+			}
+			defer wipe(key)
+			return armKey(key)
 		},
 	})
 	if err := paths.EnsurePrivateDir(a.layout.Data); err != nil {

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/guard/arm"
 	"github.com/noxkey/noxkey/handoff"
+	"github.com/noxkey/noxkey/handoff/daemon"
 	"github.com/noxkey/noxkey/hooks/install"
 	"github.com/noxkey/noxkey/internal/paths"
 	"github.com/urfave/cli/v3"
@@ -72,8 +74,15 @@ func (a *app) checkVault(d *doctor) {
 		d.fix("guard index", ix+" is missing: the hooks block everything; run: noxkey guard rebuild")
 		return
 	}
-	g, err := guard.Open(a.layout.Config, ix)
+	if line, ok := armedLine(ix); ok {
+		d.ok("guard key", line)
+	} else {
+		d.fix("guard key", line)
+	}
+	g, err := guard.Open(a.layout.Config, ix, arm.Lookup)
 	switch {
+	case errors.Is(err, arm.ErrNotArmed):
+		return
 	case err != nil:
 		d.fix("guard index", err.Error())
 	case ii.ModTime().Before(vi.ModTime()):
@@ -103,7 +112,7 @@ func (a *app) checkDaemon(d *doctor) {
 		return
 	}
 	defer c.Close()
-	resp, err := a.call(c, &handoff.Request{Op: "status"})
+	resp, err := a.call(c, &daemon.Request{Op: "status"})
 	if err != nil {
 		d.fix("daemon", "it does not answer: "+err.Error()+"; run: noxkey daemon stop, then noxkey unlock")
 		return

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/noxkey/noxkey/handoff"
-	"github.com/noxkey/noxkey/internal/daemon"
+	"github.com/noxkey/noxkey/handoff/daemon"
 
 	"filippo.io/age"
 	"github.com/joho/godotenv"
@@ -263,7 +263,7 @@ func (a *app) bulk(mode, prefix string, paths []string) ([]*vault.Secret, error)
 		}
 		return out, nil
 	}
-	_, plain, err := a.sealedCall(&handoff.Request{Op: "env", Mode: mode, Prefix: prefix, Paths: paths}, "env\x00"+mode)
+	_, plain, err := a.sealedCall(&daemon.Request{Op: "env", Mode: mode, Prefix: prefix, Paths: paths}, "env\x00"+mode)
 	if err != nil {
 		return nil, err
 	}

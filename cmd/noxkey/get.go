@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/noxkey/noxkey/handoff"
+	"github.com/noxkey/noxkey/handoff/daemon"
 	"github.com/noxkey/noxkey/vault"
 	"github.com/urfave/cli/v3"
 )
@@ -89,7 +90,7 @@ func (a *app) fetch(p, mode string) (*handoff.Verdict, []byte, error) {
 		}
 		return v, sec.Value, nil
 	}
-	resp, value, err := a.sealedCall(&handoff.Request{Op: "get", Path: p, Mode: mode}, "get\x00"+p)
+	resp, value, err := a.sealedCall(&daemon.Request{Op: "get", Path: p, Mode: mode}, "get\x00"+p)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/guard/arm"
 	"github.com/noxkey/noxkey/guard/config"
 	"github.com/noxkey/noxkey/vault"
 	"github.com/urfave/cli/v3"
@@ -33,11 +34,43 @@ func (a *app) guardCommand() *cli.Command {
 				},
 			},
 			{
+				Name:  "arm",
+				Usage: "arm the guard: put the index key where noxkey-hook reads it (noxkey unlock does this too)",
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					key, err := a.store().IndexKey()
+					if err != nil {
+						return err
+					}
+					defer wipe(key)
+					if err := armKey(key); err != nil {
+						return err
+					}
+					line, _ := armedLine(a.layout.Index())
+					fmt.Fprintln(os.Stderr, "guard: "+line)
+					return nil
+				},
+			},
+			{
+				Name:  "disarm",
+				Usage: "disarm the guard: remove its key from the keyring; noxkey-hook then blocks what it would scan",
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					id, err := indexVaultID(a.layout.Index())
+					if err != nil {
+						return err
+					}
+					if err := arm.Disarm(id); err != nil {
+						return err
+					}
+					fmt.Fprintln(os.Stderr, "guard: disarmed; agents' tool output is blocked until: noxkey unlock")
+					return nil
+				},
+			},
+			{
 				Name:      "scan",
 				Usage:     "report vault secrets and pattern-rule hits in FILEs (or stdin): names and positions, never values",
 				ArgsUsage: "[FILE...]",
 				Action: func(ctx context.Context, cmd *cli.Command) error {
-					g, err := guard.Open(a.layout.Config, a.layout.Index())
+					g, err := guard.Open(a.layout.Config, a.layout.Index(), arm.Lookup)
 					if err != nil {
 						return err
 					}
@@ -125,5 +158,39 @@ func (a *app) writeIndex(all []*vault.Secret, key []byte) (int, []string, error)
 		return 0, nil, err
 	}
 	a.log.Info().Int("secrets", ix.Len()).Str("index", a.layout.Index()).Msg("guard index written")
+	if err := armKey(key); err != nil {
+		return 0, nil, err
+	}
 	return ix.Len(), skipped, nil
+}
+
+// armKey arms the guard with the vault's index key (package arm): the
+// hook can use the index from now until reboot or noxkey guard disarm.
+func armKey(key []byte) error {
+	if _, err := arm.Arm(guard.VaultID(key), key); err != nil {
+		return fmt.Errorf("the guard index was written, but the guard could not be armed: %w", err)
+	}
+	return nil
+}
+
+// indexVaultID reads the vault id from the guard index's header, so that
+// disarm and status need no passphrase.
+func indexVaultID(path string) (string, error) {
+	id, err := guard.IndexVaultID(path)
+	if err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// armedLine describes whether the guard of the index at path is armed.
+func armedLine(path string) (string, bool) {
+	id, err := indexVaultID(path)
+	if err != nil {
+		return "unknown (" + err.Error() + ")", false
+	}
+	if w, ok := arm.Armed(id); ok {
+		return "armed (" + w.String() + ")", true
+	}
+	return "not armed: noxkey-hook blocks what it would scan; run: noxkey unlock", false
 }

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/noxkey/noxkey/internal/daemon"
+	"github.com/noxkey/noxkey/handoff/daemon"
 	"github.com/urfave/cli/v3"
 )
 

@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/noxkey/noxkey/handoff"
+	"github.com/noxkey/noxkey/handoff/daemon"
 	"github.com/noxkey/noxkey/vault"
 	"github.com/urfave/cli/v3"
 )
@@ -60,7 +60,7 @@ func (a *app) peekCommand() *cli.Command {
 				fmt.Println(vault.Peek(sec.Value))
 				return nil
 			}
-			_, out, err := a.sealedCall(&handoff.Request{Op: "peek", Path: p}, "peek\x00"+p)
+			_, out, err := a.sealedCall(&daemon.Request{Op: "peek", Path: p}, "peek\x00"+p)
 			if err != nil {
 				return err
 			}
@@ -76,7 +76,7 @@ func (a *app) list(prefix string) ([]vault.Meta, error) {
 	if !a.usesDaemon() {
 		return a.store().List(prefix)
 	}
-	_, out, err := a.sealedCall(&handoff.Request{Op: "list", Prefix: prefix}, "list\x00"+prefix)
+	_, out, err := a.sealedCall(&daemon.Request{Op: "list", Prefix: prefix}, "list\x00"+prefix)
 	if err != nil {
 		return nil, err
 	}

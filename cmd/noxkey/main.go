@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/noxkey/noxkey/handoff"
+	"github.com/noxkey/noxkey/handoff/daemon"
 	"github.com/noxkey/noxkey/internal/prompt"
 	"github.com/noxkey/noxkey/vault"
 	"github.com/urfave/cli/v3"
@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string) int {
 		return exitOK
 	}
 	var de *daemonError
-	if errors.As(err, &de) && de.code == handoff.CodeRefused {
+	if errors.As(err, &de) && de.code == daemon.CodeRefused {
 		// Exactly this line, no prefix: agents and scripts match on it.
 		fmt.Fprintln(os.Stderr, errRefused.msg)
 		return exitRefused

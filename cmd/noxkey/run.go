@@ -14,6 +14,7 @@ import (
 
 	ptylib "github.com/creack/pty"
 	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/guard/arm"
 	"github.com/noxkey/noxkey/vault"
 	"github.com/urfave/cli/v3"
 	"golang.org/x/term"
@@ -52,7 +53,7 @@ terminal when there is one. Agents may use it.`,
 					return usageError("--prefix: %v", err)
 				}
 			}
-			g, err := guard.Open(a.layout.Config, a.layout.Index())
+			g, err := guard.Open(a.layout.Config, a.layout.Index(), arm.Lookup)
 			if err != nil {
 				return fmt.Errorf("run: the guard cannot filter the output: %w; run: noxkey guard rebuild", err)
 			}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/noxkey/noxkey/handoff"
+	"github.com/noxkey/noxkey/handoff/daemon"
 	"github.com/urfave/cli/v3"
 )
 
@@ -26,6 +27,11 @@ func (a *app) unlockCommand() *cli.Command {
 				return err
 			}
 			fmt.Fprintf(os.Stderr, "noxkey: unlocked, %d secrets; locks after %s idle\n", resp.Status.Secrets, time.Duration(resp.Status.SecondsLeft)*time.Second)
+			if resp.Status.Warning != "" {
+				fmt.Fprintf(os.Stderr, "noxkey: warning: %s\n", resp.Status.Warning)
+			} else if line, ok := armedLine(a.layout.Index()); ok {
+				fmt.Fprintf(os.Stderr, "noxkey: guard %s until reboot or: noxkey guard disarm\n", line)
+			}
 			if tmp, err := handoff.OnTmpfs(a.layout.Runtime); err == nil && !tmp {
 				fmt.Fprintf(os.Stderr, "noxkey: warning: %s is on a persistent file system, so handoff scripts touch the disk for a few seconds; set XDG_RUNTIME_DIR to a tmpfs\n", a.layout.Runtime)
 			}
@@ -57,10 +63,12 @@ func (a *app) statusCommand() *cli.Command {
 					return nil
 				}
 				fmt.Printf("daemon:  not running (starts on demand)\nsocket:  %s\nvault:   locked\n", a.layout.Socket())
+				line, _ := armedLine(a.layout.Index())
+				fmt.Printf("guard:   %s\n", line)
 				return nil
 			}
 			defer c.Close()
-			resp, err := a.call(c, &handoff.Request{Op: "status"})
+			resp, err := a.call(c, &daemon.Request{Op: "status"})
 			if err != nil {
 				return err
 			}
@@ -77,6 +85,8 @@ func (a *app) statusCommand() *cli.Command {
 			} else {
 				fmt.Println("vault:   locked (run: noxkey unlock)")
 			}
+			line, _ := armedLine(a.layout.Index())
+			fmt.Printf("guard:   %s\n", line)
 			return nil
 		},
 	}

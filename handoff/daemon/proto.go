@@ -1,10 +1,11 @@
-package handoff
+package daemon
 
 import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/noxkey/noxkey/handoff"
 	"io"
 )
 
@@ -34,8 +35,8 @@ type Response struct {
 	Error string `json:"error,omitempty"`
 	Code  string `json:"code,omitempty"` // locked refused notfound badrequest uid
 	// Caller is the daemon's verdict on the requester.
-	Caller *Verdict `json:"caller,omitempty"`
-	Status *Status  `json:"status,omitempty"`
+	Caller *handoff.Verdict `json:"caller,omitempty"`
+	Status *Status          `json:"status,omitempty"`
 	// Public is the daemon's one-time key, for sealing an unlock.
 	Public []byte   `json:"public,omitempty"`
 	Sealed *Sealed  `json:"sealed,omitempty"`
@@ -49,6 +50,7 @@ type Status struct {
 	Socket      string `json:"socket"`
 	Secrets     int    `json:"secrets"`
 	Pid         int    `json:"pid"`
+	Warning     string `json:"warning,omitempty"` // unlock: what went wrong beside it (arming the guard)
 }
 
 // Codes of Response.Code.

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net"
 	"time"
-
-	"github.com/noxkey/noxkey/handoff"
 )
 
 // Client is one connection to the daemon.
@@ -23,11 +21,11 @@ func Dial(socket string) (*Client, error) {
 }
 
 // Call sends one request and reads its answer.
-func (c *Client) Call(req *handoff.Request) (*handoff.Response, error) {
+func (c *Client) Call(req *Request) (*Response, error) {
 	c.c.SetDeadline(time.Now().Add(30 * time.Second))
-	werr := handoff.WriteMsg(c.c, req)
-	var resp handoff.Response
-	if err := handoff.ReadMsg(c.c, &resp); err != nil {
+	werr := WriteMsg(c.c, req)
+	var resp Response
+	if err := ReadMsg(c.c, &resp); err != nil {
 		if werr != nil {
 			return nil, fmt.Errorf("daemon: send: %w", werr)
 		}

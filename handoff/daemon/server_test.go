@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 			os.Stdout.WriteString("dial: " + err.Error())
 			os.Exit(0)
 		}
-		resp, err := c.Call(&handoff.Request{Op: "status"})
+		resp, err := c.Call(&Request{Op: "status"})
 		if err != nil {
 			os.Stdout.WriteString("call: " + err.Error())
 			os.Exit(0)
@@ -93,21 +93,21 @@ func newTestServer(t testing.TB, ln net.Listener, idle time.Duration, sigs *hand
 
 func unlock(t *testing.T, c *Client, pass string) {
 	t.Helper()
-	hello, err := c.Call(&handoff.Request{Op: "hello"})
+	hello, err := c.Call(&Request{Op: "hello"})
 	if err != nil || !hello.OK {
 		t.Fatalf("hello: %v %+v", err, hello)
 	}
-	sealed, _ := handoff.Seal(hello.Public, []byte(pass), []byte("unlock"))
-	resp, err := c.Call(&handoff.Request{Op: "unlock", Secret: sealed})
+	sealed, _ := Seal(hello.Public, []byte(pass), []byte("unlock"))
+	resp, err := c.Call(&Request{Op: "unlock", Secret: sealed})
 	if err != nil || !resp.OK {
 		t.Fatalf("unlock: %v %+v", err, resp)
 	}
 }
 
-func get(t *testing.T, c *Client, path string) ([]byte, *handoff.Response) {
+func get(t *testing.T, c *Client, path string) ([]byte, *Response) {
 	t.Helper()
-	o, _ := handoff.NewOpener()
-	resp, err := c.Call(&handoff.Request{Op: "get", Path: path, Public: o.Public()})
+	o, _ := NewOpener()
+	resp, err := c.Call(&Request{Op: "get", Path: path, Public: o.Public()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestSocketModesAndGet(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if _, resp := get(t, c, "acme/api/KEY"); resp.Code != handoff.CodeLocked {
+	if _, resp := get(t, c, "acme/api/KEY"); resp.Code != CodeLocked {
 		t.Fatalf("a locked daemon answered %+v", resp)
 	}
 	unlock(t, c, pass)
@@ -141,7 +141,7 @@ func TestSocketModesAndGet(t *testing.T) {
 	if string(v) != testValue {
 		t.Fatal("get returned a different value")
 	}
-	if _, resp := get(t, c, "acme/api/NOPE"); resp.Code != handoff.CodeNotFound {
+	if _, resp := get(t, c, "acme/api/NOPE"); resp.Code != CodeNotFound {
 		t.Errorf("missing secret: %+v", resp)
 	}
 }
@@ -196,8 +196,8 @@ func TestNothingReadableCrossesTheSocket(t *testing.T) {
 	if v, _ := get(t, c, "acme/api/KEY"); string(v) != testValue {
 		t.Fatal("get through the relay failed")
 	}
-	o, _ := handoff.NewOpener()
-	if resp, err := c.Call(&handoff.Request{Op: "env", Mode: "export", Prefix: "acme", Public: o.Public()}); err != nil || !resp.OK {
+	o, _ := NewOpener()
+	if resp, err := c.Call(&Request{Op: "env", Mode: "export", Prefix: "acme", Public: o.Public()}); err != nil || !resp.OK {
 		t.Fatalf("env: %v %+v", err, resp)
 	}
 	c.Close()
@@ -227,21 +227,21 @@ func TestMalformedAndOversizedRequests(t *testing.T) {
 		return append(out, b...)
 	}
 	raw.Write(frame([]byte("{not json")))
-	var resp handoff.Response
-	if err := handoff.ReadMsg(raw, &resp); err != nil || resp.Code != handoff.CodeBadRequest {
+	var resp Response
+	if err := ReadMsg(raw, &resp); err != nil || resp.Code != CodeBadRequest {
 		t.Fatalf("malformed: %v %+v", err, resp)
 	}
-	handoff.WriteMsg(raw, &handoff.Request{Op: "ping"})
-	if err := handoff.ReadMsg(raw, &resp); err != nil || !resp.OK {
+	WriteMsg(raw, &Request{Op: "ping"})
+	if err := ReadMsg(raw, &resp); err != nil || !resp.OK {
 		t.Fatalf("after a malformed request: %v %+v", err, resp)
 	}
-	handoff.WriteMsg(raw, &handoff.Request{Op: "no-such-op"})
-	if err := handoff.ReadMsg(raw, &resp); err != nil || resp.Code != handoff.CodeBadRequest {
+	WriteMsg(raw, &Request{Op: "no-such-op"})
+	if err := ReadMsg(raw, &resp); err != nil || resp.Code != CodeBadRequest {
 		t.Fatalf("unknown op: %+v", resp)
 	}
 	// An oversized frame: an error answer, then the connection closes.
 	raw.Write(binary.BigEndian.AppendUint32(nil, 1<<30))
-	if err := handoff.ReadMsg(raw, &resp); err != nil || !strings.Contains(resp.Error, "larger than") {
+	if err := ReadMsg(raw, &resp); err != nil || !strings.Contains(resp.Error, "larger than") {
 		t.Fatalf("oversized: %v %+v", err, resp)
 	}
 	if _, err := raw.Read(make([]byte, 1)); err != io.EOF {
@@ -258,7 +258,7 @@ func TestMalformedAndOversizedRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if r, err := c.Call(&handoff.Request{Op: "ping"}); err != nil || !r.OK {
+	if r, err := c.Call(&Request{Op: "ping"}); err != nil || !r.OK {
 		t.Fatalf("the daemon did not survive bad clients: %v", err)
 	}
 }
@@ -268,16 +268,16 @@ func TestIdleTimeoutLocks(t *testing.T) {
 	c, _ := Dial(sock)
 	defer c.Close()
 	unlock(t, c, pass)
-	r, _ := c.Call(&handoff.Request{Op: "status"})
+	r, _ := c.Call(&Request{Op: "status"})
 	if !r.Status.Unlocked || r.Status.Secrets != 1 {
 		t.Fatalf("status after unlock: %+v", r.Status)
 	}
 	time.Sleep(time.Second)
-	r, _ = c.Call(&handoff.Request{Op: "status"})
+	r, _ = c.Call(&Request{Op: "status"})
 	if r.Status.Unlocked {
 		t.Fatal("still unlocked after the idle timeout")
 	}
-	if _, resp := get(t, c, "acme/api/KEY"); resp.Code != handoff.CodeLocked {
+	if _, resp := get(t, c, "acme/api/KEY"); resp.Code != CodeLocked {
 		t.Fatalf("get after idle lock: %+v", resp)
 	}
 }
@@ -286,14 +286,14 @@ func TestWrongPassphraseStaysLocked(t *testing.T) {
 	_, sock, _ := testServer(t, nil, time.Minute)
 	c, _ := Dial(sock)
 	defer c.Close()
-	hello, _ := c.Call(&handoff.Request{Op: "hello"})
-	sealed, _ := handoff.Seal(hello.Public, []byte("wrong"), []byte("unlock"))
-	r, _ := c.Call(&handoff.Request{Op: "unlock", Secret: sealed})
+	hello, _ := c.Call(&Request{Op: "hello"})
+	sealed, _ := Seal(hello.Public, []byte("wrong"), []byte("unlock"))
+	r, _ := c.Call(&Request{Op: "unlock", Secret: sealed})
 	if r.OK || r.Code != CodeBadPassphrase {
 		t.Fatalf("wrong passphrase: %+v", r)
 	}
 	// The sealed passphrase cannot be replayed: the daemon's key was one-time.
-	r, _ = c.Call(&handoff.Request{Op: "unlock", Secret: sealed})
+	r, _ = c.Call(&Request{Op: "unlock", Secret: sealed})
 	if r.OK {
 		t.Fatal("a replayed unlock was accepted")
 	}
@@ -328,7 +328,7 @@ func TestAnotherUIDIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatalf("client: %v %s", err, out)
 	}
-	var resp handoff.Response
+	var resp Response
 	if err := json.Unmarshal(out, &resp); err != nil {
 		t.Fatalf("client output %q", out)
 	}
@@ -364,8 +364,8 @@ func TestConcurrentGetsAndExternalWrites(t *testing.T) {
 				return
 			}
 			defer c.Close()
-			o, _ := handoff.NewOpener()
-			resp, err := c.Call(&handoff.Request{Op: "get", Path: "acme/api/KEY", Public: o.Public()})
+			o, _ := NewOpener()
+			resp, err := c.Call(&Request{Op: "get", Path: "acme/api/KEY", Public: o.Public()})
 			if err != nil || !resp.OK {
 				errs <- fmt.Sprintf("%v %+v", err, resp)
 				return
@@ -399,9 +399,9 @@ func TestConcurrentGetsAndExternalWrites(t *testing.T) {
 func BenchmarkGetRoundTrip(b *testing.B) {
 	_, sock, pass := testServerB(b)
 	c, _ := Dial(sock)
-	hello, _ := c.Call(&handoff.Request{Op: "hello"})
-	sealed, _ := handoff.Seal(hello.Public, []byte(pass), []byte("unlock"))
-	c.Call(&handoff.Request{Op: "unlock", Secret: sealed})
+	hello, _ := c.Call(&Request{Op: "hello"})
+	sealed, _ := Seal(hello.Public, []byte(pass), []byte("unlock"))
+	c.Call(&Request{Op: "unlock", Secret: sealed})
 	c.Close()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -409,8 +409,8 @@ func BenchmarkGetRoundTrip(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		o, _ := handoff.NewOpener()
-		resp, err := c.Call(&handoff.Request{Op: "get", Path: "acme/api/KEY", Public: o.Public()})
+		o, _ := NewOpener()
+		resp, err := c.Call(&Request{Op: "get", Path: "acme/api/KEY", Public: o.Public()})
 		if err != nil || !resp.OK {
 			b.Fatal(err)
 		}

@@ -40,6 +40,8 @@ type Config struct {
 	// AfterWrite runs after the daemon wrote the vault (set, rm): the CLI
 	// rebuilds the guard index with it.
 	AfterWrite func(vault.Store) error
+	// AfterUnlock runs after an unlock: the CLI arms the guard with it.
+	AfterUnlock func(vault.Store) error
 }
 
 // ErrRunning: another daemon holds the runtime dir's lock.
@@ -195,7 +197,7 @@ type conn struct {
 	c       net.Conn
 	pid     int
 	verdict *handoff.Verdict
-	opener  *handoff.Opener // the daemon's one-time key for a sealed unlock
+	opener  *Opener // the daemon's one-time key for a sealed unlock
 }
 
 func (s *Server) serveConn(nc net.Conn) {
@@ -214,33 +216,33 @@ func (s *Server) serveConn(nc net.Conn) {
 		// Read its request first, so the refusal is its answer rather
 		// than a reset connection.
 		nc.SetReadDeadline(time.Now().Add(2 * time.Second))
-		var ignored handoff.Request
-		handoff.ReadMsg(nc, &ignored)
-		handoff.WriteMsg(nc, &handoff.Response{Error: fmt.Sprintf("refused: this daemon serves uid %d only", os.Geteuid()), Code: "uid"})
+		var ignored Request
+		ReadMsg(nc, &ignored)
+		WriteMsg(nc, &Response{Error: fmt.Sprintf("refused: this daemon serves uid %d only", os.Geteuid()), Code: "uid"})
 		return
 	}
 	c := &conn{s: s, c: nc, pid: pid}
 	for {
 		nc.SetReadDeadline(time.Now().Add(time.Minute))
-		var req handoff.Request
-		err := handoff.ReadMsg(nc, &req)
+		var req Request
+		err := ReadMsg(nc, &req)
 		switch {
 		case errors.Is(err, io.EOF):
 			return
-		case errors.Is(err, handoff.ErrTooLarge):
-			handoff.WriteMsg(nc, &handoff.Response{Error: err.Error(), Code: handoff.CodeBadRequest})
+		case errors.Is(err, ErrTooLarge):
+			WriteMsg(nc, &Response{Error: err.Error(), Code: CodeBadRequest})
 			return
 		case err != nil:
 			var syn *json.SyntaxError
 			var typ *json.UnmarshalTypeError
 			if errors.As(err, &syn) || errors.As(err, &typ) {
-				handoff.WriteMsg(nc, &handoff.Response{Error: err.Error(), Code: handoff.CodeBadRequest})
+				WriteMsg(nc, &Response{Error: err.Error(), Code: CodeBadRequest})
 				continue
 			}
 			return
 		}
 		resp := c.handle(&req)
-		if err := handoff.WriteMsg(nc, resp); err != nil {
+		if err := WriteMsg(nc, resp); err != nil {
 			return
 		}
 		if req.Op == "stop" && resp.OK {
@@ -250,8 +252,8 @@ func (s *Server) serveConn(nc net.Conn) {
 	}
 }
 
-func fail(code, format string, args ...any) *handoff.Response {
-	return &handoff.Response{Error: fmt.Sprintf(format, args...), Code: code}
+func fail(code, format string, args ...any) *Response {
+	return &Response{Error: fmt.Sprintf(format, args...), Code: code}
 }
 
 // caller classifies the peer once per connection.
@@ -268,7 +270,7 @@ func (c *conn) caller() *handoff.Verdict {
 	return c.verdict
 }
 
-func (c *conn) record(e handoff.Request, result string, paths ...string) {
+func (c *conn) record(e Request, result string, paths ...string) {
 	v := c.caller()
 	ent := Entry{Time: time.Now().UTC(), Op: e.Op, Mode: e.Mode, Path: e.Path, Result: result, Caller: "human", Pid: v.Pid, Exe: v.Exe}
 	if len(paths) > 0 {
@@ -287,29 +289,29 @@ const CodeBadPassphrase = "badpassphrase"
 
 const agentRefusal = "This command is not available to AI agents."
 
-func (c *conn) lockedError() *handoff.Response {
+func (c *conn) lockedError() *Response {
 	if c.caller().Agent {
-		return fail(handoff.CodeLocked, "the noxkey vault is locked. An AI agent cannot type the passphrase: ask the user to run `noxkey unlock` in their own terminal, then try again")
+		return fail(CodeLocked, "the noxkey vault is locked. An AI agent cannot type the passphrase: ask the user to run `noxkey unlock` in their own terminal, then try again")
 	}
-	return fail(handoff.CodeLocked, "the noxkey vault is locked; run: noxkey unlock")
+	return fail(CodeLocked, "the noxkey vault is locked; run: noxkey unlock")
 }
 
-func (c *conn) handle(req *handoff.Request) *handoff.Response {
+func (c *conn) handle(req *Request) *Response {
 	s := c.s
 	switch req.Op {
 	case "ping":
-		return &handoff.Response{OK: true}
+		return &Response{OK: true}
 	case "whoami":
-		return &handoff.Response{OK: true, Caller: c.caller()}
+		return &Response{OK: true, Caller: c.caller()}
 	case "status":
-		return &handoff.Response{OK: true, Status: c.status(), Caller: c.caller()}
+		return &Response{OK: true, Status: c.status(), Caller: c.caller()}
 	case "hello":
-		o, err := handoff.NewOpener()
+		o, err := NewOpener()
 		if err != nil {
 			return fail("error", "%v", err)
 		}
 		c.opener = o
-		return &handoff.Response{OK: true, Public: o.Public()}
+		return &Response{OK: true, Public: o.Public()}
 	case "unlock":
 		return c.unlock(req)
 	case "lock":
@@ -317,7 +319,7 @@ func (c *conn) handle(req *handoff.Request) *handoff.Response {
 		s.st.lock()
 		s.st.mu.Unlock()
 		c.record(*req, "ok")
-		return &handoff.Response{OK: true}
+		return &Response{OK: true}
 	case "get":
 		return c.get(req)
 	case "env":
@@ -328,12 +330,12 @@ func (c *conn) handle(req *handoff.Request) *handoff.Response {
 		return c.write(req)
 	case "stop":
 		c.record(*req, "ok")
-		return &handoff.Response{OK: true}
+		return &Response{OK: true}
 	}
-	return fail(handoff.CodeBadRequest, "unknown op %q", req.Op)
+	return fail(CodeBadRequest, "unknown op %q", req.Op)
 }
 
-func (c *conn) unlock(req *handoff.Request) *handoff.Response {
+func (c *conn) unlock(req *Request) *Response {
 	var ids []age.Identity
 	switch {
 	case req.Identity != "":
@@ -354,7 +356,7 @@ func (c *conn) unlock(req *handoff.Request) *handoff.Response {
 		}
 		ids = []age.Identity{id}
 	default:
-		return fail(handoff.CodeBadRequest, "unlock: no passphrase or identity")
+		return fail(CodeBadRequest, "unlock: no passphrase or identity")
 	}
 	s := c.s
 	s.st.mu.Lock()
@@ -369,15 +371,27 @@ func (c *conn) unlock(req *handoff.Request) *handoff.Response {
 		s.cfg.Log.Warn().Err(mlockErr).Msg("values are not locked in RAM")
 	}
 	c.record(*req, "ok")
-	return &handoff.Response{OK: true, Status: c.status()}
+	resp := &Response{OK: true, Status: c.status()}
+	if s.cfg.AfterUnlock != nil {
+		s.st.mu.Lock()
+		var aerr error
+		if s.st.file != nil {
+			aerr = s.cfg.AfterUnlock(s.st.file)
+		}
+		s.st.mu.Unlock()
+		if aerr != nil {
+			resp.Status.Warning = aerr.Error()
+		}
+	}
+	return resp
 }
 
 // status describes the daemon and its vault.
-func (c *conn) status() *handoff.Status {
+func (c *conn) status() *Status {
 	s := c.s
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
-	st := &handoff.Status{Unlocked: s.st.unlocked(), Socket: s.cfg.Socket, Secrets: len(s.st.values), Pid: os.Getpid()}
+	st := &Status{Unlocked: s.st.unlocked(), Socket: s.cfg.Socket, Secrets: len(s.st.values), Pid: os.Getpid()}
 	if st.Unlocked {
 		st.SecondsLeft = int64((s.cfg.IdleTimeout - time.Since(s.st.lastUse)).Seconds())
 	}
@@ -386,30 +400,30 @@ func (c *conn) status() *handoff.Status {
 
 // openSealed opens the payload of req sealed to this connection's
 // one-time key (sent by hello); the key is then spent.
-func (c *conn) openSealed(req *handoff.Request, ad string) ([]byte, *handoff.Response) {
+func (c *conn) openSealed(req *Request, ad string) ([]byte, *Response) {
 	if c.opener == nil || req.Secret == nil {
-		return nil, fail(handoff.CodeBadRequest, "%s: send hello first and seal the payload to its key", req.Op)
+		return nil, fail(CodeBadRequest, "%s: send hello first and seal the payload to its key", req.Op)
 	}
 	plain, err := c.opener.Open(req.Secret, []byte(ad))
 	c.opener = nil
 	if err != nil {
-		return nil, fail(handoff.CodeBadRequest, "%v", err)
+		return nil, fail(CodeBadRequest, "%v", err)
 	}
 	return plain, nil
 }
 
 // refuseAgent answers a request an agent may not make, or nil.
-func (c *conn) refuseAgent(req *handoff.Request, allowed bool) *handoff.Response {
+func (c *conn) refuseAgent(req *Request, allowed bool) *Response {
 	if v := c.caller(); v.Agent && !allowed {
 		c.record(*req, "refused")
-		return &handoff.Response{Error: agentRefusal, Code: handoff.CodeRefused, Caller: v}
+		return &Response{Error: agentRefusal, Code: CodeRefused, Caller: v}
 	}
 	return nil
 }
 
 // withVault runs fn with the state held, the vault unlocked and reloaded
 // if its file changed; a locked vault or a failed reload is answered here.
-func (c *conn) withVault(req *handoff.Request, fn func(st *state) *handoff.Response) *handoff.Response {
+func (c *conn) withVault(req *Request, fn func(st *state) *Response) *Response {
 	st := &c.s.st
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -427,32 +441,32 @@ func (c *conn) withVault(req *handoff.Request, fn func(st *state) *handoff.Respo
 }
 
 // notFound answers a request for a path the vault does not hold.
-func (c *conn) notFound(req *handoff.Request, path string) *handoff.Response {
+func (c *conn) notFound(req *Request, path string) *Response {
 	c.record(*req, "notfound", path)
-	return &handoff.Response{Error: fmt.Sprintf("%s: secret not found; see the stored names with: noxkey ls", path), Code: handoff.CodeNotFound, Caller: c.caller()}
+	return &Response{Error: fmt.Sprintf("%s: secret not found; see the stored names with: noxkey ls", path), Code: CodeNotFound, Caller: c.caller()}
 }
 
 // sealedAnswer seals plain to the requester's one-time key under ad,
 // wipes plain, counts as use of the vault and records the access.
-func (c *conn) sealedAnswer(req *handoff.Request, st *state, plain []byte, ad string, paths ...string) *handoff.Response {
-	sealed, err := handoff.Seal(req.Public, plain, []byte(ad))
+func (c *conn) sealedAnswer(req *Request, st *state, plain []byte, ad string, paths ...string) *Response {
+	sealed, err := Seal(req.Public, plain, []byte(ad))
 	wipe(plain)
 	if err != nil {
-		return fail(handoff.CodeBadRequest, "%v", err)
+		return fail(CodeBadRequest, "%v", err)
 	}
 	st.lastUse = time.Now()
 	c.record(*req, "ok", paths...)
-	return &handoff.Response{OK: true, Caller: c.caller(), Sealed: sealed}
+	return &Response{OK: true, Caller: c.caller(), Sealed: sealed}
 }
 
-func (c *conn) get(req *handoff.Request) *handoff.Response {
+func (c *conn) get(req *Request) *Response {
 	if err := vault.ValidatePath(req.Path); err != nil {
-		return fail(handoff.CodeBadRequest, "%v", err)
+		return fail(CodeBadRequest, "%v", err)
 	}
 	if r := c.refuseAgent(req, req.Mode == "" || req.Mode == "print"); r != nil {
 		return r
 	}
-	return c.withVault(req, func(st *state) *handoff.Response {
+	return c.withVault(req, func(st *state) *Response {
 		val, ok := st.values[req.Path]
 		if !ok {
 			return c.notFound(req, req.Path)
@@ -468,14 +482,14 @@ type WireSecret struct {
 	Description string `json:"description,omitempty"`
 }
 
-func (c *conn) env(req *handoff.Request) *handoff.Response {
+func (c *conn) env(req *Request) *Response {
 	if r := c.refuseAgent(req, req.Mode == "run"); r != nil {
 		return r
 	}
 	if err := vault.ValidatePrefix(req.Prefix); err != nil {
-		return fail(handoff.CodeBadRequest, "%v", err)
+		return fail(CodeBadRequest, "%v", err)
 	}
-	return c.withVault(req, func(st *state) *handoff.Response {
+	return c.withVault(req, func(st *state) *Response {
 		var out []WireSecret
 		var names []string
 		add := func(p string) {
@@ -508,8 +522,8 @@ func (c *conn) env(req *handoff.Request) *handoff.Response {
 // listOrPeek answers ls (metadata under a prefix) and peek (the first
 // characters, length and a checksum of one value): allowed to agents,
 // and sealed like every answer.
-func (c *conn) listOrPeek(req *handoff.Request) *handoff.Response {
-	return c.withVault(req, func(st *state) *handoff.Response {
+func (c *conn) listOrPeek(req *Request) *Response {
+	return c.withVault(req, func(st *state) *Response {
 		if req.Op == "peek" {
 			val, ok := st.values[req.Path]
 			if !ok {
@@ -534,7 +548,7 @@ func codeOf(err error) string {
 	case errors.Is(err, vault.ErrWrongPassphrase):
 		return CodeBadPassphrase
 	case errors.Is(err, vault.ErrNoVault), errors.Is(err, vault.ErrNotFound):
-		return handoff.CodeNotFound
+		return CodeNotFound
 	}
 	return "error"
 }
@@ -542,7 +556,7 @@ func codeOf(err error) string {
 // write stores (set) or removes (delete) secrets with the unlocked
 // vault's cached key, so the CLI need not ask the passphrase again, then
 // rebuilds the guard index through AfterWrite.
-func (c *conn) write(req *handoff.Request) *handoff.Response {
+func (c *conn) write(req *Request) *Response {
 	var secs []vault.Secret
 	if req.Op == "set" {
 		plain, bad := c.openSealed(req, "set")
@@ -553,7 +567,7 @@ func (c *conn) write(req *handoff.Request) *handoff.Response {
 		err := json.Unmarshal(plain, &ents)
 		wipe(plain)
 		if err != nil {
-			return fail(handoff.CodeBadRequest, "set: the sealed payload is not a list of secrets")
+			return fail(CodeBadRequest, "set: the sealed payload is not a list of secrets")
 		}
 		for _, e := range ents {
 			secs = append(secs, vault.Secret{Path: e.Path, Value: e.Value, Description: e.Description})
@@ -564,7 +578,7 @@ func (c *conn) write(req *handoff.Request) *handoff.Response {
 			}
 		}()
 	}
-	return c.withVault(req, func(st *state) *handoff.Response {
+	return c.withVault(req, func(st *state) *Response {
 		var err error
 		if req.Op == "set" {
 			err = st.file.Set(secs...)
@@ -589,6 +603,6 @@ func (c *conn) write(req *handoff.Request) *handoff.Response {
 		if err := st.reload(); err != nil {
 			return fail(codeOf(err), "%v", err)
 		}
-		return &handoff.Response{OK: true}
+		return &Response{OK: true}
 	})
 }

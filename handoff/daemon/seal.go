@@ -1,4 +1,4 @@
-package handoff
+package daemon
 
 import (
 	"crypto/aes"
@@ -110,10 +110,4 @@ func deriveAEAD(priv *ecdh.PrivateKey, pub *ecdh.PublicKey, requester, sender []
 		return nil, err
 	}
 	return cipher.NewGCM(block)
-}
-
-func wipe(b []byte) {
-	for i := range b {
-		b[i] = 0
-	}
 }
