@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/guard/arm/armtest"
 	"github.com/noxkey/noxkey/guard/config"
 )
 
@@ -214,7 +215,7 @@ func syntheticIndex(t *testing.T, nk string) {
 		t.Fatal(err)
 	}
 	ix, _, err := guard.Build([]guard.Secret{{Name: "acme/test/NOXKEY_TEST_SECRET", Value: []byte(testSecret)}},
-		bytes.Repeat([]byte{7}, 32), guard.Options{Settings: st})
+		armtest.Key(t), guard.Options{Settings: st})
 	if err != nil {
 		t.Fatal(err)
 	}

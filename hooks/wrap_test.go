@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/guard/arm/armtest"
 )
 
 const wrapSecret = "sk_wrap_Zq8xW3nK5pLs7dFh2Tm9"
@@ -36,7 +37,7 @@ func buildHook(t *testing.T) (bin, home string) {
 	}
 	home = filepath.Join(t.TempDir(), "nk")
 	os.MkdirAll(home, 0o700)
-	ix, _, err := guard.Build([]guard.Secret{{Name: "acme/w/TOKEN", Value: []byte(wrapSecret)}}, bytes.Repeat([]byte{5}, 32),
+	ix, _, err := guard.Build([]guard.Secret{{Name: "acme/w/TOKEN", Value: []byte(wrapSecret)}}, armtest.Key(t),
 		guard.Options{Settings: &guard.Settings{Placeholder: guard.DefaultPlaceholder, Fingerprint: guard.Fingerprint(home, nil)}})
 	if err != nil {
 		t.Fatal(err)

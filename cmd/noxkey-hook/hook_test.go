@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/guard/arm/armtest"
 	"github.com/noxkey/noxkey/guard/config"
 	"github.com/noxkey/noxkey/hooks"
 	"github.com/noxkey/noxkey/internal/testio"
@@ -61,7 +62,7 @@ func homeWithSecrets(t testing.TB, n int) string {
 		}
 		secs[i] = guard.Secret{Name: fmt.Sprintf("org/p%d/KEY_%d", i%50, i), Value: v}
 	}
-	ix, _, err := guard.Build(secs, bytes.Repeat([]byte{9}, 32), guard.Options{Settings: settings(t, home)})
+	ix, _, err := guard.Build(secs, armtest.Key(t), guard.Options{Settings: settings(t, home)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +242,7 @@ func TestClaudeHookProcess(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "nk")
 	os.MkdirAll(home, 0o700)
 	secret := "NXK-DUMMY-SECRET-8c1f2e9a7b"
-	ix, _, err := guard.Build([]guard.Secret{{Name: "acme/test/NOXKEY_TEST_SECRET", Value: []byte(secret)}}, bytes.Repeat([]byte{1}, 32), guard.Options{Settings: settings(t, home)})
+	ix, _, err := guard.Build([]guard.Secret{{Name: "acme/test/NOXKEY_TEST_SECRET", Value: []byte(secret)}}, armtest.Key(t), guard.Options{Settings: settings(t, home)})
 	if err != nil {
 		t.Fatal(err)
 	}

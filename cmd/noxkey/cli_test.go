@@ -493,11 +493,11 @@ func TestLsAndPeekNeverShowValues(t *testing.T) {
 		t.Errorf("ls acme:\n%s", ls)
 	}
 	pk := strings.TrimSpace(h.ok(t, "", "peek", "acme/api/STRIPE_KEY"))
-	if want := "sk_live_… (107 chars, sha256:"; !strings.HasPrefix(pk, want) {
+	if want := "sk_live_… (107 chars, mac:"; !strings.HasPrefix(pk, want) {
 		t.Errorf("peek = %q, want prefix %q", pk, want)
 	}
-	if pk := h.ok(t, "", "peek", "acme/web/SESSION"); !strings.HasPrefix(pk, "short… (11 chars") {
-		t.Errorf("peek of a short value shows more than half: %q", pk)
+	if pk := h.ok(t, "", "peek", "acme/web/SESSION"); !strings.HasPrefix(pk, "sh… (11 chars") {
+		t.Errorf("peek of a short value shows more than a quarter: %q", pk)
 	}
 }
 

@@ -278,6 +278,9 @@ func (a *app) sealedCall(req *daemon.Request, ad string) (*daemon.Response, []by
 		if err != nil {
 			return nil, nil, err
 		}
+		if resp.Handoff != "" {
+			return resp, nil, nil // an agent's get: the daemon wrote the script
+		}
 		value, err := o.Open(resp.Sealed, []byte(ad))
 		if err != nil {
 			return nil, nil, err

@@ -38,61 +38,67 @@ itself: the value reaches the agent's shell, never its conversation.`,
 			case cmd.Bool("copy"):
 				mode = "copy"
 			}
-			v, value, err := a.fetch(p, mode)
+			if !a.usesDaemon() {
+				return a.getDirect(p, mode, cmd.String("shell"))
+			}
+			resp, value, err := a.sealedCall(&daemon.Request{Op: daemon.OpGet, Path: p, Mode: mode, Shell: cmd.String("shell")}, "get\x00"+p)
 			if err != nil {
 				return err
 			}
-			defer wipe(value)
-			a.log.Info().Str("op", "get").Str("path", p).Bool("agent", v.Agent).Msg("read")
-			if v.Agent {
-				shell := v.Shell
-				if s := cmd.String("shell"); s != "" {
-					shell = s
-				}
-				d := handoff.DialectFor(shell)
-				path, err := handoff.WriteScript(a.layout.Handoff(), d, []handoff.Var{{Name: vault.Name(p), Value: value}})
-				if err != nil {
-					return err
-				}
-				fmt.Println(d.SourceLine(path))
+			if resp.Handoff != "" {
+				a.log.Info().Str("op", "get").Str("path", p).Msg("handed off")
+				fmt.Println(resp.Handoff)
 				return nil
 			}
-			switch mode {
-			case "copy":
-				return copyToClipboard(value)
-			case "raw":
-				_, err = os.Stdout.Write(value)
-				return err
-			}
-			out := append(append(make([]byte, 0, len(value)+1), value...), '\n')
-			_, err = os.Stdout.Write(out)
-			wipe(out)
-			return err
+			defer wipe(value)
+			a.log.Info().Str("op", "get").Str("path", p).Msg("read")
+			return printValue(value, mode)
 		},
 	}
 }
 
-// fetch returns the caller's verdict and the value of p: from the daemon
-// (unlocking it first when the caller is a human), or, for --vault and
-// the Keychain, read directly after the daemon's verdict.
-func (a *app) fetch(p, mode string) (*handoff.Verdict, []byte, error) {
-	if !a.usesDaemon() {
-		v, err := a.whoami()
-		if err != nil {
-			return nil, nil, err
-		}
-		if v.Agent && mode != "print" {
-			return nil, nil, errRefused
-		}
-		sec, err := a.store().Get(p)
-		if err != nil {
-			return nil, nil, err
-		}
-		return v, sec.Value, nil
+// printValue shows value to a human in mode.
+func printValue(value []byte, mode string) error {
+	switch mode {
+	case "copy":
+		return copyToClipboard(value)
+	case "raw":
+		_, err := os.Stdout.Write(value)
+		return err
 	}
-	resp, value, err := a.sealedCall(&daemon.Request{Op: "get", Path: p, Mode: mode}, "get\x00"+p)
+	out := append(append(make([]byte, 0, len(value)+1), value...), '\n')
+	_, err := os.Stdout.Write(out)
+	wipe(out)
+	return err
+}
+
+// getDirect serves get for --vault and the Keychain, which the daemon
+// does not hold: the daemon still classifies the caller, and an agent gets
+// a handoff script written here.
+func (a *app) getDirect(p, mode, shell string) error {
+	v, err := a.whoami()
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	return resp.Caller, value, nil
+	if v.Agent && mode != "print" {
+		return errRefused
+	}
+	sec, err := a.store().Get(p)
+	if err != nil {
+		return err
+	}
+	defer sec.Wipe()
+	if !v.Agent {
+		return printValue(sec.Value, mode)
+	}
+	if shell == "" {
+		shell = v.Shell
+	}
+	d := handoff.DialectFor(shell)
+	path, err := handoff.WriteScript(a.layout.Handoff(), d, []handoff.Var{{Name: vault.Name(p), Value: sec.Value}})
+	if err != nil {
+		return err
+	}
+	fmt.Println(d.SourceLine(path))
+	return nil
 }

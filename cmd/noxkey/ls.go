@@ -44,7 +44,7 @@ func (a *app) lsCommand() *cli.Command {
 func (a *app) peekCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "peek",
-		Usage:     "show the first characters, length and a checksum of PATH",
+		Usage:     "show at most a quarter of PATH's first characters (8 at most), its length and a keyed checksum",
 		ArgsUsage: "PATH",
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			p, err := argPath(cmd)
@@ -57,7 +57,12 @@ func (a *app) peekCommand() *cli.Command {
 					return err
 				}
 				defer sec.Wipe()
-				fmt.Println(vault.Peek(sec.Value))
+				key, err := a.store().IndexKey()
+				if err != nil {
+					return err
+				}
+				defer wipe(key)
+				fmt.Println(vault.Peek(sec.Value, key))
 				return nil
 			}
 			_, out, err := a.sealedCall(&daemon.Request{Op: "peek", Path: p}, "peek\x00"+p)

@@ -22,7 +22,8 @@ type Request struct {
 	Path   string   `json:"path,omitempty"`   // get
 	Paths  []string `json:"paths,omitempty"`  // env
 	Prefix string   `json:"prefix,omitempty"` // env
-	Mode   string   `json:"mode,omitempty"`   // get: print raw copy; env: run export load bundle
+	Mode   string   `json:"mode,omitempty"`   // get: ModePrint ModeRaw ModeCopy; env: ModeRun ModeExport ModeLoad ModeBundle
+	Shell  string   `json:"shell,omitempty"`  // get by an agent: the shell of the handoff script, instead of the detected one
 	Public []byte   `json:"public,omitempty"` // the requester's one-time X25519 key
 	Secret *Sealed  `json:"secret,omitempty"` // unlock: the sealed passphrase
 	// Identity is an age identity file for unlock, read by the daemon.
@@ -41,6 +42,9 @@ type Response struct {
 	Public []byte   `json:"public,omitempty"`
 	Sealed *Sealed  `json:"sealed,omitempty"`
 	Names  []string `json:"names,omitempty"` // env: the paths in the sealed bundle, in order
+	// Handoff answers an agent's get: the line that sources the script the
+	// daemon wrote. No value is in the answer.
+	Handoff string `json:"handoff,omitempty"`
 }
 
 // Status is what `noxkey status` shows.
@@ -53,13 +57,47 @@ type Status struct {
 	Warning     string `json:"warning,omitempty"` // unlock: what went wrong beside it (arming the guard)
 }
 
+// Operations of Request.Op.
+const (
+	OpPing   = "ping"
+	OpStatus = "status"
+	OpWhoami = "whoami"
+	OpHello  = "hello" // the daemon's one-time key, to seal an unlock or a set to
+	OpUnlock = "unlock"
+	OpLock   = "lock"
+	OpGet    = "get"
+	OpEnv    = "env"
+	OpList   = "list"
+	OpPeek   = "peek"
+	OpSet    = "set"
+	OpDelete = "delete"
+	OpStop   = "stop"
+)
+
+// Modes of Request.Mode.
+const (
+	ModePrint  = "print" // get: the value for a human's terminal; an agent gets a handoff
+	ModeRaw    = "raw"
+	ModeCopy   = "copy"
+	ModeRun    = "run" // env: the environment of a command noxkey runs
+	ModeExport = "export"
+	ModeLoad   = "load"
+	ModeBundle = "bundle"
+)
+
 // Codes of Response.Code.
 const (
-	CodeLocked     = "locked"
-	CodeRefused    = "refused"
-	CodeNotFound   = "notfound"
-	CodeBadRequest = "badrequest"
+	CodeLocked        = "locked"
+	CodeRefused       = "refused" // not available to AI agents (exit 4)
+	CodeNotFound      = "notfound"
+	CodeBadRequest    = "badrequest"
+	CodeBadPassphrase = "badpassphrase"
+	CodeUID           = "uid"
+	CodeError         = "error"
 )
+
+// AgentRefusal is the answer to what an agent may not have.
+const AgentRefusal = "This command is not available to AI agents."
 
 // WriteMsg writes v as a 4-byte big-endian length and its JSON.
 func WriteMsg(w io.Writer, v any) error {

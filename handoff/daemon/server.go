@@ -218,7 +218,7 @@ func (s *Server) serveConn(nc net.Conn) {
 		nc.SetReadDeadline(time.Now().Add(2 * time.Second))
 		var ignored Request
 		ReadMsg(nc, &ignored)
-		WriteMsg(nc, &Response{Error: fmt.Sprintf("refused: this daemon serves uid %d only", os.Geteuid()), Code: "uid"})
+		WriteMsg(nc, &Response{Error: fmt.Sprintf("refused: this daemon serves uid %d only", os.Geteuid()), Code: CodeUID})
 		return
 	}
 	c := &conn{s: s, c: nc, pid: pid}
@@ -245,7 +245,7 @@ func (s *Server) serveConn(nc net.Conn) {
 		if err := WriteMsg(nc, resp); err != nil {
 			return
 		}
-		if req.Op == "stop" && resp.OK {
+		if req.Op == OpStop && resp.OK {
 			go s.Stop()
 			return
 		}
@@ -284,11 +284,6 @@ func (c *conn) record(e Request, result string, paths ...string) {
 	}
 }
 
-// CodeBadPassphrase answers an unlock whose passphrase did not open the vault.
-const CodeBadPassphrase = "badpassphrase"
-
-const agentRefusal = "This command is not available to AI agents."
-
 func (c *conn) lockedError() *Response {
 	if c.caller().Agent {
 		return fail(CodeLocked, "the noxkey vault is locked. An AI agent cannot type the passphrase: ask the user to run `noxkey unlock` in their own terminal, then try again")
@@ -299,36 +294,36 @@ func (c *conn) lockedError() *Response {
 func (c *conn) handle(req *Request) *Response {
 	s := c.s
 	switch req.Op {
-	case "ping":
+	case OpPing:
 		return &Response{OK: true}
-	case "whoami":
+	case OpWhoami:
 		return &Response{OK: true, Caller: c.caller()}
-	case "status":
+	case OpStatus:
 		return &Response{OK: true, Status: c.status(), Caller: c.caller()}
-	case "hello":
+	case OpHello:
 		o, err := NewOpener()
 		if err != nil {
-			return fail("error", "%v", err)
+			return fail(CodeError, "%v", err)
 		}
 		c.opener = o
 		return &Response{OK: true, Public: o.Public()}
-	case "unlock":
+	case OpUnlock:
 		return c.unlock(req)
-	case "lock":
+	case OpLock:
 		s.st.mu.Lock()
 		s.st.lock()
 		s.st.mu.Unlock()
 		c.record(*req, "ok")
 		return &Response{OK: true}
-	case "get":
+	case OpGet:
 		return c.get(req)
-	case "env":
+	case OpEnv:
 		return c.env(req)
-	case "list", "peek":
+	case OpList, OpPeek:
 		return c.listOrPeek(req)
-	case "set", "delete":
+	case OpSet, OpDelete:
 		return c.write(req)
-	case "stop":
+	case OpStop:
 		c.record(*req, "ok")
 		return &Response{OK: true}
 	}
@@ -342,7 +337,7 @@ func (c *conn) unlock(req *Request) *Response {
 		var err error
 		ids, _, err = vault.ReadIdentityFile(req.Identity, nil)
 		if err != nil {
-			return fail("error", "%v", err)
+			return fail(CodeError, "%v", err)
 		}
 	case req.Secret != nil:
 		pass, bad := c.openSealed(req, "unlock")
@@ -352,7 +347,7 @@ func (c *conn) unlock(req *Request) *Response {
 		id, err := vault.PassphraseIdentity(pass)
 		wipe(pass)
 		if err != nil {
-			return fail("error", "%v", err)
+			return fail(CodeError, "%v", err)
 		}
 		ids = []age.Identity{id}
 	default:
@@ -416,7 +411,7 @@ func (c *conn) openSealed(req *Request, ad string) ([]byte, *Response) {
 func (c *conn) refuseAgent(req *Request, allowed bool) *Response {
 	if v := c.caller(); v.Agent && !allowed {
 		c.record(*req, "refused")
-		return &Response{Error: agentRefusal, Code: CodeRefused, Caller: v}
+		return &Response{Error: AgentRefusal, Code: CodeRefused, Caller: v}
 	}
 	return nil
 }
@@ -459,11 +454,16 @@ func (c *conn) sealedAnswer(req *Request, st *state, plain []byte, ad string, pa
 	return &Response{OK: true, Caller: c.caller(), Sealed: sealed}
 }
 
+// get answers a human with the value sealed to its one-time key, and an
+// agent with a handoff: the daemon writes the script that exports the
+// value and answers only the line that sources it. Every other mode is
+// refused to agents.
 func (c *conn) get(req *Request) *Response {
 	if err := vault.ValidatePath(req.Path); err != nil {
 		return fail(CodeBadRequest, "%v", err)
 	}
-	if r := c.refuseAgent(req, req.Mode == "" || req.Mode == "print"); r != nil {
+	agent := c.caller().Agent
+	if r := c.refuseAgent(req, req.Mode == "" || req.Mode == ModePrint); r != nil {
 		return r
 	}
 	return c.withVault(req, func(st *state) *Response {
@@ -471,8 +471,29 @@ func (c *conn) get(req *Request) *Response {
 		if !ok {
 			return c.notFound(req, req.Path)
 		}
+		if agent {
+			return c.handoff(req, st, val)
+		}
 		return c.sealedAnswer(req, st, append([]byte(nil), val...), "get\x00"+req.Path)
 	})
+}
+
+// handoff writes the script that hands val to an agent's shell and
+// answers the line that sources it.
+func (c *conn) handoff(req *Request, st *state, val []byte) *Response {
+	shell := c.caller().Shell
+	if req.Shell != "" {
+		shell = req.Shell
+	}
+	d := handoff.DialectFor(shell)
+	path, err := handoff.WriteScript(HandoffDir(c.s.cfg.Runtime), d, []handoff.Var{{Name: vault.Name(req.Path), Value: val}})
+	if err != nil {
+		c.record(*req, "error")
+		return fail(CodeError, "%v", err)
+	}
+	st.lastUse = time.Now()
+	c.record(*req, "handoff")
+	return &Response{OK: true, Caller: c.caller(), Handoff: d.SourceLine(path)}
 }
 
 // WireSecret is one secret in a sealed payload: env answers, set requests.
@@ -482,8 +503,11 @@ type WireSecret struct {
 	Description string `json:"description,omitempty"`
 }
 
+// env answers the values at req.Paths and under req.Prefix. An agent may
+// have them only for a command noxkey runs (ModeRun), and only what it
+// names: a path or a non-empty prefix, never the whole vault.
 func (c *conn) env(req *Request) *Response {
-	if r := c.refuseAgent(req, req.Mode == "run"); r != nil {
+	if r := c.refuseAgent(req, req.Mode == ModeRun && (len(req.Paths) > 0 || req.Prefix != "")); r != nil {
 		return r
 	}
 	if err := vault.ValidatePrefix(req.Prefix); err != nil {
@@ -511,7 +535,7 @@ func (c *conn) env(req *Request) *Response {
 		}
 		plain, err := json.Marshal(out)
 		if err != nil {
-			return fail("error", "%v", err)
+			return fail(CodeError, "%v", err)
 		}
 		r := c.sealedAnswer(req, st, plain, "env\x00"+req.Mode, names...)
 		r.Names = names
@@ -524,12 +548,17 @@ func (c *conn) env(req *Request) *Response {
 // and sealed like every answer.
 func (c *conn) listOrPeek(req *Request) *Response {
 	return c.withVault(req, func(st *state) *Response {
-		if req.Op == "peek" {
+		if req.Op == OpPeek {
 			val, ok := st.values[req.Path]
 			if !ok {
 				return c.notFound(req, req.Path)
 			}
-			return c.sealedAnswer(req, st, []byte(vault.Peek(val)), "peek\x00"+req.Path)
+			key, err := st.file.IndexKey()
+			if err != nil {
+				return fail(codeOf(err), "%v", err)
+			}
+			defer clear(key)
+			return c.sealedAnswer(req, st, []byte(vault.Peek(val, key)), "peek\x00"+req.Path)
 		}
 		var out []vault.Meta
 		for _, m := range st.metas {
@@ -550,7 +579,7 @@ func codeOf(err error) string {
 	case errors.Is(err, vault.ErrNoVault), errors.Is(err, vault.ErrNotFound):
 		return CodeNotFound
 	}
-	return "error"
+	return CodeError
 }
 
 // write stores (set) or removes (delete) secrets with the unlocked
@@ -558,7 +587,7 @@ func codeOf(err error) string {
 // rebuilds the guard index through AfterWrite.
 func (c *conn) write(req *Request) *Response {
 	var secs []vault.Secret
-	if req.Op == "set" {
+	if req.Op == OpSet {
 		plain, bad := c.openSealed(req, "set")
 		if bad != nil {
 			return bad
@@ -580,7 +609,7 @@ func (c *conn) write(req *Request) *Response {
 	}
 	return c.withVault(req, func(st *state) *Response {
 		var err error
-		if req.Op == "set" {
+		if req.Op == OpSet {
 			err = st.file.Set(secs...)
 		} else {
 			err = st.file.Delete(req.Path)
@@ -597,7 +626,7 @@ func (c *conn) write(req *Request) *Response {
 		st.lastUse = time.Now()
 		if c.s.cfg.AfterWrite != nil {
 			if err := c.s.cfg.AfterWrite(st.file); err != nil {
-				return fail("error", "the vault was written, but the guard index was not: %v; run: noxkey guard rebuild", err)
+				return fail(CodeError, "the vault was written, but the guard index was not: %v; run: noxkey guard rebuild", err)
 			}
 		}
 		if err := st.reload(); err != nil {

@@ -1,0 +1,30 @@
+// Package armtest arms the guard for a test and disarms it when the test
+// ends, so tests leave no key in the machine's keyring.
+package armtest
+
+import (
+	"crypto/rand"
+	"testing"
+
+	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/guard/arm"
+)
+
+// Key returns a new random guard key, armed until t ends.
+func Key(t testing.TB) []byte {
+	t.Helper()
+	key := make([]byte, 32)
+	rand.Read(key)
+	Arm(t, key)
+	return key
+}
+
+// Arm arms key until t ends.
+func Arm(t testing.TB, key []byte) {
+	t.Helper()
+	id := guard.VaultID(key)
+	if _, err := arm.Arm(id, key); err != nil {
+		t.Fatalf("arm the guard: %v", err)
+	}
+	t.Cleanup(func() { arm.Disarm(id) })
+}
