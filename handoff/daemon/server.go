@@ -78,7 +78,13 @@ func HandoffDir(runtime string) string { return paths.Layout{Runtime: runtime}.H
 
 // Listen takes the runtime dir's lock and opens the socket 0600 in a
 // 0700 directory, replacing a stale socket file left by a dead daemon.
+//
+// It first makes the process non-dumpable (harden): the daemon holds the
+// unlocked vault.
 func (s *Server) Listen() error {
+	if err := harden(); err != nil {
+		return err
+	}
 	if err := paths.EnsurePrivateDir(s.cfg.Runtime); err != nil {
 		return fmt.Errorf("daemon: runtime dir: %w", err)
 	}

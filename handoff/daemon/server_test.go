@@ -39,7 +39,87 @@ func TestMain(m *testing.M) {
 		json.NewEncoder(os.Stdout).Encode(resp)
 		os.Exit(0)
 	}
+	// Re-exec modes of TestDaemonIsNotDumpable (harden_linux_test.go).
+	if dir := os.Getenv("NOXKEY_TEST_SERVE_HARDENED"); dir != "" {
+		serveHardened(dir)
+		os.Exit(0)
+	}
+	if pid := os.Getenv("NOXKEY_TEST_READPROC"); pid != "" {
+		json.NewEncoder(os.Stdout).Encode(readProc(pid))
+		os.Exit(0)
+	}
+	// Re-exec mode: a client the daemon classifies as an agent (its
+	// environment carries the test signature's marker) tries every
+	// operation over the socket protocol directly.
+	if sock := os.Getenv("NOXKEY_TEST_AGENT_DIAL"); sock != "" {
+		agentClient(sock)
+		os.Exit(0)
+	}
 	os.Exit(m.Run())
+}
+
+// agentAttempt is what the agent client reports of one request: never a
+// value, only whether one (or the test value) came back.
+type agentAttempt struct {
+	Name      string `json:"name"`
+	OK        bool   `json:"ok"`
+	Code      string `json:"code"`
+	Error     string `json:"error"`
+	Sealed    bool   `json:"sealed"`     // a sealed payload came back
+	HasValue  bool   `json:"has_value"`  // the payload held the secret value
+	Handoff   string `json:"handoff"`    // the source line
+	ScriptHas bool   `json:"script_has"` // the handoff script exports the value
+}
+
+func agentClient(sock string) {
+	try := func(name string, req *Request, ad string) agentAttempt {
+		a := agentAttempt{Name: name}
+		c, err := Dial(sock)
+		if err != nil {
+			a.Error = err.Error()
+			return a
+		}
+		defer c.Close()
+		o, _ := NewOpener()
+		req.Public = o.Public()
+		resp, err := c.Call(req)
+		if err != nil {
+			a.Error = err.Error()
+			return a
+		}
+		a.OK, a.Code, a.Error, a.Sealed, a.Handoff = resp.OK, resp.Code, resp.Error, resp.Sealed != nil, resp.Handoff
+		if resp.Sealed != nil {
+			if v, err := o.Open(resp.Sealed, []byte(ad)); err == nil {
+				var ws []WireSecret
+				json.Unmarshal(v, &ws)
+				a.HasValue = bytes.Contains(v, []byte(testValue)) || len(ws) > 0 && string(ws[0].Value) == testValue
+			}
+		}
+		if i, j := strings.Index(resp.Handoff, "'"), strings.LastIndex(resp.Handoff, "'"); i >= 0 && j > i {
+			f := resp.Handoff[i+1 : j]
+			b, _ := os.ReadFile(f)
+			a.ScriptHas = bytes.Contains(b, []byte(testValue))
+			os.Remove(f)
+		}
+		return a
+	}
+	out := []agentAttempt{
+		try("get", &Request{Op: OpGet, Path: "acme/api/KEY"}, "get\x00acme/api/KEY"),
+		try("get print", &Request{Op: OpGet, Path: "acme/api/KEY", Mode: ModePrint}, "get\x00acme/api/KEY"),
+		try("get raw", &Request{Op: OpGet, Path: "acme/api/KEY", Mode: ModeRaw}, "get\x00acme/api/KEY"),
+		try("get copy", &Request{Op: OpGet, Path: "acme/api/KEY", Mode: ModeCopy}, "get\x00acme/api/KEY"),
+		try("get unknown mode", &Request{Op: OpGet, Path: "acme/api/KEY", Mode: "x"}, "get\x00acme/api/KEY"),
+		try("env all", &Request{Op: OpEnv, Mode: ModeRun}, "env\x00run"),
+		try("env load", &Request{Op: OpEnv, Mode: ModeLoad, Paths: []string{"acme/api/KEY"}}, "env\x00load"),
+		try("env export", &Request{Op: OpEnv, Mode: ModeExport, Prefix: "acme"}, "env\x00export"),
+		try("env bundle", &Request{Op: OpEnv, Mode: ModeBundle, Prefix: "acme"}, "env\x00bundle"),
+		try("env no mode", &Request{Op: OpEnv, Prefix: "acme"}, "env\x00"),
+		try("env run path", &Request{Op: OpEnv, Mode: ModeRun, Paths: []string{"acme/api/KEY"}}, "env\x00run"),
+		try("env run prefix", &Request{Op: OpEnv, Mode: ModeRun, Prefix: "acme"}, "env\x00run"),
+		try("peek", &Request{Op: OpPeek, Path: "acme/api/KEY"}, "peek\x00acme/api/KEY"),
+		try("list", &Request{Op: OpList}, "list\x00"),
+	}
+	json.NewEncoder(os.Stdout).Encode(out)
 }
 
 // testServer runs a daemon on a fresh vault holding one secret, with no
@@ -89,6 +169,72 @@ func newTestServer(t testing.TB, ln net.Listener, idle time.Duration, sigs *hand
 		sock = ln.Addr().String()
 	}
 	return s, sock, string(pass)
+}
+
+// TestAgentGetsNoPlaintextOverTheSocket: a caller the daemon classifies as
+// an agent, speaking the protocol directly (not through the CLI), gets a
+// handoff for get and a refusal for every mode that would give it the
+// value, the whole vault, or a dump; only run with a named path or prefix
+// gives values (the command's environment needs them). The audit log
+// records what the daemon did.
+func TestAgentGetsNoPlaintextOverTheSocket(t *testing.T) {
+	sigs := &handoff.Signatures{Agents: []handoff.Signature{{Agent: "testagent", Env: []string{"NOXKEY_TEST_AGENT_MARKER"}}}}
+	s, sock, pass := newTestServer(t, nil, time.Minute, sigs)
+	c, err := Dial(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock(t, c, pass)
+	c.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = []string{"NOXKEY_TEST_AGENT_DIAL=" + sock, "NOXKEY_TEST_AGENT_MARKER=1", "PATH=/usr/bin:/bin"}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("agent client: %v", err)
+	}
+	var got []agentAttempt
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("agent client said %q: %v", out, err)
+	}
+	values := map[string]bool{"env run path": true, "env run prefix": true}
+	for _, a := range got {
+		switch {
+		case a.Name == "get" || a.Name == "get print":
+			if !a.OK || a.Sealed || a.Handoff == "" || !a.ScriptHas {
+				t.Errorf("%s: want a handoff script and no sealed value: %+v", a.Name, a)
+			}
+		case values[a.Name]:
+			if !a.OK || !a.HasValue {
+				t.Errorf("%s: want the named value for the command's environment: %+v", a.Name, a)
+			}
+		case a.Name == "peek" || a.Name == "list":
+			if !a.OK || a.HasValue {
+				t.Errorf("%s: want an answer without the value: %+v", a.Name, a)
+			}
+		default:
+			if a.OK || a.Sealed || a.Code != CodeRefused || a.Error != AgentRefusal {
+				t.Errorf("%s: want the agent refusal and nothing sealed: %+v", a.Name, a)
+			}
+		}
+	}
+	if len(got) != 14 {
+		t.Fatalf("%d attempts reported, want 14", len(got))
+	}
+	log, err := os.ReadFile(s.cfg.Audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(log, []byte(testValue)) {
+		t.Fatal("the audit log holds the value")
+	}
+	for _, want := range []string{`"op":"get","path":"acme/api/KEY","result":"handoff"`, `"mode":"raw","path":"acme/api/KEY","result":"refused"`, `"mode":"load","result":"refused"`} {
+		if !bytes.Contains(log, []byte(want)) {
+			t.Errorf("the audit log lacks %s:\n%s", want, log)
+		}
+	}
+	if bytes.Contains(log, []byte(`"result":"ok","caller":"agent","agent":"testagent","pid"`)) && bytes.Contains(log, []byte(`"op":"get","mode":"raw","path":"acme/api/KEY","result":"ok"`)) {
+		t.Error("the audit log records a refused get as ok")
+	}
 }
 
 func unlock(t *testing.T, c *Client, pass string) {
