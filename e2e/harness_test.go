@@ -189,6 +189,7 @@ func vaultWithSecret(t *testing.T, root, nk string) {
 	os.WriteFile(pass, []byte("e2e passphrase\n"), 0o600)
 	env := []string{"PATH=" + bins + ":/usr/bin:/bin", "HOME=" + root, "NOXKEY_HOME=" + nk,
 		"NOXKEY_PASSPHRASE_FILE=" + pass, "NOXKEY_SCRYPT_WORK_FACTOR=10"}
+	armtest.DisarmAtEnd(t, filepath.Join(nk, "guard.idx")) // init and unlock arm the guard
 	nkRun := func(stdin string, args ...string) {
 		c := exec.Command(filepath.Join(bins, "noxkey"), args...)
 		c.Env = env

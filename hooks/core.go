@@ -125,7 +125,8 @@ func nothingToScan(ev Event) bool {
 	return false
 }
 
-// emptyLeaves reports whether every leaf of v is "", null or a boolean.
+// emptyLeaves reports whether every leaf of v is "", null or a boolean,
+// and every object key a field name (fieldName): other keys are content.
 func emptyLeaves(v any) bool {
 	switch x := v.(type) {
 	case nil, bool:
@@ -134,20 +135,34 @@ func emptyLeaves(v any) bool {
 		return x == ""
 	case map[string]any:
 		for k, e := range x {
-			if k != "" || !emptyLeaves(e) {
+			if !fieldName(k) || !emptyLeaves(e) {
 				return false
 			}
 		}
 		return true
 	case []any:
-		for _, e := range x {
-			if !emptyLeaves(e) {
+		for k, e := range x {
+			if !fieldName(k) || !emptyLeaves(e) {
 				return false
 			}
 		}
 		return true
 	}
 	return false
+}
+
+// fieldName reports whether k looks like a tool's own field name
+// (stdout, isImage, file_path): a short identifier.
+func fieldName(k string) bool {
+	if k == "" || len(k) > 24 {
+		return false
+	}
+	for i, c := range k {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // maxReadScan bounds a file scanned before it is read.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"github.com/noxkey/noxkey/guard/arm/armtest"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -104,6 +105,7 @@ func newHome(t testing.TB) *home {
 	}
 	humanOnly(t, h.dir)
 	t.Cleanup(func() { h.stopDaemon(t) })
+	armtest.DisarmAtEnd(t, filepath.Join(h.dir, "guard.idx")) // init and unlock arm the guard
 	return h
 }
 

@@ -302,7 +302,7 @@ func TestAgentRefusals(t *testing.T) {
 	}
 	h.env = saved
 	log := h.ok(t, "", "log")
-	if !strings.Contains(log, "refused  agent:claude") || !strings.Contains(log, "get/print  ok       agent:claude") {
+	if !strings.Contains(log, "refused  agent:claude") || !strings.Contains(log, "get/print  handoff  agent:claude") {
 		t.Errorf("audit log:\n%s", log)
 	}
 	raw, _ := os.ReadFile(filepath.Join(h.dir, "audit.log"))

@@ -28,3 +28,13 @@ func Arm(t testing.TB, key []byte) {
 	}
 	t.Cleanup(func() { arm.Disarm(id) })
 }
+
+// DisarmAtEnd disarms, when t ends, the vault whose guard index is at
+// indexPath then: for tests that arm through the real CLI.
+func DisarmAtEnd(t testing.TB, indexPath string) {
+	t.Cleanup(func() {
+		if id, err := guard.IndexVaultID(indexPath); err == nil {
+			arm.Disarm(id)
+		}
+	})
+}
