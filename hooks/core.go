@@ -141,8 +141,8 @@ func emptyLeaves(v any) bool {
 		}
 		return true
 	case []any:
-		for k, e := range x {
-			if !fieldName(k) || !emptyLeaves(e) {
+		for _, e := range x {
+			if !emptyLeaves(e) {
 				return false
 			}
 		}
