@@ -176,6 +176,7 @@ func (f *File) Delete(path string) error {
 			return fmt.Errorf("vault: %s: %w; nothing was changed", path, ErrNotFound)
 		}
 		wipe(doc.Secrets[i].ValueBase64)
+		wipe(doc.Secrets[i].Value)
 		doc.Secrets = append(doc.Secrets[:i], doc.Secrets[i+1:]...)
 		return nil
 	})
@@ -268,13 +269,8 @@ func (f *File) read() (*document, error) {
 		wipe(f.fileKey)
 		f.header, f.fileKey = hdr, key
 	}
-	r, err := age.Decrypt(bytes.NewReader(data), age.NewInjectedFileKeyIdentity(f.fileKey))
+	plain, err := openPayload(f.fileKey, data[len(hdr):])
 	if err != nil {
-		return nil, corrupt(err)
-	}
-	plain, err := io.ReadAll(r)
-	if err != nil {
-		wipe(plain)
 		return nil, corrupt(err)
 	}
 	defer wipe(plain)

@@ -2,9 +2,11 @@ package vault
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 	"unicode/utf8"
 )
@@ -28,7 +30,7 @@ type document struct {
 // base64 otherwise, so any byte string round-trips exactly.
 type entry struct {
 	Path        string    `json:"path"`
-	Value       string    `json:"value,omitempty"`
+	Value       text      `json:"value,omitempty"`
 	ValueBase64 []byte    `json:"value_base64,omitempty"`
 	Description string    `json:"description,omitempty"`
 	Created     time.Time `json:"created"`
@@ -69,9 +71,79 @@ func parseDocument(b []byte) (*document, error) {
 	return d, nil
 }
 
+// marshal encodes the document as json.MarshalIndent(d, "", "  ") would
+// (TestMarshalIsMarshalIndent), into one buffer sized for the worst case:
+// encoding/json's buffers are pooled and never wiped, so every write would
+// leave copies of every value in memory.
 func (d *document) marshal() ([]byte, error) {
 	sort.Slice(d.Secrets, func(i, j int) bool { return d.Secrets[i].Path < d.Secrets[j].Path })
-	return json.MarshalIndent(d, "", "  ")
+	size := 256 + 2*len(d.IndexKey)
+	for i := range d.Secrets {
+		e := &d.Secrets[i]
+		size += 256 + 6*len(e.Path) + 6*len(e.Description) + 6*len(e.Value) + 2*len(e.ValueBase64)
+	}
+	b := make([]byte, 0, size)
+	str := func(b []byte, s string) []byte {
+		q, _ := json.Marshal(s) // paths, descriptions: not values
+		return append(b, q...)
+	}
+	tm := func(b []byte, t time.Time) ([]byte, error) {
+		q, err := t.MarshalJSON()
+		return append(b, q...), err
+	}
+	b = append(b, "{\n  \"format\": "...)
+	b = str(b, d.Format)
+	b = append(b, ",\n  \"version\": "...)
+	b = strconv.AppendInt(b, int64(d.Version), 10)
+	b = append(b, ",\n  \"index_key\": "...)
+	if d.IndexKey == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '"')
+		b = base64.StdEncoding.AppendEncode(b, d.IndexKey)
+		b = append(b, '"')
+	}
+	b = append(b, ",\n  \"secrets\": "...)
+	if d.Secrets == nil {
+		b = append(b, "null"...)
+	} else if len(d.Secrets) == 0 {
+		b = append(b, "[]"...)
+	} else {
+		b = append(b, '[')
+		for i := range d.Secrets {
+			e := &d.Secrets[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, "\n    {\n      \"path\": "...)
+			b = str(b, e.Path)
+			if len(e.Value) > 0 {
+				b = append(b, ",\n      \"value\": "...)
+				b = e.Value.appendJSON(b)
+			}
+			if len(e.ValueBase64) > 0 {
+				b = append(b, ",\n      \"value_base64\": \""...)
+				b = base64.StdEncoding.AppendEncode(b, e.ValueBase64)
+				b = append(b, '"')
+			}
+			if e.Description != "" {
+				b = append(b, ",\n      \"description\": "...)
+				b = str(b, e.Description)
+			}
+			var err error
+			b = append(b, ",\n      \"created\": "...)
+			if b, err = tm(b, e.Created); err != nil {
+				return nil, err
+			}
+			b = append(b, ",\n      \"updated\": "...)
+			if b, err = tm(b, e.Updated); err != nil {
+				return nil, err
+			}
+			b = append(b, "\n    }"...)
+		}
+		b = append(b, "\n  ]"...)
+	}
+	return append(b, "\n}"...), nil
 }
 
 func (d *document) find(path string) int {
@@ -87,14 +159,15 @@ func (e *entry) value() []byte {
 	if e.ValueBase64 != nil {
 		return append([]byte(nil), e.ValueBase64...)
 	}
-	return []byte(e.Value)
+	return append([]byte(nil), e.Value...)
 }
 
 func (e *entry) setValue(v []byte) {
 	wipe(e.ValueBase64)
-	e.Value, e.ValueBase64 = "", nil
+	wipe(e.Value)
+	e.Value, e.ValueBase64 = nil, nil
 	if utf8.Valid(v) {
-		e.Value = string(v)
+		e.Value = append(text(nil), v...)
 	} else {
 		e.ValueBase64 = append([]byte(nil), v...)
 	}
@@ -115,6 +188,7 @@ func (e *entry) meta() Meta {
 func (d *document) wipe() {
 	for i := range d.Secrets {
 		wipe(d.Secrets[i].ValueBase64)
+		wipe(d.Secrets[i].Value)
 	}
 }
 

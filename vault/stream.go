@@ -50,3 +50,53 @@ func sealPayload(fileKey, plaintext []byte) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// openPayload decrypts nonce || STREAM(plaintext), the payload sealPayload
+// writes and age reads, into one buffer that the caller wipes: age's
+// reader would leave a copy of each 64 KiB chunk in its own buffer. The
+// header before it must already be authenticated (the caller decrypted it,
+// or it is byte for byte the one it decrypted). A truncated, reordered or
+// extended stream is an error, as in age.
+func openPayload(fileKey, payload []byte) ([]byte, error) {
+	const chunkSize = 64 * 1024
+	if len(payload) < 16 {
+		return nil, fmt.Errorf("payload too short")
+	}
+	key, err := hkdf.Key(sha256.New, fileKey, payload[:16], "payload", chacha20poly1305.KeySize)
+	if err != nil {
+		return nil, fmt.Errorf("derive payload key: %w", err)
+	}
+	defer wipe(key)
+	aead, err := chacha20poly1305.New(key)
+	if err != nil {
+		return nil, err
+	}
+	body := payload[16:]
+	sealed := chunkSize + aead.Overhead()
+	out := make([]byte, 0, len(body))
+	var n [chacha20poly1305.NonceSize]byte
+	for i := uint64(0); ; i++ {
+		last := len(body) <= sealed
+		chunk := body[:min(sealed, len(body))]
+		body = body[len(chunk):]
+		binary.BigEndian.PutUint64(n[3:11], i)
+		if last {
+			n[11] = 1
+		}
+		var err error
+		out, err = aead.Open(out, n[:], chunk, nil)
+		if err != nil {
+			// A full chunk with nothing after it may be the last one only
+			// if it says so; age rejects an empty last chunk after others.
+			wipe(out[:cap(out)])
+			return nil, fmt.Errorf("payload chunk %d: %w", i, err)
+		}
+		if last {
+			if i > 0 && len(chunk) == aead.Overhead() {
+				wipe(out[:cap(out)])
+				return nil, fmt.Errorf("payload: empty last chunk")
+			}
+			return out, nil
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -63,18 +64,30 @@ func readProc(pid string) procRead {
 	return r
 }
 
-// serveHardened runs an unlocked daemon in dir until killed (re-exec mode).
+const hardeningPass = "hardening test passphrase"
+
+// hardeningVault writes in dir a vault holding testValue, owned by uid.
+func hardeningVault(t *testing.T, dir string, uid int) {
+	vpath := filepath.Join(dir, "vault.age")
+	r, _ := vault.PassphraseRecipient([]byte(hardeningPass), 10)
+	if _, err := vault.Create(vpath, r); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := vault.PassphraseIdentity([]byte(hardeningPass))
+	f := vault.OpenFile(vpath, func() ([]age.Identity, error) { return []age.Identity{id}, nil })
+	if err := f.Set(vault.Secret{Path: "acme/api/KEY", Value: []byte(testValue)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{vpath, vpath + ".bak", vpath + ".lock"} {
+		os.Chown(p, uid, uid)
+	}
+}
+
+// serveHardened runs a daemon in dir, unlocked with the vault that
+// hardeningVault wrote, until killed (re-exec mode).
 func serveHardened(dir string) {
 	vpath := filepath.Join(dir, "vault.age")
-	pass := []byte("hardening test passphrase")
-	r, _ := vault.PassphraseRecipient(pass, 10)
-	if _, err := vault.Create(vpath, r); err != nil {
-		fmt.Println(err)
-		os.Exit(1)
-	}
-	id, _ := vault.PassphraseIdentity(pass)
-	f := vault.OpenFile(vpath, func() ([]age.Identity, error) { return []age.Identity{id}, nil })
-	f.Set(vault.Secret{Path: "acme/api/KEY", Value: []byte(testValue)})
+	id, _ := vault.PassphraseIdentity([]byte(hardeningPass))
 	rt := filepath.Join(dir, "run")
 	s := New(Config{Socket: filepath.Join(rt, "noxkey.sock"), Runtime: rt, Vault: vpath, Audit: filepath.Join(dir, "audit.log"),
 		Signatures: &handoff.Signatures{}, Log: zerolog.Nop()})
@@ -113,6 +126,7 @@ func TestDaemonIsNotDumpable(t *testing.T) {
 	os.WriteFile(bin, b, 0o755)
 	home := filepath.Join(top, "home")
 	os.Mkdir(home, 0o700)
+	hardeningVault(t, home, 65534)
 	os.Chown(home, 65534, 65534)
 	as := func(args ...string) *exec.Cmd {
 		return exec.Command(setpriv, append([]string{"--reuid=" + uid, "--regid=" + uid, "--clear-groups", "env", "-i", "PATH=/usr/bin:/bin"}, args...)...)
@@ -157,3 +171,109 @@ func TestDaemonIsNotDumpable(t *testing.T) {
 	}
 	t.Logf("the daemon's environ: %s; its mem: %s", r.Environ, r.Mem)
 }
+
+// copiesIn counts the copies of value in the readable memory of pid that
+// is not mapped from a file.
+func copiesIn(t *testing.T, pid int, value []byte) (total int, where map[string]int) {
+	maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Close()
+	where = map[string]int{}
+	for _, line := range strings.Split(string(maps), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || !strings.HasPrefix(f[1], "r") {
+			continue
+		}
+		var lo, hi uint64
+		fmt.Sscanf(f[0], "%x-%x", &lo, &hi)
+		buf := make([]byte, hi-lo)
+		n, _ := mem.ReadAt(buf, int64(lo))
+		if c := bytes.Count(buf[:n], value); c > 0 {
+			if len(f) >= 6 && strings.HasPrefix(f[5], "/") {
+				continue // the test binary's own constant
+			}
+			total += c
+			name := "anon"
+			if len(f) >= 6 {
+				name = f[5]
+			}
+			where[fmt.Sprintf("%s %s", f[0], name)] += c
+		}
+	}
+	return total, where
+}
+
+// TestUnlockedValueCopies counts the copies of a value in an unlocked
+// daemon's memory after unlock, after gets and after writes of other
+// secrets (each reads and rewrites the whole vault): the one in the locked
+// arena is the only one. The vault's decryption, its JSON decoding and
+// encoding, and the protocol's buffers are all wiped.
+func TestUnlockedValueCopies(t *testing.T) {
+	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
+		t.Skip("needs Linux and root to read the daemon's memory")
+	}
+	home := t.TempDir()
+	os.Chmod(home, 0o700)
+	hardeningVault(t, home, 0)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = []string{"NOXKEY_TEST_SERVE_HARDENED=" + home, "PATH=/usr/bin:/bin"}
+	out := &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for i := 0; ; i++ {
+		if _, err := os.Stat(filepath.Join(home, "ready")); err == nil {
+			break
+		}
+		if i == 200 {
+			t.Fatalf("the daemon did not start: %s", out)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	n, where := copiesIn(t, cmd.Process.Pid, []byte(testValue))
+	t.Logf("after unlock: %d copies: %v", n, where)
+	c, err := Dial(filepath.Join(home, "run", "noxkey.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		o, _ := NewOpener()
+		if _, err := c.Call(&Request{Op: OpGet, Path: "acme/api/KEY", Public: o.Public()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	n2, where := copiesIn(t, cmd.Process.Pid, []byte(testValue))
+	t.Logf("after 5 gets: %d copies: %v", n2, where)
+	for i := range 3 { // each write re-reads the whole vault
+		hello, err := c.Call(&Request{Op: OpHello})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, _ := json.Marshal([]WireSecret{{Path: fmt.Sprintf("acme/api/OTHER%d", i), Value: []byte("another-value-of-some-length")}})
+		sealed, _ := Seal(hello.Public, plain, []byte("set"))
+		if r, err := c.Call(&Request{Op: OpSet, Secret: sealed}); err != nil || !r.OK {
+			t.Fatalf("set: %v %+v", err, r)
+		}
+	}
+	c.Close()
+	time.Sleep(100 * time.Millisecond)
+	n3, where := copiesIn(t, cmd.Process.Pid, []byte(testValue))
+	t.Logf("after 3 writes of other secrets: %d copies: %v", n3, where)
+	if n > maxCopies || n2 > maxCopies || n3 > maxCopies {
+		t.Fatalf("%d copies after unlock, %d after gets, %d after writes; want at most %d", n, n2, n3, maxCopies)
+	}
+}
+
+// maxCopies is how many copies of a value an unlocked daemon holds: the
+// locked arena's.
+const maxCopies = 1
