@@ -114,9 +114,9 @@ func (a *app) unlockDaemon(c *daemon.Client) (*daemon.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		return a.call(c, &daemon.Request{Op: "unlock", Identity: abs})
+		return a.call(c, &daemon.Request{Op: daemon.OpUnlock, Identity: abs})
 	}
-	hello, err := a.call(c, &daemon.Request{Op: "hello"})
+	hello, err := a.call(c, &daemon.Request{Op: daemon.OpHello})
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func (a *app) unlockDaemon(c *daemon.Client) (*daemon.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.call(c, &daemon.Request{Op: "unlock", Secret: sealed})
+	return a.call(c, &daemon.Request{Op: daemon.OpUnlock, Secret: sealed})
 }
 
 // usesDaemon: the daemon serves the default file vault; --vault and the
@@ -145,7 +145,7 @@ func (a *app) whoami() (*handoff.Verdict, error) {
 		return nil, err
 	}
 	defer c.Close()
-	resp, err := a.call(c, &daemon.Request{Op: "whoami"})
+	resp, err := a.call(c, &daemon.Request{Op: daemon.OpWhoami})
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +164,7 @@ func (a *app) refuseAgents() error {
 	return nil
 }
 
-var errRefused = &daemonError{code: daemon.CodeRefused, msg: "This command is not available to AI agents."}
+var errRefused = &daemonError{code: daemon.CodeRefused, msg: daemon.AgentRefusal}
 
 // daemonWriter writes through the unlocked daemon, which holds the
 // vault's key, so set, rm and import ask no passphrase while it is
@@ -193,7 +193,7 @@ func (w *daemonWriter) Set(secrets ...vault.Secret) error {
 	}
 	defer wipe(plain)
 	ok, err := w.try(func(c *daemon.Client) (*daemon.Response, error) {
-		hello, err := w.a.call(c, &daemon.Request{Op: "hello"})
+		hello, err := w.a.call(c, &daemon.Request{Op: daemon.OpHello})
 		if err != nil {
 			return nil, err
 		}
@@ -201,7 +201,7 @@ func (w *daemonWriter) Set(secrets ...vault.Secret) error {
 		if err != nil {
 			return nil, err
 		}
-		return w.a.call(c, &daemon.Request{Op: "set", Secret: sealed})
+		return w.a.call(c, &daemon.Request{Op: daemon.OpSet, Secret: sealed})
 	})
 	if ok || err != nil {
 		return err
@@ -211,7 +211,7 @@ func (w *daemonWriter) Set(secrets ...vault.Secret) error {
 
 func (w *daemonWriter) Delete(path string) error {
 	ok, err := w.try(func(c *daemon.Client) (*daemon.Response, error) {
-		return w.a.call(c, &daemon.Request{Op: "delete", Path: path})
+		return w.a.call(c, &daemon.Request{Op: daemon.OpDelete, Path: path})
 	})
 	if ok || err != nil {
 		return err

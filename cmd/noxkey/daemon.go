@@ -66,7 +66,7 @@ func (a *app) daemonCommand() *cli.Command {
 				Name:  "stop",
 				Usage: "lock the vault and end the daemon",
 				Action: func(ctx context.Context, cmd *cli.Command) error {
-					return a.tellRunning("stop", "no daemon is running")
+					return a.tellRunning(daemon.OpStop, "no daemon is running")
 				},
 			},
 			{

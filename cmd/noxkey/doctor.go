@@ -112,7 +112,7 @@ func (a *app) checkDaemon(d *doctor) {
 		return
 	}
 	defer c.Close()
-	resp, err := a.call(c, &daemon.Request{Op: "status"})
+	resp, err := a.call(c, &daemon.Request{Op: daemon.OpStatus})
 	if err != nil {
 		d.fix("daemon", "it does not answer: "+err.Error()+"; run: noxkey daemon stop, then noxkey unlock")
 		return

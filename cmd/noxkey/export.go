@@ -263,7 +263,7 @@ func (a *app) bulk(mode, prefix string, paths []string) ([]*vault.Secret, error)
 		}
 		return out, nil
 	}
-	_, plain, err := a.sealedCall(&daemon.Request{Op: "env", Mode: mode, Prefix: prefix, Paths: paths}, "env\x00"+mode)
+	_, plain, err := a.sealedCall(&daemon.Request{Op: daemon.OpEnv, Mode: mode, Prefix: prefix, Paths: paths}, "env\x00"+mode)
 	if err != nil {
 		return nil, err
 	}

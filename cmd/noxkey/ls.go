@@ -65,7 +65,7 @@ func (a *app) peekCommand() *cli.Command {
 				fmt.Println(vault.Peek(sec.Value, key))
 				return nil
 			}
-			_, out, err := a.sealedCall(&daemon.Request{Op: "peek", Path: p}, "peek\x00"+p)
+			_, out, err := a.sealedCall(&daemon.Request{Op: daemon.OpPeek, Path: p}, "peek\x00"+p)
 			if err != nil {
 				return err
 			}
@@ -81,7 +81,7 @@ func (a *app) list(prefix string) ([]vault.Meta, error) {
 	if !a.usesDaemon() {
 		return a.store().List(prefix)
 	}
-	_, out, err := a.sealedCall(&daemon.Request{Op: "list", Prefix: prefix}, "list\x00"+prefix)
+	_, out, err := a.sealedCall(&daemon.Request{Op: daemon.OpList, Prefix: prefix}, "list\x00"+prefix)
 	if err != nil {
 		return nil, err
 	}

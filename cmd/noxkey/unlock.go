@@ -45,7 +45,7 @@ func (a *app) lockCommand() *cli.Command {
 		Name:  "lock",
 		Usage: "lock the vault: the daemon forgets every value",
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			return a.tellRunning("lock", "no daemon is running; nothing is unlocked")
+			return a.tellRunning(daemon.OpLock, "no daemon is running; nothing is unlocked")
 		},
 	}
 }
@@ -68,7 +68,7 @@ func (a *app) statusCommand() *cli.Command {
 				return nil
 			}
 			defer c.Close()
-			resp, err := a.call(c, &daemon.Request{Op: "status"})
+			resp, err := a.call(c, &daemon.Request{Op: daemon.OpStatus})
 			if err != nil {
 				return err
 			}
