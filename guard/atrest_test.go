@@ -24,7 +24,7 @@ type attacker struct {
 }
 
 func newAttacker(t *testing.T, data []byte) *attacker {
-	ix, err := parse(data, keys{prf: make([]byte, 16), hmacKey: make([]byte, 32)}, false)
+	ix, err := parse(data, &keys{prf: make([]byte, 16), hmacKey: make([]byte, 32)}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func newAttacker(t *testing.T, data []byte) *attacker {
 // confirms reports whether the attacker, holding keys k, confirms guess:
 // the keyed PRF of one of its forms' first windows is an entry of the
 // index, or the HMAC of one of its forms is a form's tag.
-func (a *attacker) confirms(k keys, guess []byte) bool {
+func (a *attacker) confirms(k *keys, guess []byte) bool {
 	prf, err := aes.NewCipher(k.prf)
 	if err != nil {
 		return false
@@ -70,8 +70,9 @@ func (a *attacker) confirms(k keys, guess []byte) bool {
 // program that knows the format has nothing to check a guess against. It
 // tries the correct guess of an 8-character password, a 16-character
 // random value and a 40-character token under every key the copy could
-// hold (every 16- and 32-byte run of every file, used as the guard key, as
-// the PRF key and as the HMAC key) and confirms none. With the real key
+// hold (every 16- and 32-byte run of every file, used as the index key, as
+// the PRF key and as the HMAC key, and every run the size of an armed key,
+// used as one) and confirms none. With the real key
 // (the armed state) the same program confirms all three: the attack works
 // when its key is there, so the test can fail.
 func TestCopiedDataDirConfirmsNoGuess(t *testing.T) {
@@ -100,7 +101,8 @@ func TestCopiedDataDirConfirmsNoGuess(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeStamp(p, &st, mustRead(t, p), real.stampKey) // the stamp a settled load leaves
-	l, err := Load(p, func(string) ([]byte, error) { return bytes.Clone(key), nil })
+	_, armed, _ := ArmedKey(key)
+	l, err := Load(p, func(string) ([]byte, error) { return bytes.Clone(armed), nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,15 +130,20 @@ func TestCopiedDataDirConfirmsNoGuess(t *testing.T) {
 			}
 		}
 		for off := 0; off+16 <= len(f); off++ {
-			var cands []keys
+			var cands []*keys
+			if off+armedSize <= len(f) {
+				if k, err := keysFromArmed(f[off : off+armedSize]); err == nil {
+					cands = append(cands, k)
+				}
+			}
 			if off+32 <= len(f) {
 				c := f[off : off+32]
 				if k, err := deriveKeys(c); err == nil {
 					cands = append(cands, k)
 				}
-				cands = append(cands, keys{prf: c[:16], hmacKey: c})
+				cands = append(cands, &keys{prf: c[:16], hmacKey: c})
 			}
-			cands = append(cands, keys{prf: f[off : off+16], hmacKey: f[off : off+16]})
+			cands = append(cands, &keys{prf: f[off : off+16], hmacKey: f[off : off+16]})
 			for _, k := range cands {
 				tried++
 				for _, s := range secrets {
@@ -168,10 +175,11 @@ func TestIndexIsBoundToItsKey(t *testing.T) {
 	rand.Read(key)
 	rand.Read(other)
 	lookup := func(id string) ([]byte, error) {
-		if id != VaultID(key) {
+		vid, armed, _ := ArmedKey(key)
+		if id != vid {
 			return nil, errNotArmedForTest
 		}
-		return bytes.Clone(key), nil
+		return armed, nil
 	}
 	build := func(k []byte, secs ...Secret) []byte {
 		ix, _, err := Build(secs, k, Options{})

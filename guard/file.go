@@ -35,8 +35,8 @@ const (
 	trailerSize  = sha256.Size + len(trailerMagic)
 )
 
-// KeyLookup returns the armed guard key of the vault with the given id
-// (arm.Lookup), or an error that says how to arm it.
+// KeyLookup returns the armed key (ArmedKey) of the vault with the given
+// id (arm.Lookup), or an error that says how to arm it.
 type KeyLookup func(vaultID string) ([]byte, error)
 
 // ErrIndex wraps every reason an index file cannot be used.
@@ -199,26 +199,26 @@ func IndexVaultID(path string) (string, error) {
 // errFormat marks a header keysFor cannot read.
 var errFormat = errors.New("guard: index format")
 
-// keysFor reads the vault id from the header in data, looks up its armed
-// key and derives the index's keys from it (the key itself is wiped).
+// keysFor reads the vault id from the header in data and looks up its
+// armed key (the copy looked up is wiped).
 //
 //go:noinline
-func keysFor(data []byte, lookup KeyLookup) (keys, error) {
+func keysFor(data []byte, lookup KeyLookup) (*keys, error) {
 	if string(data[:8]) != fileMagic {
-		return keys{}, fmt.Errorf("%w: %w", errFormat, formatError(data, -1))
+		return nil, fmt.Errorf("%w: %w", errFormat, formatError(data, -1))
 	}
 	if v := binary.LittleEndian.Uint32(data[8:]); v != fileVersion {
-		return keys{}, fmt.Errorf("%w: %w", errFormat, formatError(data, int64(v)))
+		return nil, fmt.Errorf("%w: %w", errFormat, formatError(data, int64(v)))
 	}
 	if lookup == nil {
-		return keys{}, errors.New("guard: no key lookup")
+		return nil, errors.New("guard: no key lookup")
 	}
-	key, err := lookup(hex.EncodeToString(data[16:32]))
+	armed, err := lookup(hex.EncodeToString(data[16:32]))
 	if err != nil {
-		return keys{}, err
+		return nil, err
 	}
-	defer clear(key)
-	return deriveKeys(key)
+	defer clear(armed)
+	return keysFromArmed(armed)
 }
 
 // prefaultHot maps what every load and scan of the index in data reads,
@@ -300,7 +300,7 @@ func loadError(path string, what int, err error, st *unix.Stat_t) error {
 // verify says whether to check the MAC over all of it. The tables are not
 // read here: a scan checks what it uses (see Index.form), so a load
 // touches only the pages a scan needs.
-func parse(data []byte, k keys, verify bool) (*Index, error) {
+func parse(data []byte, k *keys, verify bool) (*Index, error) {
 	le := binary.LittleEndian
 	if len(data) < headerSize+trailerSize || string(data[:8]) != fileMagic {
 		return nil, formatError(data, -1)

@@ -13,12 +13,13 @@ import (
 
 var testKey = bytes.Repeat([]byte{7}, 32)
 
-// testKeys is the armed-key lookup of tests: testKey for its own vault id.
+// testKeys is the armed-key lookup of tests: testKey's, for its vault id.
 func testKeys(id string) ([]byte, error) {
-	if id != VaultID(testKey) {
+	tid, armed, err := ArmedKey(testKey)
+	if err != nil || id != tid {
 		return nil, fmt.Errorf("no key armed for vault %s", id)
 	}
-	return bytes.Clone(testKey), nil
+	return armed, nil
 }
 
 func mustBuild(t testing.TB, secrets ...Secret) *Index {

@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
@@ -108,18 +109,33 @@ type keys struct {
 	stampKey []byte
 }
 
-// deriveKeys derives every key of an index from the vault's guard key.
-// None of them is stored in the index: a copy of the data directory holds
-// nothing that lets a guess be checked (see package arm).
-func deriveKeys(guardKey []byte) (keys, error) {
-	if len(guardKey) < 16 {
-		return keys{}, errors.New("guard: index key is shorter than 16 bytes")
+// armedSize is the size of an armed key: every key an index is made and
+// read under (see keysFromArmed), derived once from the vault's index key
+// by whoever arms the guard, so a hook call derives nothing.
+const armedSize = 16 + 16 + 32 + 32 + 32
+
+// ArmedKey returns what arming the guard stores for the vault whose index
+// key is indexKey: its id (VaultID) and the keys its index is read under.
+// The index key itself, which the vault keeps, cannot be had from them.
+func ArmedKey(indexKey []byte) (id string, armed []byte, err error) {
+	if len(indexKey) < 16 {
+		return "", nil, errors.New("guard: index key is shorter than 16 bytes")
 	}
-	m, err := hkdf.Key(sha256.New, guardKey, nil, "noxkey guard index v2", 16+16+32+32+32)
+	armed, err = hkdf.Key(sha256.New, indexKey, nil, "noxkey guard index v2", armedSize)
 	if err != nil {
-		return keys{}, err
+		return "", nil, err
 	}
-	return keys{
+	return VaultID(indexKey), armed, nil
+}
+
+// keysFromArmed splits an armed key into an index's keys (copied: the
+// caller wipes armed).
+func keysFromArmed(armed []byte) (*keys, error) {
+	if len(armed) != armedSize {
+		return nil, fmt.Errorf("guard: the armed key has %d bytes, not %d; run: noxkey unlock", len(armed), armedSize)
+	}
+	m := bytes.Clone(armed)
+	return &keys{
 		k0:       binary.LittleEndian.Uint64(m[0:]),
 		k1:       binary.LittleEndian.Uint64(m[8:]) | 1,
 		prf:      m[16:32],
@@ -127,6 +143,18 @@ func deriveKeys(guardKey []byte) (keys, error) {
 		macKey:   m[64:96],
 		stampKey: m[96:128],
 	}, nil
+}
+
+// deriveKeys derives every key of an index from the vault's index key.
+// None of them is stored in the index: a copy of the data directory holds
+// nothing that lets a guess be checked (see package arm).
+func deriveKeys(indexKey []byte) (*keys, error) {
+	_, armed, err := ArmedKey(indexKey)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(armed)
+	return keysFromArmed(armed)
 }
 
 // VaultID names the vault whose guard key is key: 32 hex digits of a
@@ -378,7 +406,7 @@ func parallel(n int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
-func (ix *Index) setKeys(k keys) error {
+func (ix *Index) setKeys(k *keys) error {
 	ix.k0, ix.k1, ix.hmacKey = k.k0, k.k1, append([]byte(nil), k.hmacKey...)
 	ix.macKey, ix.stampKey = append([]byte(nil), k.macKey...), append([]byte(nil), k.stampKey...)
 	ix.mask = ^uint64(0) >> (64 - 8*uint(ix.w))

@@ -159,7 +159,7 @@ func (a *app) writeIndex(all []*vault.Secret, key []byte) (int, []string, error)
 	}
 	a.log.Info().Int("secrets", ix.Len()).Str("index", a.layout.Index()).Msg("guard index written")
 	if err := armKey(key); err != nil {
-		return 0, nil, err
+		return 0, nil, fmt.Errorf("the guard index was written, but %w", err)
 	}
 	return ix.Len(), skipped, nil
 }
@@ -167,8 +167,13 @@ func (a *app) writeIndex(all []*vault.Secret, key []byte) (int, []string, error)
 // armKey arms the guard with the vault's index key (package arm): the
 // hook can use the index from now until reboot or noxkey guard disarm.
 func armKey(key []byte) error {
-	if _, err := arm.Arm(guard.VaultID(key), key); err != nil {
-		return fmt.Errorf("the guard index was written, but the guard could not be armed: %w", err)
+	id, armed, err := guard.ArmedKey(key)
+	if err != nil {
+		return err
+	}
+	defer wipe(armed)
+	if _, err := arm.Arm(id, armed); err != nil {
+		return fmt.Errorf("the guard could not be armed: %w", err)
 	}
 	return nil
 }

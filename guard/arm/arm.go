@@ -2,7 +2,7 @@
 // tool call without a passphrase, and nowhere on persistent storage.
 //
 // The key of a vault's guard index lives in the encrypted vault. Arming
-// copies it to the kernel user keyring (Linux), the macOS Keychain (darwin
+// copies the keys derived from it (guard.ArmedKey) to the kernel user keyring (Linux), the macOS Keychain (darwin
 // with cgo), or, where neither can be used (keyctl refused in a container,
 // darwin without cgo), a 0600 file in the private runtime directory. A
 // key is named by the vault's id (guard.VaultID), so vaults never share or
@@ -206,8 +206,8 @@ func removeFile(id string) error {
 	return nil
 }
 
-// Key sizes Lookup accepts.
+// Key sizes Lookup accepts (guard.ArmedKey's is 128).
 const (
 	minKey = 16
-	maxKey = 64
+	maxKey = 256
 )

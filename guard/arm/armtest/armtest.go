@@ -10,7 +10,7 @@ import (
 	"github.com/noxkey/noxkey/guard/arm"
 )
 
-// Key returns a new random guard key, armed until t ends.
+// Key returns a new random index key, its guard armed until t ends.
 func Key(t testing.TB) []byte {
 	t.Helper()
 	key := make([]byte, 32)
@@ -19,11 +19,14 @@ func Key(t testing.TB) []byte {
 	return key
 }
 
-// Arm arms key until t ends.
+// Arm arms the guard of the vault whose index key is key, until t ends.
 func Arm(t testing.TB, key []byte) {
 	t.Helper()
-	id := guard.VaultID(key)
-	if _, err := arm.Arm(id, key); err != nil {
+	id, armed, err := guard.ArmedKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := arm.Arm(id, armed); err != nil {
 		t.Fatalf("arm the guard: %v", err)
 	}
 	t.Cleanup(func() { arm.Disarm(id) })

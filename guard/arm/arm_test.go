@@ -1,0 +1,102 @@
+package arm
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func newID(t *testing.T) (string, []byte) {
+	b := make([]byte, 16)
+	rand.Read(b)
+	key := make([]byte, 128)
+	rand.Read(key)
+	id := hex.EncodeToString(b)
+	t.Cleanup(func() { Disarm(id) })
+	return id, key
+}
+
+// TestArmLookupDisarm: in the keyring (where it works) and in the file
+// fallback, a key armed for one vault is found for it and no other, is
+// replaced by a second arm, and is gone after disarm.
+func TestArmLookupDisarm(t *testing.T) {
+	for _, store := range []string{"keyring", "file"} {
+		t.Run(store, func(t *testing.T) {
+			t.Setenv(StoreEnv, store)
+			rt := filepath.Join(t.TempDir(), "rt")
+			os.Mkdir(rt, 0o700)
+			t.Setenv("XDG_RUNTIME_DIR", rt)
+			id, key := newID(t)
+			other, _ := newID(t)
+			if _, err := Lookup(id); !errors.Is(err, ErrNotArmed) {
+				t.Fatalf("before arming: %v", err)
+			}
+			w, err := Arm(id, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if store == "file" && (w.Store != "file" || w.Path != filepath.Join(rt, "noxkey", "guard-"+id+".key")) {
+				t.Fatalf("armed in %+v", w)
+			}
+			if got, err := Lookup(id); err != nil || !bytes.Equal(got, key) {
+				t.Fatalf("lookup: %v", err)
+			}
+			if _, err := Lookup(other); !errors.Is(err, ErrNotArmed) {
+				t.Fatalf("another vault's lookup: %v", err)
+			}
+			key2 := bytes.Repeat([]byte{7}, 128)
+			if _, err := Arm(id, key2); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := Lookup(id); !bytes.Equal(got, key2) {
+				t.Fatal("a second arm did not replace the key")
+			}
+			if _, ok := Armed(id); !ok {
+				t.Fatal("Armed says no")
+			}
+			if err := Disarm(id); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Lookup(id); !errors.Is(err, ErrNotArmed) {
+				t.Fatalf("after disarm: %v", err)
+			}
+			if err := Disarm(id); err != nil {
+				t.Fatalf("a second disarm: %v", err)
+			}
+		})
+	}
+}
+
+// TestFileFallbackRefusesWhatIsNotPrivate: a key file another user could
+// read, or one in a directory open to others, is not used.
+func TestFileFallbackRefusesWhatIsNotPrivate(t *testing.T) {
+	t.Setenv(StoreEnv, "file")
+	rt := filepath.Join(t.TempDir(), "rt")
+	os.Mkdir(rt, 0o700)
+	t.Setenv("XDG_RUNTIME_DIR", rt)
+	id, key := newID(t)
+	if _, err := Arm(id, key); err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(rt, "noxkey", "guard-"+id+".key")
+	os.Chmod(f, 0o644)
+	if _, err := Lookup(id); err == nil || errors.Is(err, ErrNotArmed) {
+		t.Fatalf("a world-readable key file: %v", err)
+	}
+	os.Chmod(f, 0o600)
+	os.Chmod(filepath.Dir(f), 0o755)
+	if _, err := Lookup(id); err == nil {
+		t.Fatal("a key file in an open directory was used")
+	}
+	if _, err := Arm(id, key); err == nil {
+		t.Fatal("armed into an open directory")
+	}
+	os.Chmod(filepath.Dir(f), 0o700)
+	if _, err := Arm("../../x", key); err == nil {
+		t.Fatal("a vault id that is not hex was accepted")
+	}
+}
