@@ -111,6 +111,8 @@ type scenarioOpts struct {
 // agentRun is one scenario's outcome.
 type agentRun struct {
 	bodies  func() [][]byte
+	home    string // the agent's HOME: its transcripts and history
+	nk      string // NOXKEY_HOME
 	project string
 	stdout  string
 	stderr  string
@@ -166,7 +168,7 @@ func (a *agent) run(t *testing.T, prompt string, script []step, o scenarioOpts) 
 	if os.Getenv("NOXKEY_E2E_VERBOSE") != "" {
 		t.Logf("stdout: %s\nstderr: %s", hide(out.String()), hide(errb.String()))
 	}
-	return &agentRun{bodies: requests, project: s.project, stdout: out.String(), stderr: errb.String(), events: string(events)}
+	return &agentRun{bodies: requests, home: s.home, nk: s.nk, project: s.project, stdout: out.String(), stderr: errb.String(), events: string(events)}
 }
 
 // installHooks runs the real `noxkey hooks install --scope project`.

@@ -104,6 +104,7 @@ func (a *app) root() *cli.Command {
 			a.loadCommand(),
 			a.bundleCommand(),
 			a.guardCommand(),
+			a.scrubCommand(),
 			a.hooksCommand(),
 			a.runCommand(),
 			a.unlockCommand(),

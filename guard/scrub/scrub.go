@@ -1,0 +1,299 @@
+// Package scrub finds vault secrets and pattern-rule hits in files that
+// agents and shells keep (transcripts, sessions, histories) and redacts
+// them in place: each file is rewritten atomically with its mode kept, a
+// JSON Lines file stays valid JSON on every line, and a file that is being
+// written is left alone and reported.
+package scrub
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
+	"golang.org/x/sys/unix"
+
+	"github.com/noxkey/noxkey/guard"
+)
+
+// Finding is one secret in a file: where, and whose; never its value.
+type Finding struct {
+	Line int    `json:"line"`
+	Col  int    `json:"col"`
+	Name string `json:"name"` // vault path, or pattern rule id
+	Kind string `json:"kind"` // form kind, or "rule"
+}
+
+// Result is what File did with one file.
+type Result struct {
+	Path     string    `json:"path"`
+	Findings []Finding `json:"findings"`
+	Redacted bool      `json:"redacted"`          // rewritten with every finding redacted
+	Skipped  string    `json:"skipped,omitempty"` // why the file was left as it was
+	Err      error     `json:"-"`
+}
+
+// Options say how File works.
+type Options struct {
+	DryRun bool          // report only
+	Busy   time.Duration // a file modified more recently is being written, and skipped (default 5 s)
+}
+
+// chunkSize is how much of a file is scanned at a time: whole lines up
+// to this size (a longer line is one chunk, up to maxLine).
+const (
+	chunkSize = 4 << 20
+	maxLine   = 256 << 20
+)
+
+// File scans the file at path with g and, unless opt.DryRun, rewrites it
+// with every finding redacted. A symbolic link's target is what is read
+// and replaced.
+func File(g *guard.Guard, path string, opt Options) Result {
+	r := Result{Path: path}
+	if opt.Busy <= 0 {
+		opt.Busy = 5 * time.Second
+	}
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	f, err := os.Open(target)
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	defer f.Close()
+	before, err := f.Stat()
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	if !before.Mode().IsRegular() {
+		r.Skipped = "not a regular file"
+		return r
+	}
+	if age := time.Since(before.ModTime()); age < opt.Busy {
+		r.Skipped = fmt.Sprintf("modified %s ago, so it may be being written; run again once the agent is closed", age.Round(time.Second))
+		return r
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB); err != nil {
+		r.Skipped = "locked by another process; run again once the agent is closed"
+		return r
+	}
+	defer unix.Flock(int(f.Fd()), unix.LOCK_UN)
+	br := bufio.NewReaderSize(f, 1<<20)
+	if head, _ := br.Peek(16); string(head) == "SQLite format 3\x00" {
+		opt.DryRun = true // its pages cannot be rewritten as text
+		r.Skipped = "an SQLite database, which noxkey cannot rewrite: the findings stay until the agent deletes them"
+	}
+	jsonl := filepath.Ext(target) == ".jsonl"
+	var out *rewrite
+	defer func() {
+		if out != nil {
+			out.abort()
+		}
+	}()
+	line, offset := 1, int64(0)
+	for {
+		chunk, err := readLines(br)
+		if len(chunk) > 0 {
+			red, ms := g.Redact(chunk)
+			for _, m := range ms {
+				l, c := position(chunk, m.Start)
+				r.Findings = append(r.Findings, Finding{Line: line + l, Col: c, Name: m.Name, Kind: m.Kind})
+			}
+			if len(ms) > 0 && !opt.DryRun && out == nil {
+				if out, err = startRewrite(target, before.Mode().Perm(), offset); err != nil {
+					r.Err = err
+					return r
+				}
+			}
+			if out != nil {
+				if len(ms) > 0 {
+					red = keepJSON(g, chunk, red, jsonl)
+				}
+				if _, err := out.w.Write(red); err != nil {
+					r.Err = fmt.Errorf("write %s: %w", out.tmp, err)
+					return r
+				}
+			}
+			line += bytes.Count(chunk, []byte{'\n'})
+			offset += int64(len(chunk))
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			r.Err = err
+			return r
+		}
+	}
+	if out == nil {
+		return r
+	}
+	after, err := f.Stat()
+	if err != nil || after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
+		r.Skipped = "changed while it was scrubbed; run again once the agent is closed"
+		return r
+	}
+	if err := out.commit(); err != nil {
+		r.Err = err
+		return r
+	}
+	out = nil
+	r.Redacted = true
+	return r
+}
+
+// readLines reads whole lines up to chunkSize (one longer line whole, up
+// to maxLine); at the end of the file, what is left.
+func readLines(br *bufio.Reader) ([]byte, error) {
+	var chunk []byte
+	for len(chunk) < chunkSize {
+		line, err := br.ReadSlice('\n')
+		chunk = append(chunk, line...)
+		if err == bufio.ErrBufferFull {
+			if len(chunk) >= maxLine {
+				return chunk, nil
+			}
+			continue
+		}
+		if err != nil {
+			return chunk, err
+		}
+	}
+	return chunk, nil
+}
+
+// position is the 0-based line and 1-based column of offset in text.
+func position(text []byte, offset int) (line, col int) {
+	line = bytes.Count(text[:offset], []byte{'\n'})
+	col = offset - (bytes.LastIndexByte(text[:offset], '\n') + 1) + 1
+	return line, col
+}
+
+// keepJSON returns red, except that a line (of a .jsonl file) or the
+// whole chunk that was valid JSON and is not once redacted is redacted
+// token by token instead (a span that crossed a string's quotes).
+func keepJSON(g *guard.Guard, orig, red []byte, jsonl bool) []byte {
+	if !jsonl {
+		if json.Valid(bytes.TrimSpace(orig)) && !json.Valid(bytes.TrimSpace(red)) {
+			return redactTokens(g, orig)
+		}
+		return red
+	}
+	var out []byte
+	for len(orig) > 0 {
+		i := bytes.IndexByte(orig, '\n') + 1
+		if i == 0 {
+			i = len(orig)
+		}
+		line := orig[:i]
+		orig = orig[i:]
+		r, ms := g.Redact(line)
+		if len(ms) > 0 && json.Valid(bytes.TrimSpace(line)) && !json.Valid(bytes.TrimSpace(r)) {
+			r = redactTokens(g, line)
+		}
+		out = append(out, r...)
+	}
+	return out
+}
+
+// redactTokens re-encodes the JSON in b with every string and number
+// redacted on its own (a redacted number becomes a string). The layout is
+// compact; the trailing newline is kept.
+func redactTokens(g *guard.Guard, b []byte) []byte {
+	var out bytes.Buffer
+	dec := jsontext.NewDecoder(bytes.NewReader(b))
+	enc := jsontext.NewEncoder(&out)
+	for {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			break
+		}
+		switch tok.Kind() {
+		case '"', '0':
+			if red, ms := g.Redact([]byte(tok.String())); len(ms) > 0 {
+				tok = jsontext.String(string(red))
+			}
+		}
+		if enc.WriteToken(tok) != nil {
+			break
+		}
+	}
+	res := bytes.TrimRight(out.Bytes(), "\n")
+	if bytes.HasSuffix(b, []byte{'\n'}) {
+		res = append(res, '\n')
+	}
+	return res
+}
+
+// rewrite is a file's replacement being written beside it.
+type rewrite struct {
+	target, tmp string
+	file        *os.File
+	w           *bufio.Writer
+}
+
+// startRewrite creates the replacement of target (mode perm, private to
+// the user until the rename) and copies into it the first n bytes of
+// target, which held no finding.
+func startRewrite(target string, perm os.FileMode, n int64) (*rewrite, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".scrub-*")
+	if err != nil {
+		return nil, fmt.Errorf("scrub: create a temp file beside %s: %w", target, err)
+	}
+	r := &rewrite{target: target, tmp: tmp.Name(), file: tmp, w: bufio.NewWriterSize(tmp, 1<<20)}
+	if err := tmp.Chmod(perm); err != nil {
+		r.abort()
+		return nil, err
+	}
+	src, err := os.Open(target)
+	if err != nil {
+		r.abort()
+		return nil, err
+	}
+	defer src.Close()
+	if _, err := io.CopyN(r.w, src, n); err != nil {
+		r.abort()
+		return nil, fmt.Errorf("scrub: copy %s: %w", target, err)
+	}
+	return r, nil
+}
+
+// commit flushes, syncs and renames the replacement over the target, then
+// syncs the directory.
+func (r *rewrite) commit() error {
+	err := r.w.Flush()
+	if err == nil {
+		err = r.file.Sync()
+	}
+	if cerr := r.file.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(r.tmp, r.target)
+	}
+	if err != nil {
+		os.Remove(r.tmp)
+		return fmt.Errorf("scrub: replace %s: %w", r.target, err)
+	}
+	if d, err := os.Open(filepath.Dir(r.target)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// abort removes the replacement: no copy is left beside the file.
+func (r *rewrite) abort() {
+	r.file.Close()
+	os.Remove(r.tmp)
+}
