@@ -106,10 +106,15 @@ type scenarioOpts struct {
 	// fromVault: the secret is only in a real vault, unlocked in a real
 	// daemon; the agent's environment does not hold it.
 	fromVault bool
+	// again: run in an earlier run's scene (its HOME, project and noxkey
+	// home, as they are now), with args added to the agent's.
+	again *agentRun
+	args  []string
 }
 
 // agentRun is one scenario's outcome.
 type agentRun struct {
+	scene   *scene
 	bodies  func() [][]byte
 	home    string // the agent's HOME: its transcripts and history
 	nk      string // NOXKEY_HOME
@@ -131,28 +136,36 @@ func (a *agent) run(t *testing.T, prompt string, script []step, o scenarioOpts) 
 		}
 		t.Skipf("set %s to the binary of %s (npm install %s) to run the real-client tests", a.binEnv, a.pkg, a.pkg)
 	}
-	root := t.TempDir()
-	s := &scene{root: root, home: filepath.Join(root, "home"), nk: filepath.Join(root, "nk"), project: filepath.Join(root, "proj")}
-	os.MkdirAll(s.home, 0o755)
-	os.MkdirAll(s.project, 0o755)
-	os.MkdirAll(s.nk, 0o700)
+	var s *scene
 	secretEnv := "NOXKEY_TEST_SECRET=" + testSecret
-	if o.fromVault {
-		vaultWithSecret(t, root, s.nk)
-		secretEnv = "NOXKEY_E2E_FROM_VAULT=1"
+	if o.again != nil {
+		s = o.again.scene
 	} else {
-		syntheticIndex(t, s.nk)
+		root := t.TempDir()
+		s = &scene{root: root, home: filepath.Join(root, "home"), nk: filepath.Join(root, "nk"), project: filepath.Join(root, "proj")}
+		os.MkdirAll(s.home, 0o755)
+		os.MkdirAll(s.project, 0o755)
+		os.MkdirAll(s.nk, 0o700)
+		if o.fromVault {
+			vaultWithSecret(t, root, s.nk)
+		} else {
+			syntheticIndex(t, s.nk)
+		}
+		if !o.noHooks {
+			installHooks(t, a.name, s.home, s.project, s.nk)
+		}
+		if o.setup != nil {
+			o.setup(s.project)
+		}
 	}
-	if !o.noHooks {
-		installHooks(t, a.name, s.home, s.project, s.nk)
+	if o.fromVault {
+		secretEnv = "NOXKEY_E2E_FROM_VAULT=1"
 	}
-	if o.setup != nil {
-		o.setup(s.project)
-	}
+	root := s.root
 	url, requests := a.mock(t, script)
 	s.url = url
 	args, env := a.command(t, prompt, s)
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin, append(args, o.args...)...)
 	cmd.Dir = s.project
 	cmd.Env = append([]string{
 		"HOME=" + s.home, "PATH=" + bins + ":" + os.Getenv("PATH"), "LANG=C.UTF-8",
@@ -168,7 +181,7 @@ func (a *agent) run(t *testing.T, prompt string, script []step, o scenarioOpts) 
 	if os.Getenv("NOXKEY_E2E_VERBOSE") != "" {
 		t.Logf("stdout: %s\nstderr: %s", hide(out.String()), hide(errb.String()))
 	}
-	return &agentRun{bodies: requests, home: s.home, nk: s.nk, project: s.project, stdout: out.String(), stderr: errb.String(), events: string(events)}
+	return &agentRun{scene: s, bodies: requests, home: s.home, nk: s.nk, project: s.project, stdout: out.String(), stderr: errb.String(), events: string(events)}
 }
 
 // installHooks runs the real `noxkey hooks install --scope project`.

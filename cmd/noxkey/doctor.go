@@ -11,6 +11,7 @@ import (
 
 	"github.com/noxkey/noxkey/guard"
 	"github.com/noxkey/noxkey/guard/arm"
+	"github.com/noxkey/noxkey/guard/scrub"
 	"github.com/noxkey/noxkey/handoff"
 	"github.com/noxkey/noxkey/handoff/daemon"
 	"github.com/noxkey/noxkey/hooks/install"
@@ -27,6 +28,7 @@ func (a *app) doctorCommand() *cli.Command {
 			a.checkVault(d)
 			a.checkDaemon(d)
 			a.checkHooks(d)
+			a.checkHistory(d)
 			if d.problems > 0 {
 				return cli.Exit(fmt.Sprintf("noxkey doctor: %d problem(s); each says what to do", d.problems), exitUsage)
 			}
@@ -159,5 +161,57 @@ func (a *app) checkHooks(d *doctor) {
 	}
 	if !found {
 		d.note("hooks", "no agent has noxkey's hooks; run: noxkey hooks install --agent claude (or codex, gemini, cursor, copilot, windsurf, all)")
+	}
+}
+
+// maxDoctorScan bounds what doctor reads of agents' files: past it, it
+// asks for a scrub --dry-run instead of counting.
+const maxDoctorScan = 1 << 30
+
+// checkHistory counts, per agent, the findings still in the files it keeps
+// (what noxkey scrub would redact). A finding is not a problem of noxkey's
+// setup: it is a note with the command that removes it.
+func (a *app) checkHistory(d *doctor) {
+	g, err := guard.Open(a.layout.Config, a.layout.Index(), arm.Lookup)
+	if err != nil {
+		return // checkVault said why
+	}
+	defer g.Index.Close()
+	locs, err := scrub.Locations()
+	if err != nil {
+		return
+	}
+	home, _ := os.UserHomeDir()
+	clean := true
+	for _, agent := range scrub.Agents() {
+		var files []string
+		var size int64
+		for _, p := range locs[agent] {
+			for _, f := range scrub.Expand(p, home) {
+				if fi, err := os.Stat(f); err == nil {
+					size += fi.Size()
+				}
+				files = append(files, f)
+			}
+		}
+		if size > maxDoctorScan {
+			d.note("history", fmt.Sprintf("%s: %d files, %d MB: too many to count here; run: noxkey scrub --agent %s --dry-run", agent, len(files), size>>20, agent))
+			clean = false
+			continue
+		}
+		found, in := 0, 0
+		for _, f := range files {
+			if r := scrub.File(g, f, scrub.Options{DryRun: true, Busy: time.Nanosecond}); len(r.Findings) > 0 {
+				found += len(r.Findings)
+				in++
+			}
+		}
+		if found > 0 {
+			clean = false
+			d.note("history", fmt.Sprintf("%s: %d secret(s) in %d of its files; run: noxkey scrub --agent %s", agent, found, in, agent))
+		}
+	}
+	if clean {
+		d.ok("history", "no vault secret in agents' transcripts or shell history")
 	}
 }

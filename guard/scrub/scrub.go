@@ -88,8 +88,8 @@ func File(g *guard.Guard, path string, opt Options) Result {
 		return r
 	}
 	defer unix.Flock(int(f.Fd()), unix.LOCK_UN)
-	br := bufio.NewReaderSize(f, 1<<20)
-	if head, _ := br.Peek(16); string(head) == "SQLite format 3\x00" {
+	var head [16]byte
+	if n, _ := f.ReadAt(head[:], 0); string(head[:n]) == "SQLite format 3\x00" {
 		opt.DryRun = true // its pages cannot be rewritten as text
 		r.Skipped = "an SQLite database, which noxkey cannot rewrite: the findings stay until the agent deletes them"
 	}
@@ -100,9 +100,10 @@ func File(g *guard.Guard, path string, opt Options) Result {
 			out.abort()
 		}
 	}()
+	lr := &lineReader{r: f, buf: make([]byte, chunkSize)}
 	line, offset := 1, int64(0)
 	for {
-		chunk, err := readLines(br)
+		chunk, err := lr.next()
 		if len(chunk) > 0 {
 			red, ms := g.Redact(chunk)
 			for _, m := range ms {
@@ -117,7 +118,7 @@ func File(g *guard.Guard, path string, opt Options) Result {
 			}
 			if out != nil {
 				if len(ms) > 0 {
-					red = keepJSON(g, chunk, red, jsonl)
+					red = keepJSON(g, chunk, red, ms, jsonl)
 				}
 				if _, err := out.w.Write(red); err != nil {
 					r.Err = fmt.Errorf("write %s: %w", out.tmp, err)
@@ -152,24 +153,48 @@ func File(g *guard.Guard, path string, opt Options) Result {
 	return r
 }
 
-// readLines reads whole lines up to chunkSize (one longer line whole, up
-// to maxLine); at the end of the file, what is left.
-func readLines(br *bufio.Reader) ([]byte, error) {
-	var chunk []byte
-	for len(chunk) < chunkSize {
-		line, err := br.ReadSlice('\n')
-		chunk = append(chunk, line...)
-		if err == bufio.ErrBufferFull {
-			if len(chunk) >= maxLine {
-				return chunk, nil
-			}
-			continue
-		}
-		if err != nil {
-			return chunk, err
-		}
+// lineReader hands out a file in chunks of whole lines, read into one
+// buffer that it reuses: a chunk is valid until the next call.
+type lineReader struct {
+	r        io.Reader
+	buf      []byte
+	start, n int // buf[start:n] is read and not yet handed out
+	err      error
+}
+
+// next returns the whole lines of up to len(buf) bytes (a longer line
+// whole, the buffer grown for it, up to maxLine), or at the end of the
+// file what is left, with io.EOF.
+func (lr *lineReader) next() ([]byte, error) {
+	if lr.start > 0 {
+		lr.n = copy(lr.buf, lr.buf[lr.start:lr.n])
+		lr.start = 0
 	}
-	return chunk, nil
+	for lr.err == nil {
+		if lr.n == len(lr.buf) {
+			if bytes.IndexByte(lr.buf, '\n') >= 0 || len(lr.buf) >= maxLine {
+				break
+			}
+			lr.buf = append(lr.buf, make([]byte, len(lr.buf))...)[:2*len(lr.buf)]
+		}
+		var m int
+		m, lr.err = lr.r.Read(lr.buf[lr.n:])
+		lr.n += m
+	}
+	if lr.err != nil {
+		chunk := lr.buf[:lr.n]
+		lr.n = 0
+		if lr.err == io.EOF && len(chunk) > 0 {
+			return chunk, nil // the rest; EOF on the next call
+		}
+		return chunk, lr.err
+	}
+	cut := bytes.LastIndexByte(lr.buf[:lr.n], '\n') + 1
+	if cut == 0 {
+		cut = lr.n // a line longer than maxLine: cut where the buffer ends
+	}
+	lr.start = cut
+	return lr.buf[:cut], nil
 }
 
 // position is the 0-based line and 1-based column of offset in text.
@@ -179,31 +204,40 @@ func position(text []byte, offset int) (line, col int) {
 	return line, col
 }
 
-// keepJSON returns red, except that a line (of a .jsonl file) or the
-// whole chunk that was valid JSON and is not once redacted is redacted
-// token by token instead (a span that crossed a string's quotes).
-func keepJSON(g *guard.Guard, orig, red []byte, jsonl bool) []byte {
+// keepJSON returns red (orig with the matches ms redacted), except that a
+// line (of a .jsonl file) or the whole chunk that was valid JSON and is not
+// once redacted is redacted token by token instead (a span that crossed a
+// string's quotes). Only the lines that hold a match are looked at again.
+func keepJSON(g *guard.Guard, orig, red []byte, ms []guard.Match, jsonl bool) []byte {
 	if !jsonl {
 		if json.Valid(bytes.TrimSpace(orig)) && !json.Valid(bytes.TrimSpace(red)) {
 			return redactTokens(g, orig)
 		}
 		return red
 	}
-	var out []byte
-	for len(orig) > 0 {
-		i := bytes.IndexByte(orig, '\n') + 1
-		if i == 0 {
-			i = len(orig)
+	out := make([]byte, 0, len(red))
+	done := 0 // orig[:done] is in out
+	for _, m := range ms {
+		if m.Start < done {
+			continue // on a line already written
 		}
-		line := orig[:i]
-		orig = orig[i:]
-		r, ms := g.Redact(line)
-		if len(ms) > 0 && json.Valid(bytes.TrimSpace(line)) && !json.Valid(bytes.TrimSpace(r)) {
+		ls := bytes.LastIndexByte(orig[:m.Start], '\n') + 1
+		le := bytes.IndexByte(orig[m.Start:], '\n')
+		if le < 0 {
+			le = len(orig)
+		} else {
+			le += m.Start + 1
+		}
+		out = append(out, orig[done:ls]...)
+		line := orig[ls:le]
+		r, _ := g.Redact(line)
+		if json.Valid(bytes.TrimSpace(line)) && !json.Valid(bytes.TrimSpace(r)) {
 			r = redactTokens(g, line)
 		}
 		out = append(out, r...)
+		done = le
 	}
-	return out
+	return append(out, orig[done:]...)
 }
 
 // redactTokens re-encodes the JSON in b with every string and number
