@@ -276,6 +276,7 @@ func TestAgentRefusals(t *testing.T) {
 	for _, args := range [][]string{
 		{"get", "--raw", "acme/api/KEY"}, {"get", "--copy", "acme/api/KEY"},
 		{"load", "acme"}, {"export", "acme"}, {"bundle", "-o", bundle, "acme"},
+		{"scrub", t.TempDir()},
 	} {
 		r := h.runArgs(t, agent, append([]string{filepath.Join(binDir, "noxkey")}, args...)...)
 		if r.code != 4 || r.stderr != "This command is not available to AI agents.\n" || r.stdout != "" {

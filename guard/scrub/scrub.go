@@ -105,7 +105,7 @@ func File(g *guard.Guard, path string, opt Options) Result {
 	for {
 		chunk, err := lr.next()
 		if len(chunk) > 0 {
-			red, ms := g.Redact(chunk)
+			ms := g.Find(chunk)
 			for _, m := range ms {
 				l, c := position(chunk, m.Start)
 				r.Findings = append(r.Findings, Finding{Line: line + l, Col: c, Name: m.Name, Kind: m.Kind})
@@ -117,10 +117,7 @@ func File(g *guard.Guard, path string, opt Options) Result {
 				}
 			}
 			if out != nil {
-				if len(ms) > 0 {
-					red = keepJSON(g, chunk, red, ms, jsonl)
-				}
-				if _, err := out.w.Write(red); err != nil {
+				if err := writeRedacted(out.w, g, chunk, ms, jsonl); err != nil {
 					r.Err = fmt.Errorf("write %s: %w", out.tmp, err)
 					return r
 				}
@@ -204,40 +201,51 @@ func position(text []byte, offset int) (line, col int) {
 	return line, col
 }
 
-// keepJSON returns red (orig with the matches ms redacted), except that a
-// line (of a .jsonl file) or the whole chunk that was valid JSON and is not
-// once redacted is redacted token by token instead (a span that crossed a
-// string's quotes). Only the lines that hold a match are looked at again.
-func keepJSON(g *guard.Guard, orig, red []byte, ms []guard.Match, jsonl bool) []byte {
-	if !jsonl {
-		if json.Valid(bytes.TrimSpace(orig)) && !json.Valid(bytes.TrimSpace(red)) {
-			return redactTokens(g, orig)
-		}
-		return red
+// writeRedacted writes chunk with the matches ms redacted. A line (of a
+// .jsonl file), or the whole chunk, that was valid JSON and is not once
+// redacted is redacted token by token instead (a span that crossed a
+// string's quotes). Only the lines that hold a match are copied: the rest
+// is written from the chunk itself.
+func writeRedacted(w io.Writer, g *guard.Guard, chunk []byte, ms []guard.Match, jsonl bool) error {
+	if len(ms) == 0 {
+		_, err := w.Write(chunk)
+		return err
 	}
-	out := make([]byte, 0, len(red))
-	done := 0 // orig[:done] is in out
+	if !jsonl {
+		red := guard.Redact(chunk, ms, g.Placeholder)
+		if json.Valid(bytes.TrimSpace(chunk)) && !json.Valid(bytes.TrimSpace(red)) {
+			red = redactTokens(g, chunk)
+		}
+		_, err := w.Write(red)
+		return err
+	}
+	done := 0 // chunk[:done] is written
 	for _, m := range ms {
 		if m.Start < done {
 			continue // on a line already written
 		}
-		ls := bytes.LastIndexByte(orig[:m.Start], '\n') + 1
-		le := bytes.IndexByte(orig[m.Start:], '\n')
+		ls := bytes.LastIndexByte(chunk[:m.Start], '\n') + 1
+		le := bytes.IndexByte(chunk[m.Start:], '\n')
 		if le < 0 {
-			le = len(orig)
+			le = len(chunk)
 		} else {
 			le += m.Start + 1
 		}
-		out = append(out, orig[done:ls]...)
-		line := orig[ls:le]
+		if _, err := w.Write(chunk[done:ls]); err != nil {
+			return err
+		}
+		line := chunk[ls:le]
 		r, _ := g.Redact(line)
 		if json.Valid(bytes.TrimSpace(line)) && !json.Valid(bytes.TrimSpace(r)) {
 			r = redactTokens(g, line)
 		}
-		out = append(out, r...)
+		if _, err := w.Write(r); err != nil {
+			return err
+		}
 		done = le
 	}
-	return append(out, orig[done:]...)
+	_, err := w.Write(chunk[done:])
+	return err
 }
 
 // redactTokens re-encodes the JSON in b with every string and number
