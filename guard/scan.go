@@ -272,6 +272,47 @@ func (ix *Index) probe(text []byte, q int, x uint64, onlyWrap bool, emit func(in
 	}
 }
 
+// Pending returns where a registered form that text ends in the middle of
+// may start: the smallest start of a form one of whose windows lies in the
+// text's last bytes, at an offset that puts the form's end past the text;
+// len(text) when there is none. A stream holds back text[Pending(text):]
+// when its input pauses, so a secret written in two parts is never
+// emitted in two parts. (A window is a keyed 32-bit check, so a false
+// hold is rare and only delays output until more input or its end.)
+func (ix *Index) Pending(text []byte) int {
+	if ix == nil || len(ix.forms) == 0 {
+		return len(text)
+	}
+	from := len(text)
+	var buf [16]byte
+	for p := max(0, len(text)-ix.maxLen); p+ix.w <= len(text); p++ {
+		x := load(text[p:]) & ix.mask
+		if !ix.mayHave(x) {
+			continue
+		}
+		key := uint64(ix.prf32(x, &buf)) << 32
+		b := key >> (64 - bits.TrailingZeros(uint(len(ix.dir)-1)))
+		lo, hi := ix.dir[b], ix.dir[b+1]
+		if lo > hi || int(hi) > len(ix.entries) {
+			continue
+		}
+		for _, e := range ix.entries[lo:hi] {
+			if e&^0xFFFFFFFF != key {
+				continue
+			}
+			f := ix.form(int(e >> 5 & 0x7FFFFFF))
+			if f == nil {
+				continue
+			}
+			start := p - int(e&31)
+			if start >= 0 && start+int(f.length) > len(text) && start < from {
+				from = start
+			}
+		}
+	}
+	return from
+}
+
 // verifyAt checks whether form f occurs in text with its byte at offset o
 // at text[q]: first as one contiguous span, then, for wrappable forms,
 // across line breaks. It returns the span in text.

@@ -19,9 +19,8 @@ const DefaultIdle = 200 * time.Millisecond
 // end of what it has read, so a secret split across reads or wrapped
 // over lines is still seen whole. When src is idle for idle (a prompt
 // waiting for input, a command between outputs), it emits everything it
-// holds. A secret whose halves arrive more than idle apart can be missed:
-// programs write a secret in one write, so this is the trade-off for
-// output that streams.
+// holds but a tail that may be the start of a secret form still being
+// written (Index.Pending), which waits for more input or the end.
 func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 	if idle <= 0 {
 		idle = DefaultIdle
@@ -34,13 +33,22 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 	keep := g.lookback()
 	buf := make([]byte, 0, keep+streamChunk)
 	held := 0 // buf[held:] has been read but not written
-	emit := func(all bool) error {
+	emit := func(all, final bool) error {
 		w := buf[held:]
 		if len(w) == 0 {
 			return nil
 		}
 		ms := g.Find(w)
 		cut := len(w)
+		if all && !final {
+			// Idle: hold back a form the input may still be writing.
+			cut = g.Index.Pending(w)
+			for _, m := range ms {
+				if m.Start < cut && m.End > cut {
+					cut = m.Start
+				}
+			}
+		}
 		if !all {
 			cut = holdFrom(w, keep)
 			for moved := true; moved; {
@@ -84,14 +92,14 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 		if timedOut {
 			// src is idle: write all that is held (a pending read fills
 			// buf past len(buf), which this does not touch).
-			if err := emit(true); err != nil {
+			if err := emit(true, false); err != nil {
 				return err
 			}
 			continue
 		}
 		buf = buf[:len(buf)+n]
 		if err != nil {
-			if werr := emit(true); werr != nil {
+			if werr := emit(true, true); werr != nil {
 				return werr
 			}
 			if errors.Is(err, io.EOF) {
@@ -99,7 +107,7 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 			}
 			return err
 		}
-		if err := emit(false); err != nil {
+		if err := emit(false, false); err != nil {
 			return err
 		}
 	}

@@ -157,6 +157,35 @@ func TestStreamFlushesWhenIdle(t *testing.T) {
 	}
 }
 
+// TestStreamHoldsAPartWrittenSecretWhenIdle: a secret written in two
+// parts, the second long after the idle flush, is never emitted in parts:
+// the flush holds back the first part (and what follows a prompt-like
+// text without a secret is flushed at once); split at every position from
+// the window width on.
+func TestStreamHoldsAPartWrittenSecretWhenIdle(t *testing.T) {
+	for name, pipe := range pipes {
+		t.Run(name, func(t *testing.T) {
+			for _, at := range []int{8, 9, 20, len(stripe) - 1} {
+				_, pw, out, done := startStream(t, pipe, 20*time.Millisecond)
+				pw.Write([]byte("ready\nkey=" + stripe[:at]))
+				waitFor(t, "the idle flush", func() bool { return out.String() == "ready\nkey=" })
+				time.Sleep(100 * time.Millisecond) // five idle periods
+				if got := out.String(); got != "ready\nkey=" {
+					t.Fatalf("split at %d: a part of the secret was emitted while idle: %q", at, strings.ReplaceAll(got, stripe[:at], "<part>"))
+				}
+				pw.Write([]byte(stripe[at:] + "\n"))
+				pw.Close()
+				if err := <-done; err != nil {
+					t.Fatal(err)
+				}
+				if got := out.String(); got != "ready\nkey=[REDACTED:acme/api/KEY]\n" {
+					t.Fatalf("split at %d: %q", at, strings.ReplaceAll(got, stripe[at:], "<rest>"))
+				}
+			}
+		})
+	}
+}
+
 func TestStreamWithoutSecretsIsByteIdentical(t *testing.T) {
 	g := testGuard(t, Secret{"acme/api/KEY", []byte(stripe)})
 	in := corpus(1 << 20)

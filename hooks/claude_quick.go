@@ -22,7 +22,7 @@ type ClaudeStrings struct {
 	Event, Tool string
 	Cursor      bool // a top-level cursor_version: Cursor runs this hook
 	payload     []byte
-	spans       []span // string literals in payload, quotes included
+	spans       []span // string literals (quotes included) and numbers in payload
 	complete    bool   // read to the end (not stopped once it could not be quiet)
 }
 
@@ -115,6 +115,11 @@ func (cs *ClaudeStrings) walk(dec *jsontext.Decoder) error {
 			if err == nil {
 				err = errors.New("unexpected end")
 			}
+		case '0': // a number: a numeric secret is text too
+			var v jsontext.Value
+			if v, err = dec.ReadValue(); err == nil {
+				cs.add(dec, len(v))
+			}
 		default:
 			err = dec.SkipValue()
 		}
@@ -148,6 +153,12 @@ func (cs *ClaudeStrings) Quiet(g *guard.Guard) bool {
 	var f *guard.Finder
 	for _, s := range cs.spans {
 		lit := cs.payload[s.start:s.end]
+		if lit[0] != '"' { // a number
+			if len(g.Find(lit)) > 0 {
+				return false
+			}
+			continue
+		}
 		if text := lit[1 : len(lit)-1]; bytes.IndexByte(text, '\\') < 0 {
 			if len(g.Find(text)) > 0 {
 				return false

@@ -223,3 +223,34 @@ func ask(t *testing.T, payload []byte, g *guard.Guard, gerr error, env ClaudeEnv
 	}
 	return out
 }
+
+// TestClaudeKeysAndNumbersAreScanned: a secret that is an object key, or a
+// numeric secret sent as a JSON number, is found by the quick path (the
+// payload is not quiet) and redacted in the answer; the answer keeps the
+// output's shape.
+func TestClaudeKeysAndNumbersAreScanned(t *testing.T) {
+	const num = "31415926535897932384"
+	g := testGuard(t, guard.Secret{Name: "acme/test/NOXKEY_TEST_SECRET", Value: []byte(fixtureSecret)}, guard.Secret{Name: "acme/pin/NUM", Value: []byte(num)})
+	for name, resp := range map[string]string{
+		"key":    `{"data":{"` + fixtureSecret + `":true,"n":1}}`,
+		"number": `{"data":{"pin":` + num + `,"n":1}}`,
+	} {
+		payload := []byte(`{"hook_event_name":"PostToolUse","tool_name":"mcp__vault__read","tool_input":{},"tool_response":` + resp + `}`)
+		cs, ok := ReadClaudeStrings(payload)
+		if !ok || cs.Quiet(g) {
+			t.Fatalf("%s: the quick path calls the payload quiet", name)
+		}
+		out, code := ClaudeAnswer(ParseClaude(payload), g, nil, ClaudeEnv{})
+		if code != 0 || bytes.Contains(out, []byte(fixtureSecret)) || bytes.Contains(out, []byte(num)) || !bytes.Contains(out, []byte("[REDACTED:")) {
+			t.Fatalf("%s: %s", name, out)
+		}
+		var a struct {
+			HSO struct {
+				Updated map[string]map[string]any `json:"updatedToolOutput"`
+			} `json:"hookSpecificOutput"`
+		}
+		if err := json.Unmarshal(out, &a); err != nil || len(a.HSO.Updated["data"]) != 2 || a.HSO.Updated["data"]["n"] != 1.0 {
+			t.Fatalf("%s: shape not kept: %s", name, out)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -8,27 +9,41 @@ import (
 	"github.com/noxkey/noxkey/guard"
 )
 
-// mapLeaves returns v with f applied to every string leaf; maps and
-// slices keep their shape. f reports whether it changed a leaf: what did
-// not change is shared, and v itself comes back when nothing changed (so
-// an unchanged tool output gets no answer). Map keys are visited in a
-// fixed order, the model-facing output keys (stdout, text) first, so f
-// may keep state across leaves.
+// mapLeaves returns v with f applied to every leaf that can hold text:
+// strings, numbers (json.Number; a changed one becomes a string) and
+// object keys (a changed key renames its entry). Maps and slices keep
+// their shape. f reports whether it changed a leaf: what did not change is
+// shared, and v itself comes back when nothing changed (so an unchanged
+// tool output gets no answer). Map keys are visited in a fixed order, the
+// model-facing output keys (stdout, text) first, so f may keep state
+// across leaves.
 func mapLeaves(v any, f func(string) (string, bool)) (any, bool) {
 	switch x := v.(type) {
 	case string:
 		if s, ok := f(x); ok {
 			return s, true
 		}
+	case json.Number:
+		if s, ok := f(string(x)); ok {
+			return s, true
+		}
 	case map[string]any:
 		var copied map[string]any
 		for _, k := range outputKeysFirst(x) {
+			nk, kchanged := f(k)
 			r, ok := mapLeaves(x[k], f)
-			if !ok {
+			if !ok && !kchanged {
 				continue
 			}
 			if copied == nil {
 				copied = maps.Clone(x)
+			}
+			if kchanged {
+				delete(copied, k)
+				for _, taken := copied[nk]; taken; _, taken = copied[nk] {
+					nk += "'"
+				}
+				k = nk
 			}
 			copied[k] = r
 		}
