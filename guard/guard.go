@@ -50,9 +50,10 @@ func Open(configDir, indexPath string, keys KeyLookup) (*Guard, error) {
 	return g, nil
 }
 
-// Find returns vault and rule matches in text, sorted by Start.
+// Find returns vault and rule matches in text, sorted by Start: the
+// registered forms, and the same found in the text's decoded views.
 func (g *Guard) Find(text []byte) []Match {
-	ms := g.Index.Find(text)
+	ms := g.Index.FindAll(text)
 	if g.Rules != nil {
 		rs := g.Rules.Find(text)
 		if len(rs) > 0 {

@@ -59,6 +59,37 @@ func (ix *Index) Find(text []byte) []Match {
 	return dedup
 }
 
+// FindAll returns Find's matches and those of the text's decoded views
+// (decode.go), sorted by Start; a decoded match inside a direct one of the
+// same secret is left out.
+func (ix *Index) FindAll(text []byte) []Match {
+	ms := ix.Find(text)
+	dm := ix.findDecoded(text, decodeDepth)
+	if len(dm) == 0 {
+		return ms
+	}
+	for _, d := range dm {
+		inside := false
+		for _, m := range ms {
+			if m.Name == d.Name && m.Start <= d.Start && d.End <= m.End {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			ms = append(ms, d)
+		}
+	}
+	sortMatches(ms)
+	out := ms[:1]
+	for _, m := range ms[1:] {
+		if last := out[len(out)-1]; m != last && !(m.Name == last.Name && m.Start >= last.Start && m.End <= last.End) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // warm readies what a scan of n bytes will touch, the first time a text
 // is long enough to be worth it. The filter's pages are mapped (Load's
 // prefaultHot), but not in the CPU's caches: it is read once, in order,

@@ -204,7 +204,7 @@ func claudeAnswer(pl *ClaudePayload, g *guard.Guard, gerr error, env ClaudeEnv) 
 		}})
 	case "UserPromptSubmit":
 		prompt, _ := p["prompt"].(string)
-		ms := g.Index.Find([]byte(prompt))
+		ms := g.Index.FindAll([]byte(prompt))
 		if len(ms) == 0 {
 			return nil, 0
 		}

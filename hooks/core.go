@@ -197,7 +197,7 @@ func (c *Core) Decide(ev Event) Decision {
 		text, _ := json.Marshal(red)
 		return Decision{Verdict: Redact, Output: red, Text: string(text), Reason: redactedContext(ms), Names: guard.Names(ms)}
 	case Prompt:
-		ms := c.G.Index.Find([]byte(ev.Prompt))
+		ms := c.G.Index.FindAll([]byte(ev.Prompt))
 		if len(ms) == 0 {
 			return Decision{}
 		}
@@ -207,7 +207,7 @@ func (c *Core) Decide(ev Event) Decision {
 		if content == nil {
 			content = readBounded(ev.Path, ev.Cwd)
 		}
-		ms := c.G.Index.Find(content)
+		ms := c.G.Index.FindAll(content)
 		if len(ms) == 0 {
 			return Decision{}
 		}
@@ -288,7 +288,7 @@ func (c *Core) CommandExposure(cmd, cwd string) string {
 	if !c.loaded() {
 		return c.failReason()
 	}
-	if ms := c.G.Index.Find([]byte(cmd)); len(ms) > 0 {
+	if ms := c.G.Index.FindAll([]byte(cmd)); len(ms) > 0 {
 		return "noxkey: the command holds the secret " + strings.Join(guard.Names(ms), ", ") + "; refer to it by its variable name instead"
 	}
 	if isNoxkeyRun(cmd) {
@@ -307,7 +307,7 @@ func (c *Core) CommandExposure(cmd, cwd string) string {
 		if f == "" || strings.HasPrefix(f, "-") {
 			continue
 		}
-		if ms := c.G.Index.Find(readBounded(f, cwd)); len(ms) > 0 {
+		if ms := c.G.Index.FindAll(readBounded(f, cwd)); len(ms) > 0 {
 			return "noxkey: " + f + " holds the secret " + strings.Join(guard.Names(ms), ", ") + ", so a command that reads it is not run"
 		}
 	}

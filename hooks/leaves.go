@@ -10,14 +10,14 @@ import (
 )
 
 // mapLeaves returns v with f applied to every leaf that can hold text:
-// strings, numbers (json.Number; a changed one becomes a string) and
-// object keys (a changed key renames its entry). Maps and slices keep
+// strings, numbers (json.Number; a changed one becomes a string) and, with
+// keys, object keys (a changed key renames its entry). Maps and slices keep
 // their shape. f reports whether it changed a leaf: what did not change is
 // shared, and v itself comes back when nothing changed (so an unchanged
 // tool output gets no answer). Map keys are visited in a fixed order, the
 // model-facing output keys (stdout, text) first, so f may keep state
 // across leaves.
-func mapLeaves(v any, f func(string) (string, bool)) (any, bool) {
+func mapLeaves(v any, keys bool, f func(string) (string, bool)) (any, bool) {
 	switch x := v.(type) {
 	case string:
 		if s, ok := f(x); ok {
@@ -30,8 +30,11 @@ func mapLeaves(v any, f func(string) (string, bool)) (any, bool) {
 	case map[string]any:
 		var copied map[string]any
 		for _, k := range outputKeysFirst(x) {
-			nk, kchanged := f(k)
-			r, ok := mapLeaves(x[k], f)
+			nk, kchanged := k, false
+			if keys {
+				nk, kchanged = f(k)
+			}
+			r, ok := mapLeaves(x[k], keys, f)
 			if !ok && !kchanged {
 				continue
 			}
@@ -53,7 +56,7 @@ func mapLeaves(v any, f func(string) (string, bool)) (any, bool) {
 	case []any:
 		var copied []any
 		for i, e := range x {
-			r, ok := mapLeaves(e, f)
+			r, ok := mapLeaves(e, keys, f)
 			if !ok {
 				continue
 			}
@@ -87,7 +90,7 @@ func outputKeysFirst(m map[string]any) []string {
 // found, or v itself when nothing matched.
 func redactLeaves(v any, g *guard.Guard) (any, []guard.Match) {
 	var all []guard.Match
-	out, _ := mapLeaves(v, func(s string) (string, bool) {
+	out, _ := mapLeaves(v, true, func(s string) (string, bool) {
 		red, ms := g.Redact([]byte(s))
 		all = append(all, ms...)
 		return string(red), len(ms) > 0
@@ -99,7 +102,7 @@ func redactLeaves(v any, g *guard.Guard) (any, []guard.Match) {
 // every other string leaf emptied: the same shape, none of the content.
 func replaceLeaves(v any, notice string) any {
 	first := true
-	out, _ := mapLeaves(v, func(s string) (string, bool) {
+	out, _ := mapLeaves(v, false, func(s string) (string, bool) {
 		if first {
 			first = false
 			return notice, true
@@ -112,7 +115,7 @@ func replaceLeaves(v any, notice string) any {
 // replaceString returns v with every string leaf's occurrences of old
 // replaced by new.
 func replaceString(v any, old, new string) any {
-	out, _ := mapLeaves(v, func(s string) (string, bool) {
+	out, _ := mapLeaves(v, false, func(s string) (string, bool) {
 		r := strings.ReplaceAll(s, old, new)
 		return r, r != s
 	})

@@ -1,0 +1,650 @@
+package guard
+
+import (
+	"encoding/base32"
+	"encoding/base64"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// Decoded views. The forms that are fixed transforms of a value are in
+// the index; text that a program encoded in some other way is decoded here
+// and scanned with the same index: backslash escapes of every language,
+// HTML and XML entities, percent-escapes, doubled quotes, ANSI colour codes
+// (the escape view), hex and byte dumps, base64, base32 and UTF-16. A hit
+// maps back to the smallest span of the original text that covers it.
+// Views nest to depth 2 (base64 of JSON whose field is base64; JSON inside
+// a JSON string). A decoder looks only where its input is: a text with no
+// escape, no long base64 or hex run and no NUL is not decoded at all.
+
+// view is decoded text with, for every decoded byte, the span of the text
+// it came from.
+type view struct {
+	b          []byte
+	start, end []int32
+	tail       bool // a dump with a character column: a hit covers its line to the end
+}
+
+func (v *view) add(c byte, start, end int) {
+	v.b = append(v.b, c)
+	v.start = append(v.start, int32(start))
+	v.end = append(v.end, int32(end))
+}
+
+func (v *view) reset() {
+	v.b, v.start, v.end, v.tail = v.b[:0], v.start[:0], v.end[:0], false
+}
+
+// decodeDepth is how many views deep findDecoded looks.
+const decodeDepth = 2
+
+// minDecodeRun is the shortest encoded run a decoder decodes: runs
+// shorter than this cannot hold the shortest registered secret.
+func (ix *Index) minDecodeRun() int { return max(ix.w, 6) }
+
+// findDecoded returns the matches of every decoded view of text, mapped
+// back to text.
+func (ix *Index) findDecoded(text []byte, depth int) []Match {
+	if ix == nil || len(ix.forms) == 0 || depth == 0 || len(text) < ix.w {
+		return nil
+	}
+	var out []Match
+	var v view
+	found := func(v *view) {
+		if len(v.b) < ix.w {
+			return
+		}
+		ms := ix.Find(v.b)
+		if depth > 1 {
+			ms = append(ms, ix.findDecoded(v.b, depth-1)...)
+		}
+		for _, m := range ms {
+			s, e := int(v.start[m.Start]), int(v.end[m.End-1])
+			if v.tail {
+				for e < len(text) && text[e] != '\n' {
+					e++
+				}
+			}
+			out = append(out, Match{Start: s, End: e, Name: m.Name, Kind: m.Kind + "-decoded"})
+		}
+	}
+	for _, r := range escapeRegions(text, ix.maxLen) {
+		v.reset()
+		if unescapeView(&v, text, r[0], r[1]) {
+			found(&v)
+		}
+	}
+	minRun := ix.minDecodeRun()
+	eachHexDump(text, 2*minRun, &v, found)
+	eachBaseRun(text, minRun, &v, found)
+	eachUTF16(text, minRun, &v, found)
+	eachCharDump(text, minRun, &v, found)
+	return out
+}
+
+// escapeRegions returns the spans of text around every byte that may start
+// an escape, merged, each reaching reach bytes past its first and last
+// such byte: the escape view differs from the text only there.
+func escapeRegions(text []byte, reach int) [][2]int {
+	var out [][2]int
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; c {
+		case '\\', '&', '%', 0x1b:
+		case '\'', '"', '$':
+			if i+1 >= len(text) || text[i+1] != c {
+				continue
+			}
+		default:
+			continue
+		}
+		lo, hi := max(0, i-reach), min(len(text), i+reach)
+		if n := len(out); n > 0 && out[n-1][1] >= lo {
+			out[n-1][1] = hi
+		} else {
+			out = append(out, [2]int{lo, hi})
+		}
+	}
+	return out
+}
+
+// unescapeView decodes text[lo:hi] into v: backslash escapes (\\ \" \' \$
+// \` \n \t \r \0 \a \b \f \v \e, \xNN, \uXXXX with surrogate pairs,
+// \UXXXXXXXX, \NNN octal, and a backslash before any other character, as
+// bash's printf %q and declare -p write), HTML and XML entities, %XX in
+// either case, doubled quotes ('' "" and docker-compose's $$) and ANSI
+// escape sequences (removed). It reports whether anything was decoded.
+func unescapeView(v *view, text []byte, lo, hi int) bool {
+	changed := false
+	for i := lo; i < hi; {
+		c := text[i]
+		switch {
+		case c == '\\' && i+1 < hi:
+			n, r, ok := backslash(text[i:hi])
+			if !ok {
+				break
+			}
+			if r < 0 { // a byte (\xNN, octal)
+				v.add(byte(-r-1), i, i+n)
+			} else {
+				var enc [utf8.UTFMax]byte
+				for _, b := range enc[:utf8.EncodeRune(enc[:], r)] {
+					v.add(b, i, i+n)
+				}
+			}
+			i += n
+			changed = true
+			continue
+		case c == '&':
+			if n, r, ok := entity(text[i:hi]); ok {
+				var enc [utf8.UTFMax]byte
+				for _, b := range enc[:utf8.EncodeRune(enc[:], r)] {
+					v.add(b, i, i+n)
+				}
+				i += n
+				changed = true
+				continue
+			}
+		case c == '%' && i+2 < hi && isHex(text[i+1]) && isHex(text[i+2]):
+			v.add(unhex(text[i+1])<<4|unhex(text[i+2]), i, i+3)
+			i += 3
+			changed = true
+			continue
+		case (c == '\'' || c == '"' || c == '$') && i+1 < hi && text[i+1] == c:
+			v.add(c, i, i+2)
+			i += 2
+			changed = true
+			continue
+		case c == 0x1b && i+1 < hi && text[i+1] == '[':
+			j := i + 2
+			for j < hi && (text[j] >= '0' && text[j] <= '9' || text[j] == ';') {
+				j++
+			}
+			if j < hi && text[j] >= 0x40 && text[j] <= 0x7e {
+				i = j + 1 // removed: the next byte maps from after it
+				changed = true
+				continue
+			}
+		}
+		v.add(c, i, i+1)
+		i++
+	}
+	return changed
+}
+
+// backslash decodes the escape at the start of s (s[0] is '\'): its
+// length, and the rune (or -1-b for a raw byte b).
+func backslash(s []byte) (n int, r rune, ok bool) {
+	c := s[1]
+	switch c {
+	case 'n':
+		return 2, '\n', true
+	case 't':
+		return 2, '\t', true
+	case 'r':
+		return 2, '\r', true
+	case 'a':
+		return 2, 7, true
+	case 'b':
+		return 2, 8, true
+	case 'f':
+		return 2, 12, true
+	case 'v':
+		return 2, 11, true
+	case 'e', 'E':
+		return 2, 27, true
+	case 'x':
+		if len(s) >= 4 && isHex(s[2]) && isHex(s[3]) {
+			return 4, -1 - rune(unhex(s[2])<<4|unhex(s[3])), true
+		}
+		return 0, 0, false
+	case 'u', 'U':
+		digits := 4
+		if c == 'U' {
+			digits = 8
+		}
+		u, ok := hexRune(s[2:], digits)
+		if !ok {
+			return 0, 0, false
+		}
+		if utf16.IsSurrogate(u) && len(s) >= 12 && s[6] == '\\' && s[7] == 'u' {
+			if lo, ok := hexRune(s[8:], 4); ok {
+				if d := utf16.DecodeRune(u, lo); d != utf8.RuneError {
+					return 12, d, true
+				}
+			}
+		}
+		if !utf8.ValidRune(u) {
+			return 0, 0, false
+		}
+		return 2 + digits, u, true
+	}
+	if c >= '0' && c <= '7' {
+		n, b := 1, rune(0)
+		for n < 4 && n < len(s) && s[n] >= '0' && s[n] <= '7' {
+			b = b*8 + rune(s[n]-'0')
+			n++
+		}
+		if b > 255 {
+			return 0, 0, false
+		}
+		return n, -1 - b, true
+	}
+	if c < 0x80 {
+		return 2, rune(c), true // \" \' \\ \$ \` \/ \  and every other quoted character
+	}
+	return 0, 0, false
+}
+
+func hexRune(s []byte, digits int) (rune, bool) {
+	if len(s) < digits {
+		return 0, false
+	}
+	var r rune
+	for _, c := range s[:digits] {
+		if !isHex(c) {
+			return 0, false
+		}
+		r = r<<4 | rune(unhex(c))
+	}
+	return r, true
+}
+
+// entity decodes the HTML or XML character reference at the start of s.
+func entity(s []byte) (n int, r rune, ok bool) {
+	end := 1
+	for end < len(s) && end < 12 && s[end] != ';' {
+		end++
+	}
+	if end >= len(s) || s[end] != ';' {
+		return 0, 0, false
+	}
+	name := s[1:end]
+	switch string(name) {
+	case "amp":
+		return end + 1, '&', true
+	case "lt":
+		return end + 1, '<', true
+	case "gt":
+		return end + 1, '>', true
+	case "quot":
+		return end + 1, '"', true
+	case "apos":
+		return end + 1, '\'', true
+	case "nbsp":
+		return end + 1, 0xa0, true
+	}
+	if len(name) < 2 || name[0] != '#' {
+		return 0, 0, false
+	}
+	var v rune
+	if name[1] == 'x' || name[1] == 'X' {
+		if len(name) < 3 {
+			return 0, 0, false
+		}
+		for _, c := range name[2:] {
+			if !isHex(c) {
+				return 0, 0, false
+			}
+			v = v<<4 | rune(unhex(c))
+		}
+	} else {
+		for _, c := range name[1:] {
+			if c < '0' || c > '9' {
+				return 0, 0, false
+			}
+			v = v*10 + rune(c-'0')
+		}
+	}
+	if !utf8.ValidRune(v) {
+		return 0, 0, false
+	}
+	return end + 1, v, true
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}
+
+// eachHexDump finds hex text and byte dumps (xxd with its offsets and
+// character column, xxd -p's lines, xxd -i's 0x73, lists, od -An -tx1,
+// hexdump -C with its |column|, \xNN runs) and calls found with the bytes
+// they spell, one view per run of at least minDigits hex digits.
+func eachHexDump(text []byte, minDigits int, v *view, found func(*view)) {
+	for i := 0; i < len(text); {
+		// A run starts at a hex digit that is not inside a word, or at a
+		// dump line's offset.
+		if !isHex(text[i]) || i > 0 && isWordByte(text[i-1]) && !(i >= 2 && text[i-1] == 'x' && (text[i-2] == '0' || text[i-2] == '\\')) {
+			i++
+			continue
+		}
+		v.reset()
+		start, column := i, false
+		if i == 0 || text[i-1] == '\n' {
+			if next, off := lineStart(text, i); next >= 0 && off {
+				start, column = next, true
+			}
+		}
+		end := hexRun(text, start, column, v)
+		if len(v.b)*2 >= minDigits {
+			found(v)
+		}
+		i = max(end, i+1)
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
+// hexRun reads the hex dump that starts at text[i] into v and returns
+// where it ends. Between pairs it skips what dumps put there: spaces, a
+// comma, "0x" or "\x", and at a line break the next line's offset
+// ("00000010:" or an od/hexdump offset) when the line goes on in hex. A
+// character column (two spaces then text, or |text|) ends a line's hex.
+func hexRun(text []byte, i int, column bool, v *view) int {
+	lineBytes := 0
+	for i < len(text) {
+		switch {
+		case i+1 < len(text) && isHex(text[i]) && isHex(text[i+1]):
+			if column && lineBytes == 16 { // xxd, hexdump -C: 16 a line
+				return skipToLineEnd(text, i, v)
+			}
+			v.add(unhex(text[i])<<4|unhex(text[i+1]), i, i+2)
+			lineBytes++
+			i += 2
+			continue
+		case text[i] == ' ' && i+2 < len(text) && text[i+1] == ' ' && lineBytes > 0:
+			// Two spaces: hexdump -C's half-line gap, or a character column.
+			j := i
+			for j < len(text) && text[j] == ' ' {
+				j++
+			}
+			if j < len(text) && text[j] == '|' {
+				v.tail = true
+				return skipToLineEnd(text, j, v)
+			}
+			if lineBytes == 8 && j-i == 2 && j+1 < len(text) && isHex(text[j]) && isHex(text[j+1]) && j+2 < len(text) && text[j+2] == ' ' {
+				i = j // hexdump -C's gap
+				continue
+			}
+			if column || lineBytes == 16 || isHexLineEnd(text, j) {
+				v.tail = true
+				return skipToLineEnd(text, j, v)
+			}
+			return i
+		case text[i] == ' ' || text[i] == ',' || text[i] == '\t':
+			i++
+			continue
+		case text[i] == '0' && i+1 < len(text) && text[i+1] == 'x', text[i] == '\\' && i+1 < len(text) && text[i+1] == 'x':
+			i += 2
+			continue
+		case text[i] == '\n' || text[i] == '\r':
+			j := i
+			for j < len(text) && (text[j] == '\n' || text[j] == '\r') {
+				j++
+			}
+			next, hasOffset := lineStart(text, j)
+			if next < 0 {
+				return i
+			}
+			column = column || hasOffset
+			lineBytes = 0
+			i = next
+			continue
+		}
+		return i
+	}
+	return i
+}
+
+// isHexLineEnd: what follows two spaces in an xxd line is its character
+// column, which runs to the end of the line.
+func isHexLineEnd(text []byte, j int) bool {
+	for k := j; k < len(text) && k < j+17; k++ {
+		if text[k] == '\n' {
+			return true
+		}
+	}
+	return j >= len(text)
+}
+
+// skipToLineEnd moves past a dump's character column to the next line
+// that goes on in hex, or ends the run there.
+func skipToLineEnd(text []byte, i int, v *view) int {
+	for i < len(text) && text[i] != '\n' {
+		i++
+	}
+	j := i
+	for j < len(text) && (text[j] == '\n' || text[j] == '\r') {
+		j++
+	}
+	next, hasOffset := lineStart(text, j)
+	if next < 0 || !hasOffset {
+		return i
+	}
+	return hexRunFrom(text, next, v)
+}
+
+func hexRunFrom(text []byte, i int, v *view) int {
+	// Continue a dump with a character column on its next line.
+	save := v.tail
+	end := hexRun(text, i, true, v)
+	v.tail = v.tail || save
+	return end
+}
+
+// lineStart returns where a continuation line of a hex dump starting at
+// text[j] has its first hex pair, skipping an offset ("00000010:",
+// "0000020", "00000010  "), and whether it had one; -1 when the line does
+// not go on in hex.
+func lineStart(text []byte, j int) (int, bool) {
+	k := j
+	for k < len(text) && isHex(text[k]) {
+		k++
+	}
+	if k-j >= 6 && k < len(text) && (text[k] == ':' || text[k] == ' ') {
+		m := k + 1
+		for m < len(text) && text[m] == ' ' {
+			m++
+		}
+		if m+1 < len(text) && isHex(text[m]) && isHex(text[m+1]) {
+			return m, true
+		}
+		return -1, false
+	}
+	m := j
+	for m < len(text) && (text[m] == ' ' || text[m] == '\t') {
+		m++
+	}
+	if m+1 < len(text) && (isHex(text[m]) && isHex(text[m+1]) || text[m] == '0' && text[m+1] == 'x') {
+		return m, false
+	}
+	return -1, false
+}
+
+// eachBaseRun decodes runs of base64 (standard or URL-safe, padded or
+// not, broken over lines with indentation) and of base32, of at least
+// minBytes decoded bytes, and calls found with each.
+func eachBaseRun(text []byte, minBytes int, v *view, found func(*view)) {
+	minChars := (minBytes*4 + 2) / 3
+	var chars []byte
+	var pos []int32
+	for i := 0; i < len(text); {
+		if !isB64(text[i]) {
+			i++
+			continue
+		}
+		chars, pos = chars[:0], pos[:0]
+		j := i
+		for j < len(text) {
+			c := text[j]
+			if isB64(c) || c == '=' {
+				chars = append(chars, c)
+				pos = append(pos, int32(j))
+				j++
+				continue
+			}
+			// A line break inside a run: the line before was long.
+			if (c == '\n' || c == '\r') && len(chars) >= 16 {
+				k := j
+				for k < len(text) && (text[k] == '\n' || text[k] == '\r' || text[k] == ' ' || text[k] == '\t') {
+					k++
+				}
+				if k < len(text) && isB64(text[k]) && k-j <= 16 {
+					j = k
+					continue
+				}
+			}
+			break
+		}
+		if len(chars) >= minChars {
+			decodeBase(chars, pos, v, found)
+		}
+		i = max(j, i+1)
+	}
+}
+
+func isB64(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_'
+}
+
+var (
+	b64std = base64.StdEncoding.WithPadding(base64.NoPadding)
+	b64url = base64.URLEncoding.WithPadding(base64.NoPadding)
+	b32std = base32.StdEncoding.WithPadding(base32.NoPadding)
+)
+
+// decodeBase decodes chars (at text positions pos) as base64 (standard
+// and URL-safe) and, where they are base32's alphabet, base32.
+func decodeBase(chars []byte, pos []int32, v *view, found func(*view)) {
+	n := len(chars)
+	for n > 0 && chars[n-1] == '=' {
+		n--
+	}
+	c := chars[:n]
+	url, b32 := false, true
+	for _, x := range c {
+		url = url || x == '-' || x == '_'
+		b32 = b32 && (x >= 'A' && x <= 'Z' || x >= '2' && x <= '7')
+	}
+	enc := b64std
+	if url {
+		enc = b64url
+	}
+	// Decode whole quads only: a run's tail can be the text after it.
+	q := n / 4 * 4
+	decodeGroups(v, c[:q], pos, 4, 3, func(dst, src []byte) (int, error) { return enc.Decode(dst, src) }, found)
+	if b32 {
+		o := n / 8 * 8
+		decodeGroups(v, c[:o], pos, 8, 5, func(dst, src []byte) (int, error) { return b32std.Decode(dst, src) }, found)
+	}
+}
+
+// decodeGroups decodes src in groups of in characters giving out bytes each, maps
+// every decoded byte to its group's characters, and calls found.
+func decodeGroups(v *view, src []byte, pos []int32, in, out int, decode func(dst, src []byte) (int, error), found func(*view)) {
+	if len(src) < in {
+		return
+	}
+	v.reset()
+	b := make([]byte, len(src)/in*out)
+	nb, err := decode(b, src)
+	if err != nil || nb == 0 {
+		return
+	}
+	for k := 0; k < nb; k++ {
+		g := k / out
+		v.add(b[k], int(pos[g*in]), int(pos[g*in+in-1])+1)
+	}
+	found(v)
+}
+
+// eachUTF16 finds runs of UTF-16LE text (an ASCII character then NUL,
+// repeated), of at least minChars characters, and calls found with the
+// UTF-8 they spell.
+func eachUTF16(text []byte, minChars int, v *view, found func(*view)) {
+	for i := 0; i+1 < len(text); {
+		if text[i] == 0 || text[i+1] != 0 {
+			i++
+			continue
+		}
+		v.reset()
+		j := i
+		for j+1 < len(text) && text[j+1] == 0 && text[j] != 0 {
+			v.add(text[j], j, j+2)
+			j += 2
+		}
+		if len(v.b) >= minChars {
+			found(v)
+		}
+		i = max(j, i+1)
+	}
+}
+
+// eachCharDump finds od -c dumps (an octal offset, then one character a
+// cell: itself, a backslash escape, or three octal digits) and calls
+// found with the bytes they spell.
+func eachCharDump(text []byte, minChars int, v *view, found func(*view)) {
+	v.reset()
+	flush := func() {
+		if len(v.b) >= minChars {
+			found(v)
+		}
+		v.reset()
+	}
+	for ls := 0; ls < len(text); {
+		le := ls
+		for le < len(text) && text[le] != '\n' {
+			le++
+		}
+		line := text[ls:le]
+		if !isOdCLine(line) {
+			flush()
+			ls = le + 1
+			continue
+		}
+		for p := 7; p+4 <= len(line); p += 4 {
+			cell := line[p+1 : p+4]
+			i := ls + p + 1
+			switch {
+			case cell[0] == ' ' && cell[1] == ' ':
+				v.add(cell[2], i, i+3)
+			case cell[0] == ' ' && cell[1] == '\\':
+				if n, r, ok := backslash(append([]byte{'\\'}, cell[2])); ok && n == 2 && r >= 0 {
+					v.add(byte(r), i, i+3)
+				} else if cell[2] == '0' {
+					v.add(0, i, i+3)
+				}
+			case cell[0] >= '0' && cell[0] <= '3':
+				v.add((cell[0]-'0')<<6|(cell[1]-'0')<<3|(cell[2]-'0'), i, i+3)
+			default:
+				// A multi-byte character's continuation cells ("**").
+			}
+		}
+		ls = le + 1
+	}
+	flush()
+}
+
+// isOdCLine: seven octal digits, then cells of four columns.
+func isOdCLine(line []byte) bool {
+	if len(line) < 11 || (len(line)-7)%4 != 0 {
+		return false
+	}
+	for _, c := range line[:7] {
+		if c < '0' || c > '7' {
+			return false
+		}
+	}
+	return line[7] == ' '
+}
