@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"bytes"
 	"encoding/base32"
 	"encoding/base64"
 	"unicode/utf16"
@@ -69,9 +70,18 @@ func (ix *Index) findDecoded(text []byte, depth int) []Match {
 		}
 	}
 	for _, r := range escapeRegions(text, ix.maxLen) {
+		// With backslash escapes (C, shells, JSON, Python, YAML), and
+		// without where the text has a backslash: SQL, CSV and XML keep
+		// it as it is.
 		v.reset()
-		if unescapeView(&v, text, r[0], r[1]) {
+		if unescapeView(&v, text, r[0], r[1], true) {
 			found(&v)
+		}
+		if bytes.IndexByte(text[r[0]:r[1]], '\\') >= 0 {
+			v.reset()
+			if unescapeView(&v, text, r[0], r[1], false) {
+				found(&v)
+			}
 		}
 	}
 	minRun := ix.minDecodeRun()
@@ -112,16 +122,24 @@ func escapeRegions(text []byte, reach int) [][2]int {
 // \UXXXXXXXX, \NNN octal, and a backslash before any other character, as
 // bash's printf %q and declare -p write), HTML and XML entities, %XX in
 // either case, doubled quotes ('' "" and docker-compose's $$) and ANSI
-// escape sequences (removed). It reports whether anything was decoded.
-func unescapeView(v *view, text []byte, lo, hi int) bool {
+// escape sequences (removed); backslash escapes only with backslashes. A
+// run of \xNN escapes of bytes above 0x7F is those bytes where they make
+// UTF-8 (Python bytes, C, bash $'...'), and otherwise each a character
+// (YAML, Python str: \xe4 is ä). It reports whether anything was decoded.
+func unescapeView(v *view, text []byte, lo, hi int, backslashes bool) bool {
 	changed := false
 	for i := lo; i < hi; {
 		c := text[i]
 		switch {
-		case c == '\\' && i+1 < hi:
+		case c == '\\' && i+1 < hi && backslashes:
 			n, r, ok := backslash(text[i:hi])
 			if !ok {
 				break
+			}
+			if r <= -1-0x80 && text[i+1] == 'x' { // \xNN above 0x7F
+				i += highBytes(v, text, i, hi)
+				changed = true
+				continue
 			}
 			if r < 0 { // a byte (\xNN, octal)
 				v.add(byte(-r-1), i, i+n)
@@ -169,6 +187,35 @@ func unescapeView(v *view, text []byte, lo, hi int) bool {
 		i++
 	}
 	return changed
+}
+
+// highBytes decodes the run of \xNN escapes at text[i:] whose bytes are
+// above 0x7F (see unescapeView) and returns its length.
+func highBytes(v *view, text []byte, i, hi int) int {
+	var bs [64]byte
+	n, j := 0, i
+	for j+4 <= hi && n < len(bs) && text[j] == '\\' && text[j+1] == 'x' && isHex(text[j+2]) && isHex(text[j+3]) {
+		b := unhex(text[j+2])<<4 | unhex(text[j+3])
+		if b < 0x80 {
+			break
+		}
+		bs[n] = b
+		n++
+		j += 4
+	}
+	if utf8.Valid(bs[:n]) {
+		for k := 0; k < n; k++ {
+			v.add(bs[k], i+4*k, i+4*k+4)
+		}
+		return j - i
+	}
+	for k := 0; k < n; k++ {
+		var enc [utf8.UTFMax]byte
+		for _, b := range enc[:utf8.EncodeRune(enc[:], rune(bs[k]))] {
+			v.add(b, i+4*k, i+4*k+4)
+		}
+	}
+	return j - i
 }
 
 // backslash decodes the escape at the start of s (s[0] is '\'): its
@@ -541,50 +588,71 @@ func decodeBase(chars []byte, pos []int32, v *view, found func(*view)) {
 	if url {
 		enc = b64url
 	}
-	// Decode whole quads only: a run's tail can be the text after it.
-	q := n / 4 * 4
-	decodeGroups(v, c[:q], pos, 4, 3, func(dst, src []byte) (int, error) { return enc.Decode(dst, src) }, found)
+	decodeGroups(v, c, pos, 4, 3, func(dst, src []byte) (int, error) { return enc.Decode(dst, src) }, found)
 	if b32 {
-		o := n / 8 * 8
-		decodeGroups(v, c[:o], pos, 8, 5, func(dst, src []byte) (int, error) { return b32std.Decode(dst, src) }, found)
+		decodeGroups(v, c, pos, 8, 5, func(dst, src []byte) (int, error) { return b32std.Decode(dst, src) }, found)
 	}
 }
 
-// decodeGroups decodes src in groups of in characters giving out bytes each, maps
-// every decoded byte to its group's characters, and calls found.
+// decodeGroups decodes src in groups of in characters giving out bytes
+// each (a last, shorter group too when the encoding allows it; otherwise
+// whole groups only), maps every decoded byte to its group's characters,
+// and calls found.
 func decodeGroups(v *view, src []byte, pos []int32, in, out int, decode func(dst, src []byte) (int, error), found func(*view)) {
 	if len(src) < in {
 		return
 	}
 	v.reset()
-	b := make([]byte, len(src)/in*out)
+	b := make([]byte, (len(src)+in-1)/in*out)
 	nb, err := decode(b, src)
-	if err != nil || nb == 0 {
-		return
+	if err != nil {
+		src = src[:len(src)/in*in]
+		if nb, err = decode(b, src); err != nil {
+			return
+		}
 	}
 	for k := 0; k < nb; k++ {
 		g := k / out
-		v.add(b[k], int(pos[g*in]), int(pos[g*in+in-1])+1)
+		v.add(b[k], int(pos[g*in]), int(pos[min(g*in+in, len(src))-1])+1)
 	}
 	found(v)
 }
 
-// eachUTF16 finds runs of UTF-16LE text (an ASCII character then NUL,
-// repeated), of at least minChars characters, and calls found with the
-// UTF-8 they spell.
+// eachUTF16 finds runs of UTF-16LE text (starting with two ASCII
+// characters, each then NUL, and going on while the code units are not
+// NUL), of at least minChars code units, and calls found with the UTF-8
+// they spell.
 func eachUTF16(text []byte, minChars int, v *view, found func(*view)) {
-	for i := 0; i+1 < len(text); {
-		if text[i] == 0 || text[i+1] != 0 {
+	for i := 0; i+3 < len(text); {
+		if text[i] == 0 || text[i+1] != 0 || text[i+2] == 0 || text[i+3] != 0 || text[i] >= 0x80 {
 			i++
 			continue
 		}
 		v.reset()
 		j := i
-		for j+1 < len(text) && text[j+1] == 0 && text[j] != 0 {
-			v.add(text[j], j, j+2)
-			j += 2
+		for j+1 < len(text) {
+			u := rune(text[j]) | rune(text[j+1])<<8
+			if u == 0 {
+				break
+			}
+			n := 2
+			if utf16.IsSurrogate(u) {
+				if j+3 >= len(text) {
+					break
+				}
+				u = utf16.DecodeRune(u, rune(text[j+2])|rune(text[j+3])<<8)
+				if u == utf8.RuneError {
+					break
+				}
+				n = 4
+			}
+			var enc [utf8.UTFMax]byte
+			for _, b := range enc[:utf8.EncodeRune(enc[:], u)] {
+				v.add(b, j, j+n)
+			}
+			j += n
 		}
-		if len(v.b) >= minChars {
+		if (j-i)/2 >= minChars {
 			found(v)
 		}
 		i = max(j, i+1)

@@ -1,0 +1,125 @@
+package guard
+
+import (
+	"bytes"
+	"crypto/rand"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// The forms real programs print a secret in, each made by running the
+// program itself on secrets with awkward bytes. .ci/run installs the
+// programs; without CI, a missing one skips its case.
+
+var awkward = []Secret{
+	{"acme/api/TOKEN", []byte("sk_live_51HqLyjWDarjtT1zdp7dc4eC39HqLyjWD")},
+	{"acme/db/PASSWORD", []byte(`pa"ss'w$rd\&<>ä😀-Zq8xW3nK`)},
+	{"acme/db/SHORT", []byte("Tr0ub4d!")},
+}
+
+// program runs script with bash, the secret in $S, and returns its output.
+func program(t *testing.T, need, script string, s Secret) []byte {
+	t.Helper()
+	for _, p := range strings.Fields(need) {
+		if _, err := exec.LookPath(p); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("%s is not installed (.ci/run installs it)", p)
+			}
+			t.Skipf("%s is not installed", p)
+		}
+	}
+	cmd := exec.Command("bash", "-c", script)
+	cmd.Env = []string{"S=" + string(s.Value), "PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8"}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v", need, err)
+	}
+	return out
+}
+
+// programCases: name (the program and how it was run), the programs it
+// needs, and the script.
+var programCases = []struct{ name, need, script string }{
+	{"xxd", "xxd", `printf 'key=%s\n' "$S" | xxd`},
+	{"xxd -p", "xxd", `printf 'key=%s\n' "$S" | xxd -p`},
+	{"xxd -i", "xxd", `printf '%s' "$S" | xxd -i`},
+	{"xxd -c 8", "xxd", `printf 'key: %s end' "$S" | xxd -c 8`},
+	{"od -c", "od", `printf 'key=%s\n' "$S" | od -c`},
+	{"od -An -tx1", "od", `printf 'key=%s\n' "$S" | od -An -tx1`},
+	{"od -tx1", "od", `printf 'key=%s\n' "$S" | od -tx1`},
+	{"hexdump -C", "hexdump", `printf 'key=%s\n' "$S" | hexdump -C`},
+	{"base64 of a blob", "base64 head", `{ head -c 100 /dev/zero | tr '\0' 'x'; printf '%s' "$S"; head -c 57 /dev/zero; } | base64`},
+	{"base32", "base32", `printf '%s' "$S" | base32`},
+	{"openssl base64", "openssl", `{ printf 'prefix-%s-suffix' "$S"; } | openssl base64`},
+	{"iconv UTF-16LE", "iconv", `printf 'key=%s' "$S" | iconv -f UTF-8 -t UTF-16LE`},
+	{"PowerShell -EncodedCommand (base64 of UTF-16LE)", "iconv base64", `printf '$env:K="%s"' "$S" | iconv -f UTF-8 -t UTF-16LE | base64 -w0`},
+	{"bash declare -p", "bash", `declare -x S; declare -p S`},
+	{"bash export -p", "bash", `export -p | grep ' S='`},
+	{"bash printf %q", "bash", `printf '%q\n' "$S"`},
+	{"bash ${S@Q}", "bash", `echo "${S@Q}"`},
+	{"sqlite3 .dump", "sqlite3", `sqlite3 :memory: "create table t(v); insert into t values('$(printf %s "$S" | sed "s/'/''/g")');" .dump`},
+	{"python csv writer", "python3", `/usr/bin/python3 -c 'import csv,sys,os; csv.writer(sys.stdout).writerow(["id", os.environ["S"] + "\"x"])'`},
+	{"python xml escape (Maven settings.xml)", "python3", `/usr/bin/python3 -c 'import os; from xml.sax.saxutils import escape; print("<password>"+escape(os.environ["S"], {"\"": "&quot;", "'"'"'": "&#39;"})+"</password>")'`},
+	{"xmllint", "xmllint python3", `/usr/bin/python3 -c 'import os; from xml.sax.saxutils import quoteattr; print("<s p="+quoteattr(os.environ["S"])+"/>")' | xmllint -`},
+	{"python repr", "python3", `/usr/bin/python3 -c 'import os; print(repr(os.environ["S"]), repr(os.environ["S"].encode()))'`},
+	{"JSON with upper-case \\u escapes (.NET)", "python3", `/usr/bin/python3 -c 'import os,json,re; print(re.sub(r"\\\\u([0-9a-f]{4})", lambda m: "\\\\u"+m.group(1).upper(), json.dumps({"k": os.environ["S"]})))'`},
+	{"JSON inside a JSON string", "python3", `/usr/bin/python3 -c 'import os,json; print(json.dumps({"body": json.dumps({"secret": os.environ["S"]})}))'`},
+	{"PyYAML", "python3", `/usr/bin/python3 -c 'import os,yaml; print(yaml.dump({"k": os.environ["S"] + "\x07"}, allow_unicode=False))'`},
+	{"SQL doubled quotes", "python3", `/usr/bin/python3 -c 'import os; print("INSERT INTO t VALUES (\x27" + os.environ["S"].replace("\x27", "\x27\x27") + "\x27);")'`},
+	{"CSV doubled quotes", "python3", `/usr/bin/python3 -c 'import os; print("\"" + os.environ["S"].replace("\"", "\"\"") + "\",1")'`},
+	{"docker-compose $$", "sed", `printf 'environment:\n  - K=%s\n' "$(printf %s "$S" | sed 's/\$/$$/g')"`},
+	{".dockerconfigjson", "python3", `/usr/bin/python3 -c 'import os,json,base64; a=base64.b64encode(("user:"+os.environ["S"]).encode()).decode(); print(base64.b64encode(json.dumps({"auths":{"r.io":{"auth":a}}}).encode()).decode())'`},
+	{"percent-encoded twice (access log)", "python3", `/usr/bin/python3 -c 'import os; from urllib.parse import quote; print("GET /cb?next=" + quote(quote(os.environ["S"], safe=""), safe="") + " 200")'`},
+	{"lower-case percent", "python3", `/usr/bin/python3 -c 'import os,re; from urllib.parse import quote; print(re.sub("%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(os.environ["S"], safe="")))'`},
+	{"encodeURI", "python3", `/usr/bin/python3 -c 'import os; from urllib.parse import quote; print(quote(os.environ["S"], safe=";,/?:@&=+$-_.!~*()#\x27"))'`},
+	{"grep --color=always", "grep", `printf 'key=%s\n' "$S" | grep --color=always -E 'k|Z|T|s'`},
+}
+
+// TestProgramsOutputIsRedacted: for every program and every awkward
+// secret, the redacted output holds no registered form of the secret, not
+// the raw value, and names the secret in a placeholder.
+func TestProgramsOutputIsRedacted(t *testing.T) {
+	g := testGuard(t, awkward...)
+	for _, c := range programCases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, s := range awkward {
+				out := program(t, c.need, c.script, s)
+				red, ms := g.Redact(out)
+				if len(ms) == 0 || !bytes.Contains(red, []byte("[REDACTED:"+s.Name)) {
+					t.Errorf("%s: not found in:\n%s", s.Name, hideAll(out))
+					continue
+				}
+				if bytes.Contains(red, s.Value) || len(g.Find(red)) > 0 {
+					t.Errorf("%s: left after redaction:\n%s", s.Name, hideAll(red))
+				}
+			}
+		})
+	}
+}
+
+// hideAll replaces the awkward secrets in text for a failure message.
+func hideAll(b []byte) string {
+	s := string(b)
+	for _, x := range awkward {
+		s = strings.ReplaceAll(s, string(x.Value), "<"+x.Name+">")
+	}
+	return s
+}
+
+// TestProgramsOnCleanTextChangeNothing: the same programs on text without
+// secrets come out of the guard byte for byte as they went in.
+func TestProgramsOnCleanTextChangeNothing(t *testing.T) {
+	g := testGuard(t, awkward...)
+	for _, c := range programCases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, v := range []string{"hello world, nothing secret here", "sk_test_notInTheVault0123456789", `q"u'o$t\e&<>ö✓ ` + rand.Text()} {
+				out := program(t, c.need, c.script, Secret{Value: []byte(v)})
+				if red, ms := g.Redact(out); len(ms) > 0 || !bytes.Equal(red, out) {
+					t.Errorf("clean text redacted (%v):\n%s", ms, out)
+				}
+			}
+		})
+	}
+}
