@@ -121,7 +121,8 @@ func escapeRegions(text []byte, reach int) [][2]int {
 // \` \n \t \r \0 \a \b \f \v \e, \xNN, \uXXXX with surrogate pairs,
 // \UXXXXXXXX, \NNN octal, and a backslash before any other character, as
 // bash's printf %q and declare -p write), HTML and XML entities, %XX in
-// either case, doubled quotes (” "" and docker-compose's $$) and ANSI
+// either case, doubled quotes (two single quotes, two double quotes, and
+// docker-compose's $$) and ANSI
 // escape sequences (removed); backslash escapes only with backslashes. A
 // run of \xNN escapes of bytes above 0x7F is those bytes where they make
 // UTF-8 (Python bytes, C, bash $'...'), and otherwise each a character

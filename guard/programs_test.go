@@ -3,6 +3,7 @@ package guard
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/base64"
 	"os"
 	"os/exec"
 	"strings"
@@ -121,5 +122,48 @@ func TestProgramsOnCleanTextChangeNothing(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWrappedBase64AtEveryColumnAndWidth: a secret inside a blob, base64
+// encoded and broken into lines of every width from 16 to 128, with the
+// secret's encoding starting at every column of a line, is found, and the
+// span redacted covers every character of its encoding.
+func TestWrappedBase64AtEveryColumnAndWidth(t *testing.T) {
+	g := testGuard(t, awkward[0])
+	secret := awkward[0].Value
+	misses := 0
+	for w := 16; w <= 128; w++ {
+		for k := 0; k < 3*w/4+3; k++ {
+			blob := append(append(bytes.Repeat([]byte{0x9c}, k), secret...), bytes.Repeat([]byte{0x5a}, 20)...)
+			enc := []byte(base64.StdEncoding.EncodeToString(blob))
+			var text []byte
+			for i := 0; i < len(enc); i += w {
+				text = append(append(text, enc[i:min(i+w, len(enc))]...), '\n')
+			}
+			text = append([]byte("data:\n"), text...)
+			// The characters that encode the secret: from its first
+			// byte's group to its last byte's.
+			first, last := k*4/3, ((k+len(secret))*4+2)/3
+			ms := g.Find(text)
+			covered := func(c int) bool {
+				at := 6 + c + c/w // the character's offset in text
+				for _, m := range ms {
+					if m.Start <= at && at < m.End {
+						return true
+					}
+				}
+				return false
+			}
+			if len(ms) == 0 || !covered(first+1) || !covered(last-2) {
+				misses++
+				if misses < 5 {
+					t.Errorf("width %d, secret at byte %d: %v", w, k, ms)
+				}
+			}
+		}
+	}
+	if misses > 0 {
+		t.Fatalf("%d misses", misses)
 	}
 }
