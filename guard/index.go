@@ -196,9 +196,15 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 			skipped = append(skipped, s.Name)
 			continue
 		}
-		kept = append(kept, s)
-		ix.nameBlob = append(ix.nameBlob, s.Name...)
-		ix.nameEnds = append(ix.nameEnds, uint32(len(ix.nameBlob)))
+		// A structured secret's parts are matched as its own (Parts).
+		for _, v := range append([][]byte{s.Value}, Parts(s.Value)...) {
+			if len(v) < opt.MinLen {
+				continue
+			}
+			kept = append(kept, Secret{Name: s.Name, Value: v})
+			ix.nameBlob = append(ix.nameBlob, s.Name...)
+			ix.nameEnds = append(ix.nameEnds, uint32(len(ix.nameBlob)))
+		}
 	}
 	// Forms of each secret, on every core.
 	perSecret := make([][]Form, len(kept))

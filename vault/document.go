@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/noxkey/noxkey/guard"
 	"sort"
 	"strconv"
 	"time"
@@ -182,7 +183,9 @@ func (e *entry) meta() Meta {
 	if e.ValueBase64 != nil {
 		n = len(e.ValueBase64)
 	}
-	return Meta{Path: e.Path, Description: e.Description, Created: e.Created, Updated: e.Updated, Length: n}
+	v := e.value()
+	defer wipe(v)
+	return Meta{Path: e.Path, Description: e.Description, Created: e.Created, Updated: e.Updated, Length: n, Parts: len(guard.Parts(v))}
 }
 
 func (d *document) wipe() {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/noxkey/noxkey/guard"
 	"strconv"
 	"unicode/utf8"
 )
@@ -35,7 +36,11 @@ func Peek(v, indexKey []byte) string {
 	if q := strconv.Quote(h); q[1:len(q)-1] != h {
 		h = q // control characters or invalid UTF-8: show them escaped
 	}
-	return fmt.Sprintf("%s… (%d %s, mac:%s)", h, n, unit, peekMAC(v, indexKey))
+	parts := ""
+	if np := len(guard.Parts(v)); np > 0 {
+		parts = fmt.Sprintf(", %d parts", np)
+	}
+	return fmt.Sprintf("%s… (%d %s, mac:%s%s)", h, n, unit, peekMAC(v, indexKey), parts)
 }
 
 // peekMAC is 8 hex digits of HMAC-SHA256(value) under the peek key.

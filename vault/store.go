@@ -25,6 +25,7 @@ type Meta struct {
 	Created     time.Time
 	Updated     time.Time
 	Length      int
+	Parts       int // pieces of a structured value the guard also matches (guard.Parts)
 }
 
 // Store is implemented by every vault back-end.

@@ -501,6 +501,14 @@ func TestLsAndPeekNeverShowValues(t *testing.T) {
 	if pk := h.ok(t, "", "peek", "acme/web/SESSION"); !strings.HasPrefix(pk, "sh… (11 chars") {
 		t.Errorf("peek of a short value shows more than a quarter: %q", pk)
 	}
+	// A structured value: its parts are counted, never shown.
+	h.ok(t, secret("DB_PASSWORD=xY9kL2mN8qR4-secret\nDEBUG=true\nPORT=8080\n"), "set", "acme/db/ENV")
+	if ls := h.ok(t, "", "ls", "acme/db"); !strings.Contains(ls, "(1 parts)") {
+		t.Errorf("ls of a structured value: %q", ls)
+	}
+	if pk := h.ok(t, "", "peek", "acme/db/ENV"); !strings.Contains(pk, ", 1 parts)") {
+		t.Errorf("peek of a structured value: %q", pk)
+	}
 }
 
 func TestRmAndLogsNeverCarryValues(t *testing.T) {

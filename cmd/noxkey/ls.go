@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -34,7 +35,11 @@ func (a *app) lsCommand() *cli.Command {
 			w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(w, "PATH\tUPDATED\tDESCRIPTION")
 			for _, m := range ms {
-				fmt.Fprintf(w, "%s\t%s\t%s\n", m.Path, m.Updated.Local().Format(time.DateTime), m.Description)
+				desc := m.Description
+				if m.Parts > 0 {
+					desc = strings.TrimSpace(fmt.Sprintf("%s (%d parts)", desc, m.Parts))
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\n", m.Path, m.Updated.Local().Format(time.DateTime), desc)
 			}
 			return w.Flush()
 		},
