@@ -191,13 +191,21 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 	ix.settings = opt.Settings
 	var skipped []string
 	var kept []Secret
+	var owned [][]byte // the parts' copies, wiped when the index is built
+	defer func() {
+		for _, p := range owned {
+			clear(p)
+		}
+	}()
 	for _, s := range secrets {
 		if len(s.Value) < opt.MinLen {
 			skipped = append(skipped, s.Name)
 			continue
 		}
 		// A structured secret's parts are matched as its own (Parts).
-		for _, v := range append([][]byte{s.Value}, Parts(s.Value)...) {
+		parts := Parts(s.Value)
+		owned = append(owned, parts...)
+		for _, v := range append([][]byte{s.Value}, parts...) {
 			if len(v) < opt.MinLen {
 				continue
 			}

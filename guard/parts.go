@@ -1,14 +1,14 @@
 package guard
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/rsa"
-	"bufio"
-	"bytes"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"strings"
+	"unicode/utf8"
 )
 
 // Parts returns the pieces of a structured secret that a program can pull
@@ -18,85 +18,117 @@ import (
 // (PKCS#1 and PKCS#8), whose base64 and hex forms the index then holds.
 // Ordinary words and public values (a type, a URL, an e-mail address, a
 // project id) are left out: redacting them everywhere would be a false
-// redaction. A value that is none of these has no parts.
+// redaction. A value that is none of these has no parts. The parts are
+// fresh copies for the caller to wipe (PartsCount wipes them).
 func Parts(value []byte) [][]byte {
 	var out [][]byte
-	seen := map[string]bool{string(value): true}
 	add := func(b []byte) {
 		b = bytes.TrimSpace(b)
-		if len(b) == 0 || seen[string(b)] {
+		if len(b) == 0 || bytes.Equal(b, value) {
 			return
 		}
-		seen[string(b)] = true
-		out = append(out, b)
+		for _, o := range out {
+			if bytes.Equal(o, b) {
+				return
+			}
+		}
+		out = append(out, bytes.Clone(b))
 	}
-	var leaf func(key string, v []byte)
-	leaf = func(key string, v []byte) {
+	leaf := func(key, v []byte) {
 		if bytes.Contains(v, []byte("-----BEGIN")) {
 			add(v)
 			for _, der := range derForms(v) {
 				add(der)
+				clear(der)
 			}
 			return
 		}
-		if secretLeaf(key, v) {
+		if secretLeaf(string(key), v) {
 			add(v)
 		}
 	}
 	if bytes.Contains(value, []byte("-----BEGIN")) && bytes.Contains(value, []byte("PRIVATE KEY-----")) {
 		for _, der := range derForms(value) {
 			add(der)
+			clear(der)
 		}
 	}
-	var doc any
-	d := json.NewDecoder(bytes.NewReader(value))
-	d.UseNumber()
-	if json.Valid(value) && d.Decode(&doc) == nil {
-		walkJSON("", doc, leaf)
+	if json.Valid(value) {
+		jsonLeaves(value, leaf)
 		return out
 	}
 	// YAML (a mapping's key: value lines, nested ones indented), INI
 	// (key = value under [sections]) and dotenv (KEY=value, export KEY=value).
-	sc := bufio.NewScanner(bytes.NewReader(value))
-	sc.Buffer(nil, len(value)+1)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		line = strings.TrimPrefix(line, "export ")
-		if line == "" || line[0] == '#' || line[0] == ';' || line[0] == '[' {
+	for rest := value; len(rest) > 0; {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		line = bytes.TrimPrefix(bytes.TrimSpace(line), []byte("export "))
+		if len(line) == 0 || line[0] == '#' || line[0] == ';' || line[0] == '[' {
 			continue
 		}
-		i := strings.IndexAny(line, ":=")
+		i := bytes.IndexAny(line, ":=")
 		if i <= 0 {
 			continue
 		}
-		key := strings.TrimSpace(line[:i])
-		v := strings.TrimSpace(line[i+1:])
-		v = strings.TrimSuffix(strings.TrimPrefix(v, "- "), ",")
+		key := bytes.TrimSpace(line[:i])
+		v := bytes.TrimSpace(line[i+1:])
+		v = bytes.TrimSuffix(bytes.TrimPrefix(v, []byte("- ")), []byte(","))
 		if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
 			v = v[1 : len(v)-1]
 		}
-		if strings.ContainsAny(key, " \t\"'{}") {
+		if bytes.ContainsAny(key, " \t\"'{}") {
 			continue
 		}
-		leaf(key, []byte(v))
+		leaf(key, v)
 	}
 	return out
 }
 
-func walkJSON(key string, v any, leaf func(key string, v []byte)) {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			walkJSON(k, e, leaf)
+// jsonLeaves calls leaf with every string and number of the valid JSON in
+// doc and the key it is under (that of the nearest object member). A
+// string is unescaped into a buffer leaf may keep only for the call, and
+// which is wiped after it: no copy of a leaf is left behind.
+func jsonLeaves(doc []byte, leaf func(key, v []byte)) {
+	var key, buf []byte
+	for i := 0; i < len(doc); {
+		c := doc[i]
+		switch {
+		case c == '"':
+			j := i + 1
+			for j < len(doc) && doc[j] != '"' {
+				if doc[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			lit := doc[i : j+1]
+			k := j + 1
+			for k < len(doc) && (doc[k] == ' ' || doc[k] == '\t' || doc[k] == '\n' || doc[k] == '\r') {
+				k++
+			}
+			if unquoteJSON(&buf, lit) {
+				if k < len(doc) && doc[k] == ':' {
+					key = append(key[:0], buf...)
+				} else {
+					leaf(key, buf)
+				}
+			}
+			clear(buf)
+			i = j + 1
+		case c == '-' || c >= '0' && c <= '9':
+			j := i
+			for j < len(doc) && bytes.IndexByte([]byte("+-.eE0123456789"), doc[j]) >= 0 {
+				j++
+			}
+			leaf(key, doc[i:j])
+			i = j
+		default:
+			i++
 		}
-	case []any:
-		for _, e := range x {
-			walkJSON(key, e, leaf)
-		}
-	case string:
-		leaf(key, []byte(x))
-	case json.Number:
-		leaf(key, []byte(x))
 	}
 }
 
@@ -128,7 +160,6 @@ func secretLeaf(key string, v []byte) bool {
 	}
 	return len(v) >= 16 && entropy(v) >= 3.5 && !bytes.ContainsRune(v, ' ')
 }
-
 
 // derForms returns the DER encodings of the private keys in PEM text: as
 // written, and converted between PKCS#1 and PKCS#8 (RSA) or SEC 1 and
@@ -169,4 +200,46 @@ func derForms(text []byte) [][]byte {
 			}
 		}
 	}
+}
+
+// unquoteJSON decodes the JSON string literal lit into *dst, grown once to
+// the literal's size so that no partial copy is left behind.
+func unquoteJSON(dst *[]byte, lit []byte) bool {
+	if len(lit) < 2 {
+		return false
+	}
+	if cap(*dst) < len(lit) {
+		clear(*dst)
+		*dst = make([]byte, 0, len(lit))
+	}
+	b := (*dst)[:0]
+	s := lit[1 : len(lit)-1]
+	for i := 0; i < len(s); {
+		if s[i] != '\\' {
+			b = append(b, s[i])
+			i++
+			continue
+		}
+		n, r, ok := backslash(s[i:])
+		if !ok {
+			return false
+		}
+		if r < 0 {
+			b = append(b, byte(-r-1))
+		} else {
+			b = utf8.AppendRune(b, r)
+		}
+		i += n
+	}
+	*dst = b
+	return true
+}
+
+// PartsCount is the number of Parts of value, which it wipes.
+func PartsCount(value []byte) int {
+	ps := Parts(value)
+	for _, p := range ps {
+		clear(p)
+	}
+	return len(ps)
 }

@@ -185,7 +185,7 @@ func (e *entry) meta() Meta {
 	}
 	v := e.value()
 	defer wipe(v)
-	return Meta{Path: e.Path, Description: e.Description, Created: e.Created, Updated: e.Updated, Length: n, Parts: len(guard.Parts(v))}
+	return Meta{Path: e.Path, Description: e.Description, Created: e.Created, Updated: e.Updated, Length: n, Parts: guard.PartsCount(v)}
 }
 
 func (d *document) wipe() {

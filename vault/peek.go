@@ -37,7 +37,7 @@ func Peek(v, indexKey []byte) string {
 		h = q // control characters or invalid UTF-8: show them escaped
 	}
 	parts := ""
-	if np := len(guard.Parts(v)); np > 0 {
+	if np := guard.PartsCount(v); np > 0 {
 		parts = fmt.Sprintf(", %d parts", np)
 	}
 	return fmt.Sprintf("%s… (%d %s, mac:%s%s)", h, n, unit, peekMAC(v, indexKey), parts)
