@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base32"
 	"encoding/base64"
+	"encoding/binary"
+	"slices"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -23,7 +25,18 @@ import (
 type view struct {
 	b          []byte
 	start, end []int32
-	tail       bool // a dump with a character column: a hit covers its line to the end
+	// span, when set, maps decoded byte k to its text instead of start
+	// and end (base64 and base32, whose groups map by arithmetic).
+	span func(k int) (start, end int)
+	tail bool // a dump with a character column: a hit covers its line to the end
+}
+
+// spanOf is the text that decoded byte k came from.
+func (v *view) spanOf(k int) (int, int) {
+	if v.span != nil {
+		return v.span(k)
+	}
+	return int(v.start[k]), int(v.end[k])
 }
 
 func (v *view) add(c byte, start, end int) {
@@ -32,8 +45,15 @@ func (v *view) add(c byte, start, end int) {
 	v.end = append(v.end, int32(end))
 }
 
+// grow makes room for n more decoded bytes.
+func (v *view) grow(n int) {
+	v.b = slices.Grow(v.b, n)
+	v.start = slices.Grow(v.start, n)
+	v.end = slices.Grow(v.end, n)
+}
+
 func (v *view) reset() {
-	v.b, v.start, v.end, v.tail = v.b[:0], v.start[:0], v.end[:0], false
+	v.b, v.start, v.end, v.span, v.tail = v.b[:0], v.start[:0], v.end[:0], nil, false
 }
 
 // decodeDepth is how many views deep findDecoded looks.
@@ -56,11 +76,12 @@ func (ix *Index) findDecoded(text []byte, depth int) []Match {
 			return
 		}
 		ms := ix.Find(v.b)
-		if depth > 1 {
+		if depth > 1 && texty(v.b) {
 			ms = append(ms, ix.findDecoded(v.b, depth-1)...)
 		}
 		for _, m := range ms {
-			s, e := int(v.start[m.Start]), int(v.end[m.End-1])
+			s, _ := v.spanOf(m.Start)
+			_, e := v.spanOf(m.End - 1)
 			if v.tail {
 				for e < len(text) && text[e] != '\n' {
 					e++
@@ -92,30 +113,74 @@ func (ix *Index) findDecoded(text []byte, depth int) []Match {
 	return out
 }
 
+// texty reports whether decoded bytes are text worth decoding again:
+// UTF-8 with few control characters, or UTF-16LE. Decoded base64 of
+// binary data is neither, and is scanned once, not decoded further.
+func texty(b []byte) bool {
+	n := min(len(b), 256)
+	if n >= 6 && b[1] == 0 && b[3] == 0 && b[5] == 0 {
+		return true
+	}
+	if !utf8.Valid(b[:n]) && !utf8.Valid(b[:max(0, n-3)]) {
+		return false
+	}
+	control := 0
+	for _, c := range b[:n] {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c == 0x7f {
+			control++
+		}
+	}
+	return control*10 <= n
+}
+
 // escapeRegions returns the spans of text around every byte that may start
 // an escape, merged, each reaching reach bytes past its first and last
 // such byte: the escape view differs from the text only there.
 func escapeRegions(text []byte, reach int) [][2]int {
 	var out [][2]int
-	for i := 0; i < len(text); i++ {
-		switch c := text[i]; c {
-		case '\\', '&', '%', 0x1b:
-		case '\'', '"', '$':
-			if i+1 >= len(text) || text[i+1] != c {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	has := func(x uint64, c byte) uint64 { y := x ^ ones*uint64(c); return (y - ones) &^ y & highs }
+	for q := 0; q < len(text); q += 8 {
+		if q+9 <= len(text) {
+			// Eight bytes at a time: none starts an escape and no quote
+			// is doubled (a byte equal to the next one, and a quote).
+			x := binary.LittleEndian.Uint64(text[q:])
+			y := binary.LittleEndian.Uint64(text[q+1:])
+			if has(x, '\\')|has(x, '&')|has(x, '%')|has(x, 0x1b) == 0 &&
+				has(x^y, 0)&(has(x, '"')|has(x, '\'')|has(x, '$')) == 0 {
 				continue
 			}
-		default:
-			continue
 		}
-		lo, hi := max(0, i-reach), min(len(text), i+reach)
-		if n := len(out); n > 0 && out[n-1][1] >= lo {
-			out[n-1][1] = hi
-		} else {
-			out = append(out, [2]int{lo, hi})
+		for i := q; i < min(q+8, len(text)); i++ {
+			switch escapeClass[text[i]] {
+			case 0:
+				continue
+			case 2: // a quote or $: only doubled
+				if i+1 >= len(text) || text[i+1] != text[i] {
+					continue
+				}
+			}
+			lo, hi := max(0, i-reach), min(len(text), i+reach)
+			if n := len(out); n > 0 && out[n-1][1] >= lo {
+				out[n-1][1] = hi
+			} else {
+				out = append(out, [2]int{lo, hi})
+			}
 		}
 	}
 	return out
 }
+
+// escapeClass: 1 a byte that starts an escape, 2 one that does doubled.
+var escapeClass = func() (t [256]byte) {
+	for _, c := range []byte{'\\', '&', '%', 0x1b} {
+		t[c] = 1
+	}
+	for _, c := range []byte{'\'', '"', '$'} {
+		t[c] = 2
+	}
+	return t
+}()
 
 // unescapeView decodes text[lo:hi] into v: backslash escapes (\\ \" \' \$
 // \` \n \t \r \0 \a \b \f \v \e, \xNN, \uXXXX with surrogate pairs,
@@ -128,6 +193,7 @@ func escapeRegions(text []byte, reach int) [][2]int {
 // UTF-8 (Python bytes, C, bash $'...'), and otherwise each a character
 // (YAML, Python str: \xe4 is ä). It reports whether anything was decoded.
 func unescapeView(v *view, text []byte, lo, hi int, backslashes bool) bool {
+	v.grow(hi - lo)
 	changed := false
 	for i := lo; i < hi; {
 		c := text[i]
@@ -368,15 +434,72 @@ func unhex(c byte) byte {
 // hexdump -C with its |column|, \xNN runs) and calls found with the bytes
 // they spell, one view per run of at least minDigits hex digits.
 func eachHexDump(text []byte, minDigits int, v *view, found func(*view)) {
-	for i := 0; i < len(text); {
-		// A run starts at a hex digit that is not inside a word, or at a
-		// dump line's offset.
-		if !isHex(text[i]) || i > 0 && isWordByte(text[i-1]) && !(i >= 2 && text[i-1] == 'x' && (text[i-2] == '0' || text[i-2] == '\\')) {
+	// Lines with fewer than minDigits hex digits in a row (spaces, commas,
+	// colons and x between them allowed: dumpClass), counted on every
+	// fourth byte, are skipped; a dump line has no other bytes.
+	for ls := 0; ls < len(text); {
+		le := bytes.IndexByte(text[ls:], '\n')
+		if le < 0 {
+			le = len(text)
+		} else {
+			le += ls
+		}
+		dense, run := false, 0
+		for q := ls; q < le && !dense; q += 4 {
+			if dumpClass[text[q]] != 0 {
+				run += 4
+				dense = run >= minDigits
+			} else {
+				run = 0
+			}
+		}
+		if !dense {
+			ls = le + 1
+			continue
+		}
+		// A dense line: read its dump and the lines that continue it.
+		ls = hexDumpsIn(text, ls, le, minDigits, v, found)
+	}
+}
+
+// dumpClass: the bytes of a hex dump's hex part.
+var dumpClass = func() (t [256]byte) {
+	for _, c := range []byte("0123456789abcdefABCDEF ,:x\\\t") {
+		t[c] = 1
+	}
+	return t
+}()
+
+// hexDumpsIn reads the hex runs that start in text[lo:hi] and returns
+// where reading may go on.
+func hexDumpsIn(text []byte, lo, hi, minDigits int, v *view, found func(*view)) int {
+	i := lo
+	for i < hi {
+		// A run starts at a word that starts with two hex digits (or at
+		// "0x", or "\x" before it), or at a dump line's offset; other
+		// words are skipped whole.
+		c := text[i]
+		if wordClass[c] == 0 {
 			i++
 			continue
 		}
+		start := -1
+		switch {
+		case i+2 < len(text) && hexClass[c] != 0 && hexClass[text[i+1]] != 0 && hexFollows[text[i+2]] != 0:
+			start = i
+		case c == '0' && i+2 < len(text) && text[i+1] == 'x' && hexClass[text[i+2]] != 0:
+			start = i
+		case c == 'x' && i > 0 && text[i-1] == '\\' && i+1 < len(text) && hexClass[text[i+1]] != 0:
+			start = i - 1
+		}
+		if start < 0 {
+			for i < len(text) && wordClass[text[i]] != 0 {
+				i++
+			}
+			continue
+		}
 		v.reset()
-		start, column := i, false
+		column := false
 		if i == 0 || text[i-1] == '\n' {
 			if next, off := lineStart(text, i); next >= 0 && off {
 				start, column = next, true
@@ -388,7 +511,33 @@ func eachHexDump(text []byte, minDigits int, v *view, found func(*view)) {
 		}
 		i = max(end, i+1)
 	}
+	if j := bytes.IndexByte(text[min(i, len(text)):], '\n'); j >= 0 {
+		return i + j + 1
+	}
+	return len(text)
 }
+
+// hexFollows: what follows a hex pair in a dump (more hex, a separator);
+// in base64 or prose another letter usually does, and no run is tried.
+var hexFollows = func() (t [256]byte) {
+	for _, c := range []byte("0123456789abcdefABCDEF ,:\n\r\t|") {
+		t[c] = 1
+	}
+	return t
+}()
+
+// wordClass and hexClass are isWordByte and isHex as tables.
+var wordClass, hexClass = func() (w, h [256]byte) {
+	for c := 0; c < 256; c++ {
+		if isWordByte(byte(c)) {
+			w[c] = 1
+		}
+		if isHex(byte(c)) {
+			h[c] = 1
+		}
+	}
+	return
+}()
 
 func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
@@ -525,45 +674,96 @@ func lineStart(text []byte, j int) (int, bool) {
 // minBytes decoded bytes, and calls found with each.
 func eachBaseRun(text []byte, minBytes int, v *view, found func(*view)) {
 	minChars := (minBytes*4 + 2) / 3
-	var chars []byte
-	var pos []int32
+	var r baseRun
 	for i := 0; i < len(text); {
-		if !isB64(text[i]) {
-			i++
+		// Sampled every 4 bytes: a run of minChars (at least 11) holds two
+		// samples in a row, so text whose samples are not is skipped.
+		if i+4 >= len(text) || b64class[text[i]] == 0 || b64class[text[i+4]] == 0 {
+			i += 4
 			continue
 		}
-		chars, pos = chars[:0], pos[:0]
-		j := i
-		for j < len(text) {
-			c := text[j]
-			if isB64(c) || c == '=' {
-				chars = append(chars, c)
-				pos = append(pos, int32(j))
-				j++
-				continue
-			}
-			// A line break inside a run: the line before was long.
-			if (c == '\n' || c == '\r') && len(chars) >= 16 {
-				k := j
-				for k < len(text) && (text[k] == '\n' || text[k] == '\r' || text[k] == ' ' || text[k] == '\t') {
-					k++
-				}
-				if k < len(text) && isB64(text[k]) && k-j <= 16 {
-					j = k
-					continue
-				}
-			}
-			break
+		for i > 0 && b64class[text[i-1]] != 0 {
+			i--
 		}
-		if len(chars) >= minChars {
-			decodeBase(chars, pos, v, found)
+		j := i
+		for j < len(text) && b64class[text[j]] != 0 {
+			j++
+		}
+		if j-i < 16 && j-i < minChars {
+			i = j + 1 // too short, and too short to go on over a line
+			continue
+		}
+		r.reset(text)
+		r.segment(i, j)
+		// A line break inside a run: the line before was long.
+		for j < len(text) && (text[j] == '\n' || text[j] == '\r') && j-r.lastStart() >= 16 {
+			k := j
+			for k < len(text) && (text[k] == '\n' || text[k] == '\r' || text[k] == ' ' || text[k] == '\t') {
+				k++
+			}
+			if k-j > 16 || k >= len(text) || b64class[text[k]] == 0 {
+				break
+			}
+			e := k
+			for e < len(text) && b64class[text[e]] != 0 {
+				e++
+			}
+			r.segment(k, e)
+			j = e
+		}
+		// A run on one line holds a secret's own base64 only as a form
+		// the direct scan finds; it is decoded for what it may nest (text
+		// of at least minNested characters), a broken one for the secret.
+		if r.n >= minChars {
+			r.decode(v, found)
 		}
 		i = max(j, i+1)
 	}
 }
 
-func isB64(c byte) bool {
-	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_'
+// minNested is the shortest run on one line that is decoded: base64 of a
+// JSON or UTF-16 text around a secret of the minimum length.
+const minNested = 24
+
+// b64class: 1 base64 (either alphabet), 2 padding.
+var b64class = func() (t [256]byte) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_") {
+		t[c] = 1
+	}
+	t['='] = 2
+	return t
+}()
+
+// baseRun is a run of base64 or base32 characters in segments of text
+// (the pieces of a run broken over lines).
+type baseRun struct {
+	text  []byte
+	segs  [][2]int32 // text spans
+	at    []int32    // the run's character index where each segment starts
+	n     int        // characters, padding included
+	chars []byte     // the characters, joined (only when there are several segments)
+	buf   []byte
+}
+
+func (r *baseRun) reset(text []byte) {
+	r.text, r.segs, r.at, r.n, r.chars = text, r.segs[:0], r.at[:0], 0, r.chars[:0]
+}
+
+func (r *baseRun) segment(i, j int) {
+	r.segs = append(r.segs, [2]int32{int32(i), int32(j)})
+	r.at = append(r.at, int32(r.n))
+	r.n += j - i
+}
+
+func (r *baseRun) lastStart() int { return int(r.segs[len(r.segs)-1][0]) }
+
+// pos is the text offset of the run's character c.
+func (r *baseRun) pos(c int) int {
+	s := len(r.at) - 1
+	for s > 0 && int(r.at[s]) > c {
+		s--
+	}
+	return int(r.segs[s][0]) + c - int(r.at[s])
 }
 
 var (
@@ -572,39 +772,54 @@ var (
 	b32std = base32.StdEncoding.WithPadding(base32.NoPadding)
 )
 
-// decodeBase decodes chars (at text positions pos) as base64 (standard
-// and URL-safe) and, where they are base32's alphabet, base32.
-func decodeBase(chars []byte, pos []int32, v *view, found func(*view)) {
-	n := len(chars)
-	for n > 0 && chars[n-1] == '=' {
-		n--
+// decode decodes the run as base64 (the standard or URL-safe alphabet,
+// as its characters say) and, where they are base32's alphabet, base32.
+func (r *baseRun) decode(v *view, found func(*view)) {
+	src := r.text[r.segs[0][0]:r.segs[0][1]]
+	if len(r.segs) > 1 {
+		for _, sg := range r.segs {
+			r.chars = append(r.chars, r.text[sg[0]:sg[1]]...)
+		}
+		src = r.chars
 	}
-	c := chars[:n]
+	for len(src) > 0 && src[len(src)-1] == '=' {
+		src = src[:len(src)-1]
+	}
 	url, b32 := false, true
-	for _, x := range c {
-		url = url || x == '-' || x == '_'
+	for _, x := range src {
+		switch {
+		case x == '-' || x == '_':
+			url = true
+		case x == '=':
+			return // padding inside: not one encoding
+		}
 		b32 = b32 && (x >= 'A' && x <= 'Z' || x >= '2' && x <= '7')
 	}
 	enc := b64std
 	if url {
 		enc = b64url
 	}
-	decodeGroups(v, c, pos, 4, 3, func(dst, src []byte) (int, error) { return enc.Decode(dst, src) }, found)
-	if b32 {
-		decodeGroups(v, c, pos, 8, 5, func(dst, src []byte) (int, error) { return b32std.Decode(dst, src) }, found)
+	if len(r.segs) > 1 || len(src) >= minNested {
+		r.groups(v, src, 4, 3, func(dst, s []byte) (int, error) { return enc.Decode(dst, s) }, found)
+	}
+	if b32 { // no base32 form is in the index: every run is decoded
+		r.groups(v, src, 8, 5, func(dst, s []byte) (int, error) { return b32std.Decode(dst, s) }, found)
 	}
 }
 
-// decodeGroups decodes src in groups of in characters giving out bytes
-// each (a last, shorter group too when the encoding allows it; otherwise
-// whole groups only), maps every decoded byte to its group's characters,
-// and calls found.
-func decodeGroups(v *view, src []byte, pos []int32, in, out int, decode func(dst, src []byte) (int, error), found func(*view)) {
+// groups decodes src in groups of in characters giving out bytes each (a
+// last, shorter group too when the encoding allows it; otherwise whole
+// groups only) and calls found with a view that maps each decoded byte
+// to its group's characters.
+func (r *baseRun) groups(v *view, src []byte, in, out int, decode func(dst, src []byte) (int, error), found func(*view)) {
 	if len(src) < in {
 		return
 	}
-	v.reset()
-	b := make([]byte, (len(src)+in-1)/in*out)
+	need := (len(src) + in - 1) / in * out
+	if cap(r.buf) < need {
+		r.buf = make([]byte, need)
+	}
+	b := r.buf[:need]
 	nb, err := decode(b, src)
 	if err != nil {
 		src = src[:len(src)/in*in]
@@ -612,9 +827,16 @@ func decodeGroups(v *view, src []byte, pos []int32, in, out int, decode func(dst
 			return
 		}
 	}
-	for k := 0; k < nb; k++ {
+	if len(r.segs) == 1 && !texty(b[:nb]) {
+		return // not text: nothing nested, and the direct scan saw the rest
+	}
+	v.reset()
+	v.b = append(v.b, b[:nb]...)
+	n := len(src)
+	v.span = func(k int) (int, int) {
 		g := k / out
-		v.add(b[k], int(pos[g*in]), int(pos[min(g*in+in, len(src))-1])+1)
+		first, last := g*in, min(g*in+in, n)-1
+		return r.pos(first), r.pos(last) + 1
 	}
 	found(v)
 }
@@ -625,8 +847,13 @@ func decodeGroups(v *view, src []byte, pos []int32, in, out int, decode func(dst
 // they spell.
 func eachUTF16(text []byte, minChars int, v *view, found func(*view)) {
 	for i := 0; i+3 < len(text); {
-		if text[i] == 0 || text[i+1] != 0 || text[i+2] == 0 || text[i+3] != 0 || text[i] >= 0x80 {
-			i++
+		// Runs are found from their NULs: text without any is skipped fast.
+		z := bytes.IndexByte(text[i+1:], 0)
+		if z < 0 {
+			return
+		}
+		if i = i + z; text[i] == 0 || text[i+1] != 0 || i+3 >= len(text) || text[i+2] == 0 || text[i+3] != 0 || text[i] >= 0x80 {
+			i += 2
 			continue
 		}
 		v.reset()
@@ -672,9 +899,11 @@ func eachCharDump(text []byte, minChars int, v *view, found func(*view)) {
 		v.reset()
 	}
 	for ls := 0; ls < len(text); {
-		le := ls
-		for le < len(text) && text[le] != '\n' {
-			le++
+		le := bytes.IndexByte(text[ls:], '\n')
+		if le < 0 {
+			le = len(text)
+		} else {
+			le += ls
 		}
 		line := text[ls:le]
 		if !isOdCLine(line) {

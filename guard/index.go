@@ -191,28 +191,14 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 	ix.settings = opt.Settings
 	var skipped []string
 	var kept []Secret
-	var owned [][]byte // the parts' copies, wiped when the index is built
-	defer func() {
-		for _, p := range owned {
-			clear(p)
-		}
-	}()
 	for _, s := range secrets {
 		if len(s.Value) < opt.MinLen {
 			skipped = append(skipped, s.Name)
 			continue
 		}
-		// A structured secret's parts are matched as its own (Parts).
-		parts := Parts(s.Value)
-		owned = append(owned, parts...)
-		for _, v := range append([][]byte{s.Value}, parts...) {
-			if len(v) < opt.MinLen {
-				continue
-			}
-			kept = append(kept, Secret{Name: s.Name, Value: v})
-			ix.nameBlob = append(ix.nameBlob, s.Name...)
-			ix.nameEnds = append(ix.nameEnds, uint32(len(ix.nameBlob)))
-		}
+		kept = append(kept, s)
+		ix.nameBlob = append(ix.nameBlob, s.Name...)
+		ix.nameEnds = append(ix.nameEnds, uint32(len(ix.nameBlob)))
 	}
 	// Forms of each secret, on every core.
 	perSecret := make([][]Form, len(kept))

@@ -5,7 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/guard/parts"
 	"sort"
 	"strconv"
 	"time"
@@ -185,7 +185,7 @@ func (e *entry) meta() Meta {
 	}
 	v := e.value()
 	defer wipe(v)
-	return Meta{Path: e.Path, Description: e.Description, Created: e.Created, Updated: e.Updated, Length: n, Parts: guard.PartsCount(v)}
+	return Meta{Path: e.Path, Description: e.Description, Created: e.Created, Updated: e.Updated, Length: n, Parts: parts.Count(v)}
 }
 
 func (d *document) wipe() {

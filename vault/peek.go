@@ -6,7 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/guard/parts"
 	"strconv"
 	"unicode/utf8"
 )
@@ -36,11 +36,11 @@ func Peek(v, indexKey []byte) string {
 	if q := strconv.Quote(h); q[1:len(q)-1] != h {
 		h = q // control characters or invalid UTF-8: show them escaped
 	}
-	parts := ""
-	if np := guard.PartsCount(v); np > 0 {
-		parts = fmt.Sprintf(", %d parts", np)
+	counted := ""
+	if np := parts.Count(v); np > 0 {
+		counted = fmt.Sprintf(", %d parts", np)
 	}
-	return fmt.Sprintf("%s… (%d %s, mac:%s%s)", h, n, unit, peekMAC(v, indexKey), parts)
+	return fmt.Sprintf("%s… (%d %s, mac:%s%s)", h, n, unit, peekMAC(v, indexKey), counted)
 }
 
 // peekMAC is 8 hex digits of HMAC-SHA256(value) under the peek key.

@@ -9,6 +9,7 @@ import (
 	"github.com/noxkey/noxkey/guard"
 	"github.com/noxkey/noxkey/guard/arm"
 	"github.com/noxkey/noxkey/guard/config"
+	"github.com/noxkey/noxkey/guard/parts"
 	"github.com/noxkey/noxkey/vault"
 	"github.com/urfave/cli/v3"
 )
@@ -150,6 +151,9 @@ func (a *app) writeIndex(all []*vault.Secret, key []byte) (int, []string, error)
 	for i, x := range all {
 		secs[i] = guard.Secret{Name: x.Path, Value: x.Value}
 	}
+	// A structured secret's parts are matched as its own.
+	secs, wipeParts := parts.Expand(secs, max(cfg.MinLength, 6))
+	defer wipeParts()
 	ix, skipped, err := guard.Build(secs, key, guard.Options{MinLen: cfg.MinLength, Settings: st})
 	if err != nil {
 		return 0, nil, err

@@ -3,7 +3,7 @@ package daemon
 import (
 	"errors"
 	"fmt"
-	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/guard/parts"
 	"os"
 	"sync"
 	"syscall"
@@ -106,7 +106,7 @@ func (s *state) reload() error {
 		n := copy(arena[off:], sec.Value)
 		values[sec.Path] = arena[off : off+n : off+n]
 		off += n
-		metas = append(metas, vault.Meta{Path: sec.Path, Description: sec.Description, Created: sec.Created, Updated: sec.Updated, Length: len(sec.Value), Parts: guard.PartsCount(sec.Value)})
+		metas = append(metas, vault.Meta{Path: sec.Path, Description: sec.Description, Created: sec.Created, Updated: sec.Updated, Length: len(sec.Value), Parts: parts.Count(sec.Value)})
 		sec.Wipe()
 	}
 	s.freeArena()

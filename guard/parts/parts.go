@@ -1,17 +1,27 @@
-package guard
+// Package parts finds the pieces of structured secrets (JSON, YAML, INI,
+// dotenv, PEM private keys) that programs print on their own, so that the
+// guard's index holds them too. It is kept out of package guard: parsing
+// keys links crypto/x509, whose package initialization every hook call
+// would pay.
+package parts
 
 import (
+	"math"
+	"strconv"
+	"unicode/utf16"
+
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"github.com/noxkey/noxkey/guard"
 	"strings"
 	"unicode/utf8"
 )
 
-// Parts returns the pieces of a structured secret that a program can pull
+// Of returns the pieces of a structured secret that a program can pull
 // out and print on their own: when the value is JSON, YAML, INI, dotenv or
 // a PEM private key, its leaves that look like secrets (by field name, or
 // by length and entropy), and for a private key its DER encodings
@@ -19,8 +29,8 @@ import (
 // Ordinary words and public values (a type, a URL, an e-mail address, a
 // project id) are left out: redacting them everywhere would be a false
 // redaction. A value that is none of these has no parts. The parts are
-// fresh copies for the caller to wipe (PartsCount wipes them).
-func Parts(value []byte) [][]byte {
+// fresh copies for the caller to wipe (Count wipes them).
+func Of(value []byte) [][]byte {
 	var out [][]byte
 	add := func(b []byte) {
 		b = bytes.TrimSpace(b)
@@ -220,26 +230,95 @@ func unquoteJSON(dst *[]byte, lit []byte) bool {
 			i++
 			continue
 		}
-		n, r, ok := backslash(s[i:])
-		if !ok {
+		if i+1 >= len(s) {
 			return false
 		}
-		if r < 0 {
-			b = append(b, byte(-r-1))
-		} else {
+		switch c := s[i+1]; c {
+		case '"', '\\', '/':
+			b = append(b, c)
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			r, ok := hex4(s[i+2:])
+			if !ok {
+				return false
+			}
+			if utf16.IsSurrogate(r) && i+11 < len(s) && s[i+6] == '\\' && s[i+7] == 'u' {
+				if lo, ok := hex4(s[i+8:]); ok {
+					r = utf16.DecodeRune(r, lo)
+					i += 6
+				}
+			}
 			b = utf8.AppendRune(b, r)
+			i += 4
+		default:
+			return false
 		}
-		i += n
+		i += 2
 	}
 	*dst = b
 	return true
 }
 
-// PartsCount is the number of Parts of value, which it wipes.
-func PartsCount(value []byte) int {
-	ps := Parts(value)
+// Count is the number of parts of value (Of), which it wipes.
+func Count(value []byte) int {
+	ps := Of(value)
 	for _, p := range ps {
 		clear(p)
 	}
 	return len(ps)
+}
+
+// Expand returns secrets with the parts of each (Of) of at least minLen
+// bytes after it, under its name, and a function that wipes the parts'
+// copies once the index is built.
+func Expand(secrets []guard.Secret, minLen int) ([]guard.Secret, func()) {
+	out := make([]guard.Secret, 0, len(secrets))
+	var owned [][]byte
+	for _, s := range secrets {
+		out = append(out, s)
+		for _, p := range Of(s.Value) {
+			owned = append(owned, p)
+			if len(p) >= minLen {
+				out = append(out, guard.Secret{Name: s.Name, Value: p})
+			}
+		}
+	}
+	return out, func() {
+		for _, p := range owned {
+			clear(p)
+		}
+	}
+}
+
+// entropy is the Shannon entropy of b in bits per byte.
+func entropy(b []byte) float64 {
+	var counts [256]int
+	for _, c := range b {
+		counts[c]++
+	}
+	h := 0.0
+	for _, n := range counts {
+		if n > 0 {
+			p := float64(n) / float64(len(b))
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
+}
+
+func hex4(s []byte) (rune, bool) {
+	if len(s) < 4 {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(string(s[:4]), 16, 32)
+	return rune(v), err == nil
 }
