@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base32"
 	"encoding/base64"
-	"encoding/binary"
 	"slices"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -137,35 +136,40 @@ func texty(b []byte) bool {
 // an escape, merged, each reaching reach bytes past its first and last
 // such byte: the escape view differs from the text only there.
 func escapeRegions(text []byte, reach int) [][2]int {
-	var out [][2]int
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	has := func(x uint64, c byte) uint64 { y := x ^ ones*uint64(c); return (y - ones) &^ y & highs }
-	for q := 0; q < len(text); q += 8 {
-		if q+9 <= len(text) {
-			// Eight bytes at a time: none starts an escape and no quote
-			// is doubled (a byte equal to the next one, and a quote).
-			x := binary.LittleEndian.Uint64(text[q:])
-			y := binary.LittleEndian.Uint64(text[q+1:])
-			if has(x, '\\')|has(x, '&')|has(x, '%')|has(x, 0x1b) == 0 &&
-				has(x^y, 0)&(has(x, '"')|has(x, '\'')|has(x, '$')) == 0 {
-				continue
+	// Each kind of site is found with bytes.IndexByte or bytes.Index,
+	// which skip text without it many bytes at a time.
+	var sites []int
+	for _, c := range []byte{'\\', '&', '%', 0x1b} {
+		for i := 0; ; i++ {
+			j := bytes.IndexByte(text[i:], c)
+			if j < 0 {
+				break
 			}
+			i += j
+			sites = append(sites, i)
 		}
-		for i := q; i < min(q+8, len(text)); i++ {
-			switch escapeClass[text[i]] {
-			case 0:
-				continue
-			case 2: // a quote or $: only doubled
-				if i+1 >= len(text) || text[i+1] != text[i] {
-					continue
-				}
+	}
+	for _, d := range []string{`''`, `""`, "$$"} {
+		for i := 0; ; i++ {
+			j := bytes.Index(text[i:], []byte(d))
+			if j < 0 {
+				break
 			}
-			lo, hi := max(0, i-reach), min(len(text), i+reach)
-			if n := len(out); n > 0 && out[n-1][1] >= lo {
-				out[n-1][1] = hi
-			} else {
-				out = append(out, [2]int{lo, hi})
-			}
+			i += j
+			sites = append(sites, i)
+		}
+	}
+	if len(sites) == 0 {
+		return nil
+	}
+	slices.Sort(sites)
+	var out [][2]int
+	for _, i := range sites {
+		lo, hi := max(0, i-reach), min(len(text), i+reach)
+		if n := len(out); n > 0 && out[n-1][1] >= lo {
+			out[n-1][1] = max(out[n-1][1], hi)
+		} else {
+			out = append(out, [2]int{lo, hi})
 		}
 	}
 	return out
@@ -448,7 +452,7 @@ func eachHexDump(text []byte, minDigits int, v *view, found func(*view)) {
 		for q := ls; q < le && !dense; q += 4 {
 			if dumpClass[text[q]] != 0 {
 				run += 4
-				dense = run >= minDigits
+				dense = run >= max(minDigits, 24) // a dump line's hex part is longer
 			} else {
 				run = 0
 			}
@@ -676,10 +680,20 @@ func eachBaseRun(text []byte, minBytes int, v *view, found func(*view)) {
 	minChars := (minBytes*4 + 2) / 3
 	var r baseRun
 	for i := 0; i < len(text); {
-		// Sampled every 4 bytes: a run of minChars (at least 11) holds two
+		// Sampled every 8 bytes: a run of 16 (the shortest decoded: base32
+		// of a secret of the minimum length, with padding) holds two
 		// samples in a row, so text whose samples are not is skipped.
-		if i+4 >= len(text) || b64class[text[i]] == 0 || b64class[text[i+4]] == 0 {
-			i += 4
+		if i+8 >= len(text) || b64class[text[i]] == 0 || b64class[text[i+8]] == 0 {
+			i += 8
+			continue
+		}
+		// Most such runs are words: shorter than minNested (no third
+		// sample in it), not base32 (a sample outside its alphabet), and
+		// not the end of a line of a wrapped block. Those are skipped
+		// without reading them.
+		if i+16 < len(text) && b64class[text[i+16]] == 0 && (!b32Char(text[i]) || !b32Char(text[i+8])) &&
+			text[i+16] != '\n' && text[i+16] != '\r' && bytes.IndexByte(text[i+8:i+16], '\n') < 0 {
+			i += 16
 			continue
 		}
 		for i > 0 && b64class[text[i-1]] != 0 {
@@ -691,6 +705,10 @@ func eachBaseRun(text []byte, minBytes int, v *view, found func(*view)) {
 		}
 		if j-i < 16 && j-i < minChars {
 			i = j + 1 // too short, and too short to go on over a line
+			continue
+		}
+		if j-i < minNested && (j >= len(text) || text[j] != '\n' && text[j] != '\r') && !base32Run(text[i:j]) {
+			i = j + 1 // short, on one line, and not base32: the direct scan saw it
 			continue
 		}
 		r.reset(text)
@@ -724,6 +742,18 @@ func eachBaseRun(text []byte, minBytes int, v *view, found func(*view)) {
 // minNested is the shortest run on one line that is decoded: base64 of a
 // JSON or UTF-16 text around a secret of the minimum length.
 const minNested = 24
+
+func b32Char(c byte) bool { return c >= 'A' && c <= 'Z' || c >= '2' && c <= '7' || c == '=' }
+
+// base32Run reports whether run is in base32's alphabet (and padding).
+func base32Run(run []byte) bool {
+	for _, c := range run {
+		if !(c >= 'A' && c <= 'Z' || c >= '2' && c <= '7' || c == '=') {
+			return false
+		}
+	}
+	return true
+}
 
 // b64class: 1 base64 (either alphabet), 2 padding.
 var b64class = func() (t [256]byte) {
