@@ -598,7 +598,7 @@ func hexRun(text []byte, i int, column bool, v *view) int {
 			if next < 0 {
 				return i
 			}
-			column = column || hasOffset
+			column = hasOffset // 16 bytes a line, then a character column: a dump line with an offset
 			lineBytes = 0
 			i = next
 			continue
@@ -653,7 +653,7 @@ func lineStart(text []byte, j int) (int, bool) {
 	for k < len(text) && isHex(text[k]) {
 		k++
 	}
-	if k-j >= 6 && k < len(text) && (text[k] == ':' || text[k] == ' ') {
+	if k-j >= 6 && k-j <= 8 && k < len(text) && (text[k] == ':' || text[k] == ' ') {
 		m := k + 1
 		for m < len(text) && text[m] == ' ' {
 			m++
@@ -700,6 +700,10 @@ func eachBaseRun(text []byte, minBytes int, v *view, found func(*view)) {
 			i--
 		}
 		j := i
+		for j+8 <= len(text) && b64class[text[j]]&b64class[text[j+1]]&b64class[text[j+2]]&b64class[text[j+3]]&
+			b64class[text[j+4]]&b64class[text[j+5]]&b64class[text[j+6]]&b64class[text[j+7]] != 0 {
+			j += 8 // eight at a time inside a run (padding, class 2, ends it)
+		}
 		for j < len(text) && b64class[text[j]] != 0 {
 			j++
 		}
@@ -713,8 +717,9 @@ func eachBaseRun(text []byte, minBytes int, v *view, found func(*view)) {
 		}
 		r.reset(text)
 		r.segment(i, j)
-		// A line break inside a run: the line before was long.
-		for j < len(text) && (text[j] == '\n' || text[j] == '\r') && j-r.lastStart() >= 16 {
+		// A line break inside a run: the line before was long and did not
+		// end the encoding with padding.
+		for j < len(text) && (text[j] == '\n' || text[j] == '\r') && j-r.lastStart() >= 16 && text[j-1] != '=' {
 			k := j
 			for k < len(text) && (text[k] == '\n' || text[k] == '\r' || text[k] == ' ' || text[k] == '\t') {
 				k++
@@ -734,6 +739,20 @@ func eachBaseRun(text []byte, minBytes int, v *view, found func(*view)) {
 		// of at least minNested characters), a broken one for the secret.
 		if r.n >= minChars {
 			r.decode(v, found)
+		}
+		// Lines of a wrapped block are as long as each other: a first
+		// line of another length may be text before the block, and the
+		// block is decoded without it too.
+		if sg := r.segs; len(sg) > 2 && sg[0][1]-sg[0][0] != sg[1][1]-sg[1][0] || len(sg) == 2 && sg[0][1]-sg[0][0] < sg[1][1]-sg[1][0] {
+			rest := baseRun{buf: r.buf}
+			rest.reset(text)
+			for _, x := range sg[1:] {
+				rest.segment(int(x[0]), int(x[1]))
+			}
+			if rest.n >= minChars {
+				rest.decode(v, found)
+			}
+			r.buf = rest.buf
 		}
 		i = max(j, i+1)
 	}

@@ -2,8 +2,10 @@ package guard
 
 import (
 	"bytes"
+	"encoding/base32"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"testing"
 )
@@ -91,6 +93,47 @@ func FuzzLoad(f *testing.F) {
 		}
 		if ix, err := parse(data, k, true); err == nil {
 			ix.Find([]byte("x"))
+		}
+	})
+}
+
+// FuzzDecode: the decoded views never panic or loop on any text, every
+// match they report lies inside the text, and a secret inserted in a form
+// only a view finds (xxd -p style hex with a line break, a backslash
+// escape of each byte, base32), on lines of its own, is gone after
+// redaction.
+func FuzzDecode(f *testing.F) {
+	secret := []byte(stripe)
+	ix := mustBuild(f, Secret{"acme/api/KEY", secret})
+	f.Add([]byte("00000000: 6b65 793d  key=\n"), uint16(0), uint8(0))
+	f.Add([]byte(`"a\"b\\c\u00e4 &amp; %41 '' $$ `+"\x1b[31m"), uint16(3), uint8(1))
+	f.Add([]byte("QUJD\nREVG\n====\n\x00a\x00b"), uint16(5), uint8(2))
+	f.Fuzz(func(t *testing.T, text []byte, pos uint16, form uint8) {
+		for _, m := range ix.findDecoded(text, decodeDepth) {
+			if m.Start < 0 || m.End > len(text) || m.Start >= m.End {
+				t.Fatalf("a match outside the text: %+v of %d bytes", m, len(text))
+			}
+		}
+		var enc []byte
+		switch form % 3 {
+		case 0: // hex broken over a line, as xxd -p does
+			h := hex.EncodeToString(secret)
+			enc = []byte(h[:30] + "\n" + h[30:])
+		case 1: // every byte escaped
+			for _, c := range secret {
+				enc = append(enc, fmt.Sprintf(`\x%02x`, c)...)
+			}
+		case 2:
+			enc = []byte(base32.StdEncoding.EncodeToString(secret))
+		}
+		// On lines of its own, as a program prints it (after a dump's
+		// line, text would be its character column).
+		p := int(pos) % (len(text) + 1)
+		in := append(append(append([]byte{}, text[:p]...), '\n'), enc...)
+		in = append(append(in, '\n'), text[p:]...)
+		out := Redact(in, ix.FindAll(in), "")
+		if bytes.Contains(out, enc) {
+			t.Fatalf("form %d survives redaction", form%3)
 		}
 	})
 }
