@@ -3,4 +3,4 @@
 package configs
 
 // GuardSum is ComputeGuardSum() of the files embedded in this build.
-const GuardSum = "dba47a64774829b398d38d1d4b3a9f1e5a75ec5e5481442b80342a150d9990c2"
+const GuardSum = "5e0d3cf8879983246da9a6e6ad4c3518e8ade5501ea834e103b81c535515d0ea"

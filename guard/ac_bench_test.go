@@ -50,7 +50,7 @@ func BenchmarkMatchers(b *testing.B) {
 		b.Run(fmt.Sprintf("window-table/secrets=%d", n), func(b *testing.B) {
 			b.SetBytes(int64(len(text)))
 			for i := 0; i < b.N; i++ {
-				ix.scan(text, false, func(int, int, *formRec, bool) {})
+				ix.scan(text, false, func(Match) {})
 			}
 		})
 	}

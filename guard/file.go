@@ -19,7 +19,8 @@ import (
 )
 
 // The index file: a fixed header, then the filter, the pattern rules'
-// keyword tables, the sorted window entries and the form records, laid out
+// keyword tables, the sorted window entries and their directory, the part
+// windows and theirs (format 7), the form records, laid out
 // as they are used in memory (so a load is an mmap, not a rebuild), the
 // names, the settings (rule specs first, then the keyword plan), and a
 // trailer: HMAC-SHA256 of everything before it under a key derived from
@@ -27,8 +28,8 @@ import (
 // (VaultID) and holds no key: the keys come from the armed key (package
 // arm), so an index built under another key, or cut short, is refused.
 const (
-	fileMagic    = "NXKGIDX6"
-	fileVersion  = 6
+	fileMagic    = "NXKGIDX7"
+	fileVersion  = 7
 	headerSize   = 120
 	formRecSize  = 32
 	trailerMagic = "NXKEYMAC"
@@ -56,7 +57,8 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 			kw = newKeywordSet(plan.keywords).keywordTables()
 		}
 	}
-	size := headerSize + 8*len(ix.filter) + 8*len(kw) + 8*len(ix.entries) + dirSize(len(ix.dir)) + formRecSize*len(ix.forms) + 4*len(ix.nameEnds) + nameBytes + len(st)
+	size := headerSize + 8*len(ix.filter) + 8*len(kw) + 8*len(ix.entries) + dirSize(len(ix.dir)) + 8*len(ix.parts) + dirSize(len(ix.partDir)) +
+		formRecSize*len(ix.forms) + 4*len(ix.nameEnds) + nameBytes + len(st)
 	size = (size + 7) &^ 7
 	b := make([]byte, size+trailerSize)
 	le := binary.LittleEndian
@@ -67,6 +69,11 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 		b[15] = 1
 	}
 	copy(b[16:32], ix.id[:])
+	le.PutUint32(b[32:], uint32(len(ix.parts)))
+	if len(ix.partDir) > 0 {
+		b[36] = byte(bits.TrailingZeros(uint(len(ix.partDir) - 1)))
+	}
+	b[37] = byte(ix.partMin)
 	le.PutUint32(b[80:], uint32(len(ix.filter)))
 	le.PutUint32(b[84:], uint32(len(ix.entries)))
 	le.PutUint32(b[88:], uint32(len(ix.forms)))
@@ -93,6 +100,14 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 		le.PutUint32(b[p+4*i:], d)
 	}
 	p += dirSize(len(ix.dir))
+	for _, e := range ix.parts {
+		le.PutUint64(b[p:], e)
+		p += 8
+	}
+	for i, d := range ix.partDir {
+		le.PutUint32(b[p+4*i:], d)
+	}
+	p += dirSize(len(ix.partDir))
 	for _, f := range ix.forms {
 		le.PutUint32(b[p:], f.secret)
 		le.PutUint32(b[p+4:], f.length)
@@ -318,10 +333,16 @@ func parse(data []byte, k *keys, verify bool) (*Index, error) {
 	nEntries, nForms, nNames := int(le.Uint32(data[84:])), int(le.Uint32(data[88:])), int(le.Uint32(data[92:]))
 	dirBits := int(data[104])
 	nDir := 1<<dirBits + 1
+	nParts, partBits := int(le.Uint32(data[32:])), int(data[36])
+	nPartDir := 0
+	if nParts > 0 {
+		nPartDir = 1<<partBits + 1
+	}
+	ix.partMin = int(data[37])
 	ix.maxLen = int(le.Uint32(data[96:]))
 	nameBytes := int(le.Uint32(data[100:]))
-	need := headerSize + 8*nFilter + 8*nKeywords + 8*nEntries + dirSize(nDir) + formRecSize*nForms + 4*nNames + nameBytes + nSettings
-	if dirBits < 1 || dirBits > 24 || ix.maxLen > 1<<24 || ix.w < 1 || ix.w > 8 || ix.s < 1 || ix.s > maxStep || nFilter < 1 || nFilter&(nFilter-1) != 0 ||
+	need := headerSize + 8*nFilter + 8*nKeywords + 8*nEntries + dirSize(nDir) + 8*nParts + dirSize(nPartDir) + formRecSize*nForms + 4*nNames + nameBytes + nSettings
+	if nParts > 0 && (partBits < 1 || partBits > 24 || ix.partMin < minPartialMin) || nParts > 1<<28 || dirBits < 1 || dirBits > 24 || ix.maxLen > 1<<24 || ix.w < 1 || ix.w > 8 || ix.s < 1 || ix.s > maxStep || nFilter < 1 || nFilter&(nFilter-1) != 0 ||
 		ix.shift != uint(64-trailingZeros(nFilter)) || (need+7)&^7 != size {
 		return nil, errors.New("inconsistent header")
 	}
@@ -338,6 +359,10 @@ func parse(data []byte, k *keys, verify bool) (*Index, error) {
 	p += 8 * nEntries
 	ix.dir = u32s(data[p:], nDir)
 	p += dirSize(nDir)
+	ix.parts = u64s(data[p:], nParts)
+	p += 8 * nParts
+	ix.partDir = u32s(data[p:], nPartDir)
+	p += dirSize(nPartDir)
 	ix.probed = data[q:p]
 	ix.forms = formRecs(data[p:], nForms)
 	p += formRecSize * nForms

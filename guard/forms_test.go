@@ -147,19 +147,40 @@ func TestMultiLineSecretWholeAndPerLine(t *testing.T) {
 func TestNearMissesAndBenignTextAreUntouched(t *testing.T) {
 	ix := mustBuild(t, Secret{"acme/api/KEY", []byte(stripe)}, Secret{"acme/db/PASSWORD", []byte("correct-horse-battery")})
 	for _, text := range []string{
-		stripe[:len(stripe)-1],                      // one short
-		stripe[:len(stripe)-1] + "X",                // last byte differs
-		"X" + stripe[1:],                            // first byte differs
-		stripe[:8],                                  // the peek prefix only
-		"sk_live_51HqLyjWDarjtT1zdp7dcZZZZZZZZZZZZ", // same provider, another key
-		strings.ToUpper(stripe),                     // case differs
-		"correct-horse-batterz",
+		stripe[:8],              // the peek prefix only
+		stripe[:15],             // a run one byte shorter than a part
+		stripe[26:],             // the last 15 bytes
+		strings.ToUpper(stripe), // case differs
 		"correct horse battery",
-		base64.StdEncoding.EncodeToString([]byte(stripe[:20])),
+		"correct-horse-b",
+		base64.StdEncoding.EncodeToString([]byte(stripe[:12])),
 	} {
 		in := "line: " + text + "\n"
 		if got := redactString(ix, in); got != in {
 			t.Errorf("near miss was changed: %q -> %q", in, got)
+		}
+	}
+}
+
+// TestPartsOfASecretAreRedacted: a contiguous run of at least 16 bytes of
+// a secret, wherever it is cut and in the forms the decoders read, is
+// redacted as a part; the rest of the text stays.
+func TestPartsOfASecretAreRedacted(t *testing.T) {
+	ix := mustBuild(t, Secret{"acme/api/KEY", []byte(stripe)}, Secret{"acme/db/PASSWORD", []byte("correct-horse-battery")})
+	for text, want := range map[string]string{
+		stripe[:len(stripe)-1]:                      "[REDACTED:acme/api/KEY(part)]",
+		stripe[:len(stripe)-1] + "X":                "[REDACTED:acme/api/KEY(part)]X",
+		"X" + stripe[1:]:                            "X[REDACTED:acme/api/KEY(part)]",
+		stripe[:20]:                                 "[REDACTED:acme/api/KEY(part)]", // head -c 20
+		stripe[len(stripe)-20:]:                     "[REDACTED:acme/api/KEY(part)]", // the last 20
+		stripe[5:21]:                                "[REDACTED:acme/api/KEY(part)]", // 16 from the middle
+		"sk_live_51HqLyjWDarjtT1zdp7dcZZZZZZZZZZZZ": "[REDACTED:acme/api/KEY(part)]ZZZZZZZZZZZZ",
+		"correct-horse-batterz":                     "[REDACTED:acme/db/PASSWORD(part)]z",
+		hex.EncodeToString([]byte(stripe[:20])):     "[REDACTED:acme/api/KEY(part)]",
+	} {
+		in := "line: " + text + "\n"
+		if got := string(Redact([]byte(in), ix.FindAll([]byte(in)), "")); got != "line: "+want+"\n" {
+			t.Errorf("%q -> %q, want %q", in, got, "line: "+want+"\n")
 		}
 	}
 }

@@ -33,6 +33,9 @@ type Options struct {
 	MinLen int
 	// MaxStep caps the sampling step S (default 8).
 	MaxStep int
+	// PartialMin: a run of this many bytes of a secret's raw value (or
+	// more) is redacted as a part of it (default 16, never below 12).
+	PartialMin int
 
 	// Settings, when set, are stored in the index (placeholder, rules) so
 	// the hook reads no TOML (see package config).
@@ -41,9 +44,17 @@ type Options struct {
 	minFilterWords int // tests: a smaller filter keeps fuzz inputs small
 }
 
+// Part windows: a secret's index and a window's offset in its value.
 const (
-	defaultMinLen  = 6
-	defaultMaxStep = 8
+	partSecretMask = 1<<20 - 1
+	partOffsetMask = 1<<12 - 1
+)
+
+const (
+	defaultPartialMin = 16
+	minPartialMin     = 12
+	defaultMinLen     = 6
+	defaultMaxStep    = 8
 	maxStep        = 12 // keeps W+2S-3, the largest window offset, under 32
 	tagSize        = 16
 )
@@ -75,6 +86,9 @@ type Index struct {
 	specs    []byte    // of a loaded index: the rule specs, encoded
 	keywords []uint64  // of a loaded index: the rules' keyword set (keywordSetIn)
 	probed   []byte    // of a loaded index: the mapped entries and directory (see warm)
+	parts    []uint64  // sorted: prf32<<32 | secret<<12 | offset, a window of every offset of each raw value
+	partDir  []uint32  // parts[partDir[b]:partDir[b+1]] have top bits b
+	partMin  int       // the shortest run of a value redacted as a part
 	// warmed: warm read the filter in order; probedMapped: warm had
 	// probed mapped.
 	warmed, probedMapped atomic.Bool
@@ -183,6 +197,10 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 	if opt.MaxStep <= 0 || opt.MaxStep > maxStep {
 		opt.MaxStep = defaultMaxStep
 	}
+	if opt.PartialMin <= 0 {
+		opt.PartialMin = defaultPartialMin
+	}
+	opt.PartialMin = max(opt.PartialMin, minPartialMin)
 	k, err := deriveKeys(indexKey)
 	if err != nil {
 		return nil, nil, err
@@ -256,6 +274,21 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 		firstEntry[i+1] = firstEntry[i] + windows(b)
 	}
 	nwin := firstEntry[len(all)]
+	// Part windows: every offset of each raw value longer than
+	// PartialMin, so any run of PartialMin bytes of it holds a sampled one.
+	// A document (several lines, or JSON) has parts of its own, and its
+	// public text must not be redacted as a piece of it.
+	ix.partMin = opt.PartialMin
+	npart := 0
+	hasParts := func(v []byte) bool {
+		return len(v) > ix.partMin && bytes.IndexByte(v, '\n') < 0 && v[0] != '{' && v[0] != '['
+	}
+	for si, sec := range kept {
+		if si <= partSecretMask && hasParts(sec.Value) {
+			npart += min(len(sec.Value)-ix.w, partOffsetMask) + 1
+		}
+	}
+	nwin += npart
 	// Filter: one 64-bit word per two to four distinct windows, four bits
 	// set per window; at least 16 KiB, at most 8 MiB. Four windows in ten
 	// repeat another (a secret's standard and URL-safe base64 mostly begin
@@ -282,7 +315,7 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 	}
 	halfShift := ix.shift + 1
 	ix.forms = make([]formRec, len(all))
-	raw := make([]uint64, nwin)
+	raw := make([]uint64, nwin-npart)
 	var mu sync.Mutex
 	parallel(len(all), func(lo, hi int) {
 		mac := hmac.New(sha256.New, ix.hmacKey)
@@ -325,8 +358,27 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 		}
 		ix.wrapping = ix.wrapping || b.f.Wrappable
 	}
-	ix.entries, ix.dir = bucketSort(raw, dirBitsFor(nwin))
-	if half != nil && 1<<bits.Len(uint(distinctWindows(ix.entries)/filterLoad)) <= len(half) {
+	ix.entries, ix.dir = bucketSort(raw, dirBitsFor(nwin-npart))
+	if npart > 0 {
+		praw := make([]uint64, 0, npart)
+		var win [16]byte
+		for si, sec := range kept {
+			if si > partSecretMask || !hasParts(sec.Value) {
+				continue
+			}
+			for o := 0; o+ix.w <= len(sec.Value) && o <= partOffsetMask; o++ {
+				w := load(sec.Value[o:]) & ix.mask
+				praw = append(praw, uint64(ix.prf32(w, &win))<<32|uint64(si)<<12|uint64(o))
+				h := ix.hash(w)
+				ix.filter[h>>ix.shift] |= mask(h, ix.shift)
+				if half != nil {
+					half[h>>halfShift] |= mask(h, halfShift)
+				}
+			}
+		}
+		ix.parts, ix.partDir = bucketSort(praw, dirBitsFor(len(praw)))
+	}
+	if half != nil && 1<<bits.Len(uint((distinctWindows(ix.entries)+distinctWindows(ix.parts))/filterLoad)) <= len(half) {
 		ix.filter, ix.shift = half, halfShift
 	}
 	for _, fs := range perSecret {

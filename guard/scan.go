@@ -1,6 +1,8 @@
 package guard
 
 import (
+	"slices"
+	"strings"
 	"bytes"
 	"crypto/subtle"
 	"encoding/binary"
@@ -33,9 +35,7 @@ func (ix *Index) Find(text []byte) []Match {
 		return nil
 	}
 	var out []Match
-	emit := func(start, end int, f *formRec, wrapped bool) {
-		out = append(out, ix.match(start, end, f, wrapped))
-	}
+	emit := func(m Match) { out = append(out, m) }
 	ix.warm(len(text))
 	if ix.wrapping && ix.w == 8 && ix.s == 8 {
 		// Both passes in one read of the text.
@@ -45,6 +45,9 @@ func (ix *Index) Find(text []byte) []Match {
 		if ix.wrapping && bytes.IndexByte(text, '\n') >= 0 {
 			out = append(out, ix.findShortLineWraps(text)...)
 		}
+	}
+	if hasPart(out) {
+		out = dropInside(out)
 	}
 	if len(out) < 2 {
 		return out
@@ -65,20 +68,12 @@ func (ix *Index) Find(text []byte) []Match {
 func (ix *Index) FindAll(text []byte) []Match {
 	ms := ix.Find(text)
 	dm := ix.findDecoded(text, decodeDepth)
-	if len(dm) == 0 {
+	if len(dm) == 0 && !hasPart(ms) {
 		return ms
 	}
-	for _, d := range dm {
-		inside := false
-		for _, m := range ms {
-			if m.Name == d.Name && m.Start <= d.Start && d.End <= m.End {
-				inside = true
-				break
-			}
-		}
-		if !inside {
-			ms = append(ms, d)
-		}
+	ms = dropInside(append(ms, dm...))
+	if len(ms) == 0 {
+		return nil
 	}
 	sortMatches(ms)
 	out := ms[:1]
@@ -89,6 +84,49 @@ func (ix *Index) FindAll(text []byte) []Match {
 	}
 	return out
 }
+
+// dropInside leaves out each match that lies inside another of the same
+// secret (a decoded hit inside a direct one) and each part inside a whole
+// match,
+// keeping the first of matches with the same span, a whole one before a
+// part: they add nothing.
+func dropInside(ms []Match) []Match {
+	kept := ms[:0:0]
+	for i, d := range ms {
+		inside := false
+		for j, m := range ms {
+			// A part inside any whole match, or a match inside another of
+			// its own secret.
+			if i == j || m.Start > d.Start || d.End > m.End ||
+				baseName(m.Name) != baseName(d.Name) && !(d.Kind == "part" && m.Kind != "part") {
+				continue
+			}
+			same := m.Start == d.Start && m.End == d.End
+			dp, mp := d.Kind == "part", m.Kind == "part"
+			if !same || dp && !mp || dp == mp && j < i {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			kept = append(kept, d)
+		}
+	}
+	return kept
+}
+
+// hasPart reports whether ms holds a part match.
+func hasPart(ms []Match) bool {
+	for _, m := range ms {
+		if m.Kind == "part" {
+			return true
+		}
+	}
+	return false
+}
+
+// baseName is a match's secret name without "(part)".
+func baseName(n string) string { return strings.TrimSuffix(n, "(part)") }
 
 // warm readies what a scan of n bytes will touch, the first time a text
 // is long enough to be worth it. The filter's pages are mapped (Load's
@@ -141,7 +179,7 @@ func (ix *Index) match(start, end int, f *formRec, wrapped bool) Match {
 
 // scan visits every S-th position of text; onlyWrap limits matches to
 // wrappable forms.
-func (ix *Index) scan(text []byte, onlyWrap bool, emit func(start, end int, f *formRec, wrapped bool)) {
+func (ix *Index) scan(text []byte, onlyWrap bool, emit func(Match)) {
 	n, w, s := len(text), ix.w, ix.s
 	if n < w {
 		return
@@ -182,7 +220,7 @@ func (ix *Index) scan(text []byte, onlyWrap bool, emit func(start, end int, f *f
 // scanTiled is scan and findShortLineWraps fused for W = S = 8, when the
 // sampled windows tile the text: each word loaded for the filter probe is
 // also tested for newlines (SWAR), so the text is read once.
-func (ix *Index) scanTiled(text []byte, out *[]Match, emit func(int, int, *formRec, bool)) {
+func (ix *Index) scanTiled(text []byte, out *[]Match, emit func(Match)) {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	bm, k0, k1, shift := ix.filter, ix.k0, ix.k1, ix.shift
 	short := ix.w + ix.s - 1
@@ -262,7 +300,7 @@ func (ix *Index) scanTiled(text []byte, out *[]Match, emit func(int, int, *formR
 // verifies each candidate form exactly by HMAC over its whole span (over
 // line breaks for wrappable forms), and extends a base64 core to its end
 // and padded variants where they match too.
-func (ix *Index) probe(text []byte, q int, x uint64, onlyWrap bool, emit func(int, int, *formRec, bool)) {
+func (ix *Index) probe(text []byte, q int, x uint64, onlyWrap bool, emit func(Match)) {
 	var buf [16]byte
 	key := uint64(ix.prf32(x, &buf)) << 32
 	b := key >> (64 - bits.TrailingZeros(uint(len(ix.dir)-1)))
@@ -299,8 +337,64 @@ func (ix *Index) probe(text []byte, q int, x uint64, onlyWrap bool, emit func(in
 			}
 			f, end, wrapped = g, e2, wrapped || w2
 		}
-		emit(start, end, f, wrapped)
+		emit(ix.match(start, end, f, wrapped))
 	}
+	if !onlyWrap && len(ix.parts) > 0 {
+		ix.probePart(text, q, key, emit)
+	}
+}
+
+// probePart looks the window at text[q:] (whose keyed hash is key) up
+// among the part windows: every offset of every secret's raw value. From
+// a hit it extends byte by byte, both ways, while each window matches the
+// same secret at the next offset, and emits the run when it is at least
+// partMin bytes long: a contiguous piece of a secret, every window of it
+// checked.
+func (ix *Index) probePart(text []byte, q int, key uint64, emit func(Match)) {
+	b := key >> (64 - bits.TrailingZeros(uint(len(ix.partDir)-1)))
+	lo, hi := ix.partDir[b], ix.partDir[b+1]
+	if lo > hi || int(hi) > len(ix.parts) {
+		return // a damaged directory: never trusted
+	}
+	for _, e := range ix.parts[lo:hi] {
+		if e&^0xFFFFFFFF != key {
+			continue
+		}
+		sec, o := uint32(e>>12&partSecretMask), int(e&partOffsetMask)
+		start, so := q, o
+		for start > 0 && so > 0 && ix.partAt(text, start-1, sec, so-1) {
+			start, so = start-1, so-1
+		}
+		end, eo := q, o // the last window checked starts at end, offset eo
+		for ix.partAt(text, end+1, sec, eo+1) {
+			end, eo = end+1, eo+1
+		}
+		end += ix.w
+		if end-start >= ix.partMin {
+			emit(Match{Start: start, End: end, Name: ix.name(sec) + "(part)", Kind: "part"})
+		}
+	}
+}
+
+// partAt reports whether the window at text[p:] is secret sec's window at
+// offset off.
+func (ix *Index) partAt(text []byte, p int, sec uint32, off int) bool {
+	if p < 0 || p+ix.w > len(text) || off < 0 || off > partOffsetMask {
+		return false
+	}
+	x := load(text[p:]) & ix.mask
+	if !ix.mayHave(x) {
+		return false
+	}
+	var buf [16]byte
+	want := uint64(ix.prf32(x, &buf))<<32 | uint64(sec)<<12 | uint64(off)
+	b := want >> (64 - bits.TrailingZeros(uint(len(ix.partDir)-1)))
+	lo, hi := ix.partDir[b], ix.partDir[b+1]
+	if lo > hi || int(hi) > len(ix.parts) {
+		return false
+	}
+	_, found := slices.BinarySearch(ix.parts[lo:hi], want)
+	return found
 }
 
 // Pending returns where a registered form that text ends in the middle of
@@ -531,9 +625,9 @@ func (ix *Index) checkShortLine(text []byte, prevStart, brk, end int, out *[]Mat
 		n++
 		p++
 	}
-	emit := func(start, end int, f *formRec, wrapped bool) {
-		if wrapped {
-			*out = append(*out, ix.match(start, end, f, true))
+	emit := func(m Match) {
+		if strings.HasSuffix(m.Kind, "-wrapped") {
+			*out = append(*out, m)
 		}
 	}
 	for j := 0; j <= pce-start+ix.s-2 && j+ix.w <= n; j += ix.s {

@@ -154,7 +154,7 @@ func (a *app) writeIndex(all []*vault.Secret, key []byte) (int, []string, error)
 	// A structured secret's parts are matched as its own.
 	secs, wipeParts := parts.Expand(secs, max(cfg.MinLength, 6))
 	defer wipeParts()
-	ix, skipped, err := guard.Build(secs, key, guard.Options{MinLen: cfg.MinLength, Settings: st})
+	ix, skipped, err := guard.Build(secs, key, guard.Options{MinLen: cfg.MinLength, PartialMin: cfg.PartialMin, Settings: st})
 	if err != nil {
 		return 0, nil, err
 	}

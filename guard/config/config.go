@@ -20,6 +20,7 @@ import (
 // the user's file.
 type Config struct {
 	MinLength   int    `toml:"min_length"`
+	PartialMin  int    `toml:"partial_min"`
 	Placeholder string `toml:"placeholder"`
 	Rules       struct {
 		Enabled bool     `toml:"enabled"`
@@ -48,6 +49,9 @@ func LoadConfig(dir string) (*Config, error) {
 	}
 	if c.MinLength < 1 {
 		return nil, fmt.Errorf("guard: %s: min_length must be at least 1", p)
+	}
+	if c.PartialMin < 12 {
+		return nil, fmt.Errorf("guard: %s: partial_min must be at least 12 (shorter pieces of a secret are too common to redact)", p)
 	}
 	if strings.Count(c.Placeholder, "%s") > 1 || strings.Contains(strings.ReplaceAll(c.Placeholder, "%s", ""), "%") {
 		return nil, fmt.Errorf("guard: %s: placeholder %q may hold one %%s and no other %%", p, c.Placeholder)
