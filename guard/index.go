@@ -55,8 +55,8 @@ const (
 	minPartialMin     = 12
 	defaultMinLen     = 6
 	defaultMaxStep    = 8
-	maxStep        = 12 // keeps W+2S-3, the largest window offset, under 32
-	tagSize        = 16
+	maxStep           = 12 // keeps W+2S-3, the largest window offset, under 32
+	tagSize           = 16
 )
 
 // Index finds registered secret forms in text. It is safe for concurrent

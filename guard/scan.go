@@ -1,14 +1,14 @@
 package guard
 
 import (
-	"slices"
-	"strings"
 	"bytes"
 	"crypto/subtle"
 	"encoding/binary"
 	"hash"
 	"math/bits"
+	"slices"
 	"sort"
+	"strings"
 	"sync/atomic"
 
 	"github.com/noxkey/noxkey/internal/mmap"
