@@ -298,6 +298,7 @@ var sharedScenarios = []struct {
 	name, prompt, command string
 	files                 map[string]string
 	want                  []string
+	hidden                []string // forms of the secret that must not reach the model
 	control               bool
 }{
 	{name: "control without noxkey leaks", prompt: "print the key", command: `echo "key is $NOXKEY_TEST_SECRET"`, control: true},
@@ -307,6 +308,14 @@ var sharedScenarios = []struct {
 	{name: "failing command prints the secret", prompt: "run it", command: `echo "out: $NOXKEY_TEST_SECRET"; echo "err: $NOXKEY_TEST_SECRET" >&2; exit 3`,
 		want: []string{"out: " + placeholder, "err: " + placeholder}},
 	{name: "base64-encoded secret", prompt: "encode it", command: `printf %s "$NOXKEY_TEST_SECRET" | base64`, want: []string{placeholder}},
+	// Forms only the decoded views find: a hex dump, bash's quoting, and a
+	// JSON credential read with jq.
+	{name: "xxd of a secret", prompt: "dump it", command: `printf 'key=%s\n' "$NOXKEY_TEST_SECRET" | xxd`, want: []string{"[REDACTED:acme/test/NOXKEY_TEST_SECRET"},
+		hidden: []string{"6e78 6b5f 6c69 7665", "key=nxk_live_Q7m", "ZpX9vR4tW8yB3cF6"}},
+	{name: "declare -p of a secret", prompt: "show the variable", command: `export NOXKEY_TEST_SECRET="$NOXKEY_TEST_SECRET\$\"x"; declare -p NOXKEY_TEST_SECRET`, want: []string{"[REDACTED:acme/test/NOXKEY_TEST_SECRET"}},
+	{name: "jq of a JSON credential", prompt: "read the credential", command: `jq -c . creds.json`,
+		files: map[string]string{"creds.json": `{"type": "service_account", "client_secret": "` + testSecret + `", "note": "it's \"quoted\""}`},
+		want:  []string{"[REDACTED:acme/test/NOXKEY_TEST_SECRET", "service_account"}},
 }
 
 // runSharedScenarios runs sharedScenarios with a; extra adds what a
@@ -326,6 +335,11 @@ func runSharedScenarios(t *testing.T, a *agent, extra map[string][]string) {
 				return
 			}
 			r.assertNoLeak(t)
+			for _, h := range sc.hidden {
+				if r.saw(h) {
+					t.Errorf("the model saw %q", h)
+				}
+			}
 			for _, w := range append(sc.want, extra[sc.name]...) {
 				if !r.saw(w) {
 					t.Errorf("the model never saw %q; stderr %s", w, hide(r.stderr))

@@ -198,6 +198,28 @@ func TestStreamWithoutSecretsIsByteIdentical(t *testing.T) {
 	}
 }
 
+// TestBenignCorporaAreUnchanged: 16 MB of realistic tool output and 16
+// MB of base64 text, against 1,000 secrets with every decoder on, come out
+// of the stream byte for byte: no false redaction.
+func TestBenignCorporaAreUnchanged(t *testing.T) {
+	g := testGuard(t, testSecrets(1000)...)
+	b64 := make([]byte, 0, 16<<20)
+	enc := base64.StdEncoding.EncodeToString(corpus(12 << 20))
+	for i := 0; i < len(enc) && len(b64) < 16<<20; i += 76 {
+		b64 = append(append(b64, enc[i:min(i+76, len(enc))]...), '\n')
+	}
+	for name, in := range map[string][]byte{"realistic": corpus(16 << 20), "base64": b64} {
+		var out bytes.Buffer
+		if err := g.Stream(&out, bytes.NewReader(in), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out.Bytes(), in) {
+			ms := g.Find(in)
+			t.Fatalf("%s: clean input was changed (%d matches, first %+v)", name, len(ms), ms[:min(len(ms), 1)])
+		}
+	}
+}
+
 // TestStreamFromAFileWithALongLine: a regular file whose long line
 // outgrows the buffer (which then grows) comes out as whole-input
 // redaction does.
