@@ -175,17 +175,6 @@ func escapeRegions(text []byte, reach int) [][2]int {
 	return out
 }
 
-// escapeClass: 1 a byte that starts an escape, 2 one that does doubled.
-var escapeClass = func() (t [256]byte) {
-	for _, c := range []byte{'\\', '&', '%', 0x1b} {
-		t[c] = 1
-	}
-	for _, c := range []byte{'\'', '"', '$'} {
-		t[c] = 2
-	}
-	return t
-}()
-
 // unescapeView decodes text[lo:hi] into v: backslash escapes (\\ \" \' \$
 // \` \n \t \r \0 \a \b \f \v \e, \xNN, \uXXXX with surrogate pairs,
 // \UXXXXXXXX, \NNN octal, and a backslash before any other character, as
