@@ -136,20 +136,10 @@ func texty(b []byte) bool {
 // an escape, merged, each reaching reach bytes past its first and last
 // such byte: the escape view differs from the text only there.
 func escapeRegions(text []byte, reach int) [][2]int {
-	// Each kind of site is found with bytes.IndexByte or bytes.Index,
-	// which skip text without it many bytes at a time.
+	// Each kind of site is found with bytes.Index, which skips text
+	// without it many bytes at a time (IndexByte for one byte).
 	var sites []int
-	for _, c := range []byte{'\\', '&', '%', 0x1b} {
-		for i := 0; ; i++ {
-			j := bytes.IndexByte(text[i:], c)
-			if j < 0 {
-				break
-			}
-			i += j
-			sites = append(sites, i)
-		}
-	}
-	for _, d := range []string{`''`, `""`, "$$"} {
+	for _, d := range []string{"\\", "&", "%", "\x1b", "''", `""`, "$$"} {
 		for i := 0; ; i++ {
 			j := bytes.Index(text[i:], []byte(d))
 			if j < 0 {

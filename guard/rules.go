@@ -276,7 +276,7 @@ func (rs *Rules) Find(text []byte) []Match {
 					continue
 				}
 				secret := region[s:e]
-				if ru.spec.Entropy > 0 && entropy(secret) < ru.spec.Entropy {
+				if ru.spec.Entropy > 0 && Entropy(secret) < ru.spec.Entropy {
 					continue
 				}
 				if rs.allowed(ru, region, loc, secret) {
@@ -358,8 +358,8 @@ func mergeSpans(s [][2]int) [][2]int {
 	return out
 }
 
-// entropy is the Shannon entropy of b in bits per byte, as gitleaks computes it.
-func entropy(b []byte) float64 {
+// Entropy is the Shannon entropy of b in bits per byte, as gitleaks computes it.
+func Entropy(b []byte) float64 {
 	var counts [256]int
 	for _, c := range b {
 		counts[c]++

@@ -2,8 +2,7 @@ package vault
 
 import (
 	"errors"
-	"unicode/utf16"
-	"unicode/utf8"
+	"github.com/noxkey/noxkey/internal/jsonstr"
 )
 
 // text is a value held as a JSON string in the vault document. It is
@@ -21,78 +20,13 @@ func (t *text) UnmarshalJSON(b []byte) error {
 		*t = nil
 		return nil
 	}
-	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+	out, ok := jsonstr.AppendUnquote(nil, b)
+	if !ok {
+		clear(out)
 		return errText
-	}
-	b = b[1 : len(b)-1]
-	out := make(text, 0, len(b))
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c != '\\' {
-			out = append(out, c)
-			continue
-		}
-		if i++; i >= len(b) {
-			return errText
-		}
-		switch b[i] {
-		case '"', '\\', '/':
-			out = append(out, b[i])
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r, ok := hex4(b[i+1:])
-			if !ok {
-				return errText
-			}
-			i += 4
-			if utf16.IsSurrogate(r) {
-				r2, ok := rune(0), false
-				if i+2 < len(b) && b[i+1] == '\\' && b[i+2] == 'u' {
-					r2, ok = hex4(b[i+3:])
-				}
-				if d := utf16.DecodeRune(r, r2); ok && d != utf8.RuneError {
-					r, i = d, i+6
-				} else {
-					r = utf8.RuneError
-				}
-			}
-			out = utf8.AppendRune(out, r)
-		default:
-			return errText
-		}
 	}
 	*t = out
 	return nil
-}
-
-func hex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[:4] {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c -= 'a' - 10
-		case c >= 'A' && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
 }
 
 // MarshalJSON encodes t as encoding/json encodes the same string.

@@ -6,10 +6,6 @@
 package parts
 
 import (
-	"math"
-	"strconv"
-	"unicode/utf16"
-
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/rsa"
@@ -17,8 +13,8 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/internal/jsonstr"
 	"strings"
-	"unicode/utf8"
 )
 
 // Of returns the pieces of a structured secret that a program can pull
@@ -120,7 +116,8 @@ func jsonLeaves(doc []byte, leaf func(key, v []byte)) {
 			for k < len(doc) && (doc[k] == ' ' || doc[k] == '\t' || doc[k] == '\n' || doc[k] == '\r') {
 				k++
 			}
-			if unquoteJSON(&buf, lit) {
+			var ok bool
+			if buf, ok = jsonstr.AppendUnquote(buf[:0], lit); ok {
 				if k < len(doc) && doc[k] == ':' {
 					key = append(key[:0], buf...)
 				} else {
@@ -168,7 +165,7 @@ func secretLeaf(key string, v []byte) bool {
 			return true
 		}
 	}
-	return len(v) >= 16 && entropy(v) >= 3.5 && !bytes.ContainsRune(v, ' ')
+	return len(v) >= 16 && guard.Entropy(v) >= 3.5 && !bytes.ContainsRune(v, ' ')
 }
 
 // derForms returns the DER encodings of the private keys in PEM text: as
@@ -212,62 +209,6 @@ func derForms(text []byte) [][]byte {
 	}
 }
 
-// unquoteJSON decodes the JSON string literal lit into *dst, grown once to
-// the literal's size so that no partial copy is left behind.
-func unquoteJSON(dst *[]byte, lit []byte) bool {
-	if len(lit) < 2 {
-		return false
-	}
-	if cap(*dst) < len(lit) {
-		clear(*dst)
-		*dst = make([]byte, 0, len(lit))
-	}
-	b := (*dst)[:0]
-	s := lit[1 : len(lit)-1]
-	for i := 0; i < len(s); {
-		if s[i] != '\\' {
-			b = append(b, s[i])
-			i++
-			continue
-		}
-		if i+1 >= len(s) {
-			return false
-		}
-		switch c := s[i+1]; c {
-		case '"', '\\', '/':
-			b = append(b, c)
-		case 'b':
-			b = append(b, '\b')
-		case 'f':
-			b = append(b, '\f')
-		case 'n':
-			b = append(b, '\n')
-		case 'r':
-			b = append(b, '\r')
-		case 't':
-			b = append(b, '\t')
-		case 'u':
-			r, ok := hex4(s[i+2:])
-			if !ok {
-				return false
-			}
-			if utf16.IsSurrogate(r) && i+11 < len(s) && s[i+6] == '\\' && s[i+7] == 'u' {
-				if lo, ok := hex4(s[i+8:]); ok {
-					r = utf16.DecodeRune(r, lo)
-					i += 6
-				}
-			}
-			b = utf8.AppendRune(b, r)
-			i += 4
-		default:
-			return false
-		}
-		i += 2
-	}
-	*dst = b
-	return true
-}
-
 // Count is the number of parts of value (Of), which it wipes.
 func Count(value []byte) int {
 	ps := Of(value)
@@ -297,28 +238,4 @@ func Expand(secrets []guard.Secret, minLen int) ([]guard.Secret, func()) {
 			clear(p)
 		}
 	}
-}
-
-// entropy is the Shannon entropy of b in bits per byte.
-func entropy(b []byte) float64 {
-	var counts [256]int
-	for _, c := range b {
-		counts[c]++
-	}
-	h := 0.0
-	for _, n := range counts {
-		if n > 0 {
-			p := float64(n) / float64(len(b))
-			h -= p * math.Log2(p)
-		}
-	}
-	return h
-}
-
-func hex4(s []byte) (rune, bool) {
-	if len(s) < 4 {
-		return 0, false
-	}
-	v, err := strconv.ParseUint(string(s[:4]), 16, 32)
-	return rune(v), err == nil
 }
