@@ -720,9 +720,9 @@ func eachBaseRun(text []byte, minBytes int, v *view, found func(*view)) {
 			r.decode(v, found)
 		}
 		// Lines of a wrapped block are as long as each other: a first
-		// line of another length may be text before the block, and the
-		// block is decoded without it too.
-		if sg := r.segs; len(sg) > 2 && sg[0][1]-sg[0][0] != sg[1][1]-sg[1][0] || len(sg) == 2 && sg[0][1]-sg[0][0] < sg[1][1]-sg[1][0] {
+		// line of another length (or before one other line) may be text
+		// before the block, and the block is decoded without it too.
+		if sg := r.segs; len(sg) > 2 && sg[0][1]-sg[0][0] != sg[1][1]-sg[1][0] || len(sg) == 2 {
 			rest := baseRun{buf: r.buf}
 			rest.reset(text)
 			for _, x := range sg[1:] {
