@@ -719,13 +719,18 @@ func eachBaseRun(text []byte, minBytes int, v *view, found func(*view)) {
 		if r.n >= minChars {
 			r.decode(v, found)
 		}
-		// Lines of a wrapped block are as long as each other: a first
-		// line of another length (or before one other line) may be text
-		// before the block, and the block is decoded without it too.
-		if sg := r.segs; len(sg) > 2 && sg[0][1]-sg[0][0] != sg[1][1]-sg[1][0] || len(sg) == 2 {
+		// Lines of a wrapped block are as long as each other: a line of
+		// another length than the one before it (and the last line) may
+		// start an encoding of its own after other text, and the run is
+		// decoded from there too.
+		for k := 1; k < len(r.segs); k++ {
+			prev, cur := r.segs[k-1], r.segs[k]
+			if prev[1]-prev[0] == cur[1]-cur[0] && k < len(r.segs)-1 {
+				continue
+			}
 			rest := baseRun{buf: r.buf}
 			rest.reset(text)
-			for _, x := range sg[1:] {
+			for _, x := range r.segs[k:] {
 				rest.segment(int(x[0]), int(x[1]))
 			}
 			if rest.n >= minChars {
