@@ -818,16 +818,11 @@ func (r *baseRun) decode(v *view, found func(*view)) {
 	for len(src) > 0 && src[len(src)-1] == '=' {
 		src = src[:len(src)-1]
 	}
-	url, b32 := false, true
-	for _, x := range src {
-		switch {
-		case x == '-' || x == '_':
-			url = true
-		case x == '=':
-			return // padding inside: not one encoding
-		}
-		b32 = b32 && (x >= 'A' && x <= 'Z' || x >= '2' && x <= '7')
+	if bytes.IndexByte(src, '=') >= 0 {
+		return // padding inside: not one encoding
 	}
+	url := bytes.IndexByte(src, '-') >= 0 || bytes.IndexByte(src, '_') >= 0
+	b32 := base32Run(src)
 	enc := b64std
 	if url {
 		enc = b64url

@@ -75,20 +75,27 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 		held += cut
 		return nil
 	}
+	chunk := streamChunk
 	for timedOut := false; ; {
 		// Room for the next read: move what is held to the front and grow
-		// only for a long line held whole. Not after a timeout: a read
-		// into the room given then may still be pending.
-		if !timedOut && cap(buf)-len(buf) < streamChunk/2 {
+		// for a long line held whole, or for input that keeps coming (a
+		// read filled all the room: each scan also rereads what is held,
+		// so larger reads reread less). Not after a timeout: a read into
+		// the room given then may still be pending.
+		if !timedOut && cap(buf)-len(buf) < chunk/2 {
 			n := copy(buf, buf[held:])
 			buf, held = buf[:n], 0
-			if cap(buf)-n < streamChunk/2 {
-				buf = slices.Grow(buf, streamChunk)
+			if cap(buf)-n < chunk/2 {
+				buf = slices.Grow(buf, chunk)
 			}
 		}
+		room := cap(buf) - len(buf)
 		var n int
 		var err error
 		n, err, timedOut = r.read(buf[len(buf):cap(buf)], idle)
+		if n == room && chunk < maxStreamChunk {
+			chunk *= 2
+		}
 		if timedOut {
 			// src is idle: write all that is held (a pending read fills
 			// buf past len(buf), which this does not touch).
@@ -118,6 +125,10 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 // (0.16 to 0.20 ms less than 32 KiB, 0.13 ms less than 8 KiB; 3 copies
 // of each binary against the floor, 300 rounds).
 const streamChunk = 16 << 10
+
+// maxStreamChunk bounds how far Stream grows its reads for input that
+// keeps coming.
+const maxStreamChunk = 1 << 20
 
 // An idleReader reads with a timeout. After a timeout the next call must
 // pass the same p: a read into it may still be pending.
