@@ -417,9 +417,8 @@ func unhex(c byte) byte {
 // hexdump -C with its |column|, \xNN runs) and calls found with the bytes
 // they spell, one view per run of at least minDigits hex digits.
 func eachHexDump(text []byte, minDigits int, v *view, found func(*view)) {
-	// Lines with fewer than minDigits hex digits in a row (spaces, commas,
-	// colons and x between them allowed: dumpClass), counted on every
-	// fourth byte, are skipped; a dump line has no other bytes.
+	// Lines without 17 bytes in a row of a dump's hex part (hex digits,
+	// spaces, commas, colons, x: dumpClass) are skipped.
 	for ls := 0; ls < len(text); {
 		le := bytes.IndexByte(text[ls:], '\n')
 		if le < 0 {
@@ -427,13 +426,22 @@ func eachHexDump(text []byte, minDigits int, v *view, found func(*view)) {
 		} else {
 			le += ls
 		}
+		// Sampled every 8 bytes: three samples in a row in the class, and
+		// the bytes between them too (a dump line's hex part is longer).
 		dense, run := false, 0
-		for q := ls; q < le && !dense; q += 4 {
-			if dumpClass[text[q]] != 0 {
-				run += 4
-				dense = run >= max(minDigits, 24) // a dump line's hex part is longer
-			} else {
+		for q := ls; q < le && !dense; q += 8 {
+			if dumpClass[text[q]] == 0 {
 				run = 0
+				continue
+			}
+			if run++; run >= 3 && q-16 >= ls {
+				dense = true
+				for k := q - 15; k < q && dense; k++ {
+					dense = dumpClass[text[k]] != 0
+				}
+				if !dense {
+					run = 1
+				}
 			}
 		}
 		if !dense {
@@ -666,6 +674,13 @@ func eachBaseRun(text []byte, minBytes int, v *view, found func(*view)) {
 			i += 8
 			continue
 		}
+		// Both samples in one run: the bytes between them are in it too.
+		// (In prose and logs they are mostly in two words.)
+		if b64class[text[i+1]]&b64class[text[i+2]]&b64class[text[i+3]]&b64class[text[i+4]]&
+			b64class[text[i+5]]&b64class[text[i+6]]&b64class[text[i+7]] == 0 {
+			i += 8
+			continue
+		}
 		// Most such runs are words: shorter than minNested (no third
 		// sample in it), not base32 (a sample outside its alphabet), and
 		// not the end of a line of a wrapped block. Those are skipped
@@ -690,8 +705,8 @@ func eachBaseRun(text []byte, minBytes int, v *view, found func(*view)) {
 			i = j + 1 // too short, and too short to go on over a line
 			continue
 		}
-		if j-i < minNested && (j >= len(text) || text[j] != '\n' && text[j] != '\r') && !base32Run(text[i:j]) {
-			i = j + 1 // short, on one line, and not base32: the direct scan saw it
+		if j-i < minNested && !(j-i >= 16 && j < len(text) && (text[j] == '\n' || text[j] == '\r')) && !base32Run(text[i:j]) {
+			i = j + 1 // short, not a wrapped line, and not base32: the direct scan saw it
 			continue
 		}
 		r.reset(text)
