@@ -736,8 +736,9 @@ func eachBaseRun(text []byte, minBytes int, v *view, found func(*view)) {
 		}
 		// Lines of a wrapped block are as long as each other: a line of
 		// another length than the one before it (and the last line) may
-		// start an encoding of its own after other text, and the run is
-		// decoded from there too.
+		// start an encoding of its own after other text, or after a first
+		// line cut by a stream's window, and the run is decoded from there
+		// too.
 		for k := 1; k < len(r.segs); k++ {
 			prev, cur := r.segs[k-1], r.segs[k]
 			if prev[1]-prev[0] == cur[1]-cur[0] && k < len(r.segs)-1 {

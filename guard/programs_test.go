@@ -167,3 +167,30 @@ func TestWrappedBase64AtEveryColumnAndWidth(t *testing.T) {
 		t.Fatalf("%d misses", misses)
 	}
 }
+
+// TestWrappedBase64CutAnywhere: a stream's window can start inside a
+// wrapped base64 block, at any character of its first line; a secret
+// broken over a later line break, at any column, is still found.
+func TestWrappedBase64CutAnywhere(t *testing.T) {
+	g := testGuard(t, awkward[0])
+	secret := awkward[0].Value
+	misses := 0
+	for _, w := range []int{64, 76} {
+		for k := 57; k < 57+3*w/4+3; k++ {
+			blob := append(append(bytes.Repeat([]byte{0x9c}, k), secret...), bytes.Repeat([]byte{0x5a}, 40)...)
+			enc := []byte(base64.StdEncoding.EncodeToString(blob))
+			var text []byte
+			for i := 0; i < len(enc); i += w {
+				text = append(append(text, enc[i:min(i+w, len(enc))]...), '\n')
+			}
+			for cut := 1; cut < 8; cut++ {
+				if ms := g.Find(text[cut:]); len(ms) == 0 {
+					misses++
+				}
+			}
+		}
+	}
+	if misses > 0 {
+		t.Fatalf("%d misses", misses)
+	}
+}
