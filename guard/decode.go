@@ -44,6 +44,14 @@ func (v *view) add(c byte, start, end int) {
 	v.end = append(v.end, int32(end))
 }
 
+// addRune adds r, UTF-8 encoded, every byte from text[start:end].
+func (v *view) addRune(r rune, start, end int) {
+	var enc [utf8.UTFMax]byte
+	for _, b := range enc[:utf8.EncodeRune(enc[:], r)] {
+		v.add(b, start, end)
+	}
+}
+
 // grow makes room for n more decoded bytes.
 func (v *view) grow(n int) {
 	v.b = slices.Grow(v.b, n)
@@ -194,20 +202,14 @@ func unescapeView(v *view, text []byte, lo, hi int, backslashes bool) bool {
 			if r < 0 { // a byte (\xNN, octal)
 				v.add(byte(-r-1), i, i+n)
 			} else {
-				var enc [utf8.UTFMax]byte
-				for _, b := range enc[:utf8.EncodeRune(enc[:], r)] {
-					v.add(b, i, i+n)
-				}
+				v.addRune(r, i, i+n)
 			}
 			i += n
 			changed = true
 			continue
 		case c == '&':
 			if n, r, ok := entity(text[i:hi]); ok {
-				var enc [utf8.UTFMax]byte
-				for _, b := range enc[:utf8.EncodeRune(enc[:], r)] {
-					v.add(b, i, i+n)
-				}
+				v.addRune(r, i, i+n)
 				i += n
 				changed = true
 				continue
@@ -918,10 +920,7 @@ func eachUTF16(text []byte, minChars int, v *view, found func(*view)) {
 				}
 				n = 4
 			}
-			var enc [utf8.UTFMax]byte
-			for _, b := range enc[:utf8.EncodeRune(enc[:], u)] {
-				v.add(b, j, j+n)
-			}
+			v.addRune(u, j, j+n)
 			j += n
 		}
 		if (j-i)/2 >= minChars {
