@@ -262,10 +262,7 @@ func highBytes(v *view, text []byte, i, hi int) int {
 		return j - i
 	}
 	for k := 0; k < n; k++ {
-		var enc [utf8.UTFMax]byte
-		for _, b := range enc[:utf8.EncodeRune(enc[:], rune(bs[k]))] {
-			v.add(b, i+4*k, i+4*k+4)
-		}
+		v.addRune(rune(bs[k]), i+4*k, i+4*k+4)
 	}
 	return j - i
 }
