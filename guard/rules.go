@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"sort"
@@ -106,11 +107,23 @@ type allowlist struct {
 }
 
 // Region around a keyword hit that a rule's regex sees: PEM blocks reach
-// several KiB after their "-----BEGIN".
+// several KiB after their "-----BEGIN" (regionAfter), other secrets a few
+// hundred bytes (regionAfterShort), or to the end of the token that the
+// keyword starts; a match that reaches its region's end is looked for
+// again in the long region, so a long secret is not cut.
 const (
-	regionBefore = 512
-	regionAfter  = 8192
+	regionBefore     = 512
+	regionAfter      = 8192
+	regionAfterShort = 1024
 )
+
+// after is how far past a keyword hit the rule's region reaches.
+func (ru *rule) after() int {
+	if strings.Contains(ru.spec.Regex, "(?s)") || strings.Contains(ru.spec.Regex, "PRIVATE KEY") {
+		return regionAfter
+	}
+	return regionAfterShort
+}
 
 // NewRules makes Rules from specs and compiles every regex, reporting the
 // first that does not compile (the config package parses the TOML).
@@ -246,14 +259,16 @@ func (rs *Rules) Find(text []byte) []Match {
 			regions = make(map[int][][2]int)
 		}
 		for _, ri := range rs.plan.kwRules[kw] {
-			regions[ri] = append(regions[ri], [2]int{max(0, start-regionBefore), min(len(text), end+regionAfter)})
+			// The keyword's span; the region around it is the rule's
+			// own (rule.after), known once the rules are compiled.
+			regions[ri] = append(regions[ri], [2]int{start, end})
 		}
 	})
 	for _, ri := range rs.plan.nokw {
 		if regions == nil {
 			regions = make(map[int][][2]int)
 		}
-		regions[ri] = [][2]int{{0, len(text)}}
+		regions[ri] = nil // no keyword: the whole text
 	}
 	if len(regions) == 0 {
 		return nil
@@ -268,9 +283,35 @@ func (rs *Rules) Find(text []byte) []Match {
 		if ru.compile() != nil {
 			continue // checked when the rules were parsed
 		}
+		if spans == nil {
+			spans = [][2]int{{0, len(text)}}
+		} else {
+			after := ru.after()
+			for k, kw := range spans {
+				// Past the rule's reach when the token the keyword starts
+				// (up to white space or a quote) is longer.
+				end := kw[1] + after
+				if end < len(text) {
+					if t := bytes.IndexAny(text[kw[1]:min(len(text), kw[1]+regionAfter)], " \t\r\n\"'"); t < 0 {
+						end = kw[1] + regionAfter
+					} else {
+						end = max(end, kw[1]+t+1)
+					}
+				}
+				spans[k] = [2]int{max(0, kw[0]-regionBefore), min(len(text), end)}
+			}
+		}
 		for _, sp := range mergeSpans(spans) {
 			region := text[sp[0]:sp[1]]
-			for _, loc := range ru.re.FindAllSubmatchIndex(region, -1) {
+			locs := ru.re.FindAllSubmatchIndex(region, -1)
+			if n := len(locs); n > 0 && locs[n-1][1] == len(region) && sp[1] < len(text) {
+				// The last match may go on past the region: look again in
+				// the long one.
+				sp[1] = min(len(text), sp[1]+regionAfter)
+				region = text[sp[0]:sp[1]]
+				locs = ru.re.FindAllSubmatchIndex(region, -1)
+			}
+			for _, loc := range locs {
 				s, e := secretSpan(ru, loc)
 				if s < 0 || e <= s {
 					continue

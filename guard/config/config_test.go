@@ -185,3 +185,16 @@ func TestConfigOverridesAndErrors(t *testing.T) {
 		t.Error("a missing rule file must be an error")
 	}
 }
+
+// TestLongTokensAreMatchedWhole: a rule's region past its keyword is
+// short for most rules, but a match that reaches its end is looked for
+// again in the long one: a JWT of several KiB is redacted whole.
+func TestLongTokensAreMatchedWhole(t *testing.T) {
+	rules := defaultRules(t)
+	jwt := "eyJhbGciOiJIUzI1NiJ9." + "ey" + fake("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", 3000, 7) + "." + fake("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", 43, 8)
+	text := []byte("Authorization: Bearer " + jwt + " end")
+	ms := rules.Find(text)
+	if len(ms) != 1 || string(text[ms[0].Start:ms[0].End]) != jwt {
+		t.Fatalf("matches %+v of a %d-byte token", ms, len(jwt))
+	}
+}
