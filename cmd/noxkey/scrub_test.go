@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,5 +79,42 @@ func TestScrubCommand(t *testing.T) {
 	h.ok(t, "", "guard", "disarm")
 	if r := h.run(t, "", "scrub", "--dry-run"); r.code != 2 || !strings.Contains(r.stderr, "not armed") {
 		t.Fatalf("unarmed: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// TestGuardScanFindsDecodedForms: noxkey guard scan reports a secret in a
+// hex dump, in bash's quoting and as a piece, by name and position only.
+func TestGuardScanFindsDecodedForms(t *testing.T) {
+	h := newVault(t)
+	v := secret(`sk_live_sc4n"Tok$en-0123456789abc`)
+	h.ok(t, v, "set", "acme/api/KEY")
+	dir := t.TempDir()
+	hexdump := ""
+	for i := 0; i < len(v); i += 16 {
+		line := fmt.Sprintf("%08x: ", i)
+		for j := i; j < min(i+16, len(v)); j++ {
+			line += fmt.Sprintf("%02x", v[j])
+			if j%2 == 1 {
+				line += " "
+			}
+		}
+		hexdump += line + "\n"
+	}
+	files := map[string]string{
+		"dump.txt":    hexdump,
+		"declare.txt": "declare -x KEY=\"" + strings.NewReplacer(`"`, `\"`, `$`, `\$`).Replace(v) + "\"\n",
+		"piece.txt":   "first twenty: " + v[:20] + "\n",
+	}
+	for name, body := range files {
+		os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600)
+	}
+	r := h.run(t, "", "guard", "scan", filepath.Join(dir, "dump.txt"), filepath.Join(dir, "declare.txt"), filepath.Join(dir, "piece.txt"))
+	for _, want := range []string{"dump.txt:1:", "declare.txt:1:", "piece.txt:1:15: acme/api/KEY(part) (part, 20 bytes)"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("guard scan lacks %q:\n%s%s", want, r.stdout, r.stderr)
+		}
+	}
+	if strings.Contains(r.stdout, v[:16]) {
+		t.Fatal("guard scan printed the value")
 	}
 }
