@@ -7,6 +7,8 @@ import (
 	"slices"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/noxkey/noxkey/internal/jsonstr"
 )
 
 // Decoded views. The forms that are fixed transforms of a value are in
@@ -178,9 +180,8 @@ func escapeRegions(text []byte, reach int) [][2]int {
 // \UXXXXXXXX, \NNN octal, and a backslash before any other character, as
 // bash's printf %q and declare -p write), HTML and XML entities, %XX in
 // either case, doubled quotes (two single quotes, two double quotes, and
-// docker-compose's $$) and ANSI
-// escape sequences (removed); backslash escapes only with backslashes. A
-// run of \xNN escapes of bytes above 0x7F is those bytes where they make
+// docker-compose's $$) and ANSI escape sequences (removed); backslash
+// escapes only with backslashes. A run of \xNN escapes of bytes above 0x7F is those bytes where they make
 // UTF-8 (Python bytes, C, bash $'...'), and otherwise each a character
 // (YAML, Python str: \xe4 is ä). It reports whether anything was decoded.
 func unescapeView(v *view, text []byte, lo, hi int, backslashes bool) bool {
@@ -298,12 +299,12 @@ func backslash(s []byte) (n int, r rune, ok bool) {
 		if c == 'U' {
 			digits = 8
 		}
-		u, ok := hexRune(s[2:], digits)
+		u, ok := jsonstr.Hex(s[2:], digits)
 		if !ok {
 			return 0, 0, false
 		}
 		if utf16.IsSurrogate(u) && len(s) >= 12 && s[6] == '\\' && s[7] == 'u' {
-			if lo, ok := hexRune(s[8:], 4); ok {
+			if lo, ok := jsonstr.Hex(s[8:], 4); ok {
 				if d := utf16.DecodeRune(u, lo); d != utf8.RuneError {
 					return 12, d, true
 				}
@@ -329,20 +330,6 @@ func backslash(s []byte) (n int, r rune, ok bool) {
 		return 2, rune(c), true // \" \' \\ \$ \` \/ \  and every other quoted character
 	}
 	return 0, 0, false
-}
-
-func hexRune(s []byte, digits int) (rune, bool) {
-	if len(s) < digits {
-		return 0, false
-	}
-	var r rune
-	for _, c := range s[:digits] {
-		if !isHex(c) {
-			return 0, false
-		}
-		r = r<<4 | rune(unhex(c))
-	}
-	return r, true
 }
 
 // entity decodes the HTML or XML character reference at the start of s.
@@ -419,12 +406,7 @@ func eachHexDump(text []byte, minDigits int, v *view, found func(*view)) {
 	// Lines without 17 bytes in a row of a dump's hex part (hex digits,
 	// spaces, commas, colons, x: dumpClass) are skipped.
 	for ls := 0; ls < len(text); {
-		le := bytes.IndexByte(text[ls:], '\n')
-		if le < 0 {
-			le = len(text)
-		} else {
-			le += ls
-		}
+		le := lineEnd(text, ls)
 		// Sampled every 8 bytes: three samples in a row in the class, and
 		// the bytes between them too (a dump line's hex part is longer).
 		dense, run := false, 0
@@ -450,6 +432,15 @@ func eachHexDump(text []byte, minDigits int, v *view, found func(*view)) {
 		// A dense line: read its dump and the lines that continue it.
 		ls = hexDumpsIn(text, ls, le, minDigits, v, found)
 	}
+}
+
+// lineEnd is where the line that starts at text[ls] ends: its '\n', or
+// the end of the text.
+func lineEnd(text []byte, ls int) int {
+	if le := bytes.IndexByte(text[ls:], '\n'); le >= 0 {
+		return ls + le
+	}
+	return len(text)
 }
 
 // dumpClass: the bytes of a hex dump's hex part.
@@ -761,12 +752,13 @@ func eachBaseRun(text []byte, minBytes int, v *view, found func(*view)) {
 // JSON or UTF-16 text around a secret of the minimum length.
 const minNested = 24
 
+// b32Char reports whether c is in base32's alphabet, or padding.
 func b32Char(c byte) bool { return c >= 'A' && c <= 'Z' || c >= '2' && c <= '7' || c == '=' }
 
 // base32Run reports whether run is in base32's alphabet (and padding).
 func base32Run(run []byte) bool {
 	for _, c := range run {
-		if !(c >= 'A' && c <= 'Z' || c >= '2' && c <= '7' || c == '=') {
+		if !b32Char(c) {
 			return false
 		}
 	}
@@ -843,18 +835,20 @@ func (r *baseRun) decode(v *view, found func(*view)) {
 		enc = b64url
 	}
 	if len(r.segs) > 1 || len(src) >= minNested {
-		r.groups(v, src, 4, 3, func(dst, s []byte) (int, error) { return enc.Decode(dst, s) }, found)
+		r.groups(v, src, 4, 3, true, func(dst, s []byte) (int, error) { return enc.Decode(dst, s) }, found)
 	}
 	if b32 { // no base32 form is in the index: every run is decoded
-		r.groups(v, src, 8, 5, func(dst, s []byte) (int, error) { return b32std.Decode(dst, s) }, found)
+		r.groups(v, src, 8, 5, false, func(dst, s []byte) (int, error) { return b32std.Decode(dst, s) }, found)
 	}
 }
 
 // groups decodes src in groups of in characters giving out bytes each (a
 // last, shorter group too when the encoding allows it; otherwise whole
 // groups only) and calls found with a view that maps each decoded byte
-// to its group's characters.
-func (r *baseRun) groups(v *view, src []byte, in, out int, decode func(dst, src []byte) (int, error), found func(*view)) {
+// to its group's characters. With direct (the index holds the encoding's
+// forms, as it does base64's), a run on one line that decodes to binary
+// is left to the direct scan.
+func (r *baseRun) groups(v *view, src []byte, in, out int, direct bool, decode func(dst, src []byte) (int, error), found func(*view)) {
 	if len(src) < in {
 		return
 	}
@@ -870,7 +864,7 @@ func (r *baseRun) groups(v *view, src []byte, in, out int, decode func(dst, src 
 			return
 		}
 	}
-	if len(r.segs) == 1 && !texty(b[:nb]) {
+	if direct && len(r.segs) == 1 && !texty(b[:nb]) {
 		return // not text: nothing nested, and the direct scan saw the rest
 	}
 	v.reset()
@@ -939,12 +933,7 @@ func eachCharDump(text []byte, minChars int, v *view, found func(*view)) {
 		v.reset()
 	}
 	for ls := 0; ls < len(text); {
-		le := bytes.IndexByte(text[ls:], '\n')
-		if le < 0 {
-			le = len(text)
-		} else {
-			le += ls
-		}
+		le := lineEnd(text, ls)
 		line := text[ls:le]
 		if !isOdCLine(line) {
 			flush()

@@ -3,6 +3,7 @@ package guard
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/base32"
 	"encoding/base64"
 	"os"
 	"os/exec"
@@ -192,5 +193,16 @@ func TestWrappedBase64CutAnywhere(t *testing.T) {
 	}
 	if misses > 0 {
 		t.Fatalf("%d misses", misses)
+	}
+}
+
+// TestBinarySecretInBase32: a secret that is not text (a raw key), in
+// base32 on one line, is found: the index holds no base32 form of it.
+func TestBinarySecretInBase32(t *testing.T) {
+	secret := []byte{0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0xfe, 0x99, 0x88, 0x77, 0x10, 0x20, 0x30, 0x40, 0xff, 0xee}
+	g := testGuard(t, Secret{"x/BIN", secret})
+	text := []byte("key: " + base32.StdEncoding.EncodeToString(secret) + "\n")
+	if ms := g.Find(text); len(ms) == 0 {
+		t.Fatal("a binary secret in base32 was not found")
 	}
 }

@@ -63,26 +63,17 @@ func (ix *Index) Find(text []byte) []Match {
 }
 
 // FindAll returns Find's matches and those of the text's decoded views
-// (decode.go), sorted by Start; a decoded match inside a direct one of the
-// same secret is left out.
+// (decode.go), sorted by Start, without those that lie inside another of
+// the same secret (dropInside).
 func (ix *Index) FindAll(text []byte) []Match {
 	ms := ix.Find(text)
 	dm := ix.findDecoded(text, decodeDepth)
-	if len(dm) == 0 && !hasPart(ms) {
+	if len(dm) == 0 {
 		return ms
 	}
 	ms = dropInside(append(ms, dm...))
-	if len(ms) == 0 {
-		return nil
-	}
 	sortMatches(ms)
-	out := ms[:1]
-	for _, m := range ms[1:] {
-		if last := out[len(out)-1]; m != last && !(m.Name == last.Name && m.Start >= last.Start && m.End <= last.End) {
-			out = append(out, m)
-		}
-	}
-	return out
+	return ms
 }
 
 // dropInside leaves out each match that lies inside another of the same

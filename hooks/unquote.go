@@ -6,6 +6,8 @@ import (
 	"io"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/noxkey/noxkey/internal/jsonstr"
 )
 
 var errEscape = errors.New("hooks: not a validated JSON string")
@@ -52,12 +54,12 @@ func unquoteTo(w io.Writer, lit []byte) error {
 		case 't':
 			c = '\t'
 		case 'u':
-			r, ok := hex4(s[2:])
+			r, ok := jsonstr.Hex(s[2:], 4)
 			n = 6
 			if ok && utf16.IsSurrogate(r) {
 				var r2 rune
 				if len(s) >= 12 && s[6] == '\\' && s[7] == 'u' {
-					r2, ok = hex4(s[8:])
+					r2, ok = jsonstr.Hex(s[8:], 4)
 				} else {
 					ok = false
 				}
@@ -82,26 +84,4 @@ func unquoteTo(w io.Writer, lit []byte) error {
 		s = s[n:]
 	}
 	return nil
-}
-
-// hex4 reads four hex digits.
-func hex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[:4] {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c -= 'a' - 10
-		case 'A' <= c && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
 }

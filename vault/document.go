@@ -5,11 +5,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"github.com/noxkey/noxkey/guard/parts"
 	"sort"
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/noxkey/noxkey/guard/parts"
 )
 
 // FormatVersion is the version of the decrypted vault document this build

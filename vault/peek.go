@@ -6,9 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"github.com/noxkey/noxkey/guard/parts"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/noxkey/noxkey/guard/parts"
 )
 
 // Peek renders `sk_live_… (107 chars, mac:1a2b3c4d)`: at most a quarter

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"errors"
+
 	"github.com/noxkey/noxkey/internal/jsonstr"
 )
 

@@ -24,6 +24,7 @@ import (
 	"github.com/noxkey/noxkey/guard/arm"
 	"github.com/noxkey/noxkey/hooks"
 	"github.com/noxkey/noxkey/internal/paths"
+
 	// Maps this program's code, read-only data and first heap pages as it
 	// starts, in the first package init to run.
 	_ "github.com/noxkey/noxkey/internal/warmstart"

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"github.com/noxkey/noxkey/guard/arm/armtest"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -14,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/noxkey/noxkey/configs"
+	"github.com/noxkey/noxkey/guard/arm/armtest"
 	"github.com/noxkey/noxkey/vault"
 )
 

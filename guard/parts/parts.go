@@ -12,9 +12,10 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"strings"
+
 	"github.com/noxkey/noxkey/guard"
 	"github.com/noxkey/noxkey/internal/jsonstr"
-	"strings"
 )
 
 // Of returns the pieces of a structured secret that a program can pull

@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/noxkey/noxkey/handoff"
 	"io"
+
+	"github.com/noxkey/noxkey/handoff"
 )
 
 // MaxMessage bounds one framed message; larger ones are refused unread.

@@ -3,13 +3,13 @@ package daemon
 import (
 	"errors"
 	"fmt"
-	"github.com/noxkey/noxkey/guard/parts"
 	"os"
 	"sync"
 	"syscall"
 	"time"
 
 	"filippo.io/age"
+	"github.com/noxkey/noxkey/guard/parts"
 	"github.com/noxkey/noxkey/vault"
 	"golang.org/x/sys/unix"
 )

@@ -47,7 +47,7 @@ func AppendUnquote(dst, lit []byte) ([]byte, bool) {
 		case 't':
 			dst = append(dst, '\t')
 		case 'u':
-			r, ok := hex4(b[i+1:])
+			r, ok := Hex(b[i+1:], 4)
 			if !ok {
 				return dst, false
 			}
@@ -55,7 +55,7 @@ func AppendUnquote(dst, lit []byte) ([]byte, bool) {
 			if utf16.IsSurrogate(r) {
 				r2, ok := rune(0), false
 				if i+2 < len(b) && b[i+1] == '\\' && b[i+2] == 'u' {
-					r2, ok = hex4(b[i+3:])
+					r2, ok = Hex(b[i+3:], 4)
 				}
 				if d := utf16.DecodeRune(r, r2); ok && d != utf8.RuneError {
 					r, i = d, i+6
@@ -71,12 +71,15 @@ func AppendUnquote(dst, lit []byte) ([]byte, bool) {
 	return dst, true
 }
 
-func hex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
+// Hex reads digits hex digits (either case) at the start of b, as the
+// \uXXXX of JSON, Go and Python and the \UXXXXXXXX of C and bash spell
+// a code point.
+func Hex(b []byte, digits int) (rune, bool) {
+	if len(b) < digits {
 		return 0, false
 	}
 	var r rune
-	for _, c := range b[:4] {
+	for _, c := range b[:digits] {
 		switch {
 		case c >= '0' && c <= '9':
 			c -= '0'
