@@ -239,10 +239,8 @@ func keysFor(data []byte, lookup KeyLookup) (*keys, error) {
 // prefaultHot maps what every load and scan of the index in data reads,
 // in one call for each end (mmap.Prefault): the header, the filter and the
 // keyword tables at the front, the settings and checksum at the end. A
-// page of a new mapping is otherwise a page fault when first read, and on
-// a virtual machine that shadows page tables one cost 20 to 40 us (it maps
-// the 16 pages around it); populating costs 0.1 to 0.4 us a page. The
-// sizes come from the header, read with pread: reading it from data would
+// page of a new mapping is otherwise a page fault when first read, which
+// costs far more than populating it (docs/performance.md). The sizes come from the header, read with pread: reading it from data would
 // be a fault. (Not inlined: its buffer would enlarge Load's stack frame,
 // see loadError.)
 //
@@ -284,7 +282,7 @@ const (
 // then fits in the 4 KiB that the main goroutine has after the runtime's
 // own start-up, and the stack is not copied to a larger one; that copy
 // reads the stack maps of every frame from pages of the binary not yet
-// touched, and cost a hook call about 0.2 ms (measured in process).
+// touched.
 //
 //go:noinline
 func loadError(path string, what int, err error, st *unix.Stat_t) error {

@@ -16,10 +16,9 @@ type Finder struct {
 }
 
 // finderRoom is what a window adds to the lookback it keeps. A hook call
-// pays for every fresh page of the buffer and for every window: 16 KiB
-// was the fastest whole Claude hook call of 4, 8, 12, 16, 24 and 56 KiB
-// (3 copies of each binary against the floor, 300 rounds; 24 KiB took
-// 0.19 ms more, 4 KiB 0.16 ms more than 24).
+// pays for every fresh page of the buffer and for every window: this was
+// the fastest whole Claude hook call of the sizes tried
+// (docs/performance.md).
 const finderRoom = 16 << 10
 
 // NewFinder returns a Finder for g.

@@ -296,12 +296,10 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 	// by the distinct ones, counted once the entries are sorted; the bits
 	// are set at the size all windows would need and, up to 512 KiB (where
 	// a hook call's page faults outweigh a build's time), at half that, in
-	// the same pass; the smaller is kept when the distinct ones fit it. At
-	// 1,000 secrets that is 128 KiB, not 256: 0.26% of clean windows pass
-	// it instead of 0.045% (TestFilterFalseHits), each an exact check, but
-	// a hook call touches half the filter pages and is faster for it (the
-	// Claude hook by 0.14 ms, the filter by 0.21 ms: the same binary on
-	// either index, 3 copies of each against the floor, 300 rounds).
+	// the same pass; the smaller is kept when the distinct ones fit it:
+	// more clean windows pass it (TestFilterFalseHits), each an exact
+	// check, but a hook call touches half the filter pages and is faster
+	// for it (docs/performance.md).
 	minWords := 1 << 11
 	if opt.minFilterWords > 0 {
 		minWords = opt.minFilterWords

@@ -124,7 +124,7 @@ func baseName(n string) string { return strings.TrimSuffix(n, "(part)") }
 // prefaultHot), but not in the CPU's caches: it is read once, in order,
 // when its samples would touch most of its cache lines anyway, since the
 // CPU prefetches a sequential pass where random probes each wait for
-// memory (without it, a Claude hook call was 0.2 ms slower). The entries
+// memory. The entries
 // and their directory are read only by the samples that pass the filter
 // (a quarter of a percent of clean text), each maybe on a page of its
 // own: they are mapped in one call when the samples number four times

@@ -120,10 +120,8 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 	}
 }
 
-// streamChunk is the room Stream reads into at a time: 16 KiB was the
-// fastest whole noxkey-hook filter of 100 KB of 8, 16, 32 and 64 KiB
-// (0.16 to 0.20 ms less than 32 KiB, 0.13 ms less than 8 KiB; 3 copies
-// of each binary against the floor, 300 rounds).
+// streamChunk is the room Stream reads into at a time: the fastest
+// whole noxkey-hook filter of the sizes tried (docs/performance.md).
 const streamChunk = 16 << 10
 
 // maxStreamChunk bounds how far Stream grows its reads for input that

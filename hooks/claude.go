@@ -111,7 +111,7 @@ func ClaudeAnswer(p *ClaudePayload, g *guard.Guard, gerr error, env ClaudeEnv) (
 }
 
 // cursorize adds to a Claude-format answer the fields Cursor reads when it
-// runs Claude Code hooks (agent-hooks.md 2.5): it understands the nested
+// runs Claude Code hooks (README.md, the agents section): it understands the nested
 // hookSpecificOutput, and these make each decision explicit in its own
 // words. It never adds permission "allow": in Cursor that auto-approves.
 func cursorize(out []byte, tool string) ([]byte, int) {

@@ -12,7 +12,7 @@ import (
 )
 
 // The secret the captured Claude Code payloads carry (fixtures from
-// shared/fixtures/agents, recorded against the real client).
+// hooks/testdata, recorded against the real client).
 const fixtureSecret = "NXK-DUMMY-SECRET-8c1f2e9a7b"
 
 func testGuard(t *testing.T, secrets ...guard.Secret) *guard.Guard {

@@ -1,9 +1,9 @@
 package hooks
 
-// Codex answers a Codex CLI hook payload (agent-hooks.md section 3):
+// Codex answers a Codex CLI hook payload (README.md, the agents table):
 //   - PostToolUse: when anything was redacted, decision "block" with the
 //     redacted output as reason; Codex replaces the tool result with it,
-//     for any exit status (measured, real-agents.md);
+//     for any exit status (e2e/codex_test.go);
 //   - PreToolUse, Bash: the command rewritten to pass its output through
 //     the guard. Codex applies updatedInput only with permissionDecision
 //     "allow", which must never widen what runs unasked: so only when the

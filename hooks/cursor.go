@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Cursor answers a Cursor hook payload (agent-hooks.md section 2):
+// Cursor answers a Cursor hook payload (README.md, the agents table):
 //   - preToolUse, Shell: updated_input with the command wrapped through
 //     the guard. Never permission "allow": in Cursor that auto-approves;
 //   - beforeReadFile: deny when the content (Cursor sends it) holds a
@@ -77,7 +77,7 @@ func Cursor(payload []byte, c *Core) ([]byte, int) {
 }
 
 // FromCursor reports whether a Claude-format payload came from Cursor,
-// which runs Claude Code's hooks too (agent-hooks.md 2.5).
+// which runs Claude Code's hooks too.
 func (p *ClaudePayload) FromCursor() bool { return p.m != nil && p.m["cursor_version"] != nil }
 
 // WorkspaceRoots are the workspace roots of a Cursor payload.

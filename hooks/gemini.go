@@ -1,10 +1,10 @@
 package hooks
 
-// Gemini answers a Gemini CLI hook payload (agent-hooks.md section 4):
+// Gemini answers a Gemini CLI hook payload (README.md, the agents table):
 //   - AfterTool: when anything was redacted, decision "deny" with the
 //     redacted model-facing output (tool_response.llmContent) as reason;
 //     Gemini CLI then gives the model "Tool result blocked: <reason>", for
-//     any tool and exit status (measured);
+//     any tool and exit status (e2e/gemini_test.go);
 //   - BeforeTool, run_shell_command: hookSpecificOutput.tool_input merges
 //     a command whose output passes through the filter. Its shell tool
 //     refuses $(), backticks and process substitution and runs every

@@ -26,7 +26,7 @@ import (
 	"github.com/noxkey/noxkey/internal/paths"
 
 	// Maps this program's code, read-only data and first heap pages as it
-	// starts, in the first package init to run.
+	// starts (internal/warmstart).
 	_ "github.com/noxkey/noxkey/internal/warmstart"
 )
 
@@ -48,7 +48,7 @@ const version = "0.1.0-dev"
 
 func init() {
 	// A hook call is a short process: no allocation profiling, whose first
-	// sample unwinds the stack (about 0.2 ms of a call).
+	// sample unwinds the stack.
 	runtime.MemProfileRate = 0
 }
 

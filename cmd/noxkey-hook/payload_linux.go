@@ -10,9 +10,8 @@ import (
 )
 
 // moveIn moves at most n bytes of stdin into a memory file, in the
-// kernel, and maps it. A hook is bound by the fresh pages it touches (a
-// page fault costs about 12 us on a virtual machine): pages the kernel
-// fills are cheaper, and mapping them takes one fault per 16 pages, where
+// kernel, and maps it. A hook is bound by the fresh pages it touches
+// (docs/performance.md): pages the kernel fills are cheaper, and mapping them takes one fault per 16 pages, where
 // read(2) into a fresh buffer takes one fault per page. splice(2) needs a
 // pipe on one side, and an agent's stdin is a pipe or a socket (Node
 // gives its children socket pairs), so the bytes go through a pipe of

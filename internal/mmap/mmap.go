@@ -3,10 +3,9 @@
 // Package mmap maps files into memory for the hook's hot path.
 //
 // unix.Mmap records every mapping in a process-wide map so that Munmap
-// can be handed any slice of one; making that map and adding to it cost
-// a noxkey-hook call about 40 us of its index load (measured in process
-// over 300 runs: 828 and 845 us against 798 and 791). Map records
-// nothing: Unmap must be given what Map returned, whole.
+// can be handed any slice of one, at a cost to every hook call's index
+// load (docs/performance.md). Map records nothing: Unmap must be given
+// what Map returned, whole.
 package mmap
 
 import (

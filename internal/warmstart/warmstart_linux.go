@@ -7,24 +7,22 @@
 // allocations will use. noxkey-hook imports it for this side effect;
 // nothing else should.
 //
-// On a virtual machine that shadows page tables, a page fault costs 10 to
-// 40 us (a fault on a file maps the 16 pages around it); populating costs
-// under 1 us a page. A hook call would otherwise fault on a few dozen code
-// and data pages (each package's init and main's path lie far apart in
-// 1.4 MB of code and 1.5 MB of read-only data: type data, and the function
-// table the runtime reads to grow a stack) and about fifty fresh heap
-// pages. The writable data is left to fault: populating it copies every
-// page, and cost 0.25 ms more than it saved (measured).
+// A page fault costs far more than populating a page (docs/performance.md),
+// and a hook call would otherwise fault on a few dozen code and data pages
+// (each package's init and main's path lie far apart in the binary) and
+// about fifty fresh heap pages. The writable data is left to fault:
+// populating it copies every page.
 //
 // It imports nothing (its system call is syscall.RawSyscall, reached by
 // name), so its init runs before the standard library's: Go initializes,
 // of the packages whose imports are initialized, the first by import path.
-// Importing syscall, it ran after the inits of errors, math, sync,
-// internal/godebug and syscall, which faulted on their own code and heap
-// pages first: 0.4 ms more a hook call.
 //
-// It is only a hint: pages not used stay as they were, and a kernel that
-// refuses leaves the faults to happen.
+// It is only a hint, and rests on two things Go does not promise: the
+// runtime's auxiliary vector (runtime.getAuxv, reached by name) and where
+// the allocator places a fresh span (mapHeap). If either changes, the
+// calls miss or fail and the hook is slower, never wrong; pages not used
+// stay as they were, and a kernel that refuses leaves the faults to
+// happen.
 package warmstart
 
 import "unsafe"
@@ -108,9 +106,7 @@ var fresh []byte
 
 // mapHeap maps the heap from the start of the chunk that holds a fresh
 // span (pages in use cost nothing to map again) to 256 KiB past the span:
-// a hook call's first allocations after this take about 200 KiB. Mapping
-// to 256 KiB into the next chunk instead took as many faults and cost
-// 0.26 ms more, in pages no one used.
+// a hook call's first allocations after this take about 200 KiB.
 func mapHeap() {
 	fresh = make([]byte, 8<<10)
 	p := unsafe.Pointer(unsafe.SliceData(fresh))

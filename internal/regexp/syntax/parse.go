@@ -1698,12 +1698,12 @@ func canonicalName(name string) string {
 // noxkey: package unicode's Categories, Scripts, FoldCategory, FoldScript
 // and CategoryAliases maps are not used here. A program that refers to a
 // map variable builds it when it starts, before main; these maps and this
-// package's perlGroup and posixGroup (now functions) cost about 0.4 ms of
-// every noxkey-hook call (of about 9). The names are looked up in
+// package's perlGroup and posixGroup (now functions) cost every
+// noxkey-hook call their start-up (docs/performance.md). The names are looked up in
 // unicode_names.go instead (generated from those maps), and a table with a
 // fold table in package unicode gets foldTable: parseUnicodeClass then
 // folds the class itself, which gives the same code points
-// (TestUnicodeClassesMatchGo; (?i)\p{L} parses in 1.3 ms instead of 0.1).
+// (TestUnicodeClassesMatchGo); only compiling rules pays for the folding.
 func unicodeTable(name string) (tab, fold *unicode.RangeTable, sign int) {
 	name = canonicalName(name)
 
