@@ -160,8 +160,8 @@ func TestStreamFlushesWhenIdle(t *testing.T) {
 // TestStreamHoldsAPartWrittenSecretWhenIdle: a secret written in two
 // parts, the second long after the idle flush, is never emitted in parts:
 // the flush holds back the first part (and what follows a prompt-like
-// text without a secret is flushed at once); split at every position from
-// the window width on.
+// text without a secret is flushed at once); split at the window width,
+// one past it, inside, and one byte short of the whole.
 func TestStreamHoldsAPartWrittenSecretWhenIdle(t *testing.T) {
 	for name, pipe := range pipes {
 		t.Run(name, func(t *testing.T) {

@@ -153,7 +153,13 @@ func filePath(id string) string { return filepath.Join(RuntimeDir(), "guard-"+id
 
 func fileWhere(id string) Where {
 	w := Where{Store: "file", Path: filePath(id)}
-	if !onTmpfs(RuntimeDir()) {
+	// Before the first arm the runtime dir is not there yet: its parent
+	// holds it and decides where it will be.
+	dir := RuntimeDir()
+	if _, err := os.Stat(dir); err != nil {
+		dir = filepath.Dir(dir)
+	}
+	if !onTmpfs(dir) {
 		w.Note = "not on a tmpfs: the key reaches the disk; set XDG_RUNTIME_DIR to a tmpfs"
 	}
 	return w

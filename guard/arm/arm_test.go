@@ -7,6 +7,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -20,16 +22,25 @@ func newID(t *testing.T) (string, []byte) {
 	return id, key
 }
 
+// useStore makes tb use store ("keyring" or "file") with a private
+// runtime directory of its own, which it returns.
+func useStore(tb testing.TB, store string) string {
+	tb.Setenv(StoreEnv, store)
+	rt := filepath.Join(tb.TempDir(), "rt")
+	if err := os.Mkdir(rt, 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Setenv("XDG_RUNTIME_DIR", rt)
+	return rt
+}
+
 // TestArmLookupDisarm: in the keyring (where it works) and in the file
 // fallback, a key armed for one vault is found for it and no other, is
 // replaced by a second arm, and is gone after disarm.
 func TestArmLookupDisarm(t *testing.T) {
 	for _, store := range []string{"keyring", "file"} {
 		t.Run(store, func(t *testing.T) {
-			t.Setenv(StoreEnv, store)
-			rt := filepath.Join(t.TempDir(), "rt")
-			os.Mkdir(rt, 0o700)
-			t.Setenv("XDG_RUNTIME_DIR", rt)
+			rt := useStore(t, store)
 			id, key := newID(t)
 			other, _ := newID(t)
 			if _, err := Lookup(id); !errors.Is(err, ErrNotArmed) {
@@ -74,10 +85,7 @@ func TestArmLookupDisarm(t *testing.T) {
 // TestFileFallbackRefusesWhatIsNotPrivate: a key file another user could
 // read, or one in a directory open to others, is not used.
 func TestFileFallbackRefusesWhatIsNotPrivate(t *testing.T) {
-	t.Setenv(StoreEnv, "file")
-	rt := filepath.Join(t.TempDir(), "rt")
-	os.Mkdir(rt, 0o700)
-	t.Setenv("XDG_RUNTIME_DIR", rt)
+	rt := useStore(t, "file")
 	id, key := newID(t)
 	if _, err := Arm(id, key); err != nil {
 		t.Fatal(err)
@@ -107,10 +115,7 @@ func TestFileFallbackRefusesWhatIsNotPrivate(t *testing.T) {
 func BenchmarkLookup(b *testing.B) {
 	for _, store := range []string{"keyring", "file"} {
 		b.Run(store, func(b *testing.B) {
-			b.Setenv(StoreEnv, store)
-			rt := filepath.Join(b.TempDir(), "rt")
-			os.Mkdir(rt, 0o700)
-			b.Setenv("XDG_RUNTIME_DIR", rt)
+			useStore(b, store)
 			id := hex.EncodeToString(bytes.Repeat([]byte{0xb}, 16))
 			b.Cleanup(func() { Disarm(id) })
 			if _, err := Arm(id, bytes.Repeat([]byte{1}, 128)); err != nil {
@@ -122,5 +127,44 @@ func BenchmarkLookup(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestFileFallbackWarnsOffTmpfs: a fallback key file in a runtime
+// directory on a disk carries the warning that noxkey status prints; one
+// on a tmpfs does not.
+func TestFileFallbackWarnsOffTmpfs(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("tmpfs is detected on Linux only")
+	}
+	disk, err := os.MkdirTemp(".", "rt-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(disk) })
+	cases := map[string]bool{}
+	if onTmpfs(disk) {
+		t.Log("the package directory is on a tmpfs: the disk case is not checked")
+	} else {
+		cases[disk] = true
+	}
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() && onTmpfs("/dev/shm") {
+		shm, err := os.MkdirTemp("/dev/shm", "noxkey-rt-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(shm) })
+		cases[shm] = false
+	}
+	if len(cases) == 0 {
+		t.Skip("neither a disk nor a tmpfs directory to try")
+	}
+	id, _ := newID(t)
+	for dir, warn := range cases {
+		t.Setenv("XDG_RUNTIME_DIR", dir)
+		w := fileWhere(id)
+		if got := strings.Contains(w.String(), "not on a tmpfs"); got != warn {
+			t.Errorf("%s: warned %v, want %v (%q)", dir, got, warn, w.String())
+		}
 	}
 }

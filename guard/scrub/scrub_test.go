@@ -149,6 +149,37 @@ func TestHistoriesWithTimestamps(t *testing.T) {
 	}
 }
 
+// TestFileChangedWhileScrubbed: a line an agent appends while the file is
+// read is not lost: the rewrite is dropped, the file is reported and left
+// with both the secret and the new line, and no temp file stays beside it.
+func TestFileChangedWhileScrubbed(t *testing.T) {
+	g := testGuard(t)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "session.jsonl")
+	old(t, p, `{"x":"`+secretA+`"}`+"\n", 0o600)
+	afterScan = func(target string) {
+		f, err := os.OpenFile(target, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		f.WriteString(`{"y":"appended"}` + "\n")
+		f.Close()
+	}
+	defer func() { afterScan = nil }()
+	r := File(g, p, Options{})
+	if r.Redacted || !strings.Contains(r.Skipped, "changed while") {
+		t.Fatalf("Redacted %v, Skipped %q, Err %v", r.Redacted, r.Skipped, r.Err)
+	}
+	b, _ := os.ReadFile(p)
+	if len(g.Find(b)) != 1 || !bytes.HasSuffix(b, []byte(`{"y":"appended"}`+"\n")) {
+		t.Fatal("the file was not left as the agent wrote it")
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Fatalf("%d files in the directory, want 1", len(ents))
+	}
+}
+
 // TestBusyLockedAndDatabaseFiles: a file modified just now, or locked by
 // another process, is skipped and left as it is; an SQLite database is
 // reported, not rewritten.
