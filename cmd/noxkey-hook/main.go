@@ -25,8 +25,8 @@ import (
 	"github.com/noxkey/noxkey/hooks"
 	"github.com/noxkey/noxkey/internal/paths"
 
-	// Maps this program's code, read-only data and first heap pages as it
-	// starts (internal/warmstart).
+	// Maps this program's code and read-only data as it starts
+	// (internal/warmstart).
 	_ "github.com/noxkey/noxkey/internal/warmstart"
 )
 

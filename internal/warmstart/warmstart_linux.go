@@ -1,41 +1,30 @@
 //go:build linux && (amd64 || arm64 || riscv64 || loong64)
 
-// Package warmstart maps, as a program starts, the pages it is about to
-// use, one call per range (MADV_POPULATE_READ and MADV_POPULATE_WRITE,
-// Linux 5.14 and later), instead of taking a page fault on each: the
-// program's code and read-only data, and the heap pages its first
-// allocations will use. noxkey-hook imports it for this side effect;
-// nothing else should.
+// Package warmstart maps, as a program starts, its code and read-only
+// data, one call per segment (MADV_POPULATE_READ, Linux 5.14 and later),
+// instead of taking a page fault on each. noxkey-hook imports it for this
+// side effect; nothing else should.
 //
 // A page fault costs far more than populating a page (docs/performance.md),
 // and a hook call would otherwise fault on a few dozen code and data pages
-// (each package's init and main's path lie far apart in the binary) and
-// about fifty fresh heap pages. The writable data is left to fault:
-// populating it copies every page.
+// (each package's init and main's path lie far apart in the binary). The
+// writable data is left to fault: populating it copies every page.
 //
 // It imports nothing (its system call is syscall.RawSyscall, reached by
 // name), so its init runs before the standard library's: Go initializes,
 // of the packages whose imports are initialized, the first by import path.
 //
-// It is only a hint, and rests on two things Go does not promise: the
-// runtime's auxiliary vector (runtime.getAuxv, reached by name) and where
-// the allocator places a fresh span (mapHeap). If either changes, the
-// calls miss or fail and the hook is slower, never wrong; pages not used
-// stay as they were, and a kernel that refuses leaves the faults to
-// happen.
+// It is only a hint. It reads the program headers through the runtime's
+// auxiliary vector (runtime.getAuxv, reached by name as golang.org/x/sys
+// does); if that changes, the calls miss or fail and the hook is slower,
+// never wrong. A kernel that refuses leaves the faults to happen.
 package warmstart
 
 import "unsafe"
 
-const (
-	madvPopulateRead  = 22 // MADV_POPULATE_READ
-	madvPopulateWrite = 23 // MADV_POPULATE_WRITE
-)
+const madvPopulateRead = 22 // MADV_POPULATE_READ
 
-func init() {
-	mapReadOnly()
-	mapHeap()
-}
+func init() { mapReadOnly() }
 
 //go:linkname runtimeAuxv runtime.getAuxv
 func runtimeAuxv() []uintptr
@@ -95,22 +84,4 @@ func mapReadOnly() {
 			madvise(start-off, off+uintptr(ph.filesz), madvPopulateRead)
 		}
 	}
-}
-
-// fresh is a span of its own: a span of the 8 KiB size class holds one
-// object, so each is a new span, which the allocator takes from the
-// lowest free page of the 512 KiB chunk it carves spans from (a P's page
-// cache); the next spans come from above it. (A package variable, so the
-// compiler cannot put it on the stack.)
-var fresh []byte
-
-// mapHeap maps the heap from the start of the chunk that holds a fresh
-// span (pages in use cost nothing to map again) to 256 KiB past the span:
-// a hook call's first allocations after this take about 200 KiB.
-func mapHeap() {
-	fresh = make([]byte, 8<<10)
-	p := unsafe.Pointer(unsafe.SliceData(fresh))
-	off := uintptr(p) & (512<<10 - 1)
-	madvise(uintptr(p)-off, off+256<<10, madvPopulateWrite)
-	fresh = nil
 }

@@ -12,25 +12,22 @@ import (
 	"testing"
 )
 
-// TestFirstAllocationsDoNotFaultAndCodeIsMapped builds a program that
-// allocates about 45 KB of small objects (ten size classes) and a 16 KiB
-// buffer in main, with and without this package, and has it count the
-// minor page faults that took (after warmstart's init, whose populating
-// counts as faults too), and how much of its code and read-only data is
-// mapped as main starts. With warmstart: at most half the faults in the
-// best of nine runs, all the code (without: not) and read-only data, and
-// warmstart's init before the standard library's.
-func TestFirstAllocationsDoNotFaultAndCodeIsMapped(t *testing.T) {
+// TestCodeIsMappedAsMainStarts builds a program with and without this
+// package and has it report how much of its code and read-only data is
+// mapped as main starts (and, logged only, the minor page faults its first
+// allocations took). With warmstart: all the code (without: not) and
+// read-only data, and warmstart's init before the standard library's.
+func TestCodeIsMappedAsMainStarts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds two programs")
 	}
-	// A kernel before 5.14 refuses MADV_POPULATE_WRITE: nothing to test.
+	// A kernel before 5.14 refuses MADV_POPULATE_READ: nothing to test.
 	b, err := syscall.Mmap(-1, 0, 4096, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Madvise(b, madvPopulateWrite); err != nil {
-		t.Skipf("MADV_POPULATE_WRITE: %v", err)
+	if err := syscall.Madvise(b, madvPopulateRead); err != nil {
+		t.Skipf("MADV_POPULATE_READ: %v", err)
 	}
 	syscall.Munmap(b)
 	dir := t.TempDir()
@@ -61,14 +58,6 @@ func TestFirstAllocationsDoNotFaultAndCodeIsMapped(t *testing.T) {
 	without, rss0, size0, ro0, roSize0 := run("cold")
 	with, rss1, size1, ro1, roSize1 := run("warm")
 	t.Logf("minor page faults: %d without, %d with warmstart; code pages mapped as main starts: %d of %d without, %d of %d with; read-only data pages: %d of %d without, %d of %d with", without, with, rss0, size0, rss1, size1, ro0, roSize0, ro1, roSize1)
-	// Without: 35-36 in every run. With: 13 in half the runs, 22-26 or
-	// 35-44 in the others, by where the heap's randomized base puts
-	// warmstart's span in its 512 KiB chunk (the range it maps ends 256 KiB
-	// past that span, and the program's spans may lie beyond). Hence the
-	// best of nine runs.
-	if without < 20 || with*2 > without {
-		t.Errorf("with warmstart %d page faults, without %d (the best of nine runs): want at most half (and the test to take 20 or more without)", with, without)
-	}
 	if size1 <= 0 || rss1 < size1 {
 		t.Errorf("with warmstart %d of %d code pages mapped as main starts, want all", rss1, size1)
 	}
