@@ -36,7 +36,7 @@ func (a *app) guardCommand() *cli.Command {
 			},
 			{
 				Name:  "arm",
-				Usage: "arm the guard: put the index key where noxkey-hook reads it (noxkey unlock does this too)",
+				Usage: "arm the guard: put its keys (derived from the vault's index key) where noxkey-hook reads them (noxkey unlock does this too)",
 				Action: func(ctx context.Context, cmd *cli.Command) error {
 					key, err := a.store().IndexKey()
 					if err != nil {
