@@ -3,6 +3,7 @@ package guard
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/base32"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -181,6 +182,24 @@ func TestPartsOfASecretAreRedacted(t *testing.T) {
 		in := "line: " + text + "\n"
 		if got := string(Redact([]byte(in), ix.FindAll([]byte(in)), "")); got != "line: "+want+"\n" {
 			t.Errorf("%q -> %q, want %q", in, got, "line: "+want+"\n")
+		}
+	}
+	// The same 20 bytes in the other decoded views.
+	part := stripe[:20]
+	var esc strings.Builder
+	for _, c := range []byte(part) {
+		fmt.Fprintf(&esc, "\\x%02x", c)
+	}
+	for name, text := range map[string]string{
+		"base64":       base64.StdEncoding.EncodeToString([]byte(part)),
+		"base32":       base32.StdEncoding.EncodeToString([]byte(part)),
+		"URL encoding": url.QueryEscape(part),
+		`\x escapes`:   esc.String(),
+		`\u escapes`:   strings.ReplaceAll(part, "_", `\u005f`),
+	} {
+		in := "line: " + text + "\n"
+		if got := string(Redact([]byte(in), ix.FindAll([]byte(in)), "")); !strings.Contains(got, "(part)]") || strings.Contains(got, text) {
+			t.Errorf("%s: a part was not redacted: %q", name, got)
 		}
 	}
 }
