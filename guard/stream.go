@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"slices"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -30,51 +29,8 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 	// One buffer for the whole stream, read into in place: a short-lived
 	// filter pays a page fault for every fresh page it touches, which
 	// costs more than the scan.
-	keep := g.lookback()
-	buf := make([]byte, 0, keep+streamChunk)
-	held := 0 // buf[held:] has been read but not written
-	emit := func(all, final bool) error {
-		w := buf[held:]
-		if len(w) == 0 {
-			return nil
-		}
-		ms := g.Find(w)
-		cut := len(w)
-		if all && !final {
-			// Idle: hold back a form the input may still be writing.
-			cut = g.Index.Pending(w)
-			for _, m := range ms {
-				if m.Start < cut && m.End > cut {
-					cut = m.Start
-				}
-			}
-		}
-		if !all {
-			cut = holdFrom(w, keep)
-			for moved := true; moved; {
-				moved = false
-				for _, m := range ms {
-					if m.Start < cut && m.End > cut {
-						cut, moved = m.Start, true
-					}
-				}
-			}
-			if cut <= 0 {
-				return nil
-			}
-		}
-		in := ms[:0]
-		for _, m := range ms {
-			if m.End <= cut {
-				in = append(in, m)
-			}
-		}
-		if _, err := dst.Write(Redact(w[:cut], in, g.Placeholder)); err != nil {
-			return err
-		}
-		held += cut
-		return nil
-	}
+	f := &held{g: g, dst: dst, keep: g.lookback()}
+	f.buf = make([]byte, 0, f.keep+streamChunk)
 	chunk := streamChunk
 	for timedOut := false; ; {
 		// Room for the next read: move what is held to the front and grow
@@ -82,31 +38,27 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 		// read filled all the room: each scan also rereads what is held,
 		// so larger reads reread less). Not after a timeout: a read into
 		// the room given then may still be pending.
-		if !timedOut && cap(buf)-len(buf) < chunk/2 {
-			n := copy(buf, buf[held:])
-			buf, held = buf[:n], 0
-			if cap(buf)-n < chunk/2 {
-				buf = slices.Grow(buf, chunk)
-			}
+		if !timedOut {
+			f.room(chunk/2, chunk)
 		}
-		room := cap(buf) - len(buf)
+		room := cap(f.buf) - len(f.buf)
 		var n int
 		var err error
-		n, err, timedOut = r.read(buf[len(buf):cap(buf)], idle)
+		n, err, timedOut = r.read(f.buf[len(f.buf):cap(f.buf)], idle)
 		if n == room && chunk < maxStreamChunk {
 			chunk *= 2
 		}
 		if timedOut {
 			// src is idle: write all that is held (a pending read fills
-			// buf past len(buf), which this does not touch).
-			if err := emit(true, false); err != nil {
+			// f.buf past its length, which this does not touch).
+			if err := f.emit(true, false); err != nil {
 				return err
 			}
 			continue
 		}
-		buf = buf[:len(buf)+n]
+		f.buf = f.buf[:len(f.buf)+n]
 		if err != nil {
-			if werr := emit(true, true); werr != nil {
+			if werr := f.emit(true, true); werr != nil {
 				return werr
 			}
 			if errors.Is(err, io.EOF) {
@@ -114,7 +66,7 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 			}
 			return err
 		}
-		if err := emit(false, false); err != nil {
+		if err := f.emit(false, false); err != nil {
 			return err
 		}
 	}

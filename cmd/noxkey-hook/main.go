@@ -23,6 +23,7 @@ import (
 	"github.com/noxkey/noxkey/guard"
 	"github.com/noxkey/noxkey/guard/arm"
 	"github.com/noxkey/noxkey/hooks"
+	"github.com/noxkey/noxkey/hooks/relay"
 	"github.com/noxkey/noxkey/internal/paths"
 
 	// Maps this program's code and read-only data as it starts
@@ -67,7 +68,11 @@ func run(args []string) int {
 	case "claude":
 		return claude()
 	case "relay":
-		return relay(args[1:])
+		return oldRelay(args[1:])
+	case relay.ShellFlag:
+		return relay.Run(args[1:], quietGuard)
+	case relay.CarryFlag:
+		return relay.Carry(args[1:], quietGuard)
 	case "codex", "gemini", "cursor", "copilot", "windsurf":
 		return dialect(args[0], args[1:])
 	case "version", "--version":
@@ -139,6 +144,13 @@ func claude() int {
 	os.Stdout.Write(out)
 	logEvent(p.Event, p.Tool, out)
 	return code
+}
+
+// quietGuard opens the guard for a command's output: no warning, since
+// stderr here is the command's.
+func quietGuard() (*guard.Guard, error) {
+	l := paths.Resolve("")
+	return guard.Open(l.Config, l.Index(), arm.Lookup)
 }
 
 // openGuard opens the guard of layout l and says on stderr when its

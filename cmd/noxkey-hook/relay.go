@@ -45,7 +45,7 @@ import (
 // answers "ok" or "no" on done. On "no" the
 // shell falls back to the first way. Without /proc (macOS) the hook does
 // not prestart.
-func relay(args []string) int {
+func oldRelay(args []string) int {
 	switch {
 	case len(args) == 2 && args[0] == "--prestart":
 		dir, err := prestartRelay(args[1])
