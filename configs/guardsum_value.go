@@ -3,4 +3,4 @@
 package configs
 
 // GuardSum is ComputeGuardSum() of the files embedded in this build.
-const GuardSum = "5e0d3cf8879983246da9a6e6ad4c3518e8ade5501ea834e103b81c535515d0ea"
+const GuardSum = "b9178bdf9ae9b98f2951709b7f00c6efdae42ad160d2257e256b07a3a5144cab"

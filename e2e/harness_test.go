@@ -110,6 +110,9 @@ type scenarioOpts struct {
 	// home, as they are now), with args added to the agent's.
 	again *agentRun
 	args  []string
+	// replaceArgs (Claude Code): run `-p PROMPT` and args only, without the
+	// agent's own tool allowlist.
+	replaceArgs bool
 }
 
 // agentRun is one scenario's outcome.
@@ -165,6 +168,9 @@ func (a *agent) run(t *testing.T, prompt string, script []step, o scenarioOpts) 
 	url, requests := a.mock(t, script)
 	s.url = url
 	args, env := a.command(t, prompt, s)
+	if o.replaceArgs {
+		args = []string{"-p", prompt}
+	}
 	cmd := exec.Command(bin, append(args, o.args...)...)
 	cmd.Dir = s.project
 	cmd.Env = append([]string{
@@ -279,6 +285,17 @@ func (r *agentRun) assertNoneCarries(t *testing.T) {
 			}
 		}
 	}
+}
+
+// lastResult is the text of the last tool result the model was sent.
+func (r *agentRun) lastResult() string {
+	last := ""
+	for _, b := range r.bodies() {
+		if s := lastToolResult(b); s != "" {
+			last = s
+		}
+	}
+	return last
 }
 
 // saw reports whether some request holds s (e.g. the placeholder).

@@ -11,6 +11,9 @@ type Guard struct {
 	Rules       *Rules // nil when pattern rules are off
 	Placeholder string
 	Warning     string // set by Open when the stored settings may be stale
+	// LiveOutput is Settings.LiveOutput: rewrite commands to filter their
+	// live output even where the agent replaces the result afterwards.
+	LiveOutput bool
 }
 
 // Open loads the index at indexPath, under the guard key keys returns
@@ -33,6 +36,7 @@ func Open(configDir, indexPath string, keys KeyLookup) (*Guard, error) {
 	if st.Placeholder != "" {
 		g.Placeholder = st.Placeholder
 	}
+	g.LiveOutput = st.LiveOutput
 	if st.RulesEnabled {
 		// The keyword set and the specs are read where they lie in the
 		// mapping; after Index.Close, the rules withhold every text.

@@ -68,6 +68,10 @@ type Settings struct {
 	RulesEnabled bool
 	RuleFiles    []string
 	Specs        []RuleSpec
+	// LiveOutput: commands of agents that replace a tool's result after it
+	// ran (Codex, Gemini CLI) are also rewritten to filter their live
+	// output (guard.toml [commands] filter_live_output).
+	LiveOutput bool
 }
 
 // The index stores Settings in a small binary form (varint lengths,
@@ -115,6 +119,7 @@ func (st *Settings) MarshalBinary() ([]byte, error) {
 		e.ints(rs)
 	}
 	e.ints(plan.nokw)
+	e.bool(st.LiveOutput)
 	return e.b, nil
 }
 
@@ -150,6 +155,7 @@ func decodeStored(b []byte) (*Settings, rulePlan, []byte, error) {
 		plan.kwRules[i] = d.intsIn(&all, plan.n)
 	}
 	plan.nokw = d.ints(plan.n)
+	st.LiveOutput = d.bool()
 	if d.err == nil && len(d.b) != 0 {
 		d.err = errors.New("trailing bytes")
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/hooks/relay"
 )
 
 // ClaudePayload is one Claude Code hook payload, decoded once: the
@@ -38,8 +39,9 @@ func ParseClaude(payload []byte) *ClaudePayload {
 
 // NeedsGuard reports whether the payload needs the guard at all, so a
 // hook for tools it leaves alone answers without loading the index. A
-// Bash or Read PreToolUse needs it: the rewrite and the redirect are only
-// safe when the index loads.
+// Read PreToolUse needs it (the redirect is only safe when the index
+// loads), and so does a Bash one: a command whose output would be
+// withheld is refused before it runs, with the reason.
 func (p *ClaudePayload) NeedsGuard() bool {
 	if p.err != nil || p.Event == "" {
 		return false
@@ -72,15 +74,21 @@ func ClaudeEventPrefix(prefix []byte) string {
 //   - PostToolUseFailure: the output cannot be replaced; additionalContext
 //     names the secrets so the model is told not to repeat them.
 //   - UserPromptSubmit: a prompt holding a vault secret is blocked.
-//   - PreToolUse: tools are left alone (no decision).
+//   - PreToolUse: a Read of a file holding a secret is pointed at a
+//     redacted copy; a Bash command runs as it is (its output is filtered
+//     by CLAUDE_CODE_SHELL_PREFIX), and is denied when that prefix is not
+//     noxkey-hook's; other tools are left alone (no decision).
 func Claude(payload []byte, g *guard.Guard, gerr error) ([]byte, int) {
 	return ClaudeWith(payload, g, gerr, ClaudeEnv{})
 }
 
 // ClaudeEnv is what the Claude dialect needs of its surroundings.
 type ClaudeEnv struct {
-	// Hook is the absolute path of noxkey-hook, which a Bash rewrite calls
-	// as the filter ("" leaves Bash alone).
+	// ShellPrefix is CLAUDE_CODE_SHELL_PREFIX as the hook sees it; a Bash
+	// command runs only when it is noxkey-hook's (relay.Prefix).
+	ShellPrefix string
+	// Hook is the absolute path of noxkey-hook, for Cursor, which has no
+	// shell prefix: its Shell commands are rewritten (relay.Command).
 	Hook string
 	// RedactedDir is the private runtime directory for redacted copies of
 	// files a Read would open ("" leaves Read to PostToolUse).
@@ -88,8 +96,6 @@ type ClaudeEnv struct {
 	// Cursor is set when Cursor runs this Claude-format hook (CURSOR_VERSION
 	// in the environment); a cursor_version field in the payload says so too.
 	Cursor bool
-	// Relay prestarts a relay for a rewritten Bash command.
-	Relay Prestarter
 }
 
 // ClaudeWith is Claude in an environment.
@@ -140,7 +146,6 @@ func cursorize(out []byte, tool string) ([]byte, int) {
 }
 
 func claudeAnswer(pl *ClaudePayload, g *guard.Guard, gerr error, env ClaudeEnv) ([]byte, int) {
-	hook := env.Hook
 	if pl.err != nil {
 		return claudeStop(fmt.Sprintf("noxkey-hook: the hook payload is not JSON (%v); noxkey-hook claude must be run by Claude Code", pl.err))
 	}
@@ -148,7 +153,8 @@ func claudeAnswer(pl *ClaudePayload, g *guard.Guard, gerr error, env ClaudeEnv) 
 	if _, ok := p["tool_response"]; !ok && p["tool_output"] != nil {
 		p["tool_response"] = p["tool_output"] // Cursor: the output as a JSON string
 	}
-	if event == "PreToolUse" && gerr == nil && !(tool == "Bash" && hook != "") && !(tool == "Read" && env.RedactedDir != "") {
+	cursor := env.Cursor || p["cursor_version"] != nil
+	if event == "PreToolUse" && gerr == nil && !(tool == "Bash" && (!cursor || env.Hook != "")) && !(tool == "Read" && env.RedactedDir != "") {
 		return nil, 0 // other tools are left alone: no index needed
 	}
 	if g == nil {
@@ -162,7 +168,15 @@ func claudeAnswer(pl *ClaudePayload, g *guard.Guard, gerr error, env ClaudeEnv) 
 		if tool == "Read" {
 			return claudeRedirectRead(p, g, env.RedactedDir)
 		}
-		return claudeRewriteBash(p, hook, env.Relay)
+		if cursor {
+			return claudeRewriteShell(p, env.Hook)
+		}
+		if !filtersShell(env.ShellPrefix) {
+			return claudeJSON(map[string]any{"hookSpecificOutput": map[string]any{
+				"hookEventName": "PreToolUse", "permissionDecision": "deny", "permissionDecisionReason": "noxkey: Claude Code's CLAUDE_CODE_SHELL_PREFIX is not noxkey-hook's, so command output would reach the model unfiltered; run: noxkey hooks install --agent claude",
+			}})
+		}
+		return nil, 0 // the command as written: the user's permission rules judge it
 	case "PostToolUse":
 		resp, ok := p["tool_response"]
 		if !ok {
@@ -257,29 +271,34 @@ func claudeRedirectRead(p map[string]any, g *guard.Guard, dir string) ([]byte, i
 	}})
 }
 
-// claudeRewriteBash routes a Bash command's stdout and stderr through the
-// filter (WrapCommand) by updatedInput, keeping every other input field
-// (description, timeout, run_in_background, ...). It gives no
-// permissionDecision: "allow" would skip the user's own permission rules,
-// and a DLP hook must never widen what runs without asking.
-func claudeRewriteBash(p map[string]any, hook string, relay Prestarter) ([]byte, int) {
+// claudeRewriteShell routes a Cursor Shell command's output through the
+// guard (relay.Command) by updatedInput, keeping every other input field.
+// It gives no permission decision: "allow" would skip the user's rules.
+func claudeRewriteShell(p map[string]any, hook string) ([]byte, int) {
 	in, ok := p["tool_input"].(map[string]any)
 	if !ok {
 		return nil, 0
 	}
 	cmd, ok := in["command"].(string)
-	if !ok || strings.HasPrefix(cmd, wrapMarker) {
+	if !ok || relay.IsCommand(cmd, hook) {
 		return nil, 0
 	}
 	updated := make(map[string]any, len(in))
 	for k, v := range in {
 		updated[k] = v
 	}
-	updated["command"] = WrapCommand(cmd, hook, relay.dir())
+	updated["command"] = relay.Command(cmd, hook, false)
 	return claudeJSON(map[string]any{"hookSpecificOutput": map[string]any{
 		"hookEventName": "PreToolUse",
 		"updatedInput":  updated,
 	}})
+}
+
+// filtersShell reports whether a CLAUDE_CODE_SHELL_PREFIX runs commands
+// through noxkey-hook.
+func filtersShell(prefix string) bool {
+	hook, ok := strings.CutSuffix(prefix, " "+relay.ShellFlag)
+	return ok && filepath.IsAbs(hook) && filepath.Base(hook) == "noxkey-hook"
 }
 
 // claudeFailClosed blocks in the way each event allows when the guard

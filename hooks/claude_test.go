@@ -70,12 +70,12 @@ func TestClaudePostToolUseReplacesOutputKeepingItsShape(t *testing.T) {
 	}
 }
 
-// TestClaudeLeavesCleanOutputAlone: with nothing to redact and no hook
-// path for a rewrite, no decision.
+// TestClaudeLeavesCleanOutputAlone: with nothing to redact, and noxkey's
+// shell prefix in place, no decision.
 func TestClaudeLeavesCleanOutputAlone(t *testing.T) {
 	g := testGuard(t, guard.Secret{Name: "acme/x/OTHER", Value: []byte("some-other-secret-value")})
 	for _, f := range []string{"claude-PostToolUse-Bash.stdin.json", "claude-PreToolUse-Bash.stdin.json", "claude-PostToolUseFailure-Bash.stdin.json"} {
-		if out, code := Claude(fixture(t, f), g, nil); code != 0 || len(out) != 0 {
+		if out, code := ClaudeWith(fixture(t, f), g, nil, ClaudeEnv{ShellPrefix: "/usr/bin/noxkey-hook --shell"}); code != 0 || len(out) != 0 {
 			t.Errorf("%s: answered %q (exit %d); nothing to redact means no decision", f, out, code)
 		}
 	}
@@ -149,35 +149,28 @@ func TestClaudeFailsClosed(t *testing.T) {
 	}
 }
 
-func TestClaudeRewritesBashKeepingEveryOtherField(t *testing.T) {
-	payload := []byte(`{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"cat .env","description":"show env","timeout":120000,"run_in_background":true}}`)
-	out, code := ClaudeWith(payload, vaultGuard(t), nil, ClaudeEnv{Hook: "/opt/noxkey/bin/noxkey-hook"})
-	hso := decodeAnswer(t, out)["hookSpecificOutput"].(map[string]any)
-	if code != 0 || hso["hookEventName"] != "PreToolUse" {
+// Claude Code's Bash commands are never rewritten: the shell prefix
+// filters their output and the user's permission rules judge the command
+// the model wrote. Without noxkey's prefix a command is refused, since its
+// output would reach the model unfiltered.
+func TestClaudeLeavesBashCommandsAsWritten(t *testing.T) {
+	payload := []byte(`{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"cat .env","description":"show env"}}`)
+	if out, code := ClaudeWith(payload, vaultGuard(t), nil, ClaudeEnv{ShellPrefix: "/opt/noxkey/bin/noxkey-hook --shell"}); code != 0 || len(out) != 0 {
 		t.Fatalf("answer %s", out)
 	}
-	if _, ok := hso["permissionDecision"]; ok {
-		t.Fatal("a rewrite must not carry a permissionDecision (allow would skip the user's rules)")
-	}
-	in := hso["updatedInput"].(map[string]any)
-	if in["description"] != "show env" || in["timeout"] != json.Number("120000") && in["timeout"] != float64(120000) || in["run_in_background"] != true {
-		t.Errorf("other fields changed: %v", in)
-	}
-	cmd := in["command"].(string)
-	if !strings.Contains(cmd, "\ncat .env\n") || !strings.Contains(cmd, "'/opt/noxkey/bin/noxkey-hook' relay 8 9") {
-		t.Errorf("command: %q", cmd)
-	}
-	// A wrapped command is not wrapped again; other tools are left alone.
-	again := []byte(`{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":` + strconvQuote(cmd) + `}}`)
-	if out, _ := ClaudeWith(again, vaultGuard(t), nil, ClaudeEnv{Hook: "/x"}); len(out) != 0 {
-		t.Errorf("wrapped twice: %s", out)
+	for _, prefix := range []string{"", "/usr/local/bin/audit-shell", "noxkey-hook --shell", "/opt/noxkey-hook-old/x --shell"} {
+		out, _ := ClaudeWith(payload, vaultGuard(t), nil, ClaudeEnv{ShellPrefix: prefix})
+		hso, _ := decodeAnswer(t, out)["hookSpecificOutput"].(map[string]any)
+		if hso["permissionDecision"] != "deny" || !strings.Contains(hso["permissionDecisionReason"].(string), "noxkey hooks install --agent claude") {
+			t.Errorf("prefix %q: %s", prefix, out)
+		}
 	}
 	glob := []byte(`{"hook_event_name":"PreToolUse","tool_name":"Glob","tool_input":{"pattern":"*"}}`)
-	if out, _ := ClaudeWith(glob, nil, nil, ClaudeEnv{Hook: "/x"}); len(out) != 0 || ClaudeNeedsGuard(glob) {
+	if out, _ := ClaudeWith(glob, nil, nil, ClaudeEnv{}); len(out) != 0 || ClaudeNeedsGuard(glob) {
 		t.Errorf("Glob: %s", out)
 	}
 	if !ClaudeNeedsGuard(payload) {
-		t.Error("Bash PreToolUse needs the guard")
+		t.Error("Bash PreToolUse needs the guard: it is refused when the guard cannot run")
 	}
 }
 
@@ -194,7 +187,7 @@ func TestClaudeHookRunByCursor(t *testing.T) {
 	pre := []byte(`{"hook_event_name":"PreToolUse","cursor_version":"2.4.1","tool_name":"Shell","tool_input":{"command":"cat .env","working_directory":"/p"}}`)
 	m := decodeAnswer(t, ask(t, pre, g, nil, ClaudeEnv{Hook: "/bin/noxkey-hook"}))
 	in, _ := m["updated_input"].(map[string]any)
-	if in == nil || !strings.Contains(in["command"].(string), "filter") || in["working_directory"] != "/p" || m["permission"] != nil {
+	if in == nil || in["command"] != "exec '/bin/noxkey-hook' --shell 'cat .env'" || in["working_directory"] != "/p" || m["permission"] != nil {
 		t.Errorf("Shell rewrite for Cursor: %v", m)
 	}
 	prompt := []byte(`{"hook_event_name":"UserPromptSubmit","cursor_version":"2.4.1","prompt":"use ` + fixtureSecret + `"}`)

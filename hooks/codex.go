@@ -4,18 +4,21 @@ package hooks
 //   - PostToolUse: when anything was redacted, decision "block" with the
 //     redacted output as reason; Codex replaces the tool result with it,
 //     for any exit status (e2e/codex_test.go);
-//   - PreToolUse, Bash: the command rewritten to pass its output through
-//     the guard. Codex applies updatedInput only with permissionDecision
-//     "allow", which must never widen what runs unasked: so only when the
-//     session already runs without approval (permission_mode
-//     bypassPermissions); otherwise deny, showing the filtered command to
-//     run instead, which Codex then asks the user about as usual;
+//   - PreToolUse, Bash: the command as the model wrote it: PostToolUse
+//     covers what the model sees. With guard.toml's filter_live_output,
+//     the command is rewritten to run through the guard (stderr merged
+//     into stdout in order, as Codex shows them). Codex applies
+//     updatedInput only with permissionDecision "allow", which must never
+//     widen what runs unasked: so only when the session already runs
+//     without approval (permission_mode bypassPermissions); otherwise
+//     deny, showing the filtered command to run instead;
 //   - UserPromptSubmit: decision "block" for a prompt holding a secret.
 func Codex(payload []byte, c *Core) ([]byte, int) {
 	p, err := decode(payload)
 	if err != nil {
 		return answer(map[string]any{"decision": "block", "reason": "noxkey-hook codex: " + err.Error()})
 	}
+	c.Merge, c.LiveOnly = true, true
 	event, _ := p["hook_event_name"].(string)
 	tool, _ := p["tool_name"].(string)
 	in := asMap(p["tool_input"])

@@ -22,6 +22,7 @@ func CopilotEvent(payload []byte, c *Core, event string) ([]byte, int) {
 	if err != nil {
 		return answer(map[string]any{"permissionDecision": "deny", "permissionDecisionReason": "noxkey-hook copilot: " + err.Error()})
 	}
+	c.Merge = true // one stream to the model
 	if e, ok := p["hook_event_name"].(string); ok {
 		event = e
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/hooks/relay"
 	"github.com/noxkey/noxkey/internal/regexp"
 )
 
@@ -58,29 +59,19 @@ type Decision struct {
 	Names   []string
 }
 
-// WrapStyle is how a shell command is routed through the guard.
-type WrapStyle int
-
-// Wrap styles.
-const (
-	// WrapInShell runs the command in the agent's own shell with stdout and
-	// stderr through FIFOs (WrapCommand): state persists between calls.
-	WrapInShell WrapStyle = iota
-	// WrapPipe pipes the command's merged output through the filter with
-	// pipefail: no $(), backticks or process substitution, for agents
-	// whose shell tool refuses them and runs each command in a fresh shell.
-	WrapPipe
-)
-
 // Core decides for every dialect. G is nil when the guard could not load
 // (Err says why): every decision then blocks, the safe side.
 type Core struct {
 	G    *guard.Guard
 	Err  error
 	Hook string // absolute path of noxkey-hook, for command rewrites
-	Wrap WrapStyle
-	// Relay prestarts a relay for a WrapInShell rewrite.
-	Relay Prestarter
+	// Merge rewrites commands to send stderr into stdout in the order
+	// written, for agents that show the model one stream.
+	Merge bool
+	// LiveOnly: the agent replaces a tool's result after it ran, so a
+	// command is rewritten only to filter its live output, when guard.toml
+	// asks for that (Guard.LiveOutput).
+	LiveOnly bool
 	// Load, when set, loads the guard on first need: a tool call the
 	// hook leaves alone costs no index load.
 	Load func() (*guard.Guard, error)
@@ -170,7 +161,7 @@ const maxReadScan = 64 << 20
 
 // Decide returns the decision for ev.
 func (c *Core) Decide(ev Event) Decision {
-	if ev.Kind == PreTool && (!ev.Shell || c.Hook == "" || IsWrapped(ev.Command)) {
+	if ev.Kind == PreTool && (!ev.Shell || c.Hook == "" || relay.IsCommand(ev.Command, c.Hook)) {
 		return Decision{}
 	}
 	if nothingToScan(ev) {
@@ -181,7 +172,10 @@ func (c *Core) Decide(ev Event) Decision {
 	}
 	switch ev.Kind {
 	case PreTool:
-		return Decision{Verdict: Rewrite, Command: c.wrap(ev.Command)}
+		if c.LiveOnly && !c.G.LiveOutput {
+			return Decision{} // the command as the model wrote it
+		}
+		return Decision{Verdict: Rewrite, Command: relay.Command(ev.Command, c.Hook, c.Merge)}
 	case PostTool:
 		if s, ok := ev.Output.(string); ok {
 			red, ms := c.G.Redact([]byte(s))
@@ -217,24 +211,6 @@ func (c *Core) Decide(ev Event) Decision {
 	}
 	return Decision{}
 }
-
-func (c *Core) wrap(cmd string) string {
-	if c.Wrap == WrapPipe {
-		return PipeWrap(cmd, c.Hook)
-	}
-	return WrapCommand(cmd, c.Hook, c.Relay.dir())
-}
-
-// PipeWrap pipes command's stdout and stderr, merged, through the filter:
-// bash's pipefail keeps the command's status (an `exit N` inside ends the
-// group with N). The command runs in a child of the shell, so use it only
-// where each command gets a fresh shell anyway.
-func PipeWrap(command, hook string) string {
-	return wrapMarker + "\nset -o pipefail\n{\n" + command + "\n} 2>&1 | " + shellSingleQuote(hook) + " filter\n"
-}
-
-// IsWrapped reports whether a command already passes through the guard.
-func IsWrapped(cmd string) bool { return strings.HasPrefix(cmd, wrapMarker) }
 
 // promptReason tells the user why a prompt was blocked: the secret's
 // name, never its value.

@@ -5,10 +5,12 @@ package hooks
 //     redacted model-facing output (tool_response.llmContent) as reason;
 //     Gemini CLI then gives the model "Tool result blocked: <reason>", for
 //     any tool and exit status (e2e/gemini_test.go);
-//   - BeforeTool, run_shell_command: hookSpecificOutput.tool_input merges
-//     a command whose output passes through the filter. Its shell tool
-//     refuses $(), backticks and process substitution and runs every
-//     command in a fresh shell, so the rewrite is a pipefail pipeline;
+//   - BeforeTool, run_shell_command: the command as the model wrote it, so
+//     a clean result reaches the model byte for byte as without noxkey
+//     (a rewrite also makes Gemini CLI add a note that the input was
+//     modified). With guard.toml's filter_live_output, the command is
+//     rewritten (hookSpecificOutput.tool_input) to run through the guard,
+//     which filters its live output too;
 //   - BeforeAgent: decision "deny" for a prompt holding a secret.
 func Gemini(payload []byte, c *Core) ([]byte, int) {
 	p, err := decode(payload)
@@ -18,12 +20,11 @@ func Gemini(payload []byte, c *Core) ([]byte, int) {
 	event, _ := p["hook_event_name"].(string)
 	tool, _ := p["tool_name"].(string)
 	in := asMap(p["tool_input"])
-	core := *c
-	core.Wrap = WrapPipe
+	c.Merge, c.LiveOnly = true, true
 	switch event {
 	case "BeforeTool":
 		cmd, _ := in["command"].(string)
-		d := core.Decide(Event{Kind: PreTool, Tool: tool, Shell: tool == "run_shell_command" && cmd != "", Command: cmd})
+		d := c.Decide(Event{Kind: PreTool, Tool: tool, Shell: tool == "run_shell_command" && cmd != "", Command: cmd})
 		switch d.Verdict {
 		case Rewrite:
 			return answer(map[string]any{"hookSpecificOutput": map[string]any{"hookEventName": "BeforeTool", "tool_input": map[string]any{"command": d.Command}}})
@@ -35,7 +36,7 @@ func Gemini(payload []byte, c *Core) ([]byte, int) {
 		if m := asMap(out); m != nil && m["llmContent"] != nil {
 			out = m["llmContent"] // what the model gets
 		}
-		d := core.Decide(Event{Kind: PostTool, Tool: tool, Output: out})
+		d := c.Decide(Event{Kind: PostTool, Tool: tool, Output: out})
 		switch d.Verdict {
 		case Redact:
 			return answer(map[string]any{"decision": "deny", "reason": d.Text})
@@ -44,7 +45,7 @@ func Gemini(payload []byte, c *Core) ([]byte, int) {
 		}
 	case "BeforeAgent":
 		prompt, _ := p["prompt"].(string)
-		if d := core.Decide(Event{Kind: Prompt, Prompt: prompt}); d.Verdict == Block {
+		if d := c.Decide(Event{Kind: Prompt, Prompt: prompt}); d.Verdict == Block {
 			return answer(map[string]any{"decision": "deny", "reason": d.Reason})
 		}
 	}

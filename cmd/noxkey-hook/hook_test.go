@@ -17,7 +17,6 @@ import (
 	"github.com/noxkey/noxkey/guard"
 	"github.com/noxkey/noxkey/guard/arm/armtest"
 	"github.com/noxkey/noxkey/guard/config"
-	"github.com/noxkey/noxkey/hooks"
 	"github.com/noxkey/noxkey/internal/testio"
 )
 
@@ -236,8 +235,8 @@ func TestFilterRedactsAndFailsClosed(t *testing.T) {
 }
 
 // TestClaudeHookProcess runs the real binary on payloads captured from
-// Claude Code: redacts and rewrites Bash with an index, fails closed
-// without one.
+// Claude Code: redacts with an index, leaves Bash as written under
+// noxkey's shell prefix, fails closed without an index.
 func TestClaudeHookProcess(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "nk")
 	os.MkdirAll(home, 0o700)
@@ -249,9 +248,10 @@ func TestClaudeHookProcess(t *testing.T) {
 	ix.WriteFile(filepath.Join(home, "guard.idx"))
 	post, _ := os.ReadFile("../../hooks/testdata/claude-PostToolUse-Bash.stdin.json")
 	pre, _ := os.ReadFile("../../hooks/testdata/claude-PreToolUse-Bash.stdin.json")
-	run := func(stdin []byte) (string, int) {
+	prefix := "CLAUDE_CODE_SHELL_PREFIX=" + filepath.Join(binDir, "noxkey-hook") + " --shell"
+	run := func(stdin []byte, env ...string) (string, int) {
 		cmd := exec.Command(filepath.Join(binDir, "noxkey-hook"), "claude")
-		cmd.Env = []string{"NOXKEY_HOME=" + home}
+		cmd.Env = append([]string{"NOXKEY_HOME=" + home}, env...)
 		cmd.Stdin = bytes.NewReader(stdin)
 		out, _ := cmd.Output()
 		return string(out), cmd.ProcessState.ExitCode()
@@ -260,15 +260,20 @@ func TestClaudeHookProcess(t *testing.T) {
 	if code != 0 || strings.Contains(out, secret) || !strings.Contains(out, `"stdout":"key is [REDACTED:acme/test/NOXKEY_TEST_SECRET]"`) {
 		t.Fatalf("with index: exit %d: %s", code, out)
 	}
-	if out, code = run(pre); code != 0 || !strings.Contains(out, `"updatedInput"`) || !strings.Contains(out, filepath.Join(binDir, "noxkey-hook")) {
+	// Bash runs as written under noxkey's shell prefix, and is refused
+	// without it.
+	if out, code = run(pre, prefix); code != 0 || out != "" {
 		t.Fatalf("Bash PreToolUse with index: exit %d: %s", code, out)
+	}
+	if out, code = run(pre); code != 0 || !strings.Contains(out, `"permissionDecision":"deny"`) || !strings.Contains(out, "CLAUDE_CODE_SHELL_PREFIX") {
+		t.Fatalf("Bash PreToolUse without the prefix: exit %d: %s", code, out)
 	}
 	os.Remove(filepath.Join(home, "guard.idx"))
 	out, code = run(post)
 	if code != 0 || strings.Contains(out, secret) || !strings.Contains(out, "output withheld") {
 		t.Fatalf("without index: exit %d: %s", code, out)
 	}
-	if out, code = run(pre); code != 0 || !strings.Contains(out, `"permissionDecision":"deny"`) {
+	if out, code = run(pre, prefix); code != 0 || !strings.Contains(out, `"permissionDecision":"deny"`) {
 		t.Fatalf("Bash PreToolUse without index must deny: exit %d: %q", code, out)
 	}
 	big := append([]byte(`{"hook_event_name":"UserPromptSubmit","prompt":"`), bytes.Repeat([]byte("a"), 64<<20)...)
@@ -322,62 +327,4 @@ func reportVsFloor(b *testing.B, hook, floor []time.Duration) {
 	b.ReportMetric(float64(h.Microseconds()), "hook-µs")
 	b.ReportMetric(float64(f.Microseconds()), "floor-µs")
 	b.ReportMetric(float64(h)/float64(f), "x-floor")
-}
-
-// BenchmarkWrapperOverhead times a trivial command plain and as the
-// PreToolUse Bash rewrite runs it (FIFOs, the relay, the EXIT trap), in
-// real bash: added-µs is the difference of the medians. Relays:
-//   - started: the command starts its own relay (no prestart: macOS, or
-//     the hook could not);
-//   - prestarted-now: the hook's relay is started just before the command,
-//     so the shell may wait for it to come up (an agent that runs the
-//     command at once);
-//   - prestarted: the relay is up when the command runs.
-func BenchmarkWrapperOverhead(b *testing.B) {
-	home := homeWithSecrets(b, 1000)
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		b.Skip("no bash")
-	}
-	hook := filepath.Join(binDir, "noxkey-hook")
-	run := func(script string) time.Duration {
-		cmd := exec.Command(bash, "-c", script)
-		cmd.Env = []string{"NOXKEY_HOME=" + home, "PATH=/usr/bin:/bin", "TMPDIR=" + home}
-		start := time.Now()
-		out, err := cmd.Output()
-		if err != nil || string(out) != "hello\n" {
-			b.Fatalf("%v %q", err, out)
-		}
-		return time.Since(start)
-	}
-	prestart := func() string {
-		cmd := exec.Command(hook, "relay", "--prestart", home)
-		cmd.Env = []string{"NOXKEY_HOME=" + home}
-		out, err := cmd.Output()
-		if err != nil {
-			b.Fatal(err)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	for _, mode := range []string{"started", "prestarted-now", "prestarted"} {
-		b.Run(mode, func(b *testing.B) {
-			var plain, wrap []time.Duration
-			for i := 0; i < b.N; i++ {
-				plain = append(plain, run("echo hello"))
-				dir := ""
-				if mode != "started" {
-					dir = prestart()
-					if mode == "prestarted" {
-						time.Sleep(50 * time.Millisecond)
-					}
-				}
-				wrap = append(wrap, run(hooks.WrapCommand("echo hello", hook, dir)))
-			}
-			slices.Sort(plain)
-			slices.Sort(wrap)
-			b.ReportMetric(float64(plain[len(plain)/2].Microseconds()), "plain-µs")
-			b.ReportMetric(float64(wrap[len(wrap)/2].Microseconds()), "wrapped-µs")
-			b.ReportMetric(float64((wrap[len(wrap)/2] - plain[len(plain)/2]).Microseconds()), "added-µs")
-		})
-	}
 }

@@ -39,6 +39,10 @@ commands:
   codex | gemini | cursor | copilot [EVENT] | windsurf
            answer one hook payload of that agent, read from stdin
   filter   copy stdin to stdout with every vault secret redacted, as it goes
+  --shell [--merge] SCRIPT
+           run SCRIPT in your shell (CLAUDE_CODE_SHELL, SHELL, or bash) with
+           its output filtered: Claude Code's CLAUDE_CODE_SHELL_PREFIX, and
+           the command rewrites of other agents
   version  print the version
 
 exit status: 0 ok; 2 the guard index or guard.toml cannot be used (nothing
@@ -67,8 +71,6 @@ func run(args []string) int {
 		return filter()
 	case "claude":
 		return claude()
-	case "relay":
-		return oldRelay(args[1:])
 	case relay.ShellFlag:
 		return relay.Run(args[1:], quietGuard)
 	case relay.CarryFlag:
@@ -97,7 +99,7 @@ func claude() int {
 		payload = []byte(`{"hook_event_name":"` + hooks.ClaudeEventPrefix(payload[:4096]) + `"}`)
 		gerr = fmt.Errorf("the hook payload is larger than %d MiB and was not read whole", maxPayload>>20)
 	}
-	env := hooks.ClaudeEnv{Cursor: os.Getenv("CURSOR_VERSION") != ""}
+	env := hooks.ClaudeEnv{Cursor: os.Getenv("CURSOR_VERSION") != "", ShellPrefix: os.Getenv("CLAUDE_CODE_SHELL_PREFIX")}
 	var l paths.Layout
 	loaded := false
 	load := func() {
@@ -108,12 +110,10 @@ func claude() int {
 			g, gerr = openGuard(l)
 		}
 	}
-	// A PreToolUse rewrite or redirect, and the mapping back of a Read of
-	// a redacted copy, also need this executable's path and the runtime
-	// directory.
+	// A Read redirect, and the mapping back of a Read of a redacted copy,
+	// also need the runtime directory.
 	prepare := func() {
 		env.Hook, _ = os.Executable()
-		env.Relay = prestarter(l.Runtime) // checks the directory itself, when it is used
 		if paths.EnsurePrivateDir(l.Runtime) == nil {
 			env.RedactedDir = filepath.Join(l.Runtime, "redacted")
 		}
@@ -136,7 +136,7 @@ func claude() int {
 		return 0
 	}
 	if gerr == nil && p.NeedsGuard() {
-		if load(); p.Event == "PreToolUse" || p.Tool == "Read" {
+		if load(); p.Tool == "Read" || p.Tool == "Bash" && env.Cursor {
 			prepare()
 		}
 	}
@@ -161,18 +161,6 @@ func openGuard(l paths.Layout) (*guard.Guard, error) {
 		fmt.Fprintln(os.Stderr, g.Warning)
 	}
 	return g, err
-}
-
-// prestarter prestarts relays in the runtime directory (Linux; "" when
-// it cannot, and the command starts its own).
-func prestarter(runtimeDir string) hooks.Prestarter {
-	return func() string {
-		if paths.EnsurePrivateDir(runtimeDir) != nil {
-			return ""
-		}
-		dir, _ := prestartRelay(runtimeDir)
-		return dir
-	}
 }
 
 // logEvent appends "event tool answer-kind" to the file named by
@@ -231,7 +219,6 @@ func dialect(agent string, args []string) int {
 		c.Load = func() (*guard.Guard, error) { return openGuard(l) }
 	}
 	c.Hook, _ = os.Executable()
-	c.Relay = prestarter(l.Runtime)
 	var out []byte
 	var code int
 	if agent == "copilot" && len(args) > 0 {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/noxkey/noxkey/hooks/relay"
 )
 
 // A project's .claude/settings.json with the user's own hooks and keys.
@@ -52,6 +54,15 @@ func TestHooksInstallClaudeMergesIdempotentlyAndUninstallsExactly(t *testing.T) 
 	if !strings.Contains(string(b), "/usr/local/bin/audit-bash") || !strings.Contains(string(b), "notify-send done") {
 		t.Fatal("foreign hooks lost")
 	}
+	// Bash output is filtered by Claude Code's shell prefix, not by
+	// rewriting commands: PreToolUse is for Bash and Read only.
+	env, _ := doc["env"].(map[string]any)
+	if env["CLAUDE_CODE_SHELL_PREFIX"] != hookBin+" "+relay.ShellFlag {
+		t.Errorf("shell prefix: %v", env)
+	}
+	if m := string(mustJSON(hooksObj["PreToolUse"])); !strings.Contains(m, `"matcher":"Bash|Read"`) || strings.Contains(m, `"matcher":"*"`) {
+		t.Errorf("PreToolUse: %s", m)
+	}
 	if _, err := os.Stat(settings + ".noxkey-backup"); err != nil {
 		t.Error("no backup of the previous file")
 	}
@@ -77,6 +88,46 @@ func TestHooksInstallClaudeMergesIdempotentlyAndUninstallsExactly(t *testing.T) 
 	}
 	if r := inProject("hooks", "status", "--agent", "claude", "--scope", "project"); !strings.Contains(r.stdout, "not installed") {
 		t.Errorf("status after uninstall: %q", r.stdout)
+	}
+}
+
+// A shell prefix the user set is theirs: install refuses to replace it,
+// says why and what to do, and changes nothing. An older install's
+// PreToolUse handler for every tool is replaced by the one for Read.
+func TestHooksInstallClaudeShellPrefix(t *testing.T) {
+	h := newHome(t)
+	project := t.TempDir()
+	h.cwd = project
+	settings := filepath.Join(project, ".claude", "settings.json")
+	os.MkdirAll(filepath.Dir(settings), 0o755)
+	theirs := `{"env": {"CLAUDE_CODE_SHELL_PREFIX": "/usr/local/bin/audit-shell", "FOO": "1"}}` + "\n"
+	os.WriteFile(settings, []byte(theirs), 0o644)
+	r := h.run(t, "", "hooks", "install", "--agent", "claude", "--scope", "project")
+	if r.code == 0 || !strings.Contains(r.stderr, "CLAUDE_CODE_SHELL_PREFIX") || !strings.Contains(r.stderr, "nothing was changed") {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if got, _ := os.ReadFile(settings); string(got) != theirs {
+		t.Fatal("the user's prefix was changed")
+	}
+	hookBin := filepath.Join(binDir, "noxkey-hook")
+	old := `{"env": {"FOO": "1", "CLAUDE_CODE_SHELL_PREFIX": "/old/place/noxkey-hook --shell"}, "hooks": {"PreToolUse": [{"matcher": "*", "hooks": [{"type": "command", "command": "'/old/place/noxkey-hook' claude"}]}]}}`
+	os.WriteFile(settings, []byte(old), 0o644)
+	if r := h.run(t, "", "hooks", "install", "--agent", "claude", "--scope", "project"); r.code != 0 {
+		t.Fatalf("install over an older one: %s", r.stderr)
+	}
+	got, _ := os.ReadFile(settings)
+	var doc struct {
+		Hooks map[string]any
+	}
+	json.Unmarshal(got, &doc)
+	if pre := string(mustJSON(doc.Hooks["PreToolUse"])); strings.Contains(string(got), "/old/place") || strings.Contains(pre, `"*"`) || !strings.Contains(string(got), hookBin+" --shell") || !strings.Contains(string(got), `"FOO": "1"`) {
+		t.Fatalf("after install over an older one:\n%s", got)
+	}
+	if r := h.run(t, "", "hooks", "uninstall", "--agent", "claude", "--scope", "project"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if got, _ := os.ReadFile(settings); string(normJSON(t, got)) != `{"env":{"FOO":"1"}}` {
+		t.Fatalf("after uninstall: %s", got)
 	}
 }
 

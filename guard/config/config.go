@@ -26,6 +26,9 @@ type Config struct {
 		Enabled bool     `toml:"enabled"`
 		Files   []string `toml:"files"`
 	} `toml:"rules"`
+	Commands struct {
+		FilterLiveOutput bool `toml:"filter_live_output"`
+	} `toml:"commands"`
 
 	dir string // directory of the user's guard.toml, for relative rule files
 }
@@ -79,7 +82,7 @@ func (c *Config) ruleFiles() []string {
 // Settings returns what guard.Build stores in the index: the placeholder
 // and the parsed rules, with the fingerprint of their sources.
 func (c *Config) Settings() (*guard.Settings, error) {
-	st := &guard.Settings{Placeholder: c.Placeholder, RulesEnabled: c.Rules.Enabled, RuleFiles: c.ruleFiles()}
+	st := &guard.Settings{Placeholder: c.Placeholder, RulesEnabled: c.Rules.Enabled, RuleFiles: c.ruleFiles(), LiveOutput: c.Commands.FilterLiveOutput}
 	st.Fingerprint = guard.Fingerprint(c.dir, st.RuleFiles)
 	if c.Rules.Enabled {
 		specs, err := c.ruleSpecs()

@@ -42,6 +42,10 @@ type Agent struct {
 		User    string `toml:"user"`
 		Project string `toml:"project"`
 	} `toml:"scopes"`
+	// Env holds entries of the settings file's "env" object that noxkey
+	// needs ({hook} stands for noxkey-hook's absolute path). A value the
+	// user set there already is not overwritten: Install refuses instead.
+	Env   map[string]string `toml:"env"`
 	Hooks []struct {
 		Event   string `toml:"event"`
 		Matcher string `toml:"matcher"`
@@ -159,21 +163,21 @@ type Result struct {
 // it changes nothing; a handler whose noxkey-hook path moved is updated in
 // place. A file it cannot parse is refused and left as it is.
 func (a *Agent) Install(path, hook string) (Result, error) {
-	return a.edit(path, func(hooksObj map[string]any) {
+	return a.edit(path, func(hooksObj, env map[string]any) error {
+		for _, k := range slices.Sorted(maps.Keys(a.Env)) {
+			if v, ok := env[k]; ok && !a.ourEnv(k, str(v)) {
+				return fmt.Errorf("install: %s sets %s to %q already, and noxkey needs it to filter command output; remove it (or set it to %q) and run this again; nothing was changed",
+					path, k, str(v), a.envValue(k, hook))
+			}
+			env[k] = a.envValue(k, hook)
+		}
+		// Handlers noxkey no longer registers (an older matcher) go.
+		a.removeOurs(hooksObj)
 		for i, h := range a.Hooks {
 			groups, _ := hooksObj[h.Event].([]any)
 			handler := a.handler(hook, i)
 			if a.Layout == "flat" {
-				found := false
-				for j, x := range groups {
-					if a.ours(x) && matcherOf(asMap(x)) == h.Matcher {
-						groups[j], found = handler, true
-					}
-				}
-				if !found {
-					groups = append(groups, handler)
-				}
-				hooksObj[h.Event] = groups
+				hooksObj[h.Event] = append(groups, handler)
 				continue
 			}
 			found := false
@@ -183,15 +187,8 @@ func (a *Agent) Install(path, hook string) (Result, error) {
 					continue
 				}
 				hs, _ := gm["hooks"].([]any)
-				for i, x := range hs {
-					if a.ours(x) {
-						hs[i], found = handler, true
-					}
-				}
-				if !found {
-					gm["hooks"] = append(hs, handler)
-					found = true
-				}
+				gm["hooks"] = append(hs, handler)
+				found = true
 				break
 			}
 			if !found {
@@ -203,7 +200,22 @@ func (a *Agent) Install(path, hook string) (Result, error) {
 			}
 			hooksObj[h.Event] = groups
 		}
+		return nil
 	})
+}
+
+// envValue is the value of noxkey's env entry k for hook.
+func (a *Agent) envValue(k, hook string) string { return strings.ReplaceAll(a.Env[k], "{hook}", hook) }
+
+// ourEnv reports whether v is noxkey's value for env entry k, whatever
+// path noxkey-hook had when it was installed.
+func (a *Agent) ourEnv(k, v string) bool {
+	pre, post, ok := strings.Cut(a.Env[k], "{hook}")
+	if !ok {
+		return v == a.Env[k]
+	}
+	return strings.HasPrefix(v, pre) && strings.HasSuffix(v, post) && len(v) >= len(pre)+len(post) &&
+		strings.HasSuffix(v[len(pre):len(v)-len(post)], "noxkey-hook")
 }
 
 // Uninstall removes exactly noxkey's handlers, and the matcher groups and
@@ -212,46 +224,58 @@ func (a *Agent) Uninstall(path string) (Result, error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return Result{Path: path}, nil
 	}
-	return a.edit(path, func(hooksObj map[string]any) {
-		for event, v := range hooksObj {
-			groups, ok := v.([]any)
-			if !ok {
-				continue
-			}
-			var keep []any
-			for _, g := range groups {
-				gm, ok := g.(map[string]any)
-				if !ok {
-					keep = append(keep, g)
-					continue
-				}
-				if a.Layout == "flat" {
-					if !a.ours(gm) {
-						keep = append(keep, gm)
-					}
-					continue
-				}
-				hs, _ := gm["hooks"].([]any)
-				var rest []any
-				for _, x := range hs {
-					if a.ours(x) {
-						continue
-					}
-					rest = append(rest, x)
-				}
-				if len(rest) == 0 && len(hs) > 0 {
-					continue
-				}
-				gm["hooks"] = rest
-				keep = append(keep, gm)
-			}
-			if len(keep) == 0 {
-				delete(hooksObj, event)
-			} else {
-				hooksObj[event] = keep
+	return a.edit(path, func(hooksObj, env map[string]any) error {
+		a.removeOurs(hooksObj)
+		for k := range a.Env {
+			if v, ok := env[k]; ok && a.ourEnv(k, str(v)) {
+				delete(env, k)
 			}
 		}
+		return nil
 	})
+}
+
+// removeOurs removes noxkey's handlers, and the matcher groups and events
+// that held nothing else.
+func (a *Agent) removeOurs(hooksObj map[string]any) {
+	for event, v := range hooksObj {
+		groups, ok := v.([]any)
+		if !ok {
+			continue
+		}
+		var keep []any
+		for _, g := range groups {
+			gm, ok := g.(map[string]any)
+			if !ok {
+				keep = append(keep, g)
+				continue
+			}
+			if a.Layout == "flat" {
+				if !a.ours(gm) {
+					keep = append(keep, gm)
+				}
+				continue
+			}
+			hs, _ := gm["hooks"].([]any)
+			var rest []any
+			for _, x := range hs {
+				if a.ours(x) {
+					continue
+				}
+				rest = append(rest, x)
+			}
+			if len(rest) == 0 && len(hs) > 0 {
+				continue
+			}
+			gm["hooks"] = rest
+			keep = append(keep, gm)
+		}
+		if len(keep) == 0 {
+			delete(hooksObj, event)
+		} else {
+			hooksObj[event] = keep
+		}
+	}
 }
 
 // Installed reports whether every one of noxkey's handlers is in the file,
@@ -262,6 +286,12 @@ func (a *Agent) Installed(path string) (bool, string, error) {
 		return false, "", err
 	}
 	hooksObj, _ := doc["hooks"].(map[string]any)
+	env, _ := doc["env"].(map[string]any)
+	for k := range a.Env {
+		if !a.ourEnv(k, str(env[k])) {
+			return false, "", nil
+		}
+	}
 	hookPath := ""
 	for _, h := range a.Hooks {
 		ok := false
@@ -287,7 +317,7 @@ func (a *Agent) Installed(path string) (bool, string, error) {
 	return true, hookPath, nil
 }
 
-func (a *Agent) edit(path string, change func(hooksObj map[string]any)) (Result, error) {
+func (a *Agent) edit(path string, change func(hooksObj, env map[string]any) error) (Result, error) {
 	res := Result{Path: path}
 	doc, before, err := readJSONDoc(path, a.Format == "jsonc")
 	if err != nil {
@@ -296,39 +326,52 @@ func (a *Agent) edit(path string, change func(hooksObj map[string]any)) (Result,
 	if doc == nil {
 		doc = map[string]any{}
 	}
-	hooksObj, ok := doc["hooks"].(map[string]any)
-	if _, present := doc["hooks"]; present && !ok {
-		return res, fmt.Errorf("install: %s: \"hooks\" is not an object; fix it by hand, nothing was changed", path)
-	}
-	if hooksObj == nil {
-		hooksObj = map[string]any{}
-	}
-	old := map[string][]byte{}
-	for k, v := range hooksObj {
-		old[k], _ = json.Marshal(v)
-	}
-	change(hooksObj)
-	// The change as a JSON Patch on the file itself, so every byte
-	// outside the events noxkey touched (comments too) is kept.
 	var ops []map[string]any
-	if _, present := doc["hooks"]; !present && len(hooksObj) > 0 {
-		ops = append(ops, map[string]any{"op": "add", "path": "/hooks", "value": map[string]any{}})
-	}
-	if a.Version > 0 && doc["version"] == nil && len(hooksObj) > 0 {
-		ops = append(ops, map[string]any{"op": "add", "path": "/version", "value": a.Version})
-	}
-	for _, k := range slices.Sorted(maps.Keys(hooksObj)) {
-		if b, _ := json.Marshal(hooksObj[k]); !bytes.Equal(b, old[k]) {
-			ops = append(ops, map[string]any{"op": "add", "path": "/hooks/" + pointerEscape(k), "value": hooksObj[k]})
+	// The change as a JSON Patch on the file itself, so every byte
+	// outside the entries noxkey touched (comments too) is kept.
+	objs := map[string]map[string]any{}
+	olds := map[string]map[string][]byte{}
+	for _, top := range []string{"hooks", "env"} {
+		obj, ok := doc[top].(map[string]any)
+		if _, present := doc[top]; present && !ok {
+			return res, fmt.Errorf("install: %s: %q is not an object; fix it by hand, nothing was changed", path, top)
+		}
+		if obj == nil {
+			obj = map[string]any{}
+		}
+		objs[top], olds[top] = obj, map[string][]byte{}
+		for k, v := range obj {
+			olds[top][k], _ = json.Marshal(v)
 		}
 	}
-	for k := range old {
-		if _, still := hooksObj[k]; !still {
-			ops = append(ops, map[string]any{"op": "remove", "path": "/hooks/" + pointerEscape(k)})
-		}
+	if err := change(objs["hooks"], objs["env"]); err != nil {
+		return res, err
 	}
-	if len(hooksObj) == 0 && doc["hooks"] != nil {
-		ops = []map[string]any{{"op": "remove", "path": "/hooks"}}
+	for _, top := range []string{"hooks", "env"} {
+		obj, old := objs[top], olds[top]
+		if _, present := doc[top]; !present {
+			if len(obj) > 0 {
+				ops = append(ops, map[string]any{"op": "add", "path": "/" + top, "value": map[string]any{}})
+			}
+		} else if len(obj) == 0 {
+			if len(old) > 0 {
+				ops = append(ops, map[string]any{"op": "remove", "path": "/" + top})
+			}
+			continue
+		}
+		if top == "hooks" && a.Version > 0 && doc["version"] == nil && len(obj) > 0 {
+			ops = append(ops, map[string]any{"op": "add", "path": "/version", "value": a.Version})
+		}
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
+			if b, _ := json.Marshal(obj[k]); !bytes.Equal(b, old[k]) {
+				ops = append(ops, map[string]any{"op": "add", "path": "/" + top + "/" + pointerEscape(k), "value": obj[k]})
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(old)) {
+			if _, still := obj[k]; !still {
+				ops = append(ops, map[string]any{"op": "remove", "path": "/" + top + "/" + pointerEscape(k)})
+			}
+		}
 	}
 	if len(ops) == 0 {
 		return res, nil

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -40,7 +41,7 @@ func TestMain(m *testing.M) {
 }
 
 // home writes a guard index holding secret as acme/relay/TOKEN.
-func home(t *testing.T) string {
+func home(t testing.TB) string {
 	t.Helper()
 	nk := filepath.Join(t.TempDir(), "nk")
 	os.MkdirAll(nk, 0o700)
@@ -288,4 +289,36 @@ func TestMergedStreamsKeepTheirOrder(t *testing.T) {
 	if o.out != want.String() {
 		t.Fatalf("order not kept: %q", o.out[:min(200, len(o.out))])
 	}
+}
+
+// BenchmarkShellOverhead times a trivial command run by bash plain and
+// through noxkey-hook --shell (the guard loaded, one pipe, the filter):
+// added-µs is the difference of the medians, what each command pays.
+func BenchmarkShellOverhead(b *testing.B) {
+	nk := home(b)
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		b.Skip("no bash")
+	}
+	env := []string{"NOXKEY_HOME=" + nk, "PATH=/usr/bin:/bin", "SHELL=" + bash}
+	runIt := func(argv ...string) time.Duration {
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Env = env
+		start := time.Now()
+		out, err := cmd.Output()
+		if err != nil || string(out) != "hello\n" {
+			b.Fatalf("%v %q", err, out)
+		}
+		return time.Since(start)
+	}
+	var plain, through []time.Duration
+	for i := 0; i < b.N; i++ {
+		plain = append(plain, runIt(bash, "-c", "echo hello"))
+		through = append(through, runIt(hook, relay.ShellFlag, "echo hello"))
+	}
+	slices.Sort(plain)
+	slices.Sort(through)
+	b.ReportMetric(float64(plain[len(plain)/2].Microseconds()), "plain-µs")
+	b.ReportMetric(float64(through[len(through)/2].Microseconds()), "noxkey-µs")
+	b.ReportMetric(float64((through[len(through)/2] - plain[len(plain)/2]).Microseconds()), "added-µs")
 }
