@@ -12,6 +12,8 @@ import (
 
 func TestCodexSharedScenarios(t *testing.T) { runSharedScenarios(t, codex, nil) }
 
+func TestCodexRunsCommandsAsWithoutNoxkey(t *testing.T) { runFidelityScenarios(t, codex) }
+
 // Codex has no file-read tool: it reads files with its shell tool.
 func TestCodexReadsASecretFile(t *testing.T) {
 	r := codex.run(t, "read the config", []step{shell(`sed -n '1,20p' config/secrets.yaml`)}, scenarioOpts{setup: func(p string) {

@@ -10,6 +10,8 @@ import (
 
 func TestGeminiSharedScenarios(t *testing.T) { runSharedScenarios(t, gemini, nil) }
 
+func TestGeminiRunsCommandsAsWithoutNoxkey(t *testing.T) { runFidelityScenarios(t, gemini) }
+
 func TestGeminiReadFileToolOnASecretFile(t *testing.T) {
 	var secretFile string
 	r := gemini.run(t, "read the config", []step{{tool: "read", next: func(string) step {

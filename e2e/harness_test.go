@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/noxkey/noxkey/guard"
 	"github.com/noxkey/noxkey/guard/arm/armtest"
@@ -379,4 +380,67 @@ func assertPromptBlocked(t *testing.T, a *agent, event string) {
 	if !strings.Contains(r.events, event+"  exit=0 answered=true") {
 		t.Fatalf("the prompt hook did not block: %s", r.events)
 	}
+}
+
+// runFidelityScenarios: with a's hooks, commands run as without them. A
+// clean command's result (stdout and stderr in turn, a tab, no newline at
+// the end) reaches the model byte for byte as without noxkey,
+// with no note that a hook changed anything; a command that leaves a job
+// in the background returns at once, and what the job prints later never
+// reaches the model unfiltered.
+func runFidelityScenarios(t *testing.T, a *agent) {
+	t.Run("clean output is byte-identical", func(t *testing.T) {
+		// Pauses between the streams: Codex reads stdout and stderr
+		// concurrently, so without them their order varies run to run.
+		cmd := `echo alpha; for i in 1 2; do echo "out$i"; sleep .3; echo "err$i" >&2; sleep .3; done; printf 'tab\there\n'; printf omega`
+		var got [2]string
+		for i, noHooks := range []bool{true, false} {
+			r := a.run(t, "clean", []step{shell(cmd)}, scenarioOpts{noHooks: noHooks})
+			got[i] = between(r, "alpha", "omega")
+			if !noHooks && (r.saw("modified by a hook") || r.saw("REDACTED")) {
+				t.Error("the model was told of a change")
+			}
+		}
+		if got[0] == "" || got[0] != got[1] {
+			t.Fatalf("without noxkey %q, with it %q", got[0], got[1])
+		}
+	})
+	t.Run("background job returns as without noxkey", func(t *testing.T) {
+		var took [2]time.Duration
+		for i, noHooks := range []bool{true, false} {
+			start := time.Now()
+			r := a.run(t, "background", []step{
+				shell(`(sleep 8; echo "late $NOXKEY_TEST_SECRET") & echo "started $NOXKEY_TEST_SECRET"`),
+				shell(`echo next`),
+			}, scenarioOpts{noHooks: noHooks})
+			took[i] = time.Since(start)
+			if !r.saw("next") {
+				t.Fatalf("the second command did not run: %s", r.events)
+			}
+			if !noHooks {
+				r.assertNoLeak(t)
+				if !r.saw("started " + placeholder) {
+					t.Fatal("the first command's output was not filtered")
+				}
+			}
+		}
+		if took[1] > took[0]+3*time.Second {
+			t.Fatalf("the run took %v without noxkey, %v with it", took[0], took[1])
+		}
+	})
+}
+
+// between is the text of the last request holding from, from from to to
+// (JSON-escaped as the agent sent it).
+func between(r *agentRun, from, to string) string {
+	reqs := r.bodies()
+	for i := len(reqs) - 1; i >= 0; i-- {
+		b := string(reqs[i])
+		if s := strings.LastIndex(b, from); s >= 0 {
+			if e := strings.Index(b[s:], to); e >= 0 {
+				return b[s : s+e+len(to)]
+			}
+		}
+	}
+	return ""
 }
