@@ -288,17 +288,6 @@ func (r *agentRun) assertNoneCarries(t *testing.T) {
 	}
 }
 
-// lastResult is the text of the last tool result the model was sent.
-func (r *agentRun) lastResult() string {
-	last := ""
-	for _, b := range r.bodies() {
-		if s := lastToolResult(b); s != "" {
-			last = s
-		}
-	}
-	return last
-}
-
 // saw reports whether some request holds s (e.g. the placeholder).
 func (r *agentRun) saw(s string) bool {
 	for _, b := range r.bodies() {

@@ -20,7 +20,7 @@ import (
 
 // The index file: a fixed header, then the filter, the pattern rules'
 // keyword tables, the sorted window entries and their directory, the part
-// windows and theirs (format 8: 7 and filter_live_output), the form records, laid out
+// windows and theirs (format 8), the form records, laid out
 // as they are used in memory (so a load is an mmap, not a rebuild), the
 // names, the settings (rule specs first, then the keyword plan), and a
 // trailer: HMAC-SHA256 of everything before it under a key derived from

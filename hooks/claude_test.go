@@ -174,11 +174,6 @@ func TestClaudeLeavesBashCommandsAsWritten(t *testing.T) {
 	}
 }
 
-func strconvQuote(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
-}
-
 // TestClaudeHookRunByCursor: Cursor runs Claude-format hooks (with a
 // cursor_version field, Shell for Bash, tool_output as a JSON string);
 // the answers carry Cursor's own fields and never permission "allow".
