@@ -287,7 +287,7 @@ func claudeRewriteShell(p map[string]any, hook string) ([]byte, int) {
 	for k, v := range in {
 		updated[k] = v
 	}
-	updated["command"] = relay.Command(cmd, hook, false)
+	updated["command"] = relay.Command(cmd, hook, false, false)
 	return claudeJSON(map[string]any{"hookSpecificOutput": map[string]any{
 		"hookEventName": "PreToolUse",
 		"updatedInput":  updated,

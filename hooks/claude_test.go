@@ -182,7 +182,7 @@ func TestClaudeHookRunByCursor(t *testing.T) {
 	pre := []byte(`{"hook_event_name":"PreToolUse","cursor_version":"2.4.1","tool_name":"Shell","tool_input":{"command":"cat .env","working_directory":"/p"}}`)
 	m := decodeAnswer(t, ask(t, pre, g, nil, ClaudeEnv{Hook: "/bin/noxkey-hook"}))
 	in, _ := m["updated_input"].(map[string]any)
-	if in == nil || in["command"] != "exec '/bin/noxkey-hook' --shell 'cat .env'" || in["working_directory"] != "/p" || m["permission"] != nil {
+	if in == nil || in["command"] != "'/bin/noxkey-hook' --shell 'cat .env'" || in["working_directory"] != "/p" || m["permission"] != nil {
 		t.Errorf("Shell rewrite for Cursor: %v", m)
 	}
 	prompt := []byte(`{"hook_event_name":"UserPromptSubmit","cursor_version":"2.4.1","prompt":"use ` + fixtureSecret + `"}`)

@@ -18,7 +18,7 @@ func Codex(payload []byte, c *Core) ([]byte, int) {
 	if err != nil {
 		return answer(map[string]any{"decision": "block", "reason": "noxkey-hook codex: " + err.Error()})
 	}
-	c.Merge, c.LiveOnly = true, true
+	c.Merge, c.LiveOnly, c.Fresh = true, true, true // bash -c per command
 	event, _ := p["hook_event_name"].(string)
 	tool, _ := p["tool_name"].(string)
 	in := asMap(p["tool_input"])

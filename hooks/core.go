@@ -68,6 +68,9 @@ type Core struct {
 	// Merge rewrites commands to send stderr into stdout in the order
 	// written, for agents that show the model one stream.
 	Merge bool
+	// Fresh: the agent starts a shell for each command, which a rewrite
+	// may replace (relay.Command).
+	Fresh bool
 	// LiveOnly: the agent replaces a tool's result after it ran, so a
 	// command is rewritten only to filter its live output, when guard.toml
 	// asks for that (Guard.LiveOutput).
@@ -175,7 +178,7 @@ func (c *Core) Decide(ev Event) Decision {
 		if c.LiveOnly && !c.G.LiveOutput {
 			return Decision{} // the command as the model wrote it
 		}
-		return Decision{Verdict: Rewrite, Command: relay.Command(ev.Command, c.Hook, c.Merge)}
+		return Decision{Verdict: Rewrite, Command: relay.Command(ev.Command, c.Hook, c.Merge, c.Fresh)}
 	case PostTool:
 		if s, ok := ev.Output.(string); ok {
 			red, ms := c.G.Redact([]byte(s))

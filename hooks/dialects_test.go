@@ -66,7 +66,7 @@ func TestCodexDialect(t *testing.T) {
 		t.Fatalf("PreToolUse with approvals: %s", out)
 	}
 	// The filtered form itself is left to the user's approval.
-	p["tool_input"] = map[string]any{"command": relay.Command("ls", hookPath, true)}
+	p["tool_input"] = map[string]any{"command": relay.Command("ls", hookPath, true, true)}
 	if out, _ := Codex(mustJSON(t, p), c); len(out) != 0 {
 		t.Fatalf("a wrapped command was answered: %s", out)
 	}
@@ -132,7 +132,7 @@ func TestCursorDialect(t *testing.T) {
 	out, _ := Cursor(with("hook_event_name", "preToolUse", "tool_name", "Shell", "tool_input", map[string]any{"command": "cat .env", "working_directory": "/w"}), c)
 	a := decodeAnswer(t, out)
 	in := a["updated_input"].(map[string]any)
-	if in["command"] != "exec '"+hookPath+"' --shell 'cat .env'" || in["working_directory"] != "/w" || a["permission"] != nil {
+	if in["command"] != "'"+hookPath+"' --shell 'cat .env'" || in["working_directory"] != "/w" || a["permission"] != nil {
 		t.Fatalf("preToolUse: %s", out)
 	}
 	out, _ = Cursor(with("hook_event_name", "beforeReadFile", "file_path", "/w/.env", "content", "KEY="+fixtureSecret+"\n"), c)
@@ -173,7 +173,7 @@ func TestCopilotDialects(t *testing.T) {
 	a := decodeAnswer(t, out)
 	var args map[string]any
 	json.Unmarshal([]byte(a["modifiedArgs"].(string)), &args)
-	if args["command"] != "exec '"+hookPath+"' --shell --merge 'cat .env'" || args["description"] != "x" || a["permissionDecision"] != nil {
+	if args["command"] != "'"+hookPath+"' --shell --merge 'cat .env'" || args["description"] != "x" || a["permissionDecision"] != nil {
 		t.Fatalf("camelCase preToolUse: %s", out)
 	}
 	pascal := mustJSON(t, map[string]any{"hook_event_name": "PreToolUse", "session_id": "s", "cwd": "/w", "tool_name": "bash", "tool_input": map[string]any{"command": "env"}})

@@ -20,7 +20,7 @@ func Gemini(payload []byte, c *Core) ([]byte, int) {
 	event, _ := p["hook_event_name"].(string)
 	tool, _ := p["tool_name"].(string)
 	in := asMap(p["tool_input"])
-	c.Merge, c.LiveOnly = true, true
+	c.Merge, c.LiveOnly, c.Fresh = true, true, true // bash -c per command
 	switch event {
 	case "BeforeTool":
 		cmd, _ := in["command"].(string)

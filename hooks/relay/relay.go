@@ -4,10 +4,11 @@
 // Both halves live here. The shell half is one command line: Command
 // turns an agent's command into
 //
-//	exec '/abs/noxkey-hook' --shell [--merge] '<the command, quoted>'
+//	[exec] '/abs/noxkey-hook' --shell [--merge] '<the command, quoted>'
 //
-// (exec: the agent's shell becomes noxkey-hook, so a command that kills
-// its own shell ends the process the agent waits for, as without it)
+// (exec, for agents that start a shell for each command: the agent's
+// shell becomes noxkey-hook, so a command that kills its own shell ends
+// the process the agent waits for, as without it)
 // and Claude Code's CLAUDE_CODE_SHELL_PREFIX ("/abs/noxkey-hook --shell")
 // makes Claude Code run `'/abs/noxkey-hook' --shell '<its script>'` for
 // every Bash command by itself. The process half, Run, hands the command
@@ -50,9 +51,14 @@ const (
 )
 
 // Command is command rewritten to run through noxkey-hook (hook, an
-// absolute path); merge as MergeFlag.
-func Command(command, hook string, merge bool) string {
-	s := "exec " + shellquote.POSIX(hook) + " " + ShellFlag + " "
+// absolute path); merge as MergeFlag. replace execs noxkey-hook in place
+// of the agent's shell: only for agents whose shell lives for one command,
+// since it ends a shell the agent keeps.
+func Command(command, hook string, merge, replace bool) string {
+	s := shellquote.POSIX(hook) + " " + ShellFlag + " "
+	if replace {
+		s = "exec " + s
+	}
 	if merge {
 		s += MergeFlag + " "
 	}
@@ -61,7 +67,7 @@ func Command(command, hook string, merge bool) string {
 
 // IsCommand reports whether command already runs through hook.
 func IsCommand(command, hook string) bool {
-	return strings.HasPrefix(command, "exec "+shellquote.POSIX(hook)+" "+ShellFlag+" ")
+	return strings.HasPrefix(strings.TrimPrefix(command, "exec "), shellquote.POSIX(hook)+" "+ShellFlag+" ")
 }
 
 // Prefix is the CLAUDE_CODE_SHELL_PREFIX that runs Claude Code's Bash

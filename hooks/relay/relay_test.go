@@ -95,7 +95,7 @@ var ways = []way{
 	{
 		name:     "codex",
 		original: func(sh, cmd, _ string) []string { return []string{sh, "-c", cmd} },
-		noxkey:   func(sh, cmd, _ string) []string { return []string{sh, "-c", relay.Command(cmd, hook, true)} },
+		noxkey:   func(sh, cmd, _ string) []string { return []string{sh, "-c", relay.Command(cmd, hook, true, true)} },
 	},
 }
 
@@ -285,7 +285,7 @@ func TestMergedStreamsKeepTheirOrder(t *testing.T) {
 	for i := 0; i < 200; i++ {
 		want.WriteString(fmt.Sprintf("o%d\ne%d\n", i, i))
 	}
-	o := run(t, []string{"/bin/sh", "-c", relay.Command(cmd, hook, true)}, env, dir, filepath.Join(dir, "cwd"), 0)
+	o := run(t, []string{"/bin/sh", "-c", relay.Command(cmd, hook, true, true)}, env, dir, filepath.Join(dir, "cwd"), 0)
 	if o.out != want.String() {
 		t.Fatalf("order not kept: %q", o.out[:min(200, len(o.out))])
 	}

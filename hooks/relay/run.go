@@ -70,9 +70,10 @@ func Run(args []string, open Opener) int {
 		p.Kill()
 		return 126
 	}
-	var state *os.ProcessState
+	statec := make(chan *os.ProcessState, 1)
 	go func() {
-		state, _ = p.Wait()
+		state, _ := p.Wait()
+		statec <- state
 		exitW.Close()
 	}()
 
@@ -83,6 +84,7 @@ func Run(args []string, open Opener) int {
 			fmt.Fprintf(os.Stderr, "noxkey-hook: output a background job writes later is withheld: %v\n", err)
 		}
 	}
+	state := <-statec
 	signal.Stop(sigs)
 	return exitStatus(state)
 }
