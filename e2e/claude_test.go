@@ -226,3 +226,26 @@ func TestClaudeBackgroundServerReturnsAtOnce(t *testing.T) {
 	}
 	exec.Command("pkill", "-f", "http.server 0").Run()
 }
+
+// TestClaudeReadDenyRuleStillApplies: a Read of a file holding a secret is
+// pointed at a redacted copy, yet the user's Read deny rule for the file
+// still refuses it, with the same result as without noxkey.
+func TestClaudeReadDenyRuleStillApplies(t *testing.T) {
+	var results [2]string
+	for i, noHooks := range []bool{true, false} {
+		r := claude.run(t, "read", []step{{tool: "Read", input: map[string]any{"file_path": "config.yml"}}}, scenarioOpts{noHooks: noHooks, replaceArgs: true,
+			args: []string{"--allowedTools", "Read", "--disallowedTools", "Read(./config.yml)"},
+			setup: func(p string) {
+				os.WriteFile(filepath.Join(p, "config.yml"), []byte("token: "+testSecret+"\nretries: 3\n"), 0o600)
+			}})
+		r.assertNoneCarries(t)
+		for _, b := range r.bodies() {
+			if s := lastToolResult(b); s != "" {
+				results[i] = s
+			}
+		}
+	}
+	if !strings.Contains(results[0], "denied") || results[0] != results[1] {
+		t.Fatalf("without noxkey %q, with it %q", results[0], results[1])
+	}
+}
