@@ -366,7 +366,7 @@ func assertPromptBlocked(t *testing.T, a *agent, event string) {
 	if r.saw("should-not-run") {
 		t.Fatal("the turn went on after the prompt was blocked")
 	}
-	if !strings.Contains(r.events, event+"  exit=0 answered=true") {
+	if !strings.Contains(r.events, event+"  exit=0 answered=true") && !strings.Contains(r.events, event+" exit=0 answered=true") {
 		t.Fatalf("the prompt hook did not block: %s", r.events)
 	}
 }

@@ -168,8 +168,45 @@ func TestCursorDialect(t *testing.T) {
 // Copilot CLI in both payload dialects.
 func TestCopilotDialects(t *testing.T) {
 	c := core(t)
+	// postToolUse: the redacted text replaces the result, its type kept.
+	post := mustJSON(t, map[string]any{"sessionId": "s", "cwd": "/w", "toolName": "bash", "toolArgs": map[string]any{"command": "cat .env"},
+		"toolResult": map[string]any{"resultType": "success", "textResultForLlm": "KEY=" + fixtureSecret + "\n<shellId: 0 completed with exit code 1>"}})
+	out, _ := CopilotEvent(post, c, "postToolUse")
+	noSecret(t, out)
+	mr, _ := decodeAnswer(t, out)["modifiedResult"].(map[string]any)
+	if mr["textResultForLlm"] != "KEY=[REDACTED:acme/test/NOXKEY_TEST_SECRET]\n<shellId: 0 completed with exit code 1>" || mr["resultType"] != "success" {
+		t.Fatalf("postToolUse: %s", out)
+	}
+	pascalPost := mustJSON(t, map[string]any{"hook_event_name": "PostToolUse", "tool_name": "view", "tool_input": map[string]any{"path": "x"},
+		"tool_result": map[string]any{"result_type": "success", "text_result_for_llm": "1. token: " + fixtureSecret}})
+	out, _ = CopilotEvent(pascalPost, c, "")
+	noSecret(t, out)
+	if mr, _ := decodeAnswer(t, out)["modifiedResult"].(map[string]any); mr["textResultForLlm"] != "1. token: [REDACTED:acme/test/NOXKEY_TEST_SECRET]" {
+		t.Fatalf("PascalCase postToolUse: %s", out)
+	}
+	// Nothing to redact: no answer. No guard, or a bad payload: withheld.
+	clean := mustJSON(t, map[string]any{"toolName": "bash", "toolResult": map[string]any{"resultType": "success", "textResultForLlm": "hello"}})
+	if out, _ := CopilotEvent(clean, c, "postToolUse"); len(out) != 0 {
+		t.Fatalf("clean postToolUse answered %s", out)
+	}
+	for _, tc := range []struct {
+		payload []byte
+		c       *Core
+	}{{post, &Core{Err: os.ErrNotExist}}, {[]byte("{not json"), c}} {
+		out, code := CopilotEvent(tc.payload, tc.c, "postToolUse")
+		noSecret(t, out)
+		mr, _ := decodeAnswer(t, out)["modifiedResult"].(map[string]any)
+		if code != 0 || mr == nil || !strings.Contains(mr["textResultForLlm"].(string), "output withheld") {
+			t.Fatalf("fail closed: exit %d %s", code, out)
+		}
+	}
+	// preToolUse: the command as written, unless filter_live_output.
 	camel := mustJSON(t, map[string]any{"sessionId": "s", "timestamp": 1795888017449, "cwd": "/w", "toolName": "bash", "toolArgs": `{"command":"cat .env","description":"x"}`})
-	out, _ := CopilotEvent(camel, c, "preToolUse")
+	if out, _ := CopilotEvent(camel, c, "preToolUse"); len(out) != 0 {
+		t.Fatalf("preToolUse answered without filter_live_output: %s", out)
+	}
+	c.G.LiveOutput = true
+	out, _ = CopilotEvent(camel, c, "preToolUse")
 	a := decodeAnswer(t, out)
 	var args map[string]any
 	json.Unmarshal([]byte(a["modifiedArgs"].(string)), &args)
@@ -178,9 +215,13 @@ func TestCopilotDialects(t *testing.T) {
 	}
 	pascal := mustJSON(t, map[string]any{"hook_event_name": "PreToolUse", "session_id": "s", "cwd": "/w", "tool_name": "bash", "tool_input": map[string]any{"command": "env"}})
 	out, _ = CopilotEvent(pascal, c, "")
-	a = decodeAnswer(t, out)
-	if !relay.IsCommand(a["modifiedArgs"].(map[string]any)["command"].(string), hookPath) {
+	if !relay.IsCommand(decodeAnswer(t, out)["modifiedArgs"].(map[string]any)["command"].(string), hookPath) {
 		t.Fatalf("PascalCase preToolUse: %s", out)
+	}
+	c.G.LiveOutput = false
+	out, _ = CopilotEvent(camel, &Core{Err: os.ErrNotExist, Hook: hookPath}, "preToolUse")
+	if decodeAnswer(t, out)["permissionDecision"] != "deny" {
+		t.Fatalf("preToolUse without a guard: %s", out)
 	}
 	out, _ = CopilotEvent(mustJSON(t, map[string]any{"sessionId": "s", "prompt": "key " + fixtureSecret}), c, "userPromptSubmitted")
 	noSecret(t, out)
