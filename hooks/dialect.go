@@ -26,6 +26,8 @@ func DialectOf(agent string) Dialect {
 		return Copilot
 	case "windsurf":
 		return Windsurf
+	case "opencode":
+		return Opencode
 	}
 	return nil
 }
@@ -69,7 +71,8 @@ func EventName(payload []byte) string {
 	var m struct {
 		A string `json:"hook_event_name"`
 		B string `json:"agent_action_name"`
+		C string `json:"event"` // noxkey's opencode plugin
 	}
 	json.Unmarshal(payload, &m)
-	return m.A + m.B
+	return m.A + m.B + m.C
 }

@@ -104,7 +104,7 @@ func hookTargets(cmd *cli.Command) ([]hookTarget, error) {
 		if err != nil {
 			return nil, usageError("%v", err)
 		}
-		if len(ag.Hooks) == 0 {
+		if len(ag.Hooks) == 0 && ag.Plugin == "" {
 			return nil, usageError("noxkey recognises %s but installs no hooks for it; known: %s", n, strings.Join(install.KnownAgents(), ", "))
 		}
 		p, err := ag.ConfigPath(cmd.String("scope"), home, wd)

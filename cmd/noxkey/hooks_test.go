@@ -216,7 +216,8 @@ func TestHooksInstallAllKeepsForeignHooks(t *testing.T) {
 		".codex/hooks.json":         {hook + " codex"},
 		".gemini/settings.json":     {hook + " gemini", `"name": "noxkey-after-tool"`, `"timeout": 30000`},
 		".cursor/hooks.json":        {hook + " cursor", `"failClosed": true`, `"beforeReadFile"`},
-		".github/hooks/noxkey.json": {hook + " copilot preToolUse", hook + " copilot userPromptSubmitted", `"timeoutSec": 30`, `"version": 1`},
+		".github/hooks/noxkey.json": {hook + " copilot postToolUse", hook + " copilot preToolUse", hook + " copilot userPromptSubmitted", `"timeoutSec": 30`, `"version": 1`},
+		".opencode/plugins/noxkey.js": {`const HOOK = "` + filepath.Join(binDir, "noxkey-hook") + `"`, "tool.execute.after", "noxkey hooks install --agent opencode"},
 		".windsurf/hooks.json":      {hook + " windsurf", `"pre_read_code"`},
 	}
 	for p, wants := range ours {
@@ -243,11 +244,11 @@ func TestHooksInstallAllKeepsForeignHooks(t *testing.T) {
 	}
 	// Idempotent.
 	r = inProject("hooks", "install", "--agent", "all", "--scope", "project")
-	if strings.Count(r.stderr, "nothing to change") != 6 {
+	if strings.Count(r.stderr, "nothing to change") != 7 {
 		t.Errorf("second install changed something: %s", r.stderr)
 	}
 	st := inProject("hooks", "status", "--agent", "all", "--scope", "project").stdout
-	if strings.Count(st, ": installed (") != 6 {
+	if strings.Count(st, ": installed (") != 7 {
 		t.Errorf("status:\n%s", st)
 	}
 	// Uninstall leaves exactly the foreign hooks.
@@ -262,6 +263,21 @@ func TestHooksInstallAllKeepsForeignHooks(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(project, ".github/hooks/noxkey.json")); strings.Contains(string(b), "noxkey-hook") {
 		t.Errorf("copilot file still holds noxkey: %s", b)
+	}
+	if _, err := os.Stat(filepath.Join(project, ".opencode/plugins/noxkey.js")); err == nil {
+		t.Error("the opencode plugin is still there")
+	}
+	// A plugin file noxkey did not write is neither replaced nor removed.
+	theirs := filepath.Join(project, ".opencode/plugins/noxkey.js")
+	os.WriteFile(theirs, []byte("export const Mine = async () => ({})\n"), 0o644)
+	if r := inProject("hooks", "install", "--agent", "opencode", "--scope", "project"); r.code == 0 || !strings.Contains(r.stderr, "is not noxkey's") {
+		t.Errorf("install over the user's plugin: %d %s", r.code, r.stderr)
+	}
+	if r := inProject("hooks", "uninstall", "--agent", "opencode", "--scope", "project"); r.code == 0 {
+		t.Error("uninstall removed the user's plugin")
+	}
+	if b, _ := os.ReadFile(theirs); string(b) != "export const Mine = async () => ({})\n" {
+		t.Errorf("the user's plugin changed: %s", b)
 	}
 }
 

@@ -35,6 +35,9 @@ type Agent struct {
 	Command     string `toml:"command"`      // noxkey-hook's subcommand for this agent
 	EventArg    bool   `toml:"event_arg"`    // the event name follows the subcommand
 	Version     int    `toml:"version"`      // a top-level "version" the file must have
+	// Plugin names a file in configs/agents that is the whole hook: the
+	// scopes name where it goes, written with noxkey-hook's path in it.
+	Plugin string `toml:"plugin"`
 	// Handler holds fixed fields of every handler ({type = "command"}, ...).
 	Handler map[string]any `toml:"handler"`
 	Notes   []string       `toml:"notes"` // printed after install
@@ -78,7 +81,7 @@ func KnownAgents() []string {
 	for _, e := range ents {
 		// A look for hook entries, not a parse: every noxkey command's
 		// help text lists these, so it must cost nothing.
-		if b, err := configs.FS.ReadFile(e); err == nil && bytes.Contains(b, []byte("\n[[hooks]]")) {
+		if b, err := configs.FS.ReadFile(e); err == nil && (bytes.Contains(b, []byte("\n[[hooks]]")) || bytes.Contains(b, []byte("\nplugin = "))) {
 			out = append(out, strings.TrimSuffix(filepath.Base(e), ".toml"))
 		}
 	}
@@ -163,6 +166,9 @@ type Result struct {
 // it changes nothing; a handler whose noxkey-hook path moved is updated in
 // place. A file it cannot parse is refused and left as it is.
 func (a *Agent) Install(path, hook string) (Result, error) {
+	if a.Plugin != "" {
+		return a.installPlugin(path, hook)
+	}
 	return a.edit(path, func(hooksObj, env map[string]any) error {
 		for _, k := range slices.Sorted(maps.Keys(a.Env)) {
 			if v, ok := env[k]; ok && !a.ourEnv(k, str(v)) {
@@ -221,6 +227,9 @@ func (a *Agent) ourEnv(k, v string) bool {
 // Uninstall removes exactly noxkey's handlers, and the matcher groups and
 // events that held nothing else.
 func (a *Agent) Uninstall(path string) (Result, error) {
+	if a.Plugin != "" {
+		return a.uninstallPlugin(path)
+	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return Result{Path: path}, nil
 	}
@@ -281,6 +290,9 @@ func (a *Agent) removeOurs(hooksObj map[string]any) {
 // Installed reports whether every one of noxkey's handlers is in the file,
 // and the noxkey-hook path they call.
 func (a *Agent) Installed(path string) (bool, string, error) {
+	if a.Plugin != "" {
+		return a.pluginInstalled(path)
+	}
 	doc, _, err := readJSONDoc(path, a.Format == "jsonc")
 	if err != nil || doc == nil {
 		return false, "", err
