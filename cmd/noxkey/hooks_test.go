@@ -212,13 +212,13 @@ func TestHooksInstallAllKeepsForeignHooks(t *testing.T) {
 	}
 	hook := "'" + filepath.Join(binDir, "noxkey-hook") + "'"
 	ours := map[string][]string{
-		".claude/settings.json":     {hook + " claude"},
-		".codex/hooks.json":         {hook + " codex"},
-		".gemini/settings.json":     {hook + " gemini", `"name": "noxkey-after-tool"`, `"timeout": 30000`},
-		".cursor/hooks.json":        {hook + " cursor", `"failClosed": true`, `"beforeReadFile"`},
-		".github/hooks/noxkey.json": {hook + " copilot postToolUse", hook + " copilot preToolUse", hook + " copilot userPromptSubmitted", `"timeoutSec": 30`, `"version": 1`},
+		".claude/settings.json":       {hook + " claude"},
+		".codex/hooks.json":           {hook + " codex"},
+		".gemini/settings.json":       {hook + " gemini", `"name": "noxkey-after-tool"`, `"timeout": 30000`},
+		".cursor/hooks.json":          {hook + " cursor", `"failClosed": true`, `"beforeReadFile"`},
+		".github/hooks/noxkey.json":   {hook + " copilot postToolUse", hook + " copilot preToolUse", hook + " copilot userPromptSubmitted", `"timeoutSec": 30`, `"version": 1`},
 		".opencode/plugins/noxkey.js": {`const HOOK = "` + filepath.Join(binDir, "noxkey-hook") + `"`, "tool.execute.after", "noxkey hooks install --agent opencode"},
-		".windsurf/hooks.json":      {hook + " windsurf", `"pre_read_code"`},
+		".windsurf/hooks.json":        {hook + " windsurf", `"pre_read_code"`},
 	}
 	for p, wants := range ours {
 		b, err := os.ReadFile(filepath.Join(project, p))
