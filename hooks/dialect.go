@@ -28,6 +28,8 @@ func DialectOf(agent string) Dialect {
 		return Windsurf
 	case "opencode":
 		return Opencode
+	case "droid":
+		return Droid
 	}
 	return nil
 }

@@ -36,7 +36,7 @@ const usage = `usage: noxkey-hook COMMAND
 commands:
   claude   answer one Claude Code hook payload (PreToolUse, PostToolUse,
            PostToolUseFailure, UserPromptSubmit) read from stdin
-  codex | gemini | cursor | copilot [EVENT] | windsurf | opencode
+  codex | gemini | cursor | copilot [EVENT] | windsurf | opencode | droid
            answer one hook payload of that agent, read from stdin
   filter   copy stdin to stdout with every vault secret redacted, as it goes
   --shell [--merge] SCRIPT
@@ -75,7 +75,7 @@ func run(args []string) int {
 		return relay.Run(args[1:], quietGuard)
 	case relay.CarryFlag:
 		return relay.Carry(args[1:], quietGuard)
-	case "codex", "gemini", "cursor", "copilot", "windsurf", "opencode":
+	case "codex", "gemini", "cursor", "copilot", "windsurf", "opencode", "droid":
 		return dialect(args[0], args[1:])
 	case "version", "--version":
 		fmt.Println("noxkey-hook", version)

@@ -217,6 +217,7 @@ func TestHooksInstallAllKeepsForeignHooks(t *testing.T) {
 		".gemini/settings.json":       {hook + " gemini", `"name": "noxkey-after-tool"`, `"timeout": 30000`},
 		".cursor/hooks.json":          {hook + " cursor", `"failClosed": true`, `"beforeReadFile"`},
 		".github/hooks/noxkey.json":   {hook + " copilot postToolUse", hook + " copilot preToolUse", hook + " copilot userPromptSubmitted", `"timeoutSec": 30`, `"version": 1`},
+		".factory/settings.json":      {hook + " droid", `"matcher": "Execute|Read|Grep"`},
 		".opencode/plugins/noxkey.js": {`const HOOK = "` + filepath.Join(binDir, "noxkey-hook") + `"`, "tool.execute.after", "noxkey hooks install --agent opencode"},
 		".windsurf/hooks.json":        {hook + " windsurf", `"pre_read_code"`},
 	}
@@ -244,11 +245,11 @@ func TestHooksInstallAllKeepsForeignHooks(t *testing.T) {
 	}
 	// Idempotent.
 	r = inProject("hooks", "install", "--agent", "all", "--scope", "project")
-	if strings.Count(r.stderr, "nothing to change") != 7 {
+	if strings.Count(r.stderr, "nothing to change") != 8 {
 		t.Errorf("second install changed something: %s", r.stderr)
 	}
 	st := inProject("hooks", "status", "--agent", "all", "--scope", "project").stdout
-	if strings.Count(st, ": installed (") != 7 {
+	if strings.Count(st, ": installed (") != 8 {
 		t.Errorf("status:\n%s", st)
 	}
 	// Uninstall leaves exactly the foreign hooks.
