@@ -45,3 +45,17 @@ func TestCopilotPromptHoldingASecretIsBlocked(t *testing.T) {
 }
 
 func TestCopilotRunsCommandsAsWithoutNoxkey(t *testing.T) { runFidelityScenarios(t, copilot) }
+
+// TestCopilotIsRecognisedAsAnAgent: the daemon's detection names
+// copilot, so noxkey get hands off to it and refuses it plaintext.
+func TestCopilotIsRecognisedAsAnAgent(t *testing.T) {
+	nk := filepath.Join(bins, "noxkey")
+	r := copilot.run(t, "who", []step{
+		shell(nk + ` whoami`),
+		shell(nk + ` get --raw acme/test/NOXKEY_TEST_SECRET; echo "exit=$?"`),
+	}, scenarioOpts{fromVault: true})
+	r.assertNoLeak(t)
+	if !r.saw("agent: copilot") || !r.saw("This command is not available to AI agents.") {
+		t.Fatalf("copilot was not recognised: %s", r.events)
+	}
+}

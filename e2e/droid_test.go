@@ -65,3 +65,17 @@ func TestDroidReadAndGrepOfASecretFile(t *testing.T) {
 		t.Fatal("a file without a secret was not read")
 	}
 }
+
+// TestDroidIsRecognisedAsAnAgent: the daemon's detection names
+// droid, so noxkey get hands off to it and refuses it plaintext.
+func TestDroidIsRecognisedAsAnAgent(t *testing.T) {
+	nk := filepath.Join(bins, "noxkey")
+	r := droid.run(t, "who", []step{
+		shell(nk + ` whoami`),
+		shell(nk + ` get --raw acme/test/NOXKEY_TEST_SECRET; echo "exit=$?"`),
+	}, scenarioOpts{fromVault: true})
+	r.assertNoLeak(t)
+	if !r.saw("agent: droid") || !r.saw("This command is not available to AI agents.") {
+		t.Fatalf("droid was not recognised: %s", r.events)
+	}
+}

@@ -57,3 +57,17 @@ func TestOpencodeReadOfASecretFile(t *testing.T) {
 func TestOpencodePromptHoldingASecretIsBlocked(t *testing.T) {
 	assertPromptBlocked(t, opencode, "opencode prompt")
 }
+
+// TestOpencodeIsRecognisedAsAnAgent: the daemon's detection names
+// opencode, so noxkey get hands off to it and refuses it plaintext.
+func TestOpencodeIsRecognisedAsAnAgent(t *testing.T) {
+	nk := filepath.Join(bins, "noxkey")
+	r := opencode.run(t, "who", []step{
+		shell(nk + ` whoami`),
+		shell(nk + ` get --raw acme/test/NOXKEY_TEST_SECRET; echo "exit=$?"`),
+	}, scenarioOpts{fromVault: true})
+	r.assertNoLeak(t)
+	if !r.saw("agent: opencode") || !r.saw("This command is not available to AI agents.") {
+		t.Fatalf("opencode was not recognised: %s", r.events)
+	}
+}

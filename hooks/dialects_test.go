@@ -303,3 +303,83 @@ func TestCoreLoadsTheGuardOnlyWhenNeeded(t *testing.T) {
 		t.Fatalf("loaded %d times, want once", loads)
 	}
 }
+
+// opencode's plugin protocol: output replaced after any tool, bash left as
+// written (unless filter_live_output), a prompt refused, fail closed.
+func TestOpencodeDialect(t *testing.T) {
+	c := core(t)
+	out, _ := Opencode(mustJSON(t, map[string]any{"event": "after", "tool": "read", "output": "<file>\n00001| token: " + fixtureSecret + "\n</file>"}), c)
+	noSecret(t, out)
+	if a := decodeAnswer(t, out); a["output"] != "<file>\n00001| token: [REDACTED:acme/test/NOXKEY_TEST_SECRET]\n</file>" {
+		t.Fatalf("after: %s", out)
+	}
+	if out, _ := Opencode(mustJSON(t, map[string]any{"event": "after", "tool": "bash", "output": "clean"}), c); string(out) != "{}\n" {
+		t.Fatalf("clean after: %s", out)
+	}
+	before := mustJSON(t, map[string]any{"event": "before", "tool": "bash", "args": map[string]any{"command": "cat .env", "description": "d"}})
+	if out, _ := Opencode(before, c); string(out) != "{}\n" {
+		t.Fatalf("before without filter_live_output: %s", out)
+	}
+	c.G.LiveOutput = true
+	if out, _ := Opencode(before, c); decodeAnswer(t, out)["command"] != "'"+hookPath+"' --shell --merge 'cat .env'" {
+		t.Fatalf("before with filter_live_output: %s", out)
+	}
+	c.G.LiveOutput = false
+	out, _ = Opencode(mustJSON(t, map[string]any{"event": "prompt", "prompt": "use " + fixtureSecret}), c)
+	noSecret(t, out)
+	if b, _ := decodeAnswer(t, out)["block"].(string); !strings.Contains(b, "acme/test/NOXKEY_TEST_SECRET") {
+		t.Fatalf("prompt: %s", out)
+	}
+	for _, p := range [][]byte{[]byte("{not json"), mustJSON(t, map[string]any{"event": "later"})} {
+		if out, _ := Opencode(p, c); decodeAnswer(t, out)["block"] == nil {
+			t.Fatalf("%s: %s", p, out)
+		}
+	}
+	out, _ = Opencode(mustJSON(t, map[string]any{"event": "after", "tool": "read", "output": "x " + fixtureSecret}), &Core{Err: os.ErrNotExist})
+	noSecret(t, out)
+	if b, _ := decodeAnswer(t, out)["block"].(string); !strings.Contains(b, "noxkey guard rebuild") {
+		t.Fatalf("no guard: %s", out)
+	}
+}
+
+// droid: Execute rewritten with no permission decision, Read and Grep of
+// a secret file denied, a prompt blocked.
+func TestDroidDialect(t *testing.T) {
+	c := core(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ".env"), []byte("TOKEN="+fixtureSecret+"\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "README"), []byte("nothing\n"), 0o600)
+	pre := func(tool string, in map[string]any) map[string]any {
+		out, _ := Droid(mustJSON(t, map[string]any{"hook_event_name": "PreToolUse", "cwd": dir, "tool_name": tool, "tool_input": in}), c)
+		noSecret(t, out)
+		if len(out) == 0 {
+			return nil
+		}
+		return decodeAnswer(t, out)["hookSpecificOutput"].(map[string]any)
+	}
+	h := pre("Execute", map[string]any{"command": "cat .env", "summary": "s"})
+	if in := h["updatedInput"].(map[string]any); in["command"] != "'"+hookPath+"' --shell --merge 'cat .env'" || in["summary"] != "s" || h["permissionDecision"] != nil {
+		t.Fatalf("Execute: %v", h)
+	}
+	if h := pre("Read", map[string]any{"file_path": ".env"}); h["permissionDecision"] != "deny" {
+		t.Fatalf("Read of .env: %v", h)
+	}
+	if h := pre("Read", map[string]any{"file_path": "README"}); h != nil {
+		t.Fatalf("Read of README: %v", h)
+	}
+	if h := pre("Grep", map[string]any{"pattern": "TOKEN"}); h["permissionDecision"] != "deny" || !strings.Contains(h["permissionDecisionReason"].(string), "through Execute") {
+		t.Fatalf("Grep of the folder: %v", h)
+	}
+	if h := pre("Grep", map[string]any{"pattern": "x", "path": "README"}); h != nil {
+		t.Fatalf("Grep of README: %v", h)
+	}
+	out, _ := Droid(mustJSON(t, map[string]any{"hook_event_name": "UserPromptSubmit", "prompt": "k " + fixtureSecret}), c)
+	noSecret(t, out)
+	if decodeAnswer(t, out)["decision"] != "block" {
+		t.Fatalf("prompt: %s", out)
+	}
+	h = pre("Execute", map[string]any{"command": relay.Command("ls", hookPath, true, false)})
+	if h != nil {
+		t.Fatalf("a rewritten command was rewritten again: %v", h)
+	}
+}
