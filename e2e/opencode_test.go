@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -69,5 +70,24 @@ func TestOpencodeIsRecognisedAsAnAgent(t *testing.T) {
 	r.assertNoLeak(t)
 	if !r.saw("agent: opencode") || !r.saw("This command is not available to AI agents.") {
 		t.Fatalf("opencode was not recognised: %s", r.events)
+	}
+}
+
+// TestOpencodeFailsClosedWithoutNoxkeyHook: when the plugin cannot run
+// noxkey-hook, the prompt is refused (opencode reports an error; its log
+// has the plugin's reason) and no command runs: nothing reaches the model.
+func TestOpencodeFailsClosedWithoutNoxkeyHook(t *testing.T) {
+	r := opencode.run(t, "print the key", []step{shell(`echo "key is $NOXKEY_TEST_SECRET"`)}, scenarioOpts{setup: func(p string) {
+		plugin := filepath.Join(p, ".opencode", "plugins", "noxkey.js")
+		b, err := os.ReadFile(plugin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = []byte(strings.Replace(string(b), filepath.Join(bins, "noxkey-hook"), "/nonexistent/noxkey-hook", 1))
+		os.WriteFile(plugin, b, 0o600)
+	}})
+	r.assertNoneCarries(t)
+	if r.saw("key is") || strings.Contains(r.stdout, "done") || !strings.Contains(r.stderr, "Error") {
+		t.Fatalf("the turn was not refused: stdout %q", hide(r.stdout))
 	}
 }
