@@ -26,9 +26,13 @@ var copilot = &agent{
 	},
 }
 
-func TestCopilotSharedScenarios(t *testing.T) { runSharedScenarios(t, copilot, nil) }
+func TestCopilotSharedScenarios(t *testing.T) {
+	t.Parallel()
+	runSharedScenarios(t, copilot, nil)
+}
 
 func TestCopilotViewOfASecretFile(t *testing.T) {
+	t.Parallel()
 	r := copilot.run(t, "read config", []step{{tool: "view", input: map[string]any{"path": "config.yml"}, next: func(string) step {
 		return step{tool: "view", input: map[string]any{"path": "config.yml"}}
 	}}}, scenarioOpts{setup: func(p string) {
@@ -41,14 +45,19 @@ func TestCopilotViewOfASecretFile(t *testing.T) {
 }
 
 func TestCopilotPromptHoldingASecretIsBlocked(t *testing.T) {
+	t.Parallel()
 	assertPromptBlocked(t, copilot, "userPromptSubmitted")
 }
 
-func TestCopilotRunsCommandsAsWithoutNoxkey(t *testing.T) { runFidelityScenarios(t, copilot) }
+func TestCopilotRunsCommandsAsWithoutNoxkey(t *testing.T) {
+	t.Parallel()
+	runFidelityScenarios(t, copilot)
+}
 
 // TestCopilotIsRecognisedAsAnAgent: the daemon's detection names
 // copilot, so noxkey get hands off to it and refuses it plaintext.
 func TestCopilotIsRecognisedAsAnAgent(t *testing.T) {
+	t.Parallel()
 	nk := filepath.Join(bins, "noxkey")
 	r := copilot.run(t, "who", []step{
 		shell(nk + ` whoami`),

@@ -34,13 +34,20 @@ var droid = &agent{
 
 // Droid's PostToolUse cannot replace a result, so the shared scenarios
 // pass only through the Execute rewrite.
-func TestDroidSharedScenarios(t *testing.T) { runSharedScenarios(t, droid, nil) }
+func TestDroidSharedScenarios(t *testing.T) {
+	t.Parallel()
+	runSharedScenarios(t, droid, nil)
+}
 
-func TestDroidRunsCommandsAsWithoutNoxkey(t *testing.T) { runFidelityScenarios(t, droid) }
+func TestDroidRunsCommandsAsWithoutNoxkey(t *testing.T) {
+	t.Parallel()
+	runFidelityScenarios(t, droid)
+}
 
 // Read and Grep of a file holding a secret are refused with the reason;
 // a Read of a file without one goes through.
 func TestDroidReadAndGrepOfASecretFile(t *testing.T) {
+	t.Parallel()
 	var dir string
 	r := droid.run(t, "read config", []step{
 		{tool: "Read", next: func(string) step {
@@ -69,6 +76,7 @@ func TestDroidReadAndGrepOfASecretFile(t *testing.T) {
 // TestDroidIsRecognisedAsAnAgent: the daemon's detection names
 // droid, so noxkey get hands off to it and refuses it plaintext.
 func TestDroidIsRecognisedAsAnAgent(t *testing.T) {
+	t.Parallel()
 	nk := filepath.Join(bins, "noxkey")
 	r := droid.run(t, "who", []step{
 		shell(nk + ` whoami`),

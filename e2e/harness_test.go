@@ -371,7 +371,9 @@ func assertPromptBlocked(t *testing.T, a *agent, event string) {
 	}
 }
 
-// runFidelityScenarios: with a's hooks, commands run as without them. A
+// runFidelityScenarios: with a's hooks, commands run as without them.
+// The agents of e2e/ run in parallel (go test's 10 minutes are for the
+// package), so durations are compared with room for the load. A
 // clean command's result (stdout and stderr in turn, a tab, no newline at
 // the end) reaches the model byte for byte as without noxkey,
 // with no note that a hook changed anything; a command that leaves a job
@@ -398,7 +400,7 @@ func runFidelityScenarios(t *testing.T, a *agent) {
 		var took [2]time.Duration
 		for i, noHooks := range []bool{true, false} {
 			// A first run in the same HOME, so that an agent's first start
-			// (opencode sets up its plugin folder once) is not counted.
+			// (opencode installs its plugin package once) is not counted.
 			warm := a.run(t, "warm up", []step{shell(`echo warm`)}, scenarioOpts{noHooks: noHooks})
 			start := time.Now()
 			r := a.run(t, "background", []step{
@@ -416,7 +418,7 @@ func runFidelityScenarios(t *testing.T, a *agent) {
 				}
 			}
 		}
-		if took[1] > took[0]+3*time.Second {
+		if took[1] > took[0]+5*time.Second {
 			t.Fatalf("the run took %v without noxkey, %v with it", took[0], took[1])
 		}
 	})

@@ -37,11 +37,18 @@ var opencode = &agent{
 	},
 }
 
-func TestOpencodeSharedScenarios(t *testing.T) { runSharedScenarios(t, opencode, nil) }
+func TestOpencodeSharedScenarios(t *testing.T) {
+	t.Parallel()
+	runSharedScenarios(t, opencode, nil)
+}
 
-func TestOpencodeRunsCommandsAsWithoutNoxkey(t *testing.T) { runFidelityScenarios(t, opencode) }
+func TestOpencodeRunsCommandsAsWithoutNoxkey(t *testing.T) {
+	t.Parallel()
+	runFidelityScenarios(t, opencode)
+}
 
 func TestOpencodeReadOfASecretFile(t *testing.T) {
+	t.Parallel()
 	var file string
 	r := opencode.run(t, "read config", []step{{tool: "read", next: func(string) step {
 		return step{tool: "read", input: map[string]any{"filePath": file}}
@@ -56,12 +63,14 @@ func TestOpencodeReadOfASecretFile(t *testing.T) {
 }
 
 func TestOpencodePromptHoldingASecretIsBlocked(t *testing.T) {
+	t.Parallel()
 	assertPromptBlocked(t, opencode, "opencode prompt")
 }
 
 // TestOpencodeIsRecognisedAsAnAgent: the daemon's detection names
 // opencode, so noxkey get hands off to it and refuses it plaintext.
 func TestOpencodeIsRecognisedAsAnAgent(t *testing.T) {
+	t.Parallel()
 	nk := filepath.Join(bins, "noxkey")
 	r := opencode.run(t, "who", []step{
 		shell(nk + ` whoami`),
@@ -77,6 +86,7 @@ func TestOpencodeIsRecognisedAsAnAgent(t *testing.T) {
 // noxkey-hook, the prompt is refused (opencode reports an error; its log
 // has the plugin's reason) and no command runs: nothing reaches the model.
 func TestOpencodeFailsClosedWithoutNoxkeyHook(t *testing.T) {
+	t.Parallel()
 	r := opencode.run(t, "print the key", []step{shell(`echo "key is $NOXKEY_TEST_SECRET"`)}, scenarioOpts{setup: func(p string) {
 		plugin := filepath.Join(p, ".opencode", "plugins", "noxkey.js")
 		b, err := os.ReadFile(plugin)

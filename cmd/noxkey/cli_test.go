@@ -200,8 +200,8 @@ func TestDoneWhenSetGetLsAndStockAge(t *testing.T) {
 	h := newVault(t)
 	v := secret("sk_test_123456789")
 	h.ok(t, v, "set", "acme/api/STRIPE_KEY")
-	if got := h.ok(t, "", "get", "acme/api/STRIPE_KEY"); got != v+"\n" {
-		t.Fatalf("get printed %d bytes, not the value and a newline", len(got))
+	if got := h.ok(t, "", "get", "acme/api/STRIPE_KEY"); got != "export STRIPE_KEY='"+v+"'\n" {
+		t.Fatalf("get printed %d bytes, not the export line", len(got))
 	}
 	ls := h.ok(t, "", "ls", "acme")
 	if !strings.Contains(ls, "acme/api/STRIPE_KEY") || strings.Contains(ls, v) {

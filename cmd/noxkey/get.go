@@ -15,9 +15,13 @@ func (a *app) getCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "get",
 		Usage: "hand the value of PATH to your shell: eval \"$(noxkey get PATH)\"",
-		Description: `A human caller gets the value printed. An AI agent's caller gets one line,
-source '<file>', naming a private script that exports NAME and deletes
-itself: the value reaches the agent's shell, never its conversation.`,
+		Description: `Prints a line that sets NAME (the path's last part) in your shell, so that
+eval "$(noxkey get PATH)" works the same for you and for an AI agent. You
+get export NAME='<value>', quoted for your shell (set -gx in fish), so a
+value is never run as a command; --raw prints the bare value, --copy puts
+it on the clipboard. An agent's caller gets one line, source '<file>',
+naming a private script that exports NAME and deletes itself: the value
+reaches the agent's shell, never its conversation.`,
 		ArgsUsage: "PATH",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "raw", Usage: "print the value without a trailing newline (not for agents)"},
@@ -52,13 +56,18 @@ itself: the value reaches the agent's shell, never its conversation.`,
 			}
 			defer wipe(value)
 			a.log.Info().Str("op", "get").Str("path", p).Msg("read")
-			return printValue(value, mode)
+			shell := cmd.String("shell")
+			if shell == "" && resp.Caller != nil {
+				shell = resp.Caller.Shell
+			}
+			return printValue(value, mode, vault.Name(p), shell)
 		},
 	}
 }
 
-// printValue shows value to a human in mode.
-func printValue(value []byte, mode string) error {
+// printValue shows value to a human in mode: by default the line that
+// exports it as name in shell, the same thing eval does for an agent.
+func printValue(value []byte, mode, name, shell string) error {
 	switch mode {
 	case "copy":
 		return copyToClipboard(value)
@@ -66,7 +75,7 @@ func printValue(value []byte, mode string) error {
 		_, err := os.Stdout.Write(value)
 		return err
 	}
-	out := append(append(make([]byte, 0, len(value)+1), value...), '\n')
+	out := handoff.DialectFor(shell).Assign(name, value)
 	_, err := os.Stdout.Write(out)
 	wipe(out)
 	return err
@@ -88,11 +97,11 @@ func (a *app) getDirect(p, mode, shell string) error {
 		return err
 	}
 	defer sec.Wipe()
-	if !v.Agent {
-		return printValue(sec.Value, mode)
-	}
 	if shell == "" {
 		shell = v.Shell
+	}
+	if !v.Agent {
+		return printValue(sec.Value, mode, vault.Name(p), shell)
 	}
 	d := handoff.DialectFor(shell)
 	path, err := handoff.WriteScript(a.layout.Handoff(), d, []handoff.Var{{Name: vault.Name(p), Value: sec.Value}})

@@ -312,13 +312,42 @@ func TestAgentRefusals(t *testing.T) {
 	}
 }
 
-// TestHumanGetRawCopy: a human gets the value, --raw without newline,
-// --copy on the clipboard (a stand-in xsel), cleared after the delay.
+// TestHumanEvalOfGetNeverRunsTheValue: the README's
+// eval "$(noxkey get PATH)", typed by a human in bash, zsh, dash and fish,
+// sets the variable to a value full of shell syntax and runs none of it.
+func TestHumanEvalOfGetNeverRunsTheValue(t *testing.T) {
+	h := newVault(t)
+	pwned := filepath.Join(t.TempDir(), "PWNED")
+	v := "sk_x;touch " + pwned + " $(touch " + pwned + ") `touch " + pwned + "` 'q\"\\ \n2nd line"
+	h.ok(t, v, "set", "acme/api/EVIL")
+	for _, sh := range []struct{ name, script string }{
+		{"bash", `eval "$(noxkey get acme/api/EVIL)"; printf %s "$EVIL"`},
+		{"zsh", `eval "$(noxkey get acme/api/EVIL)"; printf %s "$EVIL"`},
+		{"dash", `eval "$(noxkey get acme/api/EVIL)"; printf %s "$EVIL"`},
+		{"fish", `eval (noxkey get --shell fish acme/api/EVIL | string collect); printf %s "$EVIL"`},
+	} {
+		if _, err := exec.LookPath(sh.name); err != nil {
+			t.Logf("no %s", sh.name)
+			continue
+		}
+		r := h.runArgs(t, nil, sh.name, "-c", sh.script)
+		if r.stdout != v {
+			t.Errorf("%s: the variable holds %d bytes, want %d (exit %d, %s)", sh.name, len(r.stdout), len(v), r.code, r.stderr)
+		}
+		if _, err := os.Stat(pwned); err == nil {
+			t.Fatalf("%s ran part of the value", sh.name)
+		}
+	}
+}
+
+// TestHumanGetRawCopy: a human gets the export line, --raw the value
+// without newline, --copy on the clipboard (a stand-in xsel), cleared
+// after the delay.
 func TestHumanGetRawCopy(t *testing.T) {
 	h := newVault(t)
 	v := secret("sk_live_human_value_314")
 	h.ok(t, v+"\n", "set", "acme/api/KEY")
-	if got := h.ok(t, "", "get", "acme/api/KEY"); got != v+"\n" {
+	if got := h.ok(t, "", "get", "acme/api/KEY"); got != "export KEY='"+v+"'\n" {
 		t.Errorf("get: %d bytes", len(got))
 	}
 	if got := h.ok(t, "", "get", "--raw", "acme/api/KEY"); got != v {
