@@ -555,6 +555,10 @@ func TestWritesGoThroughTheUnlockedDaemon(t *testing.T) {
 	h.ok(t, secret("sk_live_first_value_1111")+"\n", "set", "acme/api/FIRST")
 	h.ok(t, "", "unlock")
 	h.env = withoutEnv(h.env, "NOXKEY_PASSPHRASE_FILE")
+	// A second unlock asks nothing (there is no passphrase to give it).
+	if r := h.run(t, "", "unlock"); r.code != 0 || !strings.Contains(r.stderr, "already unlocked") {
+		t.Fatalf("unlock of an unlocked vault: exit %d %s", r.code, r.stderr)
+	}
 	v := secret("sk_live_second_value_2222")
 	h.ok(t, v+"\n", "set", "acme/api/SECOND")
 	if got := h.ok(t, "", "get", "--raw", "acme/api/SECOND"); got != v {

@@ -22,6 +22,12 @@ func (a *app) unlockCommand() *cli.Command {
 				return err
 			}
 			defer c.Close()
+			// Already unlocked: nothing to ask (as gpg-agent and ssh-add -l
+			// answer); lock first to unlock with another passphrase.
+			if st, err := a.call(c, &daemon.Request{Op: daemon.OpStatus}); err == nil && st.Status != nil && st.Status.Unlocked {
+				fmt.Fprintf(os.Stderr, "noxkey: already unlocked, %d secrets; locks after %s idle (noxkey lock to lock it now)\n", st.Status.Secrets, time.Duration(st.Status.SecondsLeft)*time.Second)
+				return nil
+			}
 			resp, err := a.unlockDaemon(c)
 			if err != nil {
 				return err

@@ -445,6 +445,30 @@ func TestWrongPassphraseStaysLocked(t *testing.T) {
 	}
 }
 
+// TestFailedUnlockKeepsAnUnlockedVault: a wrong passphrase sent to an
+// unlocked daemon (a typo in a second unlock) is refused and the vault
+// stays unlocked, its values served as before.
+func TestFailedUnlockKeepsAnUnlockedVault(t *testing.T) {
+	_, sock, pass := testServer(t, nil, time.Minute)
+	c, _ := Dial(sock)
+	defer c.Close()
+	unlock(t, c, pass)
+	hello, _ := c.Call(&Request{Op: "hello"})
+	sealed, _ := Seal(hello.Public, []byte("typo"), []byte("unlock"))
+	if r, _ := c.Call(&Request{Op: "unlock", Secret: sealed}); r.OK || r.Code != CodeBadPassphrase {
+		t.Fatalf("wrong passphrase: %+v", r)
+	}
+	st, _ := c.Call(&Request{Op: "status"})
+	if !st.Status.Unlocked {
+		t.Fatal("a failed unlock locked the vault")
+	}
+	if v, resp := get(t, c, "acme/api/KEY"); string(v) != testValue {
+		t.Fatalf("get after a failed unlock: %+v", resp)
+	}
+	// The right passphrase again still unlocks (and reloads).
+	unlock(t, c, pass)
+}
+
 func TestAnotherUIDIsRefused(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to run a client as another uid (CI runs as root)")

@@ -52,22 +52,24 @@ func (s *state) unlocked() bool { return s.file != nil }
 
 // unlock decrypts the vault with ids. The identities are used once: later
 // reloads reuse the file key the vault.File keeps, so no passphrase stays
-// in memory.
+// in memory. The vault is opened apart first: a wrong passphrase leaves
+// an unlocked vault unlocked.
 func (s *state) unlock(ids []age.Identity) error {
 	used := false
-	f := vault.OpenFile(s.path, func() ([]age.Identity, error) {
+	t := &state{path: s.path}
+	t.file = vault.OpenFile(s.path, func() ([]age.Identity, error) {
 		if used {
 			return nil, errRelock
 		}
 		used = true
 		return ids, nil
 	})
-	s.lock()
-	s.file = f
-	if err := s.reload(); err != nil {
-		s.lock()
+	if err := t.reload(); err != nil {
+		t.lock()
 		return err
 	}
+	s.lock()
+	s.file, s.stamp, s.arena, s.values, s.metas, s.mlockErr = t.file, t.stamp, t.arena, t.values, t.metas, t.mlockErr
 	s.lastUse = time.Now()
 	return nil
 }
