@@ -581,3 +581,27 @@ func TestHelpDocumentsExitCodes(t *testing.T) {
 }
 
 var _ = vault.PathRule
+
+// TestWrongCommandsAnswerInOneLine: a mistyped command or flag gets one
+// line naming the closest one and where the help is, exit 1 (usage), not
+// the whole help or "No help topic"; --version prints the version.
+func TestWrongCommandsAnswerInOneLine(t *testing.T) {
+	h := newHome(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"lst"}, `noxkey: no command "lst"; did you mean "ls"? (noxkey --help lists the commands)`},
+		{[]string{"gett", "acme/api/KEY"}, `did you mean "get"?`},
+		{[]string{"get", "--rwa", "acme/api/KEY"}, `flag provided but not defined: -rwa; did you mean --raw? (see: noxkey get --help)`},
+		{[]string{"hooks", "instal"}, `did you mean "install"?`},
+	} {
+		r := h.run(t, "", tc.args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 || r.stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", tc.args, r.code, r.stdout, r.stderr)
+		}
+	}
+	if r := h.run(t, "", "--version"); r.code != 0 || r.stdout != "noxkey version "+version+"\n" {
+		t.Errorf("--version: exit %d %q", r.code, r.stdout)
+	}
+}

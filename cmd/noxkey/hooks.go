@@ -20,6 +20,10 @@ func (a *app) hooksCommand() *cli.Command {
 			&cli.StringFlag{Name: "scope", Value: "user", Usage: "user (your home) or project (the current directory)"},
 		}
 	}
+	statusFlags := []cli.Flag{
+		&cli.StringFlag{Name: "agent", Value: "all", Usage: "the agent: " + strings.Join(install.KnownAgents(), ", ") + ", or all"},
+		&cli.StringFlag{Name: "scope", Value: "user", Usage: "user (your home) or project (the current directory)"},
+	}
 	return &cli.Command{
 		Name:  "hooks",
 		Usage: "install noxkey-hook into an AI agent's own hook settings",
@@ -63,7 +67,7 @@ func (a *app) hooksCommand() *cli.Command {
 			{
 				Name:  "status",
 				Usage: "show whether noxkey's hooks are installed and their noxkey-hook still exists",
-				Flags: flags(),
+				Flags: statusFlags,
 				Action: func(ctx context.Context, cmd *cli.Command) error {
 					targets, err := hookTargets(cmd)
 					if err != nil {

@@ -77,8 +77,10 @@ func exitCode(err error) int {
 }
 
 func (a *app) root() *cli.Command {
-	return &cli.Command{
+	root := &cli.Command{
 		Name:                  "noxkey",
+		Version:               version,
+		Action:                unknownCommand,
 		Usage:                 "let AI coding agents use your secrets without seeing them",
 		Description:           exitCodesHelp,
 		EnableShellCompletion: true,
@@ -117,6 +119,8 @@ func (a *app) root() *cli.Command {
 			a.clearClipboardCommand(),
 		},
 	}
+	oneLineUsageErrors(root)
+	return root
 }
 
 // usageError makes err exit with code 1.
