@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"bytes"
 	"fmt"
 )
 
@@ -91,15 +92,15 @@ func (g *Guard) lookback() int {
 func Summary(name string, text []byte, ms []Match) []string {
 	var out []string
 	for _, m := range ms {
-		line, col := 1, 1
-		for _, c := range text[:m.Start] {
-			if c == '\n' {
-				line, col = line+1, 1
-			} else {
-				col++
-			}
-		}
+		line, col := Position(text, m.Start)
 		out = append(out, fmt.Sprintf("%s:%d:%d: %s (%s, %d bytes)", name, line, col, m.Name, m.Kind, m.End-m.Start))
 	}
 	return out
+}
+
+// Position is the 1-based line and column (in bytes) of offset in text.
+func Position(text []byte, offset int) (line, col int) {
+	line = bytes.Count(text[:offset], []byte{'\n'}) + 1
+	col = offset - (bytes.LastIndexByte(text[:offset], '\n') + 1) + 1
+	return line, col
 }

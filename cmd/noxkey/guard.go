@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"context"
 	"fmt"
 	"io"
@@ -67,10 +68,23 @@ func (a *app) guardCommand() *cli.Command {
 				},
 			},
 			{
-				Name:      "scan",
-				Usage:     "report vault secrets and pattern-rule hits in FILEs (or stdin): names and positions, never values",
+				Name:  "scan",
+				Usage: "report vault secrets and pattern-rule hits in FILEs (or stdin): names and positions, never values",
+				Description: `Exits 1 when it finds anything (--exit-code changes that), 0 when not,
+as gitleaks does, so it can gate a commit or a CI step:
+
+   git diff --cached | noxkey guard scan
+   noxkey guard scan --sarif build.log > noxkey.sarif   # GitHub code scanning`,
 				ArgsUsage: "[FILE...]",
+				Flags: []cli.Flag{
+					&cli.BoolFlag{Name: "json", Usage: `print {"findings": N, "files": [{"path", "findings": [{line, col, name, kind, length}]}]}`},
+					&cli.BoolFlag{Name: "sarif", Usage: "print a SARIF 2.1.0 report"},
+					&cli.IntFlag{Name: "exit-code", Value: 1, Usage: "exit status when something is found"},
+				},
 				Action: func(ctx context.Context, cmd *cli.Command) error {
+					if cmd.Bool("json") && cmd.Bool("sarif") {
+						return usageError("guard scan: use --json or --sarif, not both")
+					}
 					g, err := guard.Open(a.layout.Config, a.layout.Index(), arm.Lookup)
 					if err != nil {
 						return err
@@ -82,22 +96,37 @@ func (a *app) guardCommand() *cli.Command {
 					if len(files) == 0 {
 						files = []string{"-"}
 					}
-					total := 0
+					var report scanReport
 					for _, f := range files {
 						data, err := readScanInput(f)
 						if err != nil {
 							return err
 						}
-						_, ms := g.Redact(data)
-						total += len(ms)
-						for _, line := range guard.Summary(f, data, ms) {
-							fmt.Println(line)
+						ms := g.Find(data)
+						report.add(f, data, ms)
+						if !cmd.Bool("json") && !cmd.Bool("sarif") {
+							for _, line := range guard.Summary(f, data, ms) {
+								fmt.Println(line)
+							}
 						}
+						clear(data)
 					}
-					if total == 0 {
+					switch {
+					case cmd.Bool("json"):
+						if err := json.NewEncoder(os.Stdout).Encode(report); err != nil {
+							return err
+						}
+					case cmd.Bool("sarif"):
+						if err := json.NewEncoder(os.Stdout).Encode(report.sarif()); err != nil {
+							return err
+						}
+					case report.Findings == 0:
 						fmt.Fprintln(os.Stderr, "no secrets found")
-					} else {
-						fmt.Fprintf(os.Stderr, "%d found\n", total)
+					default:
+						fmt.Fprintf(os.Stderr, "%d found\n", report.Findings)
+					}
+					if report.Findings > 0 {
+						return cli.Exit("", cmd.Int("exit-code"))
 					}
 					return nil
 				},

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,11 +95,69 @@ func TestGuardScanReportsNamesAndPositionsNeverValues(t *testing.T) {
 	h.ok(t, v, "set", "acme/x/KEY")
 	f := filepath.Join(t.TempDir(), "log.txt")
 	os.WriteFile(f, []byte("line one\nthe key is "+v+"\nghp_"+strings.Repeat("a1B2c3", 6)+"\n"), 0o600)
-	out := h.ok(t, "", "guard", "scan", f)
-	if !strings.Contains(out, f+":2:12: acme/x/KEY (raw, 25 bytes)") || !strings.Contains(out, f+":3:1: github-token (rule") {
-		t.Fatalf("scan summary:\n%s", out)
+	r := h.run(t, "", "guard", "scan", f)
+	out := r.stdout
+	if r.code != 1 || !strings.Contains(out, f+":2:12: acme/x/KEY (raw, 25 bytes)") || !strings.Contains(out, f+":3:1: github-token (rule") {
+		t.Fatalf("scan summary: exit %d\n%s", r.code, out)
 	}
 	if strings.Contains(out, v) {
 		t.Fatal("scan printed a value")
+	}
+	// Findings fail a commit hook or CI step (exit 1, or --exit-code);
+	// clean input passes.
+	clean := filepath.Join(t.TempDir(), "clean.txt")
+	os.WriteFile(clean, []byte("nothing here\n"), 0o600)
+	if r := h.run(t, "", "guard", "scan", clean); r.code != 0 || !strings.Contains(r.stderr, "no secrets found") {
+		t.Errorf("clean: exit %d %q", r.code, r.stderr)
+	}
+	if r := h.run(t, "", "guard", "scan", "--exit-code", "7", f); r.code != 7 {
+		t.Errorf("--exit-code 7: exit %d", r.code)
+	}
+	if r := h.run(t, "the key is "+v+"\n", "guard", "scan"); r.code != 1 || !strings.Contains(r.stdout, "-:1:12: acme/x/KEY") {
+		t.Errorf("stdin: exit %d %q", r.code, r.stdout)
+	}
+	// --json and --sarif: the same findings, machine-readable, no value.
+	r = h.run(t, "", "guard", "scan", "--json", f, clean)
+	var rep struct {
+		Findings int
+		Files    []struct {
+			Path     string
+			Findings []struct {
+				Line, Col, Length int
+				Name, Kind        string
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 1 || rep.Findings != 2 || len(rep.Files) != 2 || len(rep.Files[1].Findings) != 0 {
+		t.Fatalf("--json: exit %d %v %s", r.code, err, r.stdout)
+	}
+	if x := rep.Files[0].Findings[0]; x.Line != 2 || x.Col != 12 || x.Name != "acme/x/KEY" || x.Kind != "raw" || x.Length != 25 {
+		t.Errorf("--json finding: %+v", x)
+	}
+	r = h.run(t, "", "guard", "scan", "--sarif", f)
+	var sarif struct {
+		Version string
+		Runs    []struct {
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string }
+						Region           struct{ StartLine, StartColumn int }
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &sarif); err != nil || sarif.Version != "2.1.0" || len(sarif.Runs) != 1 || len(sarif.Runs[0].Results) != 2 {
+		t.Fatalf("--sarif: %v %s", err, r.stdout)
+	}
+	if res := sarif.Runs[0].Results[0]; res.RuleID != "acme/x/KEY" || res.Locations[0].PhysicalLocation.Region.StartLine != 2 || res.Locations[0].PhysicalLocation.ArtifactLocation.URI != f {
+		t.Errorf("--sarif result: %+v", res)
+	}
+	for _, out := range []string{r.stdout} {
+		if strings.Contains(out, v) {
+			t.Fatal("a report holds the value")
+		}
 	}
 }

@@ -111,8 +111,8 @@ func File(g *guard.Guard, path string, opt Options) Result {
 		if len(chunk) > 0 {
 			ms := g.Find(chunk)
 			for _, m := range ms {
-				l, c := position(chunk, m.Start)
-				r.Findings = append(r.Findings, Finding{Line: line + l, Col: c, Name: m.Name, Kind: m.Kind})
+				l, c := guard.Position(chunk, m.Start)
+				r.Findings = append(r.Findings, Finding{Line: line + l - 1, Col: c, Name: m.Name, Kind: m.Kind})
 			}
 			if len(ms) > 0 && !opt.DryRun && out == nil {
 				if out, err = startRewrite(target, before.Mode().Perm(), offset); err != nil {
@@ -199,13 +199,6 @@ func (lr *lineReader) next() ([]byte, error) {
 	}
 	lr.start = cut
 	return lr.buf[:cut], nil
-}
-
-// position is the 0-based line and 1-based column of offset in text.
-func position(text []byte, offset int) (line, col int) {
-	line = bytes.Count(text[:offset], []byte{'\n'})
-	col = offset - (bytes.LastIndexByte(text[:offset], '\n') + 1) + 1
-	return line, col
 }
 
 // writeRedacted writes chunk with the matches ms redacted. A line (of a
