@@ -390,6 +390,18 @@ func TestRunFiltersAndPassesThrough(t *testing.T) {
 	if r.code != 3 {
 		t.Fatalf("exit %d, want the child's 3: %s", r.code, r.stderr)
 	}
+	// A command that cannot start exits as a shell says it: 127 not found,
+	// 126 not runnable.
+	notExec := filepath.Join(t.TempDir(), "script")
+	os.WriteFile(notExec, []byte("echo hi\n"), 0o600)
+	for _, tc := range []struct {
+		cmd  string
+		code int
+	}{{"no-such-command-nx", 127}, {"/nonexistent/x", 127}, {notExec, 126}} {
+		if r := h.run(t, "", "run", "--env", "acme/api/KEY", "--", tc.cmd); r.code != tc.code || !strings.Contains(r.stderr, "noxkey: run: ") {
+			t.Errorf("%s: exit %d, want %d: %s", tc.cmd, r.code, tc.code, r.stderr)
+		}
+	}
 	if !strings.Contains(r.stdout, hex.EncodeToString(sum[:])) {
 		t.Error("the child's KEY is not the value")
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -99,7 +100,7 @@ func runFiltered(g *guard.Guard, args, env []string) (int, error) {
 	if tty {
 		ptmx, err := ptylib.StartWithSize(c, mustSize())
 		if err != nil {
-			return 0, fmt.Errorf("run: %w", err)
+			return 0, startError(err)
 		}
 		defer ptmx.Close()
 		if st, err := term.MakeRaw(int(os.Stdin.Fd())); err == nil {
@@ -132,7 +133,7 @@ func runFiltered(g *guard.Guard, args, env []string) (int, error) {
 			return 0, err
 		}
 		if err := c.Start(); err != nil {
-			return 0, usageError("run: %v", err)
+			return 0, startError(err)
 		}
 		for _, p := range []struct {
 			dst io.Writer
@@ -176,4 +177,16 @@ func mustSize() *ptylib.Winsize {
 		return &ptylib.Winsize{Rows: 24, Cols: 80}
 	}
 	return ws
+}
+
+// startError is a command that could not start, with the shell's exit
+// status for it: 127 not found, 126 found but not runnable.
+func startError(err error) error {
+	switch {
+	case errors.Is(err, exec.ErrNotFound), errors.Is(err, fs.ErrNotExist):
+		return cli.Exit(fmt.Sprintf("run: %v", err), 127)
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.ENOEXEC), errors.Is(err, syscall.EISDIR):
+		return cli.Exit(fmt.Sprintf("run: %v", err), 126)
+	}
+	return usageError("run: %v", err)
 }
