@@ -37,7 +37,10 @@ func (a *app) hooksCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					return eachTarget(cmd, func(t hookTarget) error {
+					if _, err := os.Stat(a.layout.Index()); err != nil {
+						defer fmt.Fprintf(os.Stderr, "noxkey: warning: there is no guard index at %s yet, so the hooks will refuse every tool call (fail closed) until you run: noxkey init (or noxkey guard rebuild)\n", a.layout.Index())
+					}
+					return a.eachTarget(cmd, func(t hookTarget) error {
 						res, err := t.agent.Install(t.path, hook)
 						if err != nil {
 							return err
@@ -55,7 +58,7 @@ func (a *app) hooksCommand() *cli.Command {
 				Usage: "remove exactly noxkey's hooks",
 				Flags: flags(),
 				Action: func(ctx context.Context, cmd *cli.Command) error {
-					return eachTarget(cmd, func(t hookTarget) error {
+					return a.eachTarget(cmd, func(t hookTarget) error {
 						res, err := t.agent.Uninstall(t.path)
 						if err == nil {
 							report("uninstalled", res)
@@ -69,7 +72,7 @@ func (a *app) hooksCommand() *cli.Command {
 				Usage: "show whether noxkey's hooks are installed and their noxkey-hook still exists",
 				Flags: statusFlags,
 				Action: func(ctx context.Context, cmd *cli.Command) error {
-					targets, err := hookTargets(cmd)
+					targets, err := a.hookTargets(cmd)
 					if err != nil {
 						return err
 					}
@@ -89,7 +92,7 @@ type hookTarget struct {
 }
 
 // hookTargets resolves --agent (one, or all) and --scope to settings files.
-func hookTargets(cmd *cli.Command) ([]hookTarget, error) {
+func (a *app) hookTargets(cmd *cli.Command) ([]hookTarget, error) {
 	names := []string{cmd.String("agent")}
 	if names[0] == "all" {
 		names = install.KnownAgents()
@@ -115,6 +118,7 @@ func hookTargets(cmd *cli.Command) ([]hookTarget, error) {
 		if err != nil {
 			return nil, usageError("%v", err)
 		}
+		ag.BackupDir = filepath.Join(a.layout.Data, "hooks-backup") // out of the project's tree
 		out = append(out, hookTarget{ag, p})
 	}
 	return out, nil
@@ -122,8 +126,8 @@ func hookTargets(cmd *cli.Command) ([]hookTarget, error) {
 
 // eachTarget runs change on every agent's file; one file's error does
 // not stop the others.
-func eachTarget(cmd *cli.Command, change func(hookTarget) error) error {
-	targets, err := hookTargets(cmd)
+func (a *app) eachTarget(cmd *cli.Command, change func(hookTarget) error) error {
+	targets, err := a.hookTargets(cmd)
 	if err != nil {
 		return err
 	}
@@ -173,6 +177,8 @@ func report(what string, r install.Result) {
 	switch {
 	case !r.Changed:
 		fmt.Fprintf(os.Stderr, "%s: nothing to change\n", r.Path)
+	case r.Removed:
+		fmt.Fprintf(os.Stderr, "%s %s: removed, nothing else was in it (previous file kept as %s)\n", what, r.Path, r.Backup)
 	case r.Backup != "":
 		fmt.Fprintf(os.Stderr, "%s %s (previous file kept as %s)\n", what, r.Path, r.Backup)
 	default:

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +12,7 @@ import (
 	"github.com/noxkey/noxkey/hooks/relay"
 )
 
-// A project's .claude/settings.json with the user's own hooks and keys.
+// A project's .claude/settings.local.json with the user's own hooks and keys.
 const foreignClaudeSettings = `{
   "permissions": {"allow": ["Bash(git status)"], "deny": ["Read(.env)"]},
   "model": "claude-sonnet",
@@ -27,7 +28,7 @@ const foreignClaudeSettings = `{
 func TestHooksInstallClaudeMergesIdempotentlyAndUninstallsExactly(t *testing.T) {
 	h := newHome(t)
 	project := t.TempDir()
-	settings := filepath.Join(project, ".claude", "settings.json")
+	settings := filepath.Join(project, ".claude", "settings.local.json")
 	os.MkdirAll(filepath.Dir(settings), 0o755)
 	os.WriteFile(settings, []byte(foreignClaudeSettings), 0o644)
 	hookBin := filepath.Join(binDir, "noxkey-hook")
@@ -63,8 +64,18 @@ func TestHooksInstallClaudeMergesIdempotentlyAndUninstallsExactly(t *testing.T) 
 	if m := string(mustJSON(hooksObj["PreToolUse"])); !strings.Contains(m, `"matcher":"Bash|Read"`) || strings.Contains(m, `"matcher":"*"`) {
 		t.Errorf("PreToolUse: %s", m)
 	}
-	if _, err := os.Stat(settings + ".noxkey-backup"); err != nil {
-		t.Error("no backup of the previous file")
+	// The previous file is kept in noxkey's data directory, not in the
+	// project's working tree; the file keeps its mode.
+	if backups, _ := filepath.Glob(filepath.Join(h.dir, "hooks-backup", "*settings.local.json.*")); len(backups) != 1 {
+		t.Errorf("backups: %v", backups)
+	} else if b, _ := os.ReadFile(backups[0]); string(b) != foreignClaudeSettings {
+		t.Error("the backup is not the previous file")
+	}
+	if left, _ := filepath.Glob(filepath.Join(project, ".claude", "*noxkey*")); len(left) != 0 {
+		t.Errorf("files left in the project: %v", left)
+	}
+	if fi, _ := os.Stat(settings); fi.Mode().Perm() != 0o644 {
+		t.Errorf("mode %v", fi.Mode())
 	}
 	// A second install changes nothing.
 	before, _ := os.ReadFile(settings)
@@ -98,7 +109,7 @@ func TestHooksInstallClaudeShellPrefix(t *testing.T) {
 	h := newHome(t)
 	project := t.TempDir()
 	h.cwd = project
-	settings := filepath.Join(project, ".claude", "settings.json")
+	settings := filepath.Join(project, ".claude", "settings.local.json")
 	os.MkdirAll(filepath.Dir(settings), 0o755)
 	theirs := `{"env": {"CLAUDE_CODE_SHELL_PREFIX": "/usr/local/bin/audit-shell", "FOO": "1"}}` + "\n"
 	os.WriteFile(settings, []byte(theirs), 0o644)
@@ -129,6 +140,27 @@ func TestHooksInstallClaudeShellPrefix(t *testing.T) {
 	if got, _ := os.ReadFile(settings); string(normJSON(t, got)) != `{"env":{"FOO":"1"}}` {
 		t.Fatalf("after uninstall: %s", got)
 	}
+}
+
+// TestHooksUninstallLeavesNoFileItCreated: install into a project that
+// has no agent settings, then uninstall: no file is left behind, and no
+// backup is in the project.
+func TestHooksUninstallLeavesNoFileItCreated(t *testing.T) {
+	h := newHome(t)
+	project := t.TempDir()
+	h.cwd = project
+	if r := h.run(t, "", "hooks", "install", "--agent", "all", "--scope", "project"); r.code != 0 {
+		t.Fatalf("install: %s", r.stderr)
+	}
+	if r := h.run(t, "", "hooks", "uninstall", "--agent", "all", "--scope", "project"); r.code != 0 {
+		t.Fatalf("uninstall: %s", r.stderr)
+	}
+	filepath.WalkDir(project, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			t.Errorf("left behind: %s", p)
+		}
+		return nil
+	})
 }
 
 func TestHooksInstallRefusesAFileItCannotParse(t *testing.T) {
@@ -172,7 +204,7 @@ func normJSON(t *testing.T, b []byte) []byte {
 
 // foreign is a project with the user's own hooks for every agent.
 var foreign = map[string]string{
-	".claude/settings.json": foreignClaudeSettings,
+	".claude/settings.local.json": foreignClaudeSettings,
 	".codex/hooks.json": `{"hooks": {"PostToolUse": [{"matcher": "^Bash$", "hooks": [{"type": "command", "command": "/usr/bin/codex-audit", "timeout": 10}]}]}}
 `,
 	".gemini/settings.json": `{"theme": "dark", "hooks": {"BeforeTool": [{"matcher": "write_file", "hooks": [{"name": "lint", "type": "command", "command": "npx lint", "timeout": 5000}]}]}}
@@ -212,7 +244,7 @@ func TestHooksInstallAllKeepsForeignHooks(t *testing.T) {
 	}
 	hook := "'" + filepath.Join(binDir, "noxkey-hook") + "'"
 	ours := map[string][]string{
-		".claude/settings.json":       {hook + " claude"},
+		".claude/settings.local.json": {hook + " claude"},
 		".codex/hooks.json":           {hook + " codex"},
 		".gemini/settings.json":       {hook + " gemini", `"name": "noxkey-after-tool"`, `"timeout": 30000`},
 		".cursor/hooks.json":          {hook + " cursor", `"failClosed": true`, `"beforeReadFile"`},

@@ -15,10 +15,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/noxkey/noxkey/configs"
 	"github.com/noxkey/noxkey/hooks"
+	"github.com/noxkey/noxkey/internal/atomicfile"
 	"github.com/tailscale/hujson"
 )
 
@@ -49,7 +51,11 @@ type Agent struct {
 	// needs ({hook} stands for noxkey-hook's absolute path). A value the
 	// user set there already is not overwritten: Install refuses instead.
 	Env   map[string]string `toml:"env"`
-	Hooks []struct {
+	// BackupDir, when set, is where Install and Uninstall keep the file as
+	// it was before they changed it (out of the project's working tree);
+	// otherwise it is kept beside the file as FILE.noxkey-backup.
+	BackupDir string `toml:"-"`
+	Hooks     []struct {
 		Event   string `toml:"event"`
 		Matcher string `toml:"matcher"`
 		Timeout int    `toml:"timeout"` // in TimeoutUnit; 0: none
@@ -158,7 +164,41 @@ func (a *Agent) ours(x any) bool {
 type Result struct {
 	Path    string
 	Changed bool
+	Removed bool   // Uninstall removed the file: nothing but noxkey's was left
 	Backup  string // the previous file, kept when it existed and changed
+}
+
+// backup keeps the file as it was before a change: in BackupDir under a
+// name made of its path and the time, or beside it.
+func (a *Agent) backup(path string, before []byte) (string, error) {
+	dst := path + ".noxkey-backup"
+	if a.BackupDir != "" {
+		if err := os.MkdirAll(a.BackupDir, 0o700); err != nil {
+			return "", fmt.Errorf("install: back up %s: %w", path, err)
+		}
+		abs, _ := filepath.Abs(path)
+		name := strings.NewReplacer("/", "%", "\\", "%").Replace(strings.TrimPrefix(abs, "/"))
+		dst = filepath.Join(a.BackupDir, name+"."+time.Now().UTC().Format("20060102T150405.000000000Z"))
+	}
+	if err := atomicfile.Write(dst, before, atomicfile.Options{Sync: true}); err != nil {
+		return "", fmt.Errorf("install: back up %s: %w", path, err)
+	}
+	return dst, nil
+}
+
+// emptyDoc reports whether a settings document holds nothing but an empty
+// object, or a version and no hooks.
+func emptyDoc(b []byte) bool {
+	std, err := hujson.Standardize(append([]byte(nil), b...))
+	if err != nil {
+		return false
+	}
+	var m map[string]any
+	if json.Unmarshal(std, &m) != nil {
+		return false
+	}
+	delete(m, "version")
+	return len(m) == 0
 }
 
 // Install merges noxkey's handlers into the agent's settings file at
@@ -169,7 +209,7 @@ func (a *Agent) Install(path, hook string) (Result, error) {
 	if a.Plugin != "" {
 		return a.installPlugin(path, hook)
 	}
-	return a.edit(path, func(hooksObj, env map[string]any) error {
+	return a.edit(path, false, func(hooksObj, env map[string]any) error {
 		for _, k := range slices.Sorted(maps.Keys(a.Env)) {
 			if v, ok := env[k]; ok && !a.ourEnv(k, str(v)) {
 				return fmt.Errorf("install: %s sets %s to %q already, and noxkey needs it to filter command output; remove it (or set it to %q) and run this again; nothing was changed",
@@ -233,7 +273,7 @@ func (a *Agent) Uninstall(path string) (Result, error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return Result{Path: path}, nil
 	}
-	return a.edit(path, func(hooksObj, env map[string]any) error {
+	return a.edit(path, true, func(hooksObj, env map[string]any) error {
 		a.removeOurs(hooksObj)
 		for k := range a.Env {
 			if v, ok := env[k]; ok && a.ourEnv(k, str(v)) {
@@ -329,7 +369,7 @@ func (a *Agent) Installed(path string) (bool, string, error) {
 	return true, hookPath, nil
 }
 
-func (a *Agent) edit(path string, change func(hooksObj, env map[string]any) error) (Result, error) {
+func (a *Agent) edit(path string, removeIfEmpty bool, change func(hooksObj, env map[string]any) error) (Result, error) {
 	res := Result{Path: path}
 	doc, before, err := readJSONDoc(path, a.Format == "jsonc")
 	if err != nil {
@@ -416,21 +456,27 @@ func (a *Agent) edit(path string, change func(hooksObj, env map[string]any) erro
 		if fi, err := os.Stat(path); err == nil {
 			mode = fi.Mode().Perm()
 		}
-		res.Backup = path + ".noxkey-backup"
-		if err := os.WriteFile(res.Backup, before, mode); err != nil {
-			return res, fmt.Errorf("install: back up %s: %w", path, err)
+		if res.Backup, err = a.backup(path, before); err != nil {
+			return res, err
 		}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return res, err
 	}
-	tmp := path + ".noxkey-tmp"
-	if err := os.WriteFile(tmp, after, mode); err != nil {
-		return res, fmt.Errorf("install: write %s: %w", path, err)
+	if removeIfEmpty && emptyDoc(after) {
+		// Uninstall: a file left with nothing but noxkey's scaffolding
+		// ({} or {"version": 1}) goes, as if noxkey had never been there.
+		if err := os.Remove(path); err != nil {
+			return res, fmt.Errorf("install: %w", err)
+		}
+		res.Changed, res.Removed = true, true
+		return res, nil
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return res, fmt.Errorf("install: write %s: %w", path, err)
+	if err := atomicfile.Write(path, after, atomicfile.Options{Sync: true}); err != nil {
+		return res, fmt.Errorf("install: %w", err)
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		return res, fmt.Errorf("install: %w", err)
 	}
 	res.Changed = true
 	return res, nil
