@@ -50,7 +50,7 @@ type Agent struct {
 	// Env holds entries of the settings file's "env" object that noxkey
 	// needs ({hook} stands for noxkey-hook's absolute path). A value the
 	// user set there already is not overwritten: Install refuses instead.
-	Env   map[string]string `toml:"env"`
+	Env map[string]string `toml:"env"`
 	// BackupDir, when set, is where Install and Uninstall keep the file as
 	// it was before they changed it (out of the project's working tree);
 	// otherwise it is kept beside the file as FILE.noxkey-backup.
