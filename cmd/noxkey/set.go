@@ -18,13 +18,14 @@ func (a *app) setCommand() *cli.Command {
 		ArgsUsage: "PATH",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "description", Aliases: []string{"d"}, Usage: "what the secret is for"},
+			&cli.BoolFlag{Name: "multiline", Aliases: []string{"m"}, Usage: "at the hidden prompt, read every line until Ctrl-D (a PEM key), as pass insert -m does"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			p, err := argPath(cmd)
 			if err != nil {
 				return err
 			}
-			val, err := prompt.Value(os.Stdin, "Value for "+p)
+			val, err := prompt.Value(os.Stdin, "Value for "+p, cmd.Bool("multiline"))
 			if err != nil {
 				return usageError("%v", err)
 			}

@@ -69,14 +69,33 @@ func Passphrase(what string, confirm bool) ([]byte, error) {
 	return p, nil
 }
 
+// ErrMoreLines is a hidden one-line prompt that was given several lines
+// at once (a pasted key or certificate).
+var ErrMoreLines = errors.New("the input had more than one line (a pasted key?): nothing was stored, and the rest of it was read here rather than left for your shell; to store several lines, add --multiline and end with Ctrl-D on a line of its own")
+
 // Value reads a secret value: from a terminal prompt with echo off when
-// stdin is a terminal, else all of stdin. One trailing "\n" or "\r\n" is
-// dropped; everything else is kept byte for byte.
-func Value(stdin *os.File, label string) ([]byte, error) {
+// stdin is a terminal, else all of stdin. On a terminal it reads one line,
+// or with multiline every line until Ctrl-D; a one-line read that finds
+// more input waiting (a paste of several lines) takes all of it off the
+// terminal, so none of it reaches the shell, and fails with ErrMoreLines.
+// One trailing "\n" or "\r\n" is dropped; everything else is kept byte for
+// byte.
+func Value(stdin *os.File, label string, multiline bool) ([]byte, error) {
 	if term.IsTerminal(int(stdin.Fd())) {
+		if multiline {
+			b, err := readHiddenLines(stdin, os.Stderr, label+" (input hidden; end with Ctrl-D on a line of its own):\n")
+			if err != nil {
+				return nil, fmt.Errorf("read value: %w", err)
+			}
+			return TrimNewline(b), nil
+		}
 		b, err := readHidden(stdin, os.Stderr, label+" (input hidden): ")
 		if err != nil {
 			return nil, fmt.Errorf("read value: %w", err)
+		}
+		if drainPending(stdin) {
+			wipe(b)
+			return nil, ErrMoreLines
 		}
 		return b, nil
 	}
@@ -89,6 +108,62 @@ func Value(stdin *os.File, label string) ([]byte, error) {
 		return nil, fmt.Errorf("the value on stdin is larger than %d bytes; store a path to a file instead", MaxValue)
 	}
 	return TrimNewline(b), nil
+}
+
+// readHiddenLines reads with echo off until end of input (Ctrl-D).
+func readHiddenLines(in *os.File, out io.Writer, prompt string) ([]byte, error) {
+	fd := int(in.Fd())
+	if t, err := unix.IoctlGetTermios(fd, ioctlGetTermios); err == nil {
+		quiet := *t
+		quiet.Lflag &^= unix.ECHO
+		unix.IoctlSetTermios(fd, ioctlSetTermios, &quiet)
+		defer unix.IoctlSetTermios(fd, ioctlSetTermios, t)
+	}
+	fmt.Fprint(out, prompt)
+	var b []byte
+	buf := make([]byte, 4096)
+	defer wipe(buf)
+	for len(b) <= MaxValue {
+		n, err := in.Read(buf)
+		b = append(b, buf[:n]...)
+		if n == 0 || err != nil {
+			break
+		}
+	}
+	if len(b) > MaxValue {
+		wipe(b)
+		return nil, fmt.Errorf("the value is larger than %d bytes", MaxValue)
+	}
+	return b, nil
+}
+
+// drainPending reads off the terminal whatever is already waiting after a
+// line was read (the rest of a paste, partial last line too: the terminal
+// is read byte-wise for that), discards it, and reports whether there was
+// any.
+func drainPending(in *os.File) bool {
+	fd := int(in.Fd())
+	t, err := unix.IoctlGetTermios(fd, ioctlGetTermios)
+	if err != nil {
+		return false
+	}
+	raw := *t
+	raw.Lflag &^= unix.ICANON | unix.ECHO
+	raw.Cc[unix.VMIN], raw.Cc[unix.VTIME] = 0, 1 // up to 0.1 s for each read
+	if unix.IoctlSetTermios(fd, ioctlSetTermios, &raw) != nil {
+		return false
+	}
+	defer unix.IoctlSetTermios(fd, ioctlSetTermios, t)
+	var buf [4096]byte
+	defer wipe(buf[:])
+	found := false
+	for {
+		n, err := unix.Read(fd, buf[:])
+		if n <= 0 || err != nil {
+			return found
+		}
+		found = true
+	}
 }
 
 // readHidden turns echo off before it shows the prompt (so nothing typed
