@@ -516,7 +516,7 @@ func TestSetMultiLinePaste(t *testing.T) {
 		t.Fatalf("something was stored: exit %d", r.code)
 	}
 	// Nothing of the paste is left in the terminal's input for a shell.
-	time.Sleep(200 * time.Millisecond) // let anything left reach the line discipline
+	time.Sleep(200 * time.Millisecond)                         // let anything left reach the line discipline
 	if _, err := term.MakeRaw(int(p.slave.Fd())); err != nil { // counts a partial line too
 		t.Fatal(err)
 	}
