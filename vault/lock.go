@@ -3,6 +3,8 @@ package vault
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -10,9 +12,18 @@ import (
 
 // lockFile takes a flock on path+".lock": exclusive for writers, shared
 // for readers. The lock file is never renamed, so the lock outlives the
-// vault file's replacement by rename.
+// vault file's replacement by rename. A reader creates no lock file: where
+// none exists, or it cannot be opened (a backup in a read-only folder),
+// it reads without one, which the atomic rename of every write makes safe.
 func lockFile(path string, exclusive bool) (unlock func(), err error) {
-	fd, err := unix.Open(path+".lock", unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	flags := unix.O_RDWR | unix.O_CREAT
+	if !exclusive {
+		flags = unix.O_RDONLY
+	}
+	fd, err := unix.Open(path+".lock", flags|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if !exclusive && (err == unix.ENOENT || err == unix.EACCES || err == unix.EROFS) {
+		return func() {}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("vault: open lock %s.lock: %w", path, err)
 	}
@@ -64,8 +75,34 @@ func checkPrivate(path string, dir bool) error {
 		want = 0o700
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		if dir && sharedDir(path, fi) {
+			return fmt.Errorf("%w: the vault is in %s, which others can read (mode %04o); keep it in a private directory of yours instead: mkdir -m 700 DIR, move the vault there, and use --vault DIR/%s",
+				ErrUnsafe, path, perm, "vault.age")
+		}
 		return fmt.Errorf("%w: %s %s has mode %04o; it must be %04o so only you can read it. Fix: chmod %o %s",
 			ErrUnsafe, what, path, perm, want, want, path)
 	}
 	return nil
+}
+
+// sharedDir reports whether dir is one that must never be made private:
+// the root, a sticky directory such as /tmp, the home directory or one
+// of its parents. For those, chmod 700 is dangerous advice.
+func sharedDir(dir string, fi os.FileInfo) bool {
+	if fi.Mode()&os.ModeSticky != 0 {
+		return true
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return true
+	}
+	if abs == "/" {
+		return true
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(abs, home)
+	return err == nil && (rel == "." || !strings.HasPrefix(rel, ".."))
 }

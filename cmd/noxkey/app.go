@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -192,5 +194,46 @@ func argPrefix(cmd *cli.Command, required bool) (string, error) {
 func wipe(b []byte) {
 	for i := range b {
 		b[i] = 0
+	}
+}
+
+// needsVault are the commands that read or write the vault: they say at
+// once that there is none, before they ask a passphrase or start a
+// daemon (a mistyped --home or --vault).
+var needsVault = map[string]bool{
+	"set": true, "get": true, "ls": true, "peek": true, "rm": true, "import": true,
+	"export": true, "load": true, "bundle": true, "run": true, "unlock": true, "rebuild": true,
+}
+
+// vaultExists fails with ErrNoVault (exit 3) when the file vault is missing.
+func (a *app) vaultExists() error {
+	if os.Getenv("NOXKEY_BACKEND") == "keychain" {
+		return nil
+	}
+	if _, err := os.Stat(a.vaultPath); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	where := "create one with: noxkey init"
+	switch {
+	case a.vaultPath != a.layout.Vault():
+		where = "check the --vault path, or create a vault with: noxkey init"
+	case a.home != "" || os.Getenv("NOXKEY_HOME") != "":
+		where = "check --home / NOXKEY_HOME (" + a.layout.Data + "), or create a vault there with: noxkey init"
+	}
+	return fmt.Errorf("vault: %s: %w; %s", a.vaultPath, vault.ErrNoVault, where)
+}
+
+// requireVault wraps the actions of the commands in needsVault.
+func (a *app) requireVault(c *cli.Command) {
+	if act := c.Action; act != nil && needsVault[c.Name] {
+		c.Action = func(ctx context.Context, cmd *cli.Command) error {
+			if err := a.vaultExists(); err != nil {
+				return err
+			}
+			return act(ctx, cmd)
+		}
+	}
+	for _, sub := range c.Commands {
+		a.requireVault(sub)
 	}
 }

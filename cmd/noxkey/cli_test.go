@@ -357,7 +357,7 @@ func TestCLIErrorCases(t *testing.T) {
 			h.env = withoutEnv(h.env, "NOXKEY_PASSPHRASE_FILE")
 		}, []string{"get", "acme/api/KEY"}, 2, "no terminal to ask for the passphrase"},
 		{"not found", nil, []string{"get", "acme/api/NOPE"}, 3, "secret not found; see the stored names with: noxkey ls"},
-		{"no vault", func(t *testing.T, h *home) { os.Remove(h.vault()) }, []string{"ls"}, 3, "create one with: noxkey init"},
+		{"no vault", func(t *testing.T, h *home) { os.Remove(h.vault()) }, []string{"ls"}, 3, "or create a vault there with: noxkey init"},
 		{"invalid path", nil, []string{"get", "Acme/KEY"}, 1, "for example acme/api/STRIPE_KEY"},
 		{"truncated", func(t *testing.T, h *home) {
 			b, _ := os.ReadFile(h.vault())
@@ -372,6 +372,20 @@ func TestCLIErrorCases(t *testing.T) {
 		}, []string{"ls"}, 1, "is owned by uid 65534, not by you"},
 		{"init over existing", nil, []string{"init"}, 1, "vault already exists; nothing was changed"},
 		{"get without path", nil, []string{"get"}, 1, "exactly one secret path"},
+		// A mistyped location says so before it asks a passphrase or starts
+		// a daemon, and never advises making a shared folder private.
+		{"mistyped --home", func(t *testing.T, h *home) {
+			h.env = withoutEnv(h.env, "NOXKEY_PASSPHRASE_FILE")
+		}, []string{"--home", "/nonexistent/nk", "get", "acme/api/KEY"}, 3, "/nonexistent/nk/vault.age: no vault; check --home / NOXKEY_HOME"},
+		{"--vault that does not exist", nil, []string{"--vault", "/nonexistent", "ls"}, 3, "/nonexistent: no vault; check the --vault path"},
+		{"--vault in a missing folder", nil, []string{"--vault", "x/vault.age", "ls"}, 3, "x/vault.age: no vault"},
+		{"--vault in /tmp", func(t *testing.T, h *home) {
+			f, _ := os.CreateTemp("", "vault-*.age")
+			f.Close()
+			t.Cleanup(func() { os.Remove(f.Name()) })
+			h.env = append(h.env, "TEST_VAULT="+f.Name())
+			tmpVault = f.Name()
+		}, []string{"--vault", "TMPVAULT", "ls"}, 1, "keep it in a private directory of yours instead"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -381,16 +395,33 @@ func TestCLIErrorCases(t *testing.T) {
 				tc.setup(t, h)
 			}
 			before := dirState(h.dir)
-			r := h.run(t, "another-value-here", tc.args...)
+			args := slicesReplace(tc.args, "TMPVAULT", tmpVault)
+			r := h.run(t, "another-value-here", args...)
 			if r.code != tc.code || !strings.Contains(r.stderr, tc.message) {
 				t.Errorf("noxkey %v: exit %d, stderr %q; want exit %d and %q", tc.args, r.code, r.stderr, tc.code, tc.message)
 			}
 			if after := dirState(h.dir); after != before {
 				t.Errorf("files changed after a refused command")
 			}
+			if strings.Contains(r.stderr, "chmod 700 /tmp") || strings.Contains(r.stderr, "chmod 700 / ") {
+				t.Errorf("dangerous advice: %s", r.stderr)
+			}
 			t.Logf("exit %d: %s", r.code, strings.TrimSpace(r.stderr))
 		})
 	}
+}
+
+// tmpVault is the vault file the "--vault in /tmp" case made.
+var tmpVault string
+
+func slicesReplace(args []string, from, to string) []string {
+	out := append([]string(nil), args...)
+	for i, a := range out {
+		if a == from {
+			out[i] = to
+		}
+	}
+	return out
 }
 
 // requireTool finds a program the test needs: a skip on a developer's
@@ -664,5 +695,24 @@ func TestWrongCommandsAnswerInOneLine(t *testing.T) {
 	}
 	if r := h.run(t, "", "--version"); r.code != 0 || r.stdout != "noxkey version "+version+"\n" {
 		t.Errorf("--version: exit %d %q", r.code, r.stdout)
+	}
+}
+
+// TestReadingABackupWritesNothing: the README's `noxkey --vault
+// vault.age.bak ls` reads a backup without a lock file beside it, so a
+// backup on read-only media or in a read-only folder can be checked.
+func TestReadingABackupWritesNothing(t *testing.T) {
+	h := newVault(t)
+	h.ok(t, secret("sk_live_backup_value_5150"), "set", "acme/api/KEY")
+	dir := filepath.Join(t.TempDir(), "backups")
+	os.Mkdir(dir, 0o700)
+	b, _ := os.ReadFile(h.vault())
+	os.WriteFile(filepath.Join(dir, "vault.age.bak"), b, 0o600)
+	before := dirState(dir)
+	if ls := h.ok(t, "", "--vault", filepath.Join(dir, "vault.age.bak"), "ls"); !strings.Contains(ls, "acme/api/KEY") {
+		t.Fatalf("ls of the backup: %s", ls)
+	}
+	if dirState(dir) != before {
+		t.Fatal("reading the backup wrote into its folder")
 	}
 }

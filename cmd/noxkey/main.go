@@ -120,6 +120,7 @@ func (a *app) root() *cli.Command {
 		},
 	}
 	oneLineUsageErrors(root)
+	a.requireVault(root)
 	return root
 }
 
