@@ -303,8 +303,24 @@ func TestAgentRefusals(t *testing.T) {
 	}
 	h.env = saved
 	log := h.ok(t, "", "log")
-	if !strings.Contains(log, "refused  agent:claude") || !strings.Contains(log, "get/print  handoff  agent:claude") {
+	if !strings.Contains(log, "refused  agent:claude") || !strings.Contains(log, "get/handoff  handoff  agent:claude") || strings.Contains(log, "get/print  handoff") {
 		t.Errorf("audit log:\n%s", log)
+	}
+	// Filters: by path prefix, by caller, by time.
+	if got := h.ok(t, "", "log", "acme/api"); !strings.Contains(got, "acme/api/KEY") || strings.Contains(got, "unlock") {
+		t.Errorf("log acme/api:\n%s", got)
+	}
+	if got := h.ok(t, "", "log", "acme/ap"); strings.Contains(got, "acme/api/KEY") {
+		t.Errorf("log acme/ap matched acme/api/KEY:\n%s", got)
+	}
+	if got := h.ok(t, "", "log", "--agent", "human"); strings.Contains(got, "agent:claude") || !strings.Contains(got, "human") {
+		t.Errorf("log --agent human:\n%s", got)
+	}
+	if got := h.ok(t, "", "log", "--agent", "claude"); strings.Contains(got, " human ") || !strings.Contains(got, "agent:claude") {
+		t.Errorf("log --agent claude:\n%s", got)
+	}
+	if got := h.ok(t, "", "log", "--since", "1ns"); got != "" {
+		t.Errorf("log --since 1ns:\n%s", got)
 	}
 	raw, _ := os.ReadFile(filepath.Join(h.dir, "audit.log"))
 	if bytes.Contains(raw, []byte("sk_live_refusal")) {
@@ -526,12 +542,12 @@ func TestLogFollow(t *testing.T) {
 	}
 	defer cmd.Process.Kill()
 	h.ok(t, "", "get", "acme/api/KEY")
-	for i := 0; i < 250 && !strings.Contains(out(), "get/print  ok"); i++ {
+	for i := 0; i < 250 && !strings.Contains(out(), "get/print    ok"); i++ {
 		time.Sleep(20 * time.Millisecond)
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
-	if !strings.Contains(out(), "get/print  ok       human") || strings.Contains(out(), "sk_live_follow") {
+	if !strings.Contains(out(), "get/print    ok       human") || strings.Contains(out(), "sk_live_follow") {
 		t.Fatalf("log --follow printed %q", out())
 	}
 }

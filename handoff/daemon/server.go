@@ -498,7 +498,9 @@ func (c *conn) handoff(req *Request, st *state, val []byte) *Response {
 		return fail(CodeError, "%v", err)
 	}
 	st.lastUse = time.Now()
-	c.record(*req, "handoff")
+	e := *req
+	e.Mode = "handoff" // the agent's shell got the value, not the agent: never "print"
+	c.record(e, "handoff")
 	return &Response{OK: true, Caller: c.caller(), Handoff: d.SourceLine(path)}
 }
 

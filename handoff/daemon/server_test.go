@@ -227,7 +227,7 @@ func TestAgentGetsNoPlaintextOverTheSocket(t *testing.T) {
 	if bytes.Contains(log, []byte(testValue)) {
 		t.Fatal("the audit log holds the value")
 	}
-	for _, want := range []string{`"op":"get","path":"acme/api/KEY","result":"handoff"`, `"mode":"raw","path":"acme/api/KEY","result":"refused"`, `"mode":"load","result":"refused"`} {
+	for _, want := range []string{`"op":"get","mode":"handoff","path":"acme/api/KEY","result":"handoff"`, `"mode":"raw","path":"acme/api/KEY","result":"refused"`, `"mode":"load","result":"refused"`} {
 		if !bytes.Contains(log, []byte(want)) {
 			t.Errorf("the audit log lacks %s:\n%s", want, log)
 		}
