@@ -18,7 +18,7 @@ import (
 
 func (a *app) logCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "log",
+		Name:      "log",
 		Usage:     "show the audit log: every access, who asked, never a value",
 		ArgsUsage: "[PREFIX]",
 		Description: `Only the entries that touch a secret under PREFIX when it is given
