@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"filippo.io/age"
 	"filippo.io/age/plugin"
@@ -101,6 +102,9 @@ func (a *app) passphrase(label string, confirm bool) ([]byte, error) {
 	return prompt.Passphrase(label, confirm)
 }
 
+// minPassphrase is the fewest characters a new passphrase may have.
+const minPassphrase = 8
+
 // passphraseRecipient asks a new passphrase (after checking the work
 // factor, so a bad setting fails before anyone types) and returns its
 // scrypt recipient; the passphrase is wiped.
@@ -114,6 +118,9 @@ func passphraseRecipient(ask func() ([]byte, error)) (age.Recipient, error) {
 		return nil, err
 	}
 	defer wipe(pass)
+	if n := utf8.RuneCount(pass); n < minPassphrase {
+		return nil, usageError("the new passphrase has %d characters: too few to stand up to guessing once someone has the vault file; use at least %d (a few random words are best); nothing was changed", n, minPassphrase)
+	}
 	return vault.PassphraseRecipient(pass, wf)
 }
 

@@ -372,6 +372,12 @@ func TestCLIErrorCases(t *testing.T) {
 		}, []string{"ls"}, 1, "is owned by uid 65534, not by you"},
 		{"init over existing", nil, []string{"init"}, 1, "vault already exists; nothing was changed"},
 		{"get without path", nil, []string{"get"}, 1, "exactly one secret path"},
+		{"passphrase file others can read", func(t *testing.T, h *home) { os.Chmod(h.pass, 0o644) },
+			[]string{"get", "acme/api/KEY"}, 1, "others can read it; fix: chmod 600"},
+		{"short new passphrase", func(t *testing.T, h *home) {
+			os.WriteFile(h.pass, []byte("abc\n"), 0o600)
+			os.Remove(h.vault())
+		}, []string{"init"}, 1, "the new passphrase has 3 characters"},
 		// A mistyped location says so before it asks a passphrase or starts
 		// a daemon, and never advises making a shared folder private.
 		{"mistyped --home", func(t *testing.T, h *home) {

@@ -279,7 +279,7 @@ func TestAgentRefusals(t *testing.T) {
 		{"scrub", t.TempDir()},
 	} {
 		r := h.runArgs(t, agent, append([]string{filepath.Join(binDir, "noxkey")}, args...)...)
-		if r.code != 4 || r.stderr != "This command is not available to AI agents.\n" || r.stdout != "" {
+		if r.code != 4 || r.stderr != "This command is not available to AI agents.\n"+refusalHint+"\n" || r.stdout != "" {
 			t.Errorf("%v by an agent: exit %d, stdout %q, stderr %q", args, r.code, r.stdout, r.stderr)
 		}
 	}

@@ -41,6 +41,10 @@ PASSPHRASE:
    NOXKEY_SCRYPT_WORK_FACTOR (log2 N) lowers scrypt's cost for tests; leave it
    unset for real vaults (age's default, 18).`
 
+// refusalHint follows the refusal: how an agent uses a secret without
+// seeing it.
+const refusalHint = `Use a secret by name instead: eval "$(noxkey get PATH)" && cmd "$NAME", or noxkey run --env PATH -- cmd (its output is filtered).`
+
 func main() {
 	os.Exit(run(context.Background(), os.Args))
 }
@@ -53,8 +57,10 @@ func run(ctx context.Context, args []string) int {
 	}
 	var de *daemonError
 	if errors.As(err, &de) && de.code == daemon.CodeRefused {
-		// Exactly this line, no prefix: agents and scripts match on it.
+		// Exactly this first line, no prefix: agents and scripts match on
+		// it. The second names what an agent can do instead.
 		fmt.Fprintln(os.Stderr, errRefused.msg)
+		fmt.Fprintln(os.Stderr, refusalHint)
 		return exitRefused
 	}
 	if msg := err.Error(); msg != "" {

@@ -19,9 +19,19 @@ var ErrNoTTY = errors.New("no terminal to ask for the passphrase: run this in a 
 // MaxValue bounds a secret value read from stdin.
 const MaxValue = 1 << 20
 
-// PassphraseFromFile reads a passphrase file, dropping one trailing newline.
+// PassphraseFromFile reads a passphrase file, dropping one trailing
+// newline. A file others can read or write is refused, as ssh refuses
+// such a private key: the passphrase is the vault.
 func PassphraseFromFile(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read passphrase file: %w", err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("passphrase file %s has mode %04o: others can read it; fix: chmod 600 %s", path, fi.Mode().Perm(), path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxValue))
 	if err != nil {
 		return nil, fmt.Errorf("read passphrase file: %w", err)
 	}
