@@ -722,3 +722,28 @@ func TestReadingABackupWritesNothing(t *testing.T) {
 		t.Fatal("reading the backup wrote into its folder")
 	}
 }
+
+// TestImportDotenvAsPeopleWriteIt: an empty variable refuses the file
+// (nothing stored) unless --skip-empty; settings (PORT=8080, DEBUG=true)
+// are stored with a word that they look like settings.
+func TestImportDotenvAsPeopleWriteIt(t *testing.T) {
+	h := newVault(t)
+	env := filepath.Join(t.TempDir(), ".env")
+	key := secret("sk_live_dotenv_value_8675309")
+	os.WriteFile(env, []byte("STRIPE_KEY="+key+"\nEMPTY=\nPORT=8080\nDEBUG=true\n"), 0o600)
+	r := h.run(t, "", "import", "--prefix", "acme/app", env)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "EMPTY is empty") || !strings.Contains(r.stderr, "--skip-empty") {
+		t.Fatalf("import with an empty variable: exit %d %s", r.code, r.stderr)
+	}
+	if ls := h.ok(t, "", "ls", "acme"); strings.Contains(ls, "acme/app") {
+		t.Fatal("a refused import stored something")
+	}
+	r = h.run(t, "", "import", "--skip-empty", "--prefix", "acme/app", env)
+	if r.code != 0 || !strings.Contains(r.stderr, "EMPTY is empty; left out") || !strings.Contains(r.stderr, "imported 3 secrets") ||
+		!strings.Contains(r.stderr, "DEBUG, PORT look like settings") || strings.Contains(r.stderr, "STRIPE_KEY look") {
+		t.Fatalf("import --skip-empty: exit %d %s", r.code, r.stderr)
+	}
+	if got := h.ok(t, "", "get", "--raw", "acme/app/STRIPE_KEY"); got != key {
+		t.Fatal("the key was not stored")
+	}
+}

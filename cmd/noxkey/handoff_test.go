@@ -424,6 +424,14 @@ func TestRunFiltersAndPassesThrough(t *testing.T) {
 	if !strings.Contains(r.stdout, "out [REDACTED:acme/api/KEY]") || !strings.Contains(r.stderr, "err [REDACTED:acme/api/KEY]") || strings.Contains(r.stdout+r.stderr, v) {
 		t.Errorf("not filtered: %q %q", r.stdout, r.stderr)
 	}
+	// --env VAR=PATH names the variable, as op run maps names.
+	r = h.run(t, "", "run", "--env", "STRIPE=acme/api/KEY", "--", "sh", "-c", `printf '%s' "$STRIPE" | sha256sum; echo "key=${KEY:-unset}"`)
+	if r.code != 0 || !strings.Contains(r.stdout, hex.EncodeToString(sum[:])) || !strings.Contains(r.stdout, "key=unset") {
+		t.Errorf("--env VAR=PATH: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if r := h.run(t, "", "run", "--env", "9X=acme/api/KEY", "--", "true"); r.code != exitUsage || !strings.Contains(r.stderr, "not an environment variable name") {
+		t.Errorf("--env 9X=PATH: exit %d %s", r.code, r.stderr)
+	}
 	// As an agent too, with --prefix.
 	h.realSignatures(t)
 	h.ok(t, "", "unlock")

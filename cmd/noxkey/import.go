@@ -8,6 +8,8 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strings"
+	"strconv"
 
 	"github.com/joho/godotenv"
 	"github.com/noxkey/noxkey/vault"
@@ -21,6 +23,7 @@ func (a *app) importCommand() *cli.Command {
 		ArgsUsage: "FILE (- for stdin)",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "prefix", Usage: "store NAME as `PREFIX`/NAME (dotenv files)"},
+			&cli.BoolFlag{Name: "skip-empty", Usage: "leave out variables with an empty value instead of refusing the file"},
 			&cli.StringFlag{Name: "bundle-passphrase-file", Usage: "passphrase of a bundle, from `FILE`", Sources: cli.EnvVars("NOXKEY_BUNDLE_PASSPHRASE_FILE")},
 			&cli.StringFlag{Name: "bundle-identity", Usage: "age identity `FILE` of a bundle made with --recipient"},
 		},
@@ -40,7 +43,7 @@ func (a *app) importCommand() *cli.Command {
 				}
 				secrets, err = openBundle(data, cmd.String("bundle-passphrase-file"), cmd.String("bundle-identity"))
 			} else {
-				secrets, err = parseDotenv(data, cmd.String("prefix"))
+				secrets, err = parseDotenv(data, cmd.String("prefix"), cmd.Bool("skip-empty"))
 			}
 			if err != nil {
 				return err
@@ -62,6 +65,9 @@ func (a *app) importCommand() *cli.Command {
 				paths[i] = secrets[i].Path
 			}
 			fmt.Fprintf(os.Stderr, "imported %d secrets\n", len(secrets))
+			if settings := settingLike(secrets); len(settings) > 0 {
+				fmt.Fprintf(os.Stderr, "noxkey: %s look like settings rather than secrets (a number, a boolean or a short word); they are stored, but the guard does not redact values this short. Remove any you meant to keep in plain configuration: noxkey rm PATH\n", strings.Join(settings, ", "))
+			}
 			return a.afterWrite(s, "import", paths...)
 		},
 	}
@@ -86,7 +92,7 @@ func readInput(name string) ([]byte, error) {
 
 // parseDotenv reads dotenv syntax with godotenv (comments, quotes, export
 // prefixes, escapes) into secrets under prefix.
-func parseDotenv(data []byte, prefix string) ([]vault.Secret, error) {
+func parseDotenv(data []byte, prefix string, skipEmpty bool) ([]vault.Secret, error) {
 	if prefix == "" {
 		return nil, usageError("import of a dotenv file needs --prefix, e.g. --prefix acme/api")
 	}
@@ -108,10 +114,29 @@ func parseDotenv(data []byte, prefix string) ([]vault.Secret, error) {
 		if err := vault.ValidatePath(p); err != nil {
 			return nil, usageError("import: variable %q: %v", k, err)
 		}
+		if env[k] == "" && skipEmpty {
+			fmt.Fprintf(os.Stderr, "import: %s is empty; left out\n", k)
+			continue
+		}
 		if env[k] == "" {
-			return nil, usageError("import: variable %s is empty; remove it from the file or give it a value", k)
+			return nil, usageError("import: variable %s is empty; remove it from the file, give it a value, or add --skip-empty; nothing was changed", k)
 		}
 		out = append(out, vault.Secret{Path: p, Value: []byte(env[k])})
 	}
 	return out, nil
+}
+
+// settingLike lists the secrets whose values look like configuration
+// (PORT=8080, DEBUG=true): a short number, a boolean or a word under 6
+// bytes.
+func settingLike(secrets []vault.Secret) []string {
+	var out []string
+	for _, s := range secrets {
+		v := strings.ToLower(string(s.Value))
+		_, numErr := strconv.ParseFloat(v, 64)
+		if numErr == nil && len(v) <= 8 || len(v) < 6 || v == "true" || v == "false" || v == "yes" || v == "no" || v == "on" || v == "off" {
+			out = append(out, vault.Name(s.Path))
+		}
+	}
+	return out
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -31,7 +32,7 @@ stdout and stderr pass through the guard, so a value it prints is
 redacted; its exit status and signals pass through, and so does your
 terminal when there is one. Agents may use it.`,
 		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "env", Usage: "put the secret at `PATH` into the environment (repeatable)"},
+			&cli.StringSliceFlag{Name: "env", Usage: "put the secret at `PATH` into the environment as its NAME, or as VAR with VAR=PATH (repeatable)"},
 			&cli.StringFlag{Name: "prefix", Usage: "put every secret under `PREFIX` into the environment"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -40,11 +41,22 @@ terminal when there is one. Agents may use it.`,
 				return usageError("run needs a command: noxkey run --env acme/api/KEY -- ./deploy.sh")
 			}
 			prefix := cmd.String("prefix")
-			paths := cmd.StringSlice("env")
-			for _, p := range paths {
+			// --env VAR=PATH names the variable (as op run's env files map
+			// names to references); --env PATH uses the path's NAME.
+			var paths []string
+			rename := map[string]string{} // path -> variable
+			for _, e := range cmd.StringSlice("env") {
+				p := e
+				if v, rest, ok := strings.Cut(e, "="); ok {
+					if !validVar(v) {
+						return usageError("--env %s: %q is not an environment variable name (letters, digits and _, not starting with a digit)", e, v)
+					}
+					p, rename[rest] = rest, v
+				}
 				if err := vault.ValidatePath(p); err != nil {
 					return usageError("--env: %v", err)
 				}
+				paths = append(paths, p)
 			}
 			if prefix == "" && len(paths) == 0 {
 				return usageError("name the secrets: --env PATH (repeatable) or --prefix org/proj")
@@ -66,8 +78,11 @@ terminal when there is one. Agents may use it.`,
 			seen := map[string]string{}
 			for _, s := range secs {
 				n := vault.Name(s.Path)
+				if v, ok := rename[s.Path]; ok {
+					n = v
+				}
 				if other, dup := seen[n]; dup && other != s.Path {
-					return usageError("%s and %s both have the NAME %s; name the one you want with --env", other, s.Path, n)
+					return usageError("%s and %s both become %s; name one of them with --env VAR=PATH", other, s.Path, n)
 				}
 				seen[n] = s.Path
 				env = append(env, n+"="+string(s.Value))
@@ -189,4 +204,17 @@ func startError(err error) error {
 		return cli.Exit(fmt.Sprintf("run: %v", err), 126)
 	}
 	return usageError("run: %v", err)
+}
+
+// validVar reports whether v is an environment variable name.
+func validVar(v string) bool {
+	if v == "" || v[0] >= '0' && v[0] <= '9' {
+		return false
+	}
+	for _, c := range v {
+		if !(c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
