@@ -8,8 +8,8 @@ import (
 	"maps"
 	"os"
 	"slices"
-	"strings"
 	"strconv"
+	"strings"
 
 	"github.com/joho/godotenv"
 	"github.com/noxkey/noxkey/vault"
