@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -745,5 +746,44 @@ func TestImportDotenvAsPeopleWriteIt(t *testing.T) {
 	}
 	if got := h.ok(t, "", "get", "--raw", "acme/app/STRIPE_KEY"); got != key {
 		t.Fatal("the key was not stored")
+	}
+}
+
+// TestJSONOutputs: ls, peek and hooks status print JSON for scripts,
+// never a value; completion is listed in the help.
+func TestJSONOutputs(t *testing.T) {
+	h := newVault(t)
+	v := secret("sk_live_json_value_31337abc")
+	h.ok(t, v, "set", "--description", "for json", "acme/api/KEY")
+	var ls []struct {
+		Path, Description string
+		Length, Parts     int
+	}
+	out := h.ok(t, "", "ls", "--json", "acme")
+	if err := json.Unmarshal([]byte(out), &ls); err != nil || len(ls) != 1 || ls[0].Path != "acme/api/KEY" || ls[0].Description != "for json" || ls[0].Length != len(v) {
+		t.Fatalf("ls --json: %v %s", err, out)
+	}
+	if out := h.ok(t, "", "ls", "--json", "nothing"); strings.TrimSpace(out) != "[]" {
+		t.Errorf("ls --json of nothing: %q", out)
+	}
+	var pk struct{ Path, Peek string }
+	out = h.ok(t, "", "peek", "--json", "acme/api/KEY")
+	if err := json.Unmarshal([]byte(out), &pk); err != nil || pk.Path != "acme/api/KEY" || !strings.HasPrefix(pk.Peek, v[:4]) || strings.Contains(out, v[:12]) {
+		t.Fatalf("peek --json: %v", err)
+	}
+	var st []struct {
+		Agent     string
+		Installed bool
+	}
+	h.cwd = t.TempDir()
+	out = h.ok(t, "", "hooks", "status", "--json", "--scope", "project")
+	if err := json.Unmarshal([]byte(out), &st); err != nil || len(st) < 8 || st[0].Installed {
+		t.Fatalf("hooks status --json: %v %s", err, out)
+	}
+	if help := h.ok(t, "", "--help"); !strings.Contains(help, "completion") {
+		t.Error("completion is not in the help")
+	}
+	if out := h.ok(t, "", "completion", "bash"); !strings.Contains(out, "complete") {
+		t.Error("no bash completion script")
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -23,6 +24,7 @@ func (a *app) hooksCommand() *cli.Command {
 	statusFlags := []cli.Flag{
 		&cli.StringFlag{Name: "agent", Value: "all", Usage: "the agent: " + strings.Join(install.KnownAgents(), ", ") + ", or all"},
 		&cli.StringFlag{Name: "scope", Value: "user", Usage: "user (your home) or project (the current directory)"},
+		&cli.BoolFlag{Name: "json", Usage: `print [{"agent","path","installed","hook","hook_found"}]`},
 	}
 	return &cli.Command{
 		Name:  "hooks",
@@ -75,6 +77,22 @@ func (a *app) hooksCommand() *cli.Command {
 					targets, err := a.hookTargets(cmd)
 					if err != nil {
 						return err
+					}
+					if cmd.Bool("json") {
+						type state struct {
+							Agent     string `json:"agent"`
+							Path      string `json:"path"`
+							Installed bool   `json:"installed"`
+							Hook      string `json:"hook,omitempty"` // the noxkey-hook the entries call
+							HookFound bool   `json:"hook_found"`
+						}
+						out := []state{}
+						for _, t := range targets {
+							ok, hook, _ := t.agent.Installed(t.path)
+							_, err := os.Stat(hook)
+							out = append(out, state{t.agent.Agent, t.path, ok, hook, ok && err == nil})
+						}
+						return json.NewEncoder(os.Stdout).Encode(out)
 					}
 					for _, t := range targets {
 						fmt.Printf("%-20s %s: %s\n", t.agent.Description, t.path, hookState(t.agent, t.path))

@@ -19,6 +19,7 @@ func (a *app) lsCommand() *cli.Command {
 		Name:      "ls",
 		Usage:     "list secret names, descriptions and update times (never values)",
 		ArgsUsage: "[PREFIX]",
+		Flags:     []cli.Flag{&cli.BoolFlag{Name: "json", Usage: `print [{"path","description","created","updated","length","parts"}]`}},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			prefix, err := argPrefix(cmd, false)
 			if err != nil {
@@ -27,6 +28,13 @@ func (a *app) lsCommand() *cli.Command {
 			ms, err := a.list(prefix)
 			if err != nil {
 				return err
+			}
+			if cmd.Bool("json") {
+				out := make([]lsEntry, 0, len(ms))
+				for _, m := range ms {
+					out = append(out, lsEntry{m.Path, m.Description, m.Created, m.Updated, m.Length, m.Parts})
+				}
+				return json.NewEncoder(os.Stdout).Encode(out)
 			}
 			if len(ms) == 0 {
 				fmt.Fprintf(os.Stderr, "no secrets under %q\n", prefix)
@@ -51,9 +59,17 @@ func (a *app) peekCommand() *cli.Command {
 		Name:      "peek",
 		Usage:     "show at most a quarter of PATH's first characters (8 at most), its length and a keyed checksum",
 		ArgsUsage: "PATH",
+		Flags:     []cli.Flag{&cli.BoolFlag{Name: "json", Usage: `print {"path","peek"}`}},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			p, err := argPath(cmd)
 			if err != nil {
+				return err
+			}
+			show := func(peek string) error {
+				if cmd.Bool("json") {
+					return json.NewEncoder(os.Stdout).Encode(map[string]string{"path": p, "peek": peek})
+				}
+				_, err := fmt.Println(peek)
 				return err
 			}
 			if !a.usesDaemon() {
@@ -67,15 +83,13 @@ func (a *app) peekCommand() *cli.Command {
 					return err
 				}
 				defer wipe(key)
-				fmt.Println(vault.Peek(sec.Value, key))
-				return nil
+				return show(vault.Peek(sec.Value, key))
 			}
 			_, out, err := a.sealedCall(&daemon.Request{Op: daemon.OpPeek, Path: p}, "peek\x00"+p)
 			if err != nil {
 				return err
 			}
-			fmt.Println(string(out))
-			return nil
+			return show(string(out))
 		},
 	}
 }
@@ -95,4 +109,14 @@ func (a *app) list(prefix string) ([]vault.Meta, error) {
 		return nil, fmt.Errorf("daemon: malformed answer: %w", err)
 	}
 	return ms, nil
+}
+
+// lsEntry is one secret in ls --json: never its value.
+type lsEntry struct {
+	Path        string    `json:"path"`
+	Description string    `json:"description"`
+	Created     time.Time `json:"created"`
+	Updated     time.Time `json:"updated"`
+	Length      int       `json:"length"`
+	Parts       int       `json:"parts"`
 }

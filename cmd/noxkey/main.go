@@ -90,7 +90,11 @@ func (a *app) root() *cli.Command {
 		Usage:                 "let AI coding agents use your secrets without seeing them",
 		Description:           exitCodesHelp,
 		EnableShellCompletion: true,
-		ExitErrHandler:        func(context.Context, *cli.Command, error) {},
+		ConfigureShellCompletionCommand: func(c *cli.Command) {
+			c.Hidden = false
+			c.Usage = "print a completion script for bash, zsh, fish or pwsh: source <(noxkey completion bash)"
+		},
+		ExitErrHandler: func(context.Context, *cli.Command, error) {},
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "home", Usage: "keep every file in `DIR`", Sources: cli.EnvVars("NOXKEY_HOME")},
 			&cli.StringFlag{Name: "vault", Usage: "use the vault file `FILE` (e.g. vault.age.bak to check a backup)"},
