@@ -169,15 +169,17 @@ func (f *File) Set(secrets ...Secret) error {
 }
 
 // Delete implements Store.
-func (f *File) Delete(path string) error {
+func (f *File) Delete(paths ...string) error {
 	return f.update(func(doc *document) error {
-		i := doc.find(path)
-		if i < 0 {
-			return fmt.Errorf("vault: %s: %w; nothing was changed", path, ErrNotFound)
+		for _, path := range paths {
+			i := doc.find(path)
+			if i < 0 {
+				return fmt.Errorf("vault: %s: %w; nothing was changed", path, ErrNotFound)
+			}
+			wipe(doc.Secrets[i].ValueBase64)
+			wipe(doc.Secrets[i].Value)
+			doc.Secrets = append(doc.Secrets[:i], doc.Secrets[i+1:]...)
 		}
-		wipe(doc.Secrets[i].ValueBase64)
-		wipe(doc.Secrets[i].Value)
-		doc.Secrets = append(doc.Secrets[:i], doc.Secrets[i+1:]...)
 		return nil
 	})
 }

@@ -141,14 +141,19 @@ func (k *Keychain) put(account, label string, value []byte, desc string) error {
 	return nil
 }
 
-// Delete implements Store.
-func (k *Keychain) Delete(path string) error {
-	err := keychain.DeleteGenericPasswordItem(keychainService, path)
-	if errors.Is(err, keychain.ErrorItemNotFound) {
-		return fmt.Errorf("vault: %s: %w; nothing was changed", path, ErrNotFound)
+// Delete implements Store. The Keychain has no transaction: every path is
+// checked first, so a missing one changes nothing.
+func (k *Keychain) Delete(paths ...string) error {
+	for _, path := range paths {
+		if _, err := k.Get(path); err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("vault: keychain: delete %s: %w", path, err)
+	for _, path := range paths {
+		err := keychain.DeleteGenericPasswordItem(keychainService, path)
+		if err != nil && !errors.Is(err, keychain.ErrorItemNotFound) {
+			return fmt.Errorf("vault: keychain: delete %s: %w", path, err)
+		}
 	}
 	return nil
 }

@@ -41,8 +41,9 @@ type Store interface {
 	// Set creates or replaces secrets in one write. Each Secret needs Path and
 	// Value; Description is kept from the existing entry when empty.
 	Set(secrets ...Secret) error
-	// Delete removes one secret, or returns an error wrapping ErrNotFound.
-	Delete(path string) error
+	// Delete removes the secrets at paths in one write, or none of them: a
+	// path that is not there is an error wrapping ErrNotFound.
+	Delete(paths ...string) error
 	// IndexKey returns the per-vault random key of the guard's keyed hashes.
 	IndexKey() ([]byte, error)
 }

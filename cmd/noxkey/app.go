@@ -75,7 +75,7 @@ func (f failedStore) List(string) ([]vault.Meta, error) { return nil, f.err }
 func (f failedStore) Get(string) (*vault.Secret, error) { return nil, f.err }
 func (f failedStore) All() ([]*vault.Secret, error)     { return nil, f.err }
 func (f failedStore) Set(...vault.Secret) error         { return f.err }
-func (f failedStore) Delete(string) error               { return f.err }
+func (f failedStore) Delete(...string) error            { return f.err }
 func (f failedStore) IndexKey() ([]byte, error)         { return nil, f.err }
 
 func (a *app) identities() ([]age.Identity, error) {

@@ -12,13 +12,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/noxkey/noxkey/configs"
 	"github.com/noxkey/noxkey/guard/arm/armtest"
 	"github.com/noxkey/noxkey/vault"
-	"golang.org/x/sys/unix"
-	"golang.org/x/term"
 )
 
 var (
@@ -525,64 +522,6 @@ func TestSetPromptsWithEchoOffOnATerminal(t *testing.T) {
 	}
 }
 
-// TestSetMultiLinePaste: a key of several lines pasted at the one-line
-// hidden prompt is refused, nothing is stored, and none of its lines is
-// left on the terminal for the shell to run; with --multiline the same
-// paste, ended by Ctrl-D, round-trips byte for byte.
-func TestSetMultiLinePaste(t *testing.T) {
-	h := newVault(t)
-	pem := "-----BEGIN PRIVATE KEY-----\n" + secret("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC") + "\n" + secret("bKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj") + "\n-----END PRIVATE KEY-----"
-	set := func(args ...string) (*pty, *exec.Cmd) {
-		p := openPTY(t)
-		cmd := exec.Command(filepath.Join(binDir, "noxkey"), args...)
-		cmd.Env = h.env
-		p.attach(cmd)
-		cmd.Stdout, cmd.Stderr = p.slave, p.slave
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		return p, cmd
-	}
-	// One paste: all lines at once, the last without a newline.
-	p, cmd := set("set", "acme/tls/KEY")
-	p.answer(t, "(input hidden): ", 1, strings.ReplaceAll(pem, "\n", "\r"))
-	err := cmd.Wait()
-	if cmd.ProcessState.ExitCode() != exitUsage || !strings.Contains(p.screen(), "more than one line") {
-		t.Fatalf("exit %v: %q", err, hide(p.screen(), pem))
-	}
-	if r := h.run(t, "", "get", "--raw", "acme/tls/KEY"); r.code != exitNotFound {
-		t.Fatalf("something was stored: exit %d", r.code)
-	}
-	// Nothing of the paste is left in the terminal's input for a shell.
-	time.Sleep(200 * time.Millisecond)                         // let anything left reach the line discipline
-	if _, err := term.MakeRaw(int(p.slave.Fd())); err != nil { // counts a partial line too
-		t.Fatal(err)
-	}
-	if n, _ := unix.IoctlGetInt(int(p.slave.Fd()), unix.TIOCINQ); n > 0 {
-		t.Fatalf("%d bytes of the paste were left for the shell", n)
-	}
-	if strings.Contains(p.screen(), "MIIEvQ") {
-		t.Fatal("the key was echoed")
-	}
-	// --multiline: every line until Ctrl-D.
-	p, cmd = set("set", "--multiline", "acme/tls/KEY")
-	p.answer(t, "end with Ctrl-D on a line of its own", 1, strings.ReplaceAll(pem, "\n", "\r")+"\r\x04")
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("set --multiline: %v %q", err, hide(p.screen(), pem))
-	}
-	if got := h.ok(t, "", "get", "--raw", "acme/tls/KEY"); got != pem {
-		t.Fatalf("stored %d bytes, want the %d of the key", len(got), len(pem))
-	}
-}
-
-// hide keeps a value out of a failing test's output.
-func hide(s, v string) string {
-	for _, line := range strings.Split(v, "\n") {
-		s = strings.ReplaceAll(s, line, "<hidden>")
-	}
-	return s
-}
-
 func TestLsAndPeekNeverShowValues(t *testing.T) {
 	h := newVault(t)
 	v := secret("sk_live_" + strings.Repeat("9a8b7c6d", 12) + "zzz")
@@ -785,5 +724,36 @@ func TestJSONOutputs(t *testing.T) {
 	}
 	if out := h.ok(t, "", "completion", "bash"); !strings.Contains(out, "complete") {
 		t.Error("no bash completion script")
+	}
+}
+
+// TestRmSeveralAndByPrefix: rm takes several paths or --prefix in one
+// write, all or none; more than one asks first, and without a terminal
+// needs --yes.
+func TestRmSeveralAndByPrefix(t *testing.T) {
+	h := newVault(t)
+	for _, n := range []string{"A", "B", "C"} {
+		h.ok(t, secret("sk_live_rm_value_"+n+"_123456"), "set", "acme/old/"+n)
+	}
+	h.ok(t, secret("sk_live_rm_keep_value_99"), "set", "acme/new/KEEP")
+	before := dirState(h.dir)
+	if r := h.run(t, "", "rm", "--prefix", "acme/old"); r.code != exitUsage || !strings.Contains(r.stderr, "add --yes") {
+		t.Fatalf("rm --prefix without --yes and no terminal: exit %d %s", r.code, r.stderr)
+	}
+	if r := h.run(t, "", "rm", "--yes", "acme/old/A", "acme/old/NOPE"); r.code != exitNotFound {
+		t.Fatalf("rm with a missing path: exit %d %s", r.code, r.stderr)
+	}
+	if dirState(h.dir) != before {
+		t.Fatal("a refused rm changed files")
+	}
+	if r := h.run(t, "", "rm", "--yes", "acme/old/A", "acme/old/B"); r.code != 0 || !strings.Contains(r.stderr, "removed 2 secrets") {
+		t.Fatalf("rm two: exit %d %s", r.code, r.stderr)
+	}
+	h.ok(t, "", "rm", "--yes", "--prefix", "acme/old")
+	if ls := h.ok(t, "", "ls", "acme"); strings.Contains(ls, "acme/old") || !strings.Contains(ls, "acme/new/KEEP") {
+		t.Fatalf("after rm:\n%s", ls)
+	}
+	if r := h.run(t, "", "rm", "--yes", "--prefix", "acme/old"); r.code != exitNotFound {
+		t.Fatalf("rm of an empty prefix: exit %d %s", r.code, r.stderr)
 	}
 }

@@ -209,14 +209,14 @@ func (w *daemonWriter) Set(secrets ...vault.Secret) error {
 	return w.Store.Set(secrets...)
 }
 
-func (w *daemonWriter) Delete(path string) error {
+func (w *daemonWriter) Delete(paths ...string) error {
 	ok, err := w.try(func(c *daemon.Client) (*daemon.Response, error) {
-		return w.a.call(c, &daemon.Request{Op: daemon.OpDelete, Path: path})
+		return w.a.call(c, &daemon.Request{Op: daemon.OpDelete, Paths: paths})
 	})
 	if ok || err != nil {
 		return err
 	}
-	return w.Store.Delete(path)
+	return w.Store.Delete(paths...)
 }
 
 // try runs op against a running daemon. ok false with no error: no

@@ -15,6 +15,10 @@ func (a *app) initCommand() *cli.Command {
 		Name:  "init",
 		Usage: "create the vault (passphrase asked twice, or --identity FILE)",
 		Action: func(ctx context.Context, cmd *cli.Command) error {
+			// Refuse before asking a passphrase twice for nothing.
+			if _, err := os.Lstat(a.vaultPath); err == nil {
+				return fmt.Errorf("vault: %s: vault already exists; nothing was changed. Use it as it is, or move it away first to start over", a.vaultPath)
+			}
 			var rcpts []age.Recipient
 			if a.identityFile != "" {
 				_, r, err := vault.ReadIdentityFile(a.identityFile, pluginUI())

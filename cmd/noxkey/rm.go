@@ -1,26 +1,98 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"fmt"
+	"os"
+	"strings"
 
+	"github.com/noxkey/noxkey/vault"
 	"github.com/urfave/cli/v3"
+	"golang.org/x/term"
 )
 
 func (a *app) rmCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "rm",
-		Usage:     "remove the secret at PATH",
-		ArgsUsage: "PATH",
+		Usage:     "remove the secrets at PATHs, or every secret under --prefix, in one write",
+		ArgsUsage: "PATH...",
+		Description: `All or none: a PATH that is not there changes nothing. Removing more than
+one secret asks first on a terminal (y/N), as rm -i does; --yes answers
+for scripts, which get no question and must say --yes.`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "prefix", Usage: "remove every secret under `PREFIX` (e.g. acme/old)"},
+			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask before removing more than one secret"},
+		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			p, err := argPath(cmd)
-			if err != nil {
-				return err
+			paths := cmd.Args().Slice()
+			prefix := cmd.String("prefix")
+			switch {
+			case prefix == "" && len(paths) == 0:
+				return usageError("name what to remove: noxkey rm PATH... or noxkey rm --prefix PREFIX")
+			case prefix != "" && len(paths) > 0:
+				return usageError("use PATHs or --prefix, not both")
+			}
+			for _, p := range paths {
+				if err := vault.ValidatePath(p); err != nil {
+					return usageError("%v", err)
+				}
+			}
+			if prefix != "" {
+				if err := vault.ValidatePrefix(prefix); err != nil || prefix == "" {
+					return usageError("--prefix: %v", err)
+				}
+				ms, err := a.list(prefix)
+				if err != nil {
+					return err
+				}
+				if len(ms) == 0 {
+					return fmt.Errorf("vault: nothing under %s: %w; see the stored names with: noxkey ls", prefix, vault.ErrNotFound)
+				}
+				for _, m := range ms {
+					paths = append(paths, m.Path)
+				}
+			}
+			if len(paths) > 1 && !cmd.Bool("yes") {
+				if err := confirm(fmt.Sprintf("remove %d secrets (%s)?", len(paths), summarize(paths))); err != nil {
+					return err
+				}
 			}
 			s := a.writer()
-			if err := s.Delete(p); err != nil {
+			if err := s.Delete(paths...); err != nil {
 				return err
 			}
-			return a.afterWrite(s, "rm", p)
+			if len(paths) > 1 {
+				fmt.Fprintf(os.Stderr, "removed %d secrets\n", len(paths))
+			}
+			return a.afterWrite(s, "rm", paths...)
 		},
 	}
+}
+
+// confirm asks question on the terminal; no terminal, or any answer but
+// y/yes, is a refusal that changes nothing.
+func confirm(question string) error {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil || !term.IsTerminal(int(tty.Fd())) {
+		if tty != nil {
+			tty.Close()
+		}
+		return usageError("%s: there is no terminal to ask; add --yes to confirm; nothing was changed", strings.TrimSuffix(question, "?"))
+	}
+	defer tty.Close()
+	fmt.Fprintf(tty, "noxkey: %s [y/N] ", question)
+	line, _ := bufio.NewReader(tty).ReadString('\n')
+	if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+		return usageError("not confirmed; nothing was changed")
+	}
+	return nil
+}
+
+// summarize names the first few paths.
+func summarize(paths []string) string {
+	if len(paths) <= 3 {
+		return strings.Join(paths, ", ")
+	}
+	return strings.Join(paths[:3], ", ") + fmt.Sprintf(" and %d more", len(paths)-3)
 }

@@ -617,18 +617,22 @@ func (c *conn) write(req *Request) *Response {
 	}
 	return c.withVault(req, func(st *state) *Response {
 		var err error
+		var paths []string
 		if req.Op == OpSet {
+			for _, sec := range secs {
+				paths = append(paths, sec.Path)
+			}
 			err = st.file.Set(secs...)
 		} else {
-			err = st.file.Delete(req.Path)
+			paths = req.Paths
+			if len(paths) == 0 {
+				return fail(CodeBadRequest, "delete: no path")
+			}
+			err = st.file.Delete(paths...)
 		}
 		if err != nil {
 			c.record(*req, "error")
 			return fail(codeOf(err), "%v", err)
-		}
-		var paths []string
-		for _, sec := range secs {
-			paths = append(paths, sec.Path)
 		}
 		c.record(*req, "ok", paths...)
 		st.lastUse = time.Now()

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+	"golang.org/x/term"
+)
+
+// TestSetMultiLinePaste: a key of several lines pasted at the one-line
+// hidden prompt is refused, nothing is stored, and none of its lines is
+// left on the terminal for the shell to run; with --multiline the same
+// paste, ended by Ctrl-D, round-trips byte for byte.
+func TestSetMultiLinePaste(t *testing.T) {
+	h := newVault(t)
+	pem := "-----BEGIN PRIVATE KEY-----\n" + secret("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC") + "\n" + secret("bKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj") + "\n-----END PRIVATE KEY-----"
+	set := func(args ...string) (*pty, *exec.Cmd) {
+		p := openPTY(t)
+		cmd := exec.Command(filepath.Join(binDir, "noxkey"), args...)
+		cmd.Env = h.env
+		p.attach(cmd)
+		cmd.Stdout, cmd.Stderr = p.slave, p.slave
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return p, cmd
+	}
+	// One paste: all lines at once, the last without a newline.
+	p, cmd := set("set", "acme/tls/KEY")
+	p.answer(t, "(input hidden): ", 1, strings.ReplaceAll(pem, "\n", "\r"))
+	err := cmd.Wait()
+	if cmd.ProcessState.ExitCode() != exitUsage || !strings.Contains(p.screen(), "more than one line") {
+		t.Fatalf("exit %v: %q", err, hide(p.screen(), pem))
+	}
+	if r := h.run(t, "", "get", "--raw", "acme/tls/KEY"); r.code != exitNotFound {
+		t.Fatalf("something was stored: exit %d", r.code)
+	}
+	// Nothing of the paste is left in the terminal's input for a shell.
+	time.Sleep(200 * time.Millisecond)                         // let anything left reach the line discipline
+	if _, err := term.MakeRaw(int(p.slave.Fd())); err != nil { // counts a partial line too
+		t.Fatal(err)
+	}
+	if n, _ := unix.IoctlGetInt(int(p.slave.Fd()), unix.TIOCINQ); n > 0 {
+		t.Fatalf("%d bytes of the paste were left for the shell", n)
+	}
+	if strings.Contains(p.screen(), "MIIEvQ") {
+		t.Fatal("the key was echoed")
+	}
+	// --multiline: every line until Ctrl-D.
+	p, cmd = set("set", "--multiline", "acme/tls/KEY")
+	p.answer(t, "end with Ctrl-D on a line of its own", 1, strings.ReplaceAll(pem, "\n", "\r")+"\r\x04")
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("set --multiline: %v %q", err, hide(p.screen(), pem))
+	}
+	if got := h.ok(t, "", "get", "--raw", "acme/tls/KEY"); got != pem {
+		t.Fatalf("stored %d bytes, want the %d of the key", len(got), len(pem))
+	}
+}
+
+// hide keeps a value out of a failing test's output.
+func hide(s, v string) string {
+	for _, line := range strings.Split(v, "\n") {
+		s = strings.ReplaceAll(s, line, "<hidden>")
+	}
+	return s
+}
