@@ -757,3 +757,47 @@ func TestRmSeveralAndByPrefix(t *testing.T) {
 		t.Fatalf("rm of an empty prefix: exit %d %s", r.code, r.stderr)
 	}
 }
+
+// TestMvKeepsValueAndDescription: mv renames a secret with its value and
+// description; it does not replace a secret at NEW without --force.
+func TestMvKeepsValueAndDescription(t *testing.T) {
+	h := newVault(t)
+	v := secret("sk_live_mv_value_424242")
+	h.ok(t, v, "set", "--description", "the key", "acme/api/KEY")
+	h.ok(t, secret("sk_live_other_value_777"), "set", "acme/api/OTHER")
+	if r := h.run(t, "", "mv", "acme/api/KEY", "acme/api/OTHER"); r.code != exitUsage || !strings.Contains(r.stderr, "--force") {
+		t.Fatalf("mv onto an existing secret: exit %d %s", r.code, r.stderr)
+	}
+	h.ok(t, "", "mv", "acme/api/KEY", "acme/stripe/STRIPE_KEY")
+	if got := h.ok(t, "", "get", "--raw", "acme/stripe/STRIPE_KEY"); got != v {
+		t.Fatal("the value did not move")
+	}
+	ls := h.ok(t, "", "ls", "acme")
+	if strings.Contains(ls, "acme/api/KEY") || !strings.Contains(ls, "the key") {
+		t.Fatalf("after mv:\n%s", ls)
+	}
+	if r := h.run(t, "", "mv", "acme/api/NOPE", "acme/api/X"); r.code != exitNotFound {
+		t.Fatalf("mv of a missing secret: exit %d %s", r.code, r.stderr)
+	}
+	h.ok(t, "", "mv", "--force", "acme/stripe/STRIPE_KEY", "acme/api/OTHER")
+	if got := h.ok(t, "", "get", "--raw", "acme/api/OTHER"); got != v {
+		t.Fatal("mv --force did not replace")
+	}
+}
+
+// TestExportToAFileIsPrivate: export -o writes the dotenv file 0600
+// whatever the umask, replacing it atomically.
+func TestExportToAFileIsPrivate(t *testing.T) {
+	h := newVault(t)
+	h.ok(t, secret("sk_live_export_value_1234"), "set", "acme/api/KEY")
+	out := filepath.Join(t.TempDir(), ".env")
+	os.WriteFile(out, []byte("OLD=1\n"), 0o644)
+	h.ok(t, "", "export", "-o", out, "acme/api")
+	fi, err := os.Stat(out)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v %v", fi.Mode(), err)
+	}
+	if b, _ := os.ReadFile(out); !strings.HasPrefix(string(b), "KEY=") || strings.Contains(string(b), "OLD=1") {
+		t.Fatalf("the file was not replaced")
+	}
+}

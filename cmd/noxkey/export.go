@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/noxkey/noxkey/handoff"
+	"github.com/noxkey/noxkey/internal/atomicfile"
 	"github.com/noxkey/noxkey/handoff/daemon"
 
 	"filippo.io/age"
@@ -24,6 +25,8 @@ func (a *app) exportCommand() *cli.Command {
 		Name:      "export",
 		Usage:     "print the secrets under PREFIX as a dotenv file",
 		ArgsUsage: "PREFIX",
+		Flags: []cli.Flag{&cli.StringFlag{Name: "output", Aliases: []string{"o"},
+			Usage: "write to `FILE` (mode 0600, replaced atomically) instead of stdout, where a shell's > would use your umask"}},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			return a.printEach(cmd, "export", dotenvLine)
 		},
@@ -69,6 +72,13 @@ func (a *app) printEach(cmd *cli.Command, op string, line func(*bytes.Buffer, st
 		return usageError("%v", lineErr)
 	}
 	a.log.Info().Str("op", op).Str("prefix", prefix).Int("count", len(secs)).Msg("read")
+	if out := cmd.String("output"); out != "" {
+		if err := atomicfile.Write(out, buf.Bytes(), atomicfile.Options{Sync: true}); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		fmt.Fprintf(os.Stderr, "wrote %d secrets to %s (mode 0600)\n", len(secs), out)
+		return nil
+	}
 	_, err = os.Stdout.Write(buf.Bytes())
 	return err
 }

@@ -111,6 +111,7 @@ func (a *app) root() *cli.Command {
 			a.lsCommand(),
 			a.peekCommand(),
 			a.rmCommand(),
+			a.mvCommand(),
 			a.importCommand(),
 			a.exportCommand(),
 			a.loadCommand(),
