@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/noxkey/noxkey/handoff"
-	"github.com/noxkey/noxkey/internal/atomicfile"
 	"github.com/noxkey/noxkey/handoff/daemon"
+	"github.com/noxkey/noxkey/internal/atomicfile"
 
 	"filippo.io/age"
 	"github.com/joho/godotenv"
