@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"github.com/noxkey/noxkey/guard/arm"
 	"github.com/noxkey/noxkey/guard/config"
 	"github.com/noxkey/noxkey/guard/parts"
+	"github.com/noxkey/noxkey/handoff/daemon"
 	"github.com/noxkey/noxkey/vault"
 	"github.com/urfave/cli/v3"
 )
@@ -24,6 +26,22 @@ func (a *app) guardCommand() *cli.Command {
 				Name:  "rebuild",
 				Usage: "rebuild the guard index from the vault (done after every vault write)",
 				Action: func(ctx context.Context, cmd *cli.Command) error {
+					// An unlocked daemon rebuilds it with the key it holds:
+					// no passphrase to type again.
+					if a.usesDaemon() {
+						if c, err := a.connect(false); err == nil {
+							resp, err := a.call(c, &daemon.Request{Op: daemon.OpRebuild})
+							c.Close()
+							if err == nil && resp.Status != nil {
+								fmt.Fprintf(os.Stderr, "guard index: %d secrets in %s (rebuilt by the unlocked daemon)\n", resp.Status.Secrets, a.layout.Index())
+								return nil
+							}
+							var de *daemonError
+							if err != nil && !(errors.As(err, &de) && de.code == daemon.CodeLocked) {
+								return err
+							}
+						}
+					}
 					n, skipped, err := a.rebuildIndex(a.store())
 					if err != nil {
 						return err

@@ -595,6 +595,10 @@ func TestWritesGoThroughTheUnlockedDaemon(t *testing.T) {
 	if r := h.run(t, "", "unlock"); r.code != 0 || !strings.Contains(r.stderr, "already unlocked") {
 		t.Fatalf("unlock of an unlocked vault: exit %d %s", r.code, r.stderr)
 	}
+	// So does a guard rebuild: the daemon rebuilds with the key it holds.
+	if r := h.run(t, "", "guard", "rebuild"); r.code != 0 || !strings.Contains(r.stderr, "rebuilt by the unlocked daemon") {
+		t.Fatalf("guard rebuild with an unlocked daemon: exit %d %s", r.code, r.stderr)
+	}
 	v := secret("sk_live_second_value_2222")
 	h.ok(t, v+"\n", "set", "acme/api/SECOND")
 	if got := h.ok(t, "", "get", "--raw", "acme/api/SECOND"); got != v {

@@ -71,8 +71,9 @@ const (
 	OpList   = "list"
 	OpPeek   = "peek"
 	OpSet    = "set"
-	OpDelete = "delete"
-	OpStop   = "stop"
+	OpDelete  = "delete"
+	OpRebuild = "rebuild" // rebuild the guard index from the unlocked vault
+	OpStop    = "stop"
 )
 
 // Modes of Request.Mode.

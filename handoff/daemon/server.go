@@ -329,6 +329,17 @@ func (c *conn) handle(req *Request) *Response {
 		return c.listOrPeek(req)
 	case OpSet, OpDelete:
 		return c.write(req)
+	case OpRebuild:
+		return c.withVault(req, func(st *state) *Response {
+			if c.s.cfg.AfterWrite != nil {
+				if err := c.s.cfg.AfterWrite(st.file); err != nil {
+					c.record(*req, "error")
+					return fail(CodeError, "%v", err)
+				}
+			}
+			c.record(*req, "ok")
+			return &Response{OK: true, Status: c.statusLocked(st)}
+		})
 	case OpStop:
 		c.record(*req, "ok")
 		return &Response{OK: true}
@@ -389,14 +400,19 @@ func (c *conn) unlock(req *Request) *Response {
 
 // status describes the daemon and its vault.
 func (c *conn) status() *Status {
+	c.s.st.mu.Lock()
+	defer c.s.st.mu.Unlock()
+	return c.statusLocked(&c.s.st)
+}
+
+// statusLocked is status with the state's lock held.
+func (c *conn) statusLocked(st *state) *Status {
 	s := c.s
-	s.st.mu.Lock()
-	defer s.st.mu.Unlock()
-	st := &Status{Unlocked: s.st.unlocked(), Socket: s.cfg.Socket, Secrets: len(s.st.values), Pid: os.Getpid()}
-	if st.Unlocked {
-		st.SecondsLeft = int64((s.cfg.IdleTimeout - time.Since(s.st.lastUse)).Seconds())
+	out := &Status{Unlocked: st.unlocked(), Socket: s.cfg.Socket, Secrets: len(st.values), Pid: os.Getpid()}
+	if out.Unlocked {
+		out.SecondsLeft = int64((s.cfg.IdleTimeout - time.Since(st.lastUse)).Seconds())
 	}
-	return st
+	return out
 }
 
 // openSealed opens the payload of req sealed to this connection's
