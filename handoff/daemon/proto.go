@@ -60,17 +60,17 @@ type Status struct {
 
 // Operations of Request.Op.
 const (
-	OpPing   = "ping"
-	OpStatus = "status"
-	OpWhoami = "whoami"
-	OpHello  = "hello" // the daemon's one-time key, to seal an unlock or a set to
-	OpUnlock = "unlock"
-	OpLock   = "lock"
-	OpGet    = "get"
-	OpEnv    = "env"
-	OpList   = "list"
-	OpPeek   = "peek"
-	OpSet    = "set"
+	OpPing    = "ping"
+	OpStatus  = "status"
+	OpWhoami  = "whoami"
+	OpHello   = "hello" // the daemon's one-time key, to seal an unlock or a set to
+	OpUnlock  = "unlock"
+	OpLock    = "lock"
+	OpGet     = "get"
+	OpEnv     = "env"
+	OpList    = "list"
+	OpPeek    = "peek"
+	OpSet     = "set"
 	OpDelete  = "delete"
 	OpRebuild = "rebuild" // rebuild the guard index from the unlocked vault
 	OpStop    = "stop"
