@@ -68,3 +68,32 @@ func hide(s, v string) string {
 	}
 	return s
 }
+
+// TestSetAsksThePassphraseAgain: a mistyped vault passphrase after a
+// typed value is asked again, and the value is stored, not lost.
+func TestSetAsksThePassphraseAgain(t *testing.T) {
+	h := newVault(t)
+	h.env = withoutEnv(h.env, "NOXKEY_PASSPHRASE_FILE")
+	v := secret("typed-before-a-typo-value")
+	p := openPTY(t)
+	cmd := exec.Command(filepath.Join(binDir, "noxkey"), "set", "acme/api/TYPED")
+	cmd.Env = h.env
+	p.attach(cmd)
+	cmd.Stdout, cmd.Stderr = p.slave, p.slave
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p.answer(t, "(input hidden): ", 1, v)
+	p.answer(t, "Vault passphrase: ", 1, "not the passphrase")
+	p.answer(t, "Vault passphrase: ", 2, passphrase)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("set: %v %q", err, hide(p.screen(), v))
+	}
+	if !strings.Contains(p.screen(), "wrong passphrase; try again") {
+		t.Errorf("no retry message: %q", hide(p.screen(), v))
+	}
+	h.env = append(h.env, "NOXKEY_PASSPHRASE_FILE="+h.pass)
+	if got := h.ok(t, "", "get", "--raw", "acme/api/TYPED"); got != v {
+		t.Fatal("the value typed before the typo was not stored")
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -36,11 +37,30 @@ func (a *app) setCommand() *cli.Command {
 			if cfg, err := config.LoadConfig(a.layout.Config); err == nil && len(val) < cfg.MinLength {
 				fmt.Fprintf(os.Stderr, "noxkey: warning: %s is %d bytes long; the guard does not match secrets shorter than %d bytes (min_length in guard.toml), so it cannot redact this one\n", p, len(val), cfg.MinLength)
 			}
-			s := a.writer()
-			if err := s.Set(vault.Secret{Path: p, Value: val, Description: cmd.String("description")}); err != nil {
-				return err
+			// A mistyped passphrase at the terminal is asked again (three
+			// tries, as sudo), rather than losing the value typed before it.
+			for try := 1; ; try++ {
+				s := a.writer()
+				err := s.Set(vault.Secret{Path: p, Value: val, Description: cmd.String("description")})
+				if errors.Is(err, vault.ErrWrongPassphrase) && try < 3 && a.passphraseFile == "" && a.identityFile == "" && hasTTY() {
+					fmt.Fprintln(os.Stderr, "noxkey: wrong passphrase; try again")
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				return a.afterWrite(s, "set", p)
 			}
-			return a.afterWrite(s, "set", p)
 		},
 	}
+}
+
+// hasTTY reports whether there is a terminal to ask on.
+func hasTTY() bool {
+	f, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
 }
