@@ -28,7 +28,7 @@ func TestGuardArmsAndDisarms(t *testing.T) {
 	h.ok(t, pw, "set", "acme/db/PASSWORD")
 	h.ok(t, secret("q7Gx2LmP9vRtZk4W"), "set", "acme/api/RANDOM")
 	h.ok(t, secret("ghp_R3aLt0k3nV4lu3W1thF0rtyCh4rsXyZ12345"), "set", "acme/gh/TOKEN")
-	if st := h.ok(t, "", "status"); !strings.Contains(st, "guard:   armed (kernel user keyring)") {
+	if st := h.run(t, "", "status").stdout; !strings.Contains(st, "guard:   armed (kernel user keyring)") {
 		t.Fatalf("status after init and set:\n%s", st)
 	}
 	if r := h.filterRun(t, "pw="+pw+"\n"); r.code != 0 || r.stdout != "pw=[REDACTED:acme/db/PASSWORD]\n" {
@@ -59,7 +59,7 @@ func TestGuardArmsAndDisarms(t *testing.T) {
 	if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, "noxkey's guard is not armed since this machine started: ask the user to run 'noxkey unlock' in a terminal") {
 		t.Fatalf("disarmed filter: exit %d %q %q", r.code, r.stdout, r.stderr)
 	}
-	if st := h.ok(t, "", "status"); !strings.Contains(st, "guard:   not armed") {
+	if st := h.run(t, "", "status").stdout; !strings.Contains(st, "guard:   not armed") {
 		t.Fatalf("status after disarm:\n%s", st)
 	}
 	if d := h.run(t, "", "doctor"); !strings.Contains(d.stdout+d.stderr, "not armed") {
@@ -96,7 +96,7 @@ func TestGuardFileFallback(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("the fallback key file: %v %v", err, fi)
 	}
-	if st := h.ok(t, "", "status"); !strings.Contains(st, "armed (file "+f) {
+	if st := h.run(t, "", "status").stdout; !strings.Contains(st, "armed (file "+f) {
 		t.Fatalf("status:\n%s", st)
 	}
 	if r := h.filterRun(t, pw+"\n"); r.code != 0 || r.stdout != "[REDACTED:acme/x/KEY]\n" {

@@ -522,7 +522,7 @@ func TestSystemdUnitsAndSocketActivation(t *testing.T) {
 	defer cmd.Process.Kill()
 	var st string
 	for i := 0; i < 250; i++ {
-		if st = h.ok(t, "", "status"); strings.Contains(st, "running, pid") {
+		if st = h.run(t, "", "status").stdout; strings.Contains(st, "running, pid") {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -579,8 +579,8 @@ func TestUnlockAsksOnTheTerminal(t *testing.T) {
 		t.Fatalf("status after a terminal unlock: %s", st)
 	}
 	h.ok(t, "", "lock")
-	if st := h.ok(t, "", "status"); !strings.Contains(st, "locked (run: noxkey unlock)") {
-		t.Fatalf("status after lock: %s", st)
+	if r := h.run(t, "", "status"); r.code != exitLocked || !strings.Contains(r.stdout, "locked (run: noxkey unlock)") {
+		t.Fatalf("status after lock: exit %d %s", r.code, r.stdout)
 	}
 }
 

@@ -60,18 +60,21 @@ func (a *app) statusCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "status",
 		Usage: "show whether the vault is unlocked, for how long, the socket and the number of secrets",
+		Description: `Exits 0 when the vault is unlocked and 2 when it is locked (or no daemon
+runs), as gh auth status and ssh-add -l do, so scripts can test it.`,
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
+			locked := cli.Exit("", exitLocked)
 			c, err := a.connect(false)
 			if err != nil {
 				if cmd.Bool("json") {
 					fmt.Println(`{"running":false}`)
-					return nil
+					return locked
 				}
 				fmt.Printf("daemon:  not running (starts on demand)\nsocket:  %s\nvault:   locked\n", a.layout.Socket())
 				line, _ := armedLine(a.layout.Index())
 				fmt.Printf("guard:   %s\n", line)
-				return nil
+				return locked
 			}
 			defer c.Close()
 			resp, err := a.call(c, &daemon.Request{Op: daemon.OpStatus})
@@ -80,7 +83,13 @@ func (a *app) statusCommand() *cli.Command {
 			}
 			st := resp.Status
 			if cmd.Bool("json") {
-				return json.NewEncoder(os.Stdout).Encode(st)
+				if err := json.NewEncoder(os.Stdout).Encode(st); err != nil {
+					return err
+				}
+				if !st.Unlocked {
+					return locked
+				}
+				return nil
 			}
 			fmt.Printf("daemon:  running, pid %d\nsocket:  %s\n", st.Pid, st.Socket)
 			if tmp, err := handoff.OnTmpfs(a.layout.Runtime); err == nil && !tmp {
@@ -93,6 +102,9 @@ func (a *app) statusCommand() *cli.Command {
 			}
 			line, _ := armedLine(a.layout.Index())
 			fmt.Printf("guard:   %s\n", line)
+			if !st.Unlocked {
+				return locked
+			}
 			return nil
 		},
 	}
