@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -23,12 +24,24 @@ func (a *app) doctorCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "doctor",
 		Usage: "check the vault, the guard index, the daemon, the runtime dir and every agent's hooks; say what to fix",
+		Description: `Exits 0 when nothing needs fixing, 1 when something does (each FIX line
+says what to do).`,
+		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: `print {"problems": N, "checks": [{"level": "ok"|"note"|"fix", "what", "detail"}]}`}},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			d := &doctor{}
+			d := &doctor{json: cmd.Bool("json"), checks: []doctorCheck{}}
 			a.checkVault(d)
 			a.checkDaemon(d)
 			a.checkHooks(d)
 			a.checkHistory(d)
+			if d.json {
+				if err := json.NewEncoder(os.Stdout).Encode(map[string]any{"problems": d.problems, "checks": d.checks}); err != nil {
+					return err
+				}
+				if d.problems > 0 {
+					return cli.Exit("", exitUsage)
+				}
+				return nil
+			}
 			if d.problems > 0 {
 				return cli.Exit(fmt.Sprintf("noxkey doctor: %d problem(s); each says what to do", d.problems), exitUsage)
 			}
@@ -38,15 +51,32 @@ func (a *app) doctorCommand() *cli.Command {
 	}
 }
 
-type doctor struct{ problems int }
-
-func (d *doctor) ok(what, detail string) { fmt.Printf("ok    %-14s %s\n", what, detail) }
-func (d *doctor) note(what, detail string) {
-	fmt.Printf("note  %-14s %s\n", what, detail)
+// doctor collects the checks: printed as they come, or kept for --json.
+type doctor struct {
+	problems int
+	json     bool
+	checks   []doctorCheck
 }
+
+type doctorCheck struct {
+	Level  string `json:"level"` // ok, note or fix
+	What   string `json:"what"`
+	Detail string `json:"detail"`
+}
+
+func (d *doctor) add(level, label, what, detail string) {
+	if d.json {
+		d.checks = append(d.checks, doctorCheck{level, what, detail})
+		return
+	}
+	fmt.Printf("%-5s %-14s %s\n", label, what, detail)
+}
+
+func (d *doctor) ok(what, detail string)   { d.add("ok", "ok", what, detail) }
+func (d *doctor) note(what, detail string) { d.add("note", "note", what, detail) }
 func (d *doctor) fix(what, detail string) {
 	d.problems++
-	fmt.Printf("FIX   %-14s %s\n", what, detail)
+	d.add("fix", "FIX", what, detail)
 }
 
 func (a *app) checkVault(d *doctor) {
@@ -160,7 +190,7 @@ func (a *app) checkHooks(d *doctor) {
 		}
 	}
 	if !found {
-		d.note("hooks", "no agent has noxkey's hooks; run: noxkey hooks install --agent claude (or codex, gemini, cursor, copilot, windsurf, all)")
+		d.note("hooks", "no agent has noxkey's hooks; run: noxkey hooks install --agent AGENT ("+strings.Join(install.KnownAgents(), ", ")+", or all)")
 	}
 }
 

@@ -395,6 +395,22 @@ func TestDoctor(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stdout, "FIX   gemini hooks") || !strings.Contains(r.stdout, "is missing") {
 		t.Errorf("missing hook binary: %d %s", r.code, r.stdout)
 	}
+	// --json: the same checks, machine-readable, the same exit status.
+	r = h.run(t, "", "doctor", "--json")
+	var rep struct {
+		Problems int
+		Checks   []struct{ Level, What, Detail string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 1 || rep.Problems < 1 {
+		t.Fatalf("doctor --json: exit %d %v %s", r.code, err, r.stdout)
+	}
+	found := false
+	for _, c := range rep.Checks {
+		found = found || c.Level == "fix" && c.What == "gemini hooks" && strings.Contains(c.Detail, "is missing")
+	}
+	if !found {
+		t.Errorf("doctor --json lacks the gemini fix: %s", r.stdout)
+	}
 	// A vault open to others.
 	os.Chmod(h.vault(), 0o644)
 	if r := h.run(t, "", "doctor"); !strings.Contains(r.stdout, "chmod 600") {
