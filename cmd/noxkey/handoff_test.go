@@ -595,6 +595,10 @@ func TestWritesGoThroughTheUnlockedDaemon(t *testing.T) {
 	if r := h.run(t, "", "unlock"); r.code != 0 || !strings.Contains(r.stderr, "already unlocked") {
 		t.Fatalf("unlock of an unlocked vault: exit %d %s", r.code, r.stderr)
 	}
+	// Completion of secret paths comes from the unlocked daemon.
+	if r := h.run(t, "", "get", "--generate-shell-completion"); r.code != 0 || !strings.Contains(r.stdout, "acme/api/FIRST") {
+		t.Fatalf("completion: exit %d %q %s", r.code, r.stdout, r.stderr)
+	}
 	// So does a guard rebuild: the daemon rebuilds with the key it holds.
 	if r := h.run(t, "", "guard", "rebuild"); r.code != 0 || !strings.Contains(r.stderr, "rebuilt by the unlocked daemon") {
 		t.Fatalf("guard rebuild with an unlocked daemon: exit %d %s", r.code, r.stderr)
@@ -617,6 +621,9 @@ func TestWritesGoThroughTheUnlockedDaemon(t *testing.T) {
 	}
 	// Locked again: a write needs the passphrase, and without one it fails cleanly.
 	h.ok(t, "", "lock")
+	if r := h.run(t, "", "get", "--generate-shell-completion"); r.code != 0 || r.stdout != "" || r.stderr != "" {
+		t.Fatalf("completion on a locked vault must print nothing and ask nothing: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
 	if r := h.run(t, "another_value_4444\n", "set", "acme/api/FOURTH"); r.code != exitLocked {
 		t.Fatalf("set with a locked daemon and no passphrase: exit %d %s", r.code, r.stderr)
 	}

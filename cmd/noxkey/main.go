@@ -132,6 +132,16 @@ func (a *app) root() *cli.Command {
 	}
 	oneLineUsageErrors(root)
 	a.requireVault(root)
+	for _, c := range root.Commands {
+		switch c.Name {
+		case "get", "peek", "rm", "mv":
+			c.ShellComplete = a.completeSecretPaths
+		case "hooks":
+			for _, sub := range c.Commands {
+				sub.ShellComplete = completeAgents
+			}
+		}
+	}
 	return root
 }
 

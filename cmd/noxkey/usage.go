@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 
+	"github.com/noxkey/noxkey/handoff/daemon"
+	"github.com/noxkey/noxkey/hooks/install"
 	"github.com/urfave/cli/v3"
 )
 
@@ -51,5 +54,41 @@ func oneLineUsageErrors(c *cli.Command) {
 	}
 	for _, sub := range c.Commands {
 		oneLineUsageErrors(sub)
+	}
+}
+
+// completeSecretPaths completes a secret path from an unlocked daemon's
+// list of names; it never asks a passphrase or starts a daemon, so a
+// locked vault completes nothing. Flags complete as usual.
+func (a *app) completeSecretPaths(ctx context.Context, cmd *cli.Command) {
+	if args := os.Args; len(args) > 1 && strings.HasPrefix(args[len(args)-2], "-") {
+		cli.DefaultCompleteWithFlags(ctx, cmd)
+		return
+	}
+	if !a.usesDaemon() {
+		return
+	}
+	c, err := a.connect(false)
+	if err != nil {
+		return
+	}
+	st, err := a.call(c, &daemon.Request{Op: daemon.OpStatus})
+	c.Close()
+	if err != nil || st.Status == nil || !st.Status.Unlocked {
+		return // listing a locked vault would ask for the passphrase
+	}
+	ms, err := a.list("")
+	if err != nil {
+		return
+	}
+	for _, m := range ms {
+		fmt.Fprintln(cmd.Root().Writer, m.Path)
+	}
+}
+
+// completeAgents completes --agent with the agents noxkey installs for.
+func completeAgents(ctx context.Context, cmd *cli.Command) {
+	for _, n := range append(install.KnownAgents(), "all") {
+		fmt.Fprintln(cmd.Root().Writer, n)
 	}
 }
