@@ -208,7 +208,7 @@ func wipe(b []byte) {
 // once that there is none, before they ask a passphrase or start a
 // daemon (a mistyped --home or --vault).
 var needsVault = map[string]bool{
-	"set": true, "get": true, "ls": true, "peek": true, "rm": true, "mv": true, "import": true,
+	"set": true, "get": true, "ls": true, "peek": true, "rm": true, "mv": true, "edit": true, "import": true,
 	"export": true, "load": true, "bundle": true, "run": true, "unlock": true, "rebuild": true,
 }
 

@@ -801,3 +801,20 @@ func TestExportToAFileIsPrivate(t *testing.T) {
 		t.Fatalf("the file was not replaced")
 	}
 }
+
+// TestEditDescription: edit changes the description and keeps the value.
+func TestEditDescription(t *testing.T) {
+	h := newVault(t)
+	v := secret("sk_live_edit_value_2468")
+	h.ok(t, v, "set", "--description", "old text", "acme/api/KEY")
+	h.ok(t, "", "edit", "acme/api/KEY", "--description", "Stripe live key, rotated monthly")
+	if ls := h.ok(t, "", "ls", "acme"); !strings.Contains(ls, "Stripe live key, rotated monthly") || strings.Contains(ls, "old text") {
+		t.Fatalf("ls after edit:\n%s", ls)
+	}
+	if got := h.ok(t, "", "get", "--raw", "acme/api/KEY"); got != v {
+		t.Fatal("edit changed the value")
+	}
+	if r := h.run(t, "", "edit", "acme/api/NOPE", "--description", "x"); r.code != exitNotFound {
+		t.Fatalf("edit of a missing secret: exit %d %s", r.code, r.stderr)
+	}
+}

@@ -112,6 +112,7 @@ func (a *app) root() *cli.Command {
 			a.peekCommand(),
 			a.rmCommand(),
 			a.mvCommand(),
+			a.editCommand(),
 			a.importCommand(),
 			a.exportCommand(),
 			a.loadCommand(),
@@ -134,7 +135,7 @@ func (a *app) root() *cli.Command {
 	a.requireVault(root)
 	for _, c := range root.Commands {
 		switch c.Name {
-		case "get", "peek", "rm", "mv":
+		case "get", "peek", "rm", "mv", "edit":
 			c.ShellComplete = a.completeSecretPaths
 		case "hooks":
 			for _, sub := range c.Commands {

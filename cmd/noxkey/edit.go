@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/noxkey/noxkey/vault"
+	"github.com/urfave/cli/v3"
+)
+
+func (a *app) editCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "edit",
+		Usage:     "change the description of the secret at PATH, its value kept (set changes the value)",
+		ArgsUsage: "PATH",
+		Flags: []cli.Flag{&cli.StringFlag{Name: "description", Aliases: []string{"d"}, Required: true,
+			Usage: "the new description (\"\" is refused: give the secret one)"}},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			p, err := argPath(cmd)
+			if err != nil {
+				return err
+			}
+			desc := cmd.String("description")
+			if desc == "" {
+				return usageError("edit: give a description; nothing was changed")
+			}
+			if err := a.refuseAgents(); err != nil {
+				return err
+			}
+			value, err := a.readValue(p)
+			if err != nil {
+				return err
+			}
+			defer wipe(value)
+			s := a.writer()
+			if err := s.Set(vault.Secret{Path: p, Value: value, Description: desc}); err != nil {
+				return err
+			}
+			if err := a.afterWrite(s, "edit", p); err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "%s: description changed\n", p)
+			return nil
+		},
+	}
+}
