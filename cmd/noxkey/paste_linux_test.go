@@ -33,7 +33,7 @@ func TestSetMultiLinePaste(t *testing.T) {
 	p, cmd := set("set", "acme/tls/KEY")
 	p.answer(t, "(input hidden): ", 1, strings.ReplaceAll(pem, "\n", "\r"))
 	err := cmd.Wait()
-	if cmd.ProcessState.ExitCode() != exitUsage || !strings.Contains(p.screen(), "more than one line") {
+	if cmd.ProcessState.ExitCode() != exitUsage || !p.shows("more than one line") {
 		t.Fatalf("exit %v: %q", err, hide(p.screen(), pem))
 	}
 	if r := h.run(t, "", "get", "--raw", "acme/tls/KEY"); r.code != exitNotFound {
@@ -89,7 +89,7 @@ func TestSetAsksThePassphraseAgain(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("set: %v %q", err, hide(p.screen(), v))
 	}
-	if !strings.Contains(p.screen(), "wrong passphrase; try again") {
+	if !p.shows("wrong passphrase; try again") {
 		t.Errorf("no retry message: %q", hide(p.screen(), v))
 	}
 	h.env = append(h.env, "NOXKEY_PASSPHRASE_FILE="+h.pass)

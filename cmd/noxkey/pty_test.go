@@ -69,6 +69,19 @@ func (p *pty) answer(t *testing.T, prompt string, n int, line string) {
 	t.Fatalf("the terminal never showed %q; it shows %q", prompt, p.screen())
 }
 
+// shows reports whether the terminal shows text, waiting a little for
+// output the reader has not taken yet (a process that wrote it may have
+// exited already).
+func (p *pty) shows(text string) bool {
+	for i := 0; i < 100; i++ {
+		if strings.Contains(p.screen(), text) {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
+}
+
 func (p *pty) screen() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
