@@ -25,9 +25,16 @@ func scrubAgentFiles(t *testing.T, r *agentRun, agent string) (int, string) {
 		}
 		return nil
 	})
+	env := []string{"HOME=" + r.home, "NOXKEY_HOME=" + r.nk, "PATH=" + bins + ":/usr/bin:/bin"}
 	c := exec.Command(filepath.Join(bins, "noxkey"), "scrub", "--agent", agent)
-	c.Env = []string{"HOME=" + r.home, "NOXKEY_HOME=" + r.nk, "PATH=" + bins + ":/usr/bin:/bin"}
+	c.Env = env
 	out, _ := c.CombinedOutput()
+	// scrub asks the daemon who calls, which starts one: stop it.
+	t.Cleanup(func() {
+		stop := exec.Command(filepath.Join(bins, "noxkey"), "daemon", "stop")
+		stop.Env = env
+		stop.Run()
+	})
 	return c.ProcessState.ExitCode(), string(out)
 }
 
