@@ -33,6 +33,11 @@ type Signature struct {
 type Signatures struct {
 	Agents       []Signature
 	Interpreters map[string]bool
+	// NoTerminalIsAgent (config.toml no_terminal_is_agent, off by default)
+	// makes a caller with no controlling terminal an agent even when no
+	// signature matches: for agents noxkey does not know (Aider, Cline,
+	// Goose, ...), at the price of scripts, cron and CI counting as agents.
+	NoTerminalIsAgent bool
 }
 
 var defaultInterpreters = []string{"node", "nodejs", "bun", "deno", "python", "python3", "ruby"}
@@ -174,6 +179,9 @@ func (s *Signatures) Detect(procs Procs, pid int) (*Verdict, error) {
 			break
 		}
 		p = parent
+	}
+	if !v.Agent && !peer.TTY && s.NoTerminalIsAgent {
+		agent("unknown", "no agent signature matched, no controlling terminal, and config.toml's no_terminal_is_agent is on")
 	}
 	if !v.Agent {
 		v.Signals = append(v.Signals, "no agent signature matched => human")

@@ -215,3 +215,23 @@ func BenchmarkDetectLive(b *testing.B) {
 		}
 	}
 }
+
+// TestNoTerminalIsAgentPolicy: with the opt-in policy, a caller with no
+// terminal that no signature names is an agent ("unknown"); one with a
+// terminal stays human; off (the default), neither is an agent.
+func TestNoTerminalIsAgentPolicy(t *testing.T) {
+	s := sigs(t)
+	if v, _ := s.Detect(humanTree(false), 300); v.Agent {
+		t.Fatalf("policy off: %+v", v)
+	}
+	s.NoTerminalIsAgent = true
+	if v, _ := s.Detect(humanTree(false), 300); !v.Agent || v.Name != "unknown" {
+		t.Errorf("no terminal with the policy on: %+v", v)
+	}
+	if v, _ := s.Detect(humanTree(true), 300); v.Agent {
+		t.Errorf("a terminal with the policy on: %+v", v)
+	}
+	if v, _ := s.Detect(humanTree(false, "CLAUDECODE=1"), 300); v.Name != "claude" {
+		t.Errorf("a known agent keeps its name: %+v", v)
+	}
+}

@@ -25,6 +25,9 @@ import (
 type daemonConfig struct {
 	IdleTimeout time.Duration `toml:"idle_timeout"`
 	HandoffTTL  time.Duration `toml:"handoff_ttl"`
+	// NoTerminalIsAgent: a caller without a terminal is an agent, known
+	// or not (handoff.Signatures.NoTerminalIsAgent).
+	NoTerminalIsAgent bool `toml:"no_terminal_is_agent"`
 }
 
 func (a *app) daemonConfig() (*daemonConfig, error) {
@@ -92,6 +95,7 @@ func (a *app) serveDaemon(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	sigs.NoTerminalIsAgent = cfg.NoTerminalIsAgent
 	for _, name := range userOverrides(a.layout.Config) {
 		a.log.Warn().Str("file", name).Msg("a user file replaces a built-in agent signature")
 	}
