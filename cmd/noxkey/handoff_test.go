@@ -639,3 +639,20 @@ func TestLogShowsAPartialLastLine(t *testing.T) {
 		t.Fatalf("exit %d: %q", r.code, r.stdout)
 	}
 }
+
+// TestNoTerminalIsAgentFromConfig: config.toml's no_terminal_is_agent
+// reaches the daemon: a detached shell with no terminal is then an agent.
+func TestNoTerminalIsAgentFromConfig(t *testing.T) {
+	h := newVault(t)
+	os.WriteFile(filepath.Join(h.dir, "config.toml"), []byte("no_terminal_is_agent = true\n"), 0o600)
+	out := filepath.Join(t.TempDir(), "whoami.json")
+	r := h.runArgs(t, nil, "setsid", "-f", "sh", "-c", "noxkey whoami --json > "+out+".tmp; mv "+out+".tmp "+out)
+	if r.code != 0 {
+		t.Fatalf("setsid: %s", r.stderr)
+	}
+	var v handoff.Verdict
+	json.Unmarshal(waitFile(t, out), &v)
+	if !v.Agent || v.Name != "unknown" || v.TTY {
+		t.Fatalf("a detached shell with the policy on: %+v", v)
+	}
+}
