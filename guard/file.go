@@ -341,7 +341,7 @@ func parse(data []byte, k *keys, verify bool) (*Index, error) {
 	nameBytes := int(le.Uint32(data[100:]))
 	need := headerSize + 8*nFilter + 8*nKeywords + 8*nEntries + dirSize(nDir) + 8*nParts + dirSize(nPartDir) + formRecSize*nForms + 4*nNames + nameBytes + nSettings
 	if nParts > 0 && (partBits < 1 || partBits > 24 || ix.partMin < minPartialMin) || nParts > 1<<28 || dirBits < 1 || dirBits > 24 || ix.maxLen > 1<<24 || ix.w < 1 || ix.w > 8 || ix.s < 1 || ix.s > maxStep || nFilter < 1 || nFilter&(nFilter-1) != 0 ||
-		ix.shift != uint(64-trailingZeros(nFilter)) || (need+7)&^7 != size {
+		ix.shift != uint(64-bits.TrailingZeros(uint(nFilter))) || (need+7)&^7 != size {
 		return nil, errors.New("inconsistent header")
 	}
 	if err := ix.setKeys(k); err != nil {
@@ -403,15 +403,6 @@ func macIs(key, data, tag []byte) bool {
 	m := hmac.New(sha256.New, key)
 	m.Write(data)
 	return hmac.Equal(m.Sum(nil), tag)
-}
-
-func trailingZeros(n int) int {
-	z := 0
-	for n > 1 {
-		n >>= 1
-		z++
-	}
-	return z
 }
 
 // u64s views b as n little-endian uint64s without copying on

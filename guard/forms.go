@@ -115,7 +115,7 @@ func base64Forms(enc *base64.Encoding, secret []byte, off int) (core, end, padde
 	stream := append(buf[:off], secret...)
 	clear(stream[:off])
 	full := enc.AppendEncode(nil, stream)
-	wipe(stream)
+	clear(stream)
 	bits := 8 * len(stream)
 	first := (8*off + 5) / 6 // first character whose 6 bits all come from the secret
 	last := bits / 6         // characters [first, last) are complete and secret-only

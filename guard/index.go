@@ -381,7 +381,7 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 	}
 	for _, fs := range perSecret {
 		for _, f := range fs {
-			wipe(f.Text)
+			clear(f.Text)
 		}
 	}
 	return ix, skipped, nil
@@ -518,12 +518,6 @@ func (ix *Index) Len() int { return len(ix.nameEnds) }
 func (ix *Index) Stats() string {
 	return fmt.Sprintf("%d secrets, %d forms, %d windows, window %d, step %d, filter %d KiB",
 		ix.Len(), len(ix.forms), len(ix.entries), ix.w, ix.s, len(ix.filter)*8/1024)
-}
-
-func wipe(b []byte) {
-	for i := range b {
-		b[i] = 0
-	}
 }
 
 // Names returns the secret names the index holds (vault paths), in index

@@ -49,9 +49,6 @@ func (p *ClaudePayload) NeedsGuard() bool {
 	return p.Event != "PreToolUse" || p.Tool == "Bash" || p.Tool == "Read"
 }
 
-// ClaudeNeedsGuard is ParseClaude(payload).NeedsGuard().
-func ClaudeNeedsGuard(payload []byte) bool { return ParseClaude(payload).NeedsGuard() }
-
 // ClaudeEventPrefix finds hook_event_name in the start of a payload too
 // large to read whole, so the refusal can block in the right way.
 func ClaudeEventPrefix(prefix []byte) string {
@@ -61,25 +58,6 @@ func ClaudeEventPrefix(prefix []byte) string {
 		}
 	}
 	return ""
-}
-
-// Claude answers one Claude Code hook payload. g is nil when the guard
-// could not be opened (gerr says why); the answer then blocks in the way
-// the event allows. It returns the JSON to print (possibly empty: no
-// decision) and the exit status.
-//
-//   - PostToolUse: every string leaf of tool_response is redacted and, if
-//     anything changed, returned as hookSpecificOutput.updatedToolOutput
-//     with the same shape (Claude Code ignores a value of another shape).
-//   - PostToolUseFailure: the output cannot be replaced; additionalContext
-//     names the secrets so the model is told not to repeat them.
-//   - UserPromptSubmit: a prompt holding a vault secret is blocked.
-//   - PreToolUse: a Read of a file holding a secret is pointed at a
-//     redacted copy; a Bash command runs as it is (its output is filtered
-//     by CLAUDE_CODE_SHELL_PREFIX), and is denied when that prefix is not
-//     noxkey-hook's; other tools are left alone (no decision).
-func Claude(payload []byte, g *guard.Guard, gerr error) ([]byte, int) {
-	return ClaudeWith(payload, g, gerr, ClaudeEnv{})
 }
 
 // ClaudeEnv is what the Claude dialect needs of its surroundings.
@@ -98,12 +76,21 @@ type ClaudeEnv struct {
 	Cursor bool
 }
 
-// ClaudeWith is Claude in an environment.
-func ClaudeWith(payload []byte, g *guard.Guard, gerr error, env ClaudeEnv) ([]byte, int) {
-	return ClaudeAnswer(ParseClaude(payload), g, gerr, env)
-}
-
-// ClaudeAnswer answers a decoded payload (see Claude).
+// ClaudeAnswer answers one decoded Claude Code hook payload. g is nil
+// when the guard could not be opened (gerr says why); the answer then
+// blocks in the way the event allows. It returns the JSON to print (possibly empty: no
+// decision) and the exit status.
+//
+//   - PostToolUse: every string leaf of tool_response is redacted and, if
+//     anything changed, returned as hookSpecificOutput.updatedToolOutput
+//     with the same shape (Claude Code ignores a value of another shape).
+//   - PostToolUseFailure: the output cannot be replaced; additionalContext
+//     names the secrets so the model is told not to repeat them.
+//   - UserPromptSubmit: a prompt holding a vault secret is blocked.
+//   - PreToolUse: a Read of a file holding a secret is pointed at a
+//     redacted copy; a Bash command runs as it is (its output is filtered
+//     by CLAUDE_CODE_SHELL_PREFIX), and is denied when that prefix is not
+//     noxkey-hook's; other tools are left alone (no decision).
 func ClaudeAnswer(p *ClaudePayload, g *guard.Guard, gerr error, env ClaudeEnv) ([]byte, int) {
 	out, code := claudeAnswer(p, g, gerr, env)
 	if code != 0 || len(out) == 0 {

@@ -47,7 +47,7 @@ func vaultGuard(t *testing.T) *guard.Guard {
 }
 
 func TestClaudePostToolUseReplacesOutputKeepingItsShape(t *testing.T) {
-	out, code := Claude(fixture(t, "claude-PostToolUse-Bash.stdin.json"), vaultGuard(t), nil)
+	out, code := claude(fixture(t, "claude-PostToolUse-Bash.stdin.json"), vaultGuard(t), nil)
 	if code != 0 || bytes.Contains(out, []byte(fixtureSecret)) {
 		t.Fatalf("exit %d, answer holds the secret: %s", code, out)
 	}
@@ -75,17 +75,17 @@ func TestClaudePostToolUseReplacesOutputKeepingItsShape(t *testing.T) {
 func TestClaudeLeavesCleanOutputAlone(t *testing.T) {
 	g := testGuard(t, guard.Secret{Name: "acme/x/OTHER", Value: []byte("some-other-secret-value")})
 	for _, f := range []string{"claude-PostToolUse-Bash.stdin.json", "claude-PreToolUse-Bash.stdin.json", "claude-PostToolUseFailure-Bash.stdin.json"} {
-		if out, code := ClaudeWith(fixture(t, f), g, nil, ClaudeEnv{ShellPrefix: "/usr/bin/noxkey-hook --shell"}); code != 0 || len(out) != 0 {
+		if out, code := claudeWith(fixture(t, f), g, nil, ClaudeEnv{ShellPrefix: "/usr/bin/noxkey-hook --shell"}); code != 0 || len(out) != 0 {
 			t.Errorf("%s: answered %q (exit %d); nothing to redact means no decision", f, out, code)
 		}
 	}
-	if !ClaudeNeedsGuard(fixture(t, "claude-PostToolUse-Bash.stdin.json")) || !ClaudeNeedsGuard(fixture(t, "claude-PreToolUse-Bash.stdin.json")) {
+	if !claudeNeedsGuard(fixture(t, "claude-PostToolUse-Bash.stdin.json")) || !claudeNeedsGuard(fixture(t, "claude-PreToolUse-Bash.stdin.json")) {
 		t.Error("PostToolUse and a Bash PreToolUse load the guard")
 	}
 }
 
 func TestClaudeFailureNamesTheSecretsNeverTheValue(t *testing.T) {
-	out, _ := Claude(fixture(t, "claude-PostToolUseFailure-Bash.stdin.json"), vaultGuard(t), nil)
+	out, _ := claude(fixture(t, "claude-PostToolUseFailure-Bash.stdin.json"), vaultGuard(t), nil)
 	if bytes.Contains(out, []byte(fixtureSecret)) {
 		t.Fatal("answer holds the secret")
 	}
@@ -97,7 +97,7 @@ func TestClaudeFailureNamesTheSecretsNeverTheValue(t *testing.T) {
 
 func TestClaudeBlocksAPromptHoldingASecret(t *testing.T) {
 	payload := []byte(`{"hook_event_name":"UserPromptSubmit","session_id":"s","cwd":"/p","prompt":"deploy with key ` + fixtureSecret + ` please"}`)
-	out, code := Claude(payload, vaultGuard(t), nil)
+	out, code := claude(payload, vaultGuard(t), nil)
 	m := decodeAnswer(t, out)
 	if code != 0 || m["decision"] != "block" || m["suppressOriginalPrompt"] != true || bytes.Contains(out, []byte(fixtureSecret)) {
 		t.Fatalf("answer %s", out)
@@ -106,14 +106,14 @@ func TestClaudeBlocksAPromptHoldingASecret(t *testing.T) {
 		t.Errorf("reason %q", r)
 	}
 	clean := []byte(`{"hook_event_name":"UserPromptSubmit","prompt":"deploy please"}`)
-	if out, _ := Claude(clean, vaultGuard(t), nil); len(out) != 0 {
+	if out, _ := claude(clean, vaultGuard(t), nil); len(out) != 0 {
 		t.Errorf("clean prompt answered %s", out)
 	}
 }
 
 func TestClaudeRedactsEveryToolsLeaves(t *testing.T) {
 	payload := []byte(`{"hook_event_name":"PostToolUse","tool_name":"mcp__db__query","tool_response":{"content":[{"type":"text","text":"row: ` + fixtureSecret + `"},{"type":"text","text":"clean"}],"meta":{"n":2,"nested":["x","` + fixtureSecret + `"]}}}`)
-	out, _ := Claude(payload, vaultGuard(t), nil)
+	out, _ := claude(payload, vaultGuard(t), nil)
 	if bytes.Contains(out, []byte(fixtureSecret)) {
 		t.Fatal("answer holds the secret")
 	}
@@ -127,7 +127,7 @@ func TestClaudeRedactsEveryToolsLeaves(t *testing.T) {
 
 func TestClaudeFailsClosed(t *testing.T) {
 	gerr := errors.New("guard index unusable: /x/guard.idx: checksum mismatch")
-	out, code := Claude(fixture(t, "claude-PostToolUse-Bash.stdin.json"), nil, gerr)
+	out, code := claude(fixture(t, "claude-PostToolUse-Bash.stdin.json"), nil, gerr)
 	if code != 0 || bytes.Contains(out, []byte(fixtureSecret)) {
 		t.Fatalf("PostToolUse fail-closed leaks: %s", out)
 	}
@@ -135,15 +135,15 @@ func TestClaudeFailsClosed(t *testing.T) {
 	if !strings.HasPrefix(up["stdout"].(string), "[noxkey: output withheld:") || !strings.Contains(up["stdout"].(string), "noxkey guard rebuild") || up["interrupted"] != false {
 		t.Errorf("notice %v", up)
 	}
-	out, _ = Claude([]byte(`{"hook_event_name":"UserPromptSubmit","prompt":"hi"}`), nil, gerr)
+	out, _ = claude([]byte(`{"hook_event_name":"UserPromptSubmit","prompt":"hi"}`), nil, gerr)
 	if decodeAnswer(t, out)["decision"] != "block" {
 		t.Errorf("prompt fail-closed: %s", out)
 	}
-	out, _ = Claude([]byte(`{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{}}`), nil, gerr)
+	out, _ = claude([]byte(`{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{}}`), nil, gerr)
 	if decodeAnswer(t, out)["hookSpecificOutput"].(map[string]any)["permissionDecision"] != "deny" {
 		t.Errorf("PreToolUse fail-closed: %s", out)
 	}
-	out, _ = Claude([]byte(`{not json`), nil, nil)
+	out, _ = claude([]byte(`{not json`), nil, nil)
 	if decodeAnswer(t, out)["continue"] != false {
 		t.Errorf("malformed payload: %s", out)
 	}
@@ -155,21 +155,21 @@ func TestClaudeFailsClosed(t *testing.T) {
 // output would reach the model unfiltered.
 func TestClaudeLeavesBashCommandsAsWritten(t *testing.T) {
 	payload := []byte(`{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"cat .env","description":"show env"}}`)
-	if out, code := ClaudeWith(payload, vaultGuard(t), nil, ClaudeEnv{ShellPrefix: "/opt/noxkey/bin/noxkey-hook --shell"}); code != 0 || len(out) != 0 {
+	if out, code := claudeWith(payload, vaultGuard(t), nil, ClaudeEnv{ShellPrefix: "/opt/noxkey/bin/noxkey-hook --shell"}); code != 0 || len(out) != 0 {
 		t.Fatalf("answer %s", out)
 	}
 	for _, prefix := range []string{"", "/usr/local/bin/audit-shell", "noxkey-hook --shell", "/opt/noxkey-hook-old/x --shell"} {
-		out, _ := ClaudeWith(payload, vaultGuard(t), nil, ClaudeEnv{ShellPrefix: prefix})
+		out, _ := claudeWith(payload, vaultGuard(t), nil, ClaudeEnv{ShellPrefix: prefix})
 		hso, _ := decodeAnswer(t, out)["hookSpecificOutput"].(map[string]any)
 		if hso["permissionDecision"] != "deny" || !strings.Contains(hso["permissionDecisionReason"].(string), "noxkey hooks install --agent claude") {
 			t.Errorf("prefix %q: %s", prefix, out)
 		}
 	}
 	glob := []byte(`{"hook_event_name":"PreToolUse","tool_name":"Glob","tool_input":{"pattern":"*"}}`)
-	if out, _ := ClaudeWith(glob, nil, nil, ClaudeEnv{}); len(out) != 0 || ClaudeNeedsGuard(glob) {
+	if out, _ := claudeWith(glob, nil, nil, ClaudeEnv{}); len(out) != 0 || claudeNeedsGuard(glob) {
 		t.Errorf("Glob: %s", out)
 	}
-	if !ClaudeNeedsGuard(payload) {
+	if !claudeNeedsGuard(payload) {
 		t.Error("Bash PreToolUse needs the guard: it is refused when the guard cannot run")
 	}
 }
@@ -202,10 +202,10 @@ func TestClaudeHookRunByCursor(t *testing.T) {
 	}
 }
 
-// ask runs ClaudeWith and requires an answer.
+// ask runs claudeWith and requires an answer.
 func ask(t *testing.T, payload []byte, g *guard.Guard, gerr error, env ClaudeEnv) []byte {
 	t.Helper()
-	out, code := ClaudeWith(payload, g, gerr, env)
+	out, code := claudeWith(payload, g, gerr, env)
 	if code != 0 || len(out) == 0 {
 		t.Fatalf("no answer (exit %d)", code)
 	}
@@ -242,3 +242,15 @@ func TestClaudeKeysAndNumbersAreScanned(t *testing.T) {
 		}
 	}
 }
+
+// claude answers payload as noxkey-hook claude does, in no particular
+// environment.
+func claude(payload []byte, g *guard.Guard, gerr error) ([]byte, int) {
+	return claudeWith(payload, g, gerr, ClaudeEnv{})
+}
+
+func claudeWith(payload []byte, g *guard.Guard, gerr error, env ClaudeEnv) ([]byte, int) {
+	return ClaudeAnswer(ParseClaude(payload), g, gerr, env)
+}
+
+func claudeNeedsGuard(payload []byte) bool { return ParseClaude(payload).NeedsGuard() }

@@ -176,8 +176,8 @@ func (f *File) Delete(paths ...string) error {
 			if i < 0 {
 				return fmt.Errorf("vault: %s: %w; nothing was changed", path, ErrNotFound)
 			}
-			wipe(doc.Secrets[i].ValueBase64)
-			wipe(doc.Secrets[i].Value)
+			clear(doc.Secrets[i].ValueBase64)
+			clear(doc.Secrets[i].Value)
 			doc.Secrets = append(doc.Secrets[:i], doc.Secrets[i+1:]...)
 		}
 		return nil
@@ -212,7 +212,7 @@ func (f *File) update(fn func(*document) error) error {
 	if err != nil {
 		return fmt.Errorf("vault: encode: %w", err)
 	}
-	defer wipe(plain)
+	defer clear(plain)
 	payload, err := sealPayload(f.fileKey, plain)
 	if err != nil {
 		return fmt.Errorf("vault: encrypt: %w", err)
@@ -268,14 +268,14 @@ func (f *File) read() (*document, error) {
 			}
 			return nil, corrupt(err)
 		}
-		wipe(f.fileKey)
+		clear(f.fileKey)
 		f.header, f.fileKey = hdr, key
 	}
 	plain, err := openPayload(f.fileKey, data[len(hdr):])
 	if err != nil {
 		return nil, corrupt(err)
 	}
-	defer wipe(plain)
+	defer clear(plain)
 	doc, err := parseDocument(plain)
 	if err != nil {
 		if errors.Is(err, ErrNewerFormat) {
@@ -329,6 +329,6 @@ func backup(path string) error {
 
 // Forget wipes the cached file key: the next read asks the Unlocker again.
 func (f *File) Forget() {
-	wipe(f.fileKey)
+	clear(f.fileKey)
 	f.fileKey, f.header = nil, nil
 }

@@ -37,7 +37,7 @@ func WriteBundle(w io.Writer, secrets []*Secret, recipients ...age.Recipient) er
 	if err != nil {
 		return fmt.Errorf("bundle: encode: %w", err)
 	}
-	defer wipe(plain)
+	defer clear(plain)
 	enc, err := age.Encrypt(w, recipients...)
 	if err != nil {
 		return fmt.Errorf("bundle: encrypt: %w", err)
@@ -61,7 +61,7 @@ func ReadBundle(data []byte, identities ...age.Identity) ([]Secret, error) {
 		return nil, fmt.Errorf("bundle: %w (%v)", ErrCorrupt, err)
 	}
 	plain, err := io.ReadAll(r)
-	defer wipe(plain)
+	defer clear(plain)
 	if err != nil {
 		return nil, fmt.Errorf("bundle: %w (%v)", ErrCorrupt, err)
 	}

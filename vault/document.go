@@ -165,8 +165,8 @@ func (e *entry) value() []byte {
 }
 
 func (e *entry) setValue(v []byte) {
-	wipe(e.ValueBase64)
-	wipe(e.Value)
+	clear(e.ValueBase64)
+	clear(e.Value)
 	e.Value, e.ValueBase64 = nil, nil
 	if utf8.Valid(v) {
 		e.Value = append(text(nil), v...)
@@ -185,14 +185,14 @@ func (e *entry) meta() Meta {
 		n = len(e.ValueBase64)
 	}
 	v := e.value()
-	defer wipe(v)
+	defer clear(v)
 	return Meta{Path: e.Path, Description: e.Description, Created: e.Created, Updated: e.Updated, Length: n, Parts: parts.Count(v)}
 }
 
 func (d *document) wipe() {
 	for i := range d.Secrets {
-		wipe(d.Secrets[i].ValueBase64)
-		wipe(d.Secrets[i].Value)
+		clear(d.Secrets[i].ValueBase64)
+		clear(d.Secrets[i].Value)
 	}
 }
 

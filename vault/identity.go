@@ -53,7 +53,7 @@ func ReadIdentityFile(path string, ui *plugin.ClientUI) ([]age.Identity, []age.R
 	if err != nil {
 		return nil, nil, fmt.Errorf("vault: read identity file: %w", err)
 	}
-	defer wipe(data)
+	defer clear(data)
 	var ids []age.Identity
 	var rcpts []age.Recipient
 	sc := bufio.NewScanner(bytes.NewReader(data))

@@ -16,7 +16,7 @@ type Secret struct {
 }
 
 // Wipe overwrites the value with zeros.
-func (s *Secret) Wipe() { wipe(s.Value) }
+func (s *Secret) Wipe() { clear(s.Value) }
 
 // Meta is what List returns: everything but the value.
 type Meta struct {
@@ -60,9 +60,3 @@ var (
 	ErrInvalidPath     = errors.New("invalid secret path")
 	ErrInvalidValue    = errors.New("invalid secret value")
 )
-
-func wipe(b []byte) {
-	for i := range b {
-		b[i] = 0
-	}
-}

@@ -28,7 +28,7 @@ func sealPayload(fileKey, plaintext []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vault: derive payload key: %w", err)
 	}
-	defer wipe(key)
+	defer clear(key)
 	aead, err := chacha20poly1305.New(key)
 	if err != nil {
 		return nil, err
@@ -66,7 +66,7 @@ func openPayload(fileKey, payload []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("derive payload key: %w", err)
 	}
-	defer wipe(key)
+	defer clear(key)
 	aead, err := chacha20poly1305.New(key)
 	if err != nil {
 		return nil, err
@@ -88,12 +88,12 @@ func openPayload(fileKey, payload []byte) ([]byte, error) {
 		if err != nil {
 			// A full chunk with nothing after it may be the last one only
 			// if it says so; age rejects an empty last chunk after others.
-			wipe(out[:cap(out)])
+			clear(out[:cap(out)])
 			return nil, fmt.Errorf("payload chunk %d: %w", i, err)
 		}
 		if last {
 			if i > 0 && len(chunk) == aead.Overhead() {
-				wipe(out[:cap(out)])
+				clear(out[:cap(out)])
 				return nil, fmt.Errorf("payload: empty last chunk")
 			}
 			return out, nil

@@ -87,7 +87,7 @@ func (a *app) identities() ([]age.Identity, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer wipe(pass)
+	defer clear(pass)
 	id, err := vault.PassphraseIdentity(pass)
 	if err != nil {
 		return nil, err
@@ -117,7 +117,7 @@ func passphraseRecipient(ask func() ([]byte, error)) (age.Recipient, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer wipe(pass)
+	defer clear(pass)
 	if n := utf8.RuneCount(pass); n < minPassphrase {
 		return nil, usageError("the new passphrase has %d characters: too few to stand up to guessing once someone has the vault file; use at least %d (a few random words are best); nothing was changed", n, minPassphrase)
 	}
@@ -196,12 +196,6 @@ func argPrefix(cmd *cli.Command, required bool) (string, error) {
 		return "", usageError("%v", err)
 	}
 	return p, nil
-}
-
-func wipe(b []byte) {
-	for i := range b {
-		b[i] = 0
-	}
 }
 
 // needsVault are the commands that read or write the vault: they say at

@@ -125,7 +125,7 @@ func (a *app) unlockDaemon(c *daemon.Client) (*daemon.Response, error) {
 		return nil, err
 	}
 	sealed, err := daemon.Seal(hello.Public, pass, []byte("unlock"))
-	wipe(pass)
+	clear(pass)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +191,7 @@ func (w *daemonWriter) Set(secrets ...vault.Secret) error {
 	if err != nil {
 		return err
 	}
-	defer wipe(plain)
+	defer clear(plain)
 	ok, err := w.try(func(c *daemon.Client) (*daemon.Response, error) {
 		hello, err := w.a.call(c, &daemon.Request{Op: daemon.OpHello})
 		if err != nil {

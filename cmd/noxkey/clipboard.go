@@ -99,7 +99,7 @@ func (a *app) clearClipboardCommand() *cli.Command {
 			}
 			cur, _ := exec.Command(pasteArgs[0], pasteArgs[1:]...).Output()
 			sum := sha256.Sum256(cur)
-			wipe(cur)
+			clear(cur)
 			if subtle.ConstantTimeCompare(sum[:], want) != 1 {
 				return nil // the user copied something else since
 			}

@@ -119,7 +119,7 @@ func (a *app) serveDaemon(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			defer wipe(key)
+			defer clear(key)
 			return armKey(key)
 		},
 	})

@@ -32,7 +32,7 @@ func (a *app) editCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			defer wipe(value)
+			defer clear(value)
 			s := a.writer()
 			if err := s.Set(vault.Secret{Path: p, Value: value, Description: desc}); err != nil {
 				return err

@@ -42,7 +42,7 @@ func (a *app) loadCommand() *cli.Command {
 			return a.printEach(cmd, "load", func(w *bytes.Buffer, name string, v []byte) error {
 				line := handoff.DialectFor("sh").Assign(name, v)
 				w.Write(line)
-				wipe(line)
+				clear(line)
 				return nil
 			})
 		},
@@ -60,7 +60,7 @@ func (a *app) printEach(cmd *cli.Command, op string, line func(*bytes.Buffer, st
 		return err
 	}
 	var buf bytes.Buffer
-	defer func() { wipe(buf.Bytes()) }()
+	defer func() { clear(buf.Bytes()) }()
 	var lineErr error
 	for _, s := range secs {
 		if err := line(&buf, vault.Name(s.Path), s.Value); err != nil && lineErr == nil {
@@ -196,7 +196,7 @@ func openBundle(data []byte, passFile, identityFile string) ([]vault.Secret, err
 			return nil, err
 		}
 		id, err := vault.PassphraseIdentity(pass)
-		wipe(pass)
+		clear(pass)
 		if err != nil {
 			return nil, err
 		}
@@ -277,7 +277,7 @@ func (a *app) bulk(mode, prefix string, paths []string) ([]*vault.Secret, error)
 	if err != nil {
 		return nil, err
 	}
-	defer wipe(plain)
+	defer clear(plain)
 	var ents []daemon.WireSecret
 	if err := json.Unmarshal(plain, &ents); err != nil {
 		return nil, fmt.Errorf("daemon: malformed answer: %w", err)

@@ -54,7 +54,7 @@ reaches the agent's shell, never its conversation.`,
 				fmt.Println(resp.Handoff)
 				return nil
 			}
-			defer wipe(value)
+			defer clear(value)
 			a.log.Info().Str("op", "get").Str("path", p).Msg("read")
 			shell := cmd.String("shell")
 			if shell == "" && resp.Caller != nil {
@@ -77,7 +77,7 @@ func printValue(value []byte, mode, name, shell string) error {
 	}
 	out := handoff.DialectFor(shell).Assign(name, value)
 	_, err := os.Stdout.Write(out)
-	wipe(out)
+	clear(out)
 	return err
 }
 

@@ -61,7 +61,7 @@ func (a *app) guardCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					defer wipe(key)
+					defer clear(key)
 					if err := armKey(key); err != nil {
 						return err
 					}
@@ -180,7 +180,7 @@ func (a *app) rebuildIndex(s vault.Store) (int, []string, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	defer wipe(key)
+	defer clear(key)
 	return a.writeIndex(all, key)
 }
 
@@ -222,7 +222,7 @@ func armKey(key []byte) error {
 	if err != nil {
 		return err
 	}
-	defer wipe(armed)
+	defer clear(armed)
 	if _, err := arm.Arm(id, armed); err != nil {
 		return fmt.Errorf("the guard could not be armed: %w", err)
 	}

@@ -35,7 +35,7 @@ func (a *app) importCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			defer wipe(data)
+			defer clear(data)
 			var secrets []vault.Secret
 			if isBundle(data) {
 				if cmd.String("prefix") != "" {

@@ -37,7 +37,7 @@ func (a *app) initCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			defer wipe(key)
+			defer clear(key)
 			a.log.Info().Str("vault", a.vaultPath).Msg("vault created")
 			fmt.Fprintf(os.Stderr, "Created %s\nStore a secret with: printf '%%s' \"$VALUE\" | noxkey set org/proj/NAME\n", a.vaultPath)
 			if a.vaultPath != a.layout.Vault() {

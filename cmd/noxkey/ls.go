@@ -82,7 +82,7 @@ func (a *app) peekCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				defer wipe(key)
+				defer clear(key)
 				return show(vault.Peek(sec.Value, key))
 			}
 			_, out, err := a.sealedCall(&daemon.Request{Op: daemon.OpPeek, Path: p}, "peek\x00"+p)

@@ -61,7 +61,7 @@ both, never neither. A secret already at NEW is not replaced without
 			if err != nil {
 				return err
 			}
-			defer wipe(value)
+			defer clear(value)
 			s := a.writer()
 			if err := s.Set(vault.Secret{Path: to, Value: value, Description: desc}); err != nil {
 				return err

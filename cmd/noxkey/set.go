@@ -30,7 +30,7 @@ func (a *app) setCommand() *cli.Command {
 			if err != nil {
 				return usageError("%v", err)
 			}
-			defer wipe(val)
+			defer clear(val)
 			if err := vault.CheckValue(val); err != nil {
 				return usageError("%s: %v", p, err)
 			}

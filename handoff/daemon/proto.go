@@ -114,8 +114,8 @@ func WriteMsg(w io.Writer, v any) error {
 	binary.BigEndian.PutUint32(frame, uint32(len(b)))
 	copy(frame[4:], b)
 	_, err = w.Write(frame)
-	wipe(frame)
-	wipe(b)
+	clear(frame)
+	clear(b)
 	return err
 }
 
@@ -131,7 +131,7 @@ func ReadMsg(r io.Reader, v any) error {
 		return ErrTooLarge
 	}
 	b := make([]byte, size)
-	defer wipe(b)
+	defer clear(b)
 	if _, err := io.ReadFull(r, b); err != nil {
 		return fmt.Errorf("handoff: short message: %w", err)
 	}

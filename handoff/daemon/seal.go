@@ -100,12 +100,12 @@ func deriveAEAD(priv *ecdh.PrivateKey, pub *ecdh.PublicKey, requester, sender []
 	}
 	salt := append(append([]byte(nil), requester...), sender...)
 	key, err := hkdf.Key(sha256.New, shared, salt, sealInfo, 32)
-	wipe(shared)
+	clear(shared)
 	if err != nil {
 		return nil, fmt.Errorf("handoff: derive: %w", err)
 	}
 	block, err := aes.NewCipher(key)
-	wipe(key)
+	clear(key)
 	if err != nil {
 		return nil, err
 	}

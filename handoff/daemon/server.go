@@ -362,7 +362,7 @@ func (c *conn) unlock(req *Request) *Response {
 			return bad
 		}
 		id, err := vault.PassphraseIdentity(pass)
-		wipe(pass)
+		clear(pass)
 		if err != nil {
 			return fail(CodeError, "%v", err)
 		}
@@ -467,7 +467,7 @@ func (c *conn) notFound(req *Request, path string) *Response {
 // wipes plain, counts as use of the vault and records the access.
 func (c *conn) sealedAnswer(req *Request, st *state, plain []byte, ad string, paths ...string) *Response {
 	sealed, err := Seal(req.Public, plain, []byte(ad))
-	wipe(plain)
+	clear(plain)
 	if err != nil {
 		return fail(CodeBadRequest, "%v", err)
 	}
@@ -618,7 +618,7 @@ func (c *conn) write(req *Request) *Response {
 		}
 		var ents []WireSecret
 		err := json.Unmarshal(plain, &ents)
-		wipe(plain)
+		clear(plain)
 		if err != nil {
 			return fail(CodeBadRequest, "set: the sealed payload is not a list of secrets")
 		}

@@ -129,7 +129,7 @@ func (s *state) lock() {
 
 func (s *state) freeArena() {
 	if s.arena != nil {
-		wipe(s.arena)
+		clear(s.arena)
 		freeLocked(s.arena)
 	}
 	s.arena, s.values, s.metas = nil, nil, nil
@@ -159,10 +159,4 @@ func lockedAlloc(size int) ([]byte, error) {
 func freeLocked(b []byte) {
 	unix.Munlock(b)
 	unix.Munmap(b)
-}
-
-func wipe(b []byte) {
-	for i := range b {
-		b[i] = 0
-	}
 }

@@ -70,9 +70,9 @@ func Passphrase(what string, confirm bool) ([]byte, error) {
 			return nil, err
 		}
 		same := bytes.Equal(p, again)
-		wipe(again)
+		clear(again)
 		if !same {
-			wipe(p)
+			clear(p)
 			return nil, errors.New("the two passphrases differ; nothing was changed, try again")
 		}
 	}
@@ -104,7 +104,7 @@ func Value(stdin *os.File, label string, multiline bool) ([]byte, error) {
 			return nil, fmt.Errorf("read value: %w", err)
 		}
 		if drainPending(stdin) {
-			wipe(b)
+			clear(b)
 			return nil, ErrMoreLines
 		}
 		return b, nil
@@ -114,7 +114,7 @@ func Value(stdin *os.File, label string, multiline bool) ([]byte, error) {
 		return nil, fmt.Errorf("read value from stdin: %w", err)
 	}
 	if len(b) > MaxValue {
-		wipe(b)
+		clear(b)
 		return nil, fmt.Errorf("the value on stdin is larger than %d bytes; store a path to a file instead", MaxValue)
 	}
 	return TrimNewline(b), nil
@@ -132,7 +132,7 @@ func readHiddenLines(in *os.File, out io.Writer, prompt string) ([]byte, error) 
 	fmt.Fprint(out, prompt)
 	var b []byte
 	buf := make([]byte, 4096)
-	defer wipe(buf)
+	defer clear(buf)
 	for len(b) <= MaxValue {
 		n, err := in.Read(buf)
 		b = append(b, buf[:n]...)
@@ -141,7 +141,7 @@ func readHiddenLines(in *os.File, out io.Writer, prompt string) ([]byte, error) 
 		}
 	}
 	if len(b) > MaxValue {
-		wipe(b)
+		clear(b)
 		return nil, fmt.Errorf("the value is larger than %d bytes", MaxValue)
 	}
 	return b, nil
@@ -165,7 +165,7 @@ func drainPending(in *os.File) bool {
 	}
 	defer unix.IoctlSetTermios(fd, ioctlSetTermios, t)
 	var buf [4096]byte
-	defer wipe(buf[:])
+	defer clear(buf[:])
 	found := false
 	for {
 		n, err := unix.Read(fd, buf[:])
@@ -199,10 +199,4 @@ func TrimNewline(b []byte) []byte {
 		return b[:len(b)-2]
 	}
 	return bytes.TrimSuffix(b, []byte("\n"))
-}
-
-func wipe(b []byte) {
-	for i := range b {
-		b[i] = 0
-	}
 }
