@@ -270,14 +270,9 @@ func claudeRewriteShell(p map[string]any, hook string) ([]byte, int) {
 	if !ok || relay.IsCommand(cmd, hook) {
 		return nil, 0
 	}
-	updated := make(map[string]any, len(in))
-	for k, v := range in {
-		updated[k] = v
-	}
-	updated["command"] = relay.Command(cmd, hook, false, false)
 	return claudeJSON(map[string]any{"hookSpecificOutput": map[string]any{
 		"hookEventName": "PreToolUse",
-		"updatedInput":  updated,
+		"updatedInput":  withCommand(in, "command", relay.Command(cmd, hook, false, false)),
 	}})
 }
 

@@ -722,8 +722,9 @@ func TestJSONOutputs(t *testing.T) {
 	if help := h.ok(t, "", "--help"); !strings.Contains(help, "completion") {
 		t.Error("completion is not in the help")
 	}
-	if out := h.ok(t, "", "completion", "bash"); !strings.Contains(out, "complete") {
-		t.Error("no bash completion script")
+	// The bash script needs bash-completion's helper, as the README says.
+	if out := h.ok(t, "", "completion", "bash"); !strings.Contains(out, "complete") || !strings.Contains(out, "_get_comp_words_by_ref") {
+		t.Error("no bash completion script, or it no longer uses bash-completion")
 	}
 }
 

@@ -3,7 +3,6 @@ package relay
 import (
 	"bufio"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -98,17 +97,6 @@ func Carry(args []string, open Opener) int {
 		}
 		r.streams = append(r.streams, &stream{f: os.NewFile(uintptr(4+i), "stream"), dst: dst, tail: tail})
 	}
-	if len(r.streams) == 0 {
-		return 0
-	}
-	if err := r.carryOn(); err != nil && !errors.Is(err, io.EOF) {
-		return 1
-	}
-	return 0
-}
-
-// carryOn filters the carried streams to their end.
-func (r *relay) carryOn() error {
 	for _, s := range r.streams {
 		if len(s.tail) > 0 {
 			r.start() // the held text goes back into a writer at once
@@ -116,5 +104,5 @@ func (r *relay) carryOn() error {
 		}
 	}
 	r.run(nil)
-	return nil
+	return 0
 }

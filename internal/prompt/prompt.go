@@ -123,12 +123,7 @@ func Value(stdin *os.File, label string, multiline bool) ([]byte, error) {
 // readHiddenLines reads with echo off until end of input (Ctrl-D).
 func readHiddenLines(in *os.File, out io.Writer, prompt string) ([]byte, error) {
 	fd := int(in.Fd())
-	if t, err := unix.IoctlGetTermios(fd, ioctlGetTermios); err == nil {
-		quiet := *t
-		quiet.Lflag &^= unix.ECHO
-		unix.IoctlSetTermios(fd, ioctlSetTermios, &quiet)
-		defer unix.IoctlSetTermios(fd, ioctlSetTermios, t)
-	}
+	defer echoOff(fd)()
 	fmt.Fprint(out, prompt)
 	var b []byte
 	buf := make([]byte, 4096)
@@ -176,17 +171,25 @@ func drainPending(in *os.File) bool {
 	}
 }
 
+// echoOff turns the terminal's echo off and returns what restores it (a
+// no-op where fd is not a terminal).
+func echoOff(fd int) (restore func()) {
+	t, err := unix.IoctlGetTermios(fd, ioctlGetTermios)
+	if err != nil {
+		return func() {}
+	}
+	quiet := *t
+	quiet.Lflag &^= unix.ECHO
+	unix.IoctlSetTermios(fd, ioctlSetTermios, &quiet)
+	return func() { unix.IoctlSetTermios(fd, ioctlSetTermios, t) }
+}
+
 // readHidden turns echo off before it shows the prompt (so nothing typed
 // right after the prompt appears is echoed), reads a line, and restores the
 // terminal.
 func readHidden(in *os.File, out io.Writer, prompt string) ([]byte, error) {
 	fd := int(in.Fd())
-	if t, err := unix.IoctlGetTermios(fd, ioctlGetTermios); err == nil {
-		quiet := *t
-		quiet.Lflag &^= unix.ECHO
-		unix.IoctlSetTermios(fd, ioctlSetTermios, &quiet)
-		defer unix.IoctlSetTermios(fd, ioctlSetTermios, t)
-	}
+	defer echoOff(fd)()
 	fmt.Fprint(out, prompt)
 	b, err := term.ReadPassword(fd)
 	fmt.Fprintln(out)
