@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/noxkey/noxkey/handoff"
 	"github.com/noxkey/noxkey/handoff/daemon"
@@ -50,7 +51,7 @@ func (a *app) loadCommand() *cli.Command {
 }
 
 // printEach writes one line per secret under the prefix; NAMEs must be unique.
-func (a *app) printEach(cmd *cli.Command, op string, line func(*bytes.Buffer, string, []byte) error) error {
+func (a *app) printEach(cmd *cli.Command, op string, line func(*bytes.Buffer, string, []byte) error) (err error) {
 	prefix, err := argPrefix(cmd, true)
 	if err != nil {
 		return err
@@ -59,6 +60,7 @@ func (a *app) printEach(cmd *cli.Command, op string, line func(*bytes.Buffer, st
 	if err != nil {
 		return err
 	}
+	defer a.reportUnused(op, pathsOf(secs), &err)
 	var buf bytes.Buffer
 	defer func() { clear(buf.Bytes()) }()
 	var lineErr error
@@ -99,10 +101,13 @@ func (a *app) selected(op, prefix string) ([]*vault.Secret, error) {
 		}
 		n := vault.Name(s.Path)
 		if other, dup := seen[n]; dup {
-			for _, o := range out {
+			got := pathsOf(all)
+			for _, o := range all {
 				o.Wipe()
 			}
-			return nil, usageError("%s and %s both have the NAME %s; choose a narrower prefix", other, s.Path, n)
+			err := usageError("%s and %s both have the NAME %s; choose a narrower prefix", other, s.Path, n)
+			a.reportUnused(op, got, &err)
+			return nil, err
 		}
 		seen[n] = s.Path
 		out = append(out, s)
@@ -123,20 +128,13 @@ func (a *app) bundleCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "recipient", Aliases: []string{"r"}, Usage: "encrypt to age public key `KEY` instead of a bundle passphrase"},
 			&cli.StringFlag{Name: "bundle-passphrase-file", Usage: "bundle passphrase from `FILE`", Sources: cli.EnvVars("NOXKEY_BUNDLE_PASSPHRASE_FILE")},
 		},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
+		Action: func(ctx context.Context, cmd *cli.Command) (err error) {
 			prefix, err := argPrefix(cmd, true)
 			if err != nil {
 				return err
 			}
-			secs, err := a.selected("bundle", prefix)
-			if err != nil {
-				return err
-			}
-			defer func() {
-				for _, s := range secs {
-					s.Wipe()
-				}
-			}()
+			// Everything that can be checked before the values are asked
+			// for is checked first: the recipients and the output name.
 			var rcpts []age.Recipient
 			for _, r := range cmd.StringSlice("recipient") {
 				rs, err := age.ParseRecipients(strings.NewReader(r))
@@ -145,6 +143,20 @@ func (a *app) bundleCommand() *cli.Command {
 				}
 				rcpts = append(rcpts, rs...)
 			}
+			out := cmd.String("output")
+			if _, err := os.Lstat(out); err == nil {
+				return usageError("bundle: %s already exists (choose a new file name)", out)
+			}
+			secs, err := a.selected("bundle", prefix)
+			if err != nil {
+				return err
+			}
+			defer a.reportUnused("bundle", pathsOf(secs), &err)
+			defer func() {
+				for _, s := range secs {
+					s.Wipe()
+				}
+			}()
 			if len(rcpts) == 0 {
 				r, err := passphraseRecipient(func() ([]byte, error) { return bundlePassphrase(cmd.String("bundle-passphrase-file"), true) })
 				if err != nil {
@@ -152,7 +164,6 @@ func (a *app) bundleCommand() *cli.Command {
 				}
 				rcpts = append(rcpts, r)
 			}
-			out := cmd.String("output")
 			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL|nofollow, 0o600)
 			if err != nil {
 				return usageError("bundle: %v (choose a new file name)", err)
@@ -246,6 +257,41 @@ func dotenvEscape(v []byte) string {
 		}
 	}
 	return b.String()
+}
+
+// reportUnused tells the daemon's audit log, when *errp is set, that the
+// values it sent for mode were not used: the daemon logged its answer
+// "ok" when it sent them, and only the client knows what came after.
+// Nothing is reported for a vault read without the daemon (no audit log).
+func (a *app) reportUnused(mode string, paths []string, errp *error) {
+	if *errp == nil || len(paths) == 0 || !a.usesDaemon() {
+		return
+	}
+	reason, _, _ := strings.Cut((*errp).Error(), "\n")
+	if len(reason) > 500 {
+		reason = reason[:500]
+	}
+	reason = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, reason)
+	c, err := a.connect(false)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	c.Call(&daemon.Request{Op: daemon.OpReport, Mode: mode, Paths: paths, Reason: reason})
+}
+
+// pathsOf lists the paths of secs.
+func pathsOf(secs []*vault.Secret) []string {
+	out := make([]string, len(secs))
+	for i, s := range secs {
+		out[i] = s.Path
+	}
+	return out
 }
 
 // bulk returns the secrets at paths and under prefix (everything when

@@ -10,12 +10,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/noxkey/noxkey/handoff"
+	"github.com/noxkey/noxkey/handoff/daemon"
 )
 
 // realSignatures removes the test home's blank overrides: the daemon
@@ -654,5 +656,50 @@ func TestNoTerminalIsAgentFromConfig(t *testing.T) {
 	json.Unmarshal(waitFile(t, out), &v)
 	if !v.Agent || v.Name != "unknown" || v.TTY {
 		t.Fatalf("a detached shell with the policy on: %+v", v)
+	}
+}
+
+// TestUnusedValuesAreLoggedFailed: when the CLI refuses to use values the
+// daemon already sent (two secrets with one NAME), the audit log says
+// "failed" with the reason after the daemon's "ok"; a command that cannot
+// start is refused before any value is asked for, so nothing is logged.
+func TestUnusedValuesAreLoggedFailed(t *testing.T) {
+	h := newVault(t)
+	h.ok(t, secret("sk_live_unused_value_a1")+"\n", "set", "acme/a/KEY")
+	h.ok(t, secret("sk_live_unused_value_b2")+"\n", "set", "acme/b/KEY")
+	h.ok(t, "", "unlock")
+	for _, args := range [][]string{{"run", "--prefix", "acme", "--", "true"}, {"export", "acme"}} {
+		if r := h.run(t, "", args...); r.code != 1 || !strings.Contains(r.stderr, "both") {
+			t.Fatalf("%v: exit %d %q", args, r.code, r.stderr)
+		}
+	}
+	if r := h.run(t, "", "run", "--env", "acme/a/KEY", "--", "/nonexistent/deploy"); r.code != 127 {
+		t.Fatalf("run of a missing command: exit %d %q", r.code, r.stderr)
+	}
+	raw, _ := os.ReadFile(filepath.Join(h.dir, "audit.log"))
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		var e daemon.Entry
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("audit line %q: %v", line, err)
+		}
+		if e.Op == daemon.OpEnv {
+			got = append(got, e.Mode+" "+e.Result+" "+strings.Join(e.Paths, ",")+" "+e.Note)
+		}
+	}
+	want := []string{
+		"run ok acme/a/KEY,acme/b/KEY ",
+		"run failed acme/a/KEY,acme/b/KEY acme/a/KEY and acme/b/KEY both become KEY; name one of them with --env VAR=PATH",
+		"export ok acme/a/KEY,acme/b/KEY ",
+		"export failed acme/a/KEY,acme/b/KEY acme/a/KEY and acme/b/KEY both have the NAME KEY; choose a narrower prefix",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("audit log env lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if bytes.Contains(raw, []byte("sk_live_unused")) {
+		t.Error("the audit log holds a value")
+	}
+	if log := h.ok(t, "", "log", "acme/b"); !strings.Contains(log, "env/export   failed") || !strings.Contains(log, "(acme/a/KEY and acme/b/KEY both have the NAME KEY") {
+		t.Errorf("noxkey log:\n%s", log)
 	}
 }

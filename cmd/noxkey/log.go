@@ -107,6 +107,9 @@ func printEntry(line string, raw bool) {
 	if e.Mode != "" {
 		op += "/" + e.Mode
 	}
+	if e.Note != "" {
+		what += "  (" + e.Note + ")"
+	}
 	fmt.Printf("%s  %-12s %-8s %-14s pid %-7d %s  %s\n", e.Time.Local().Format(time.DateTime), op, e.Result, who, e.Pid, e.Exe, what)
 }
 

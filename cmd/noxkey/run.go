@@ -66,6 +66,11 @@ terminal when there is one. Agents may use it.`,
 					return usageError("--prefix: %v", err)
 				}
 			}
+			// A command that cannot start is said before any value is
+			// asked for (exit 127 or 126, as a shell does).
+			if _, err := exec.LookPath(args[0]); err != nil {
+				return startError(err)
+			}
 			g, err := guard.Open(a.layout.Config, a.layout.Index(), arm.Lookup)
 			if err != nil {
 				return fmt.Errorf("run: the guard cannot filter the output: %w; run: noxkey guard rebuild", err)
@@ -74,6 +79,7 @@ terminal when there is one. Agents may use it.`,
 			if err != nil {
 				return err
 			}
+			got := pathsOf(secs)
 			env := os.Environ()
 			seen := map[string]string{}
 			for _, s := range secs {
@@ -82,7 +88,12 @@ terminal when there is one. Agents may use it.`,
 					n = v
 				}
 				if other, dup := seen[n]; dup && other != s.Path {
-					return usageError("%s and %s both become %s; name one of them with --env VAR=PATH", other, s.Path, n)
+					for _, s := range secs {
+						s.Wipe()
+					}
+					err := usageError("%s and %s both become %s; name one of them with --env VAR=PATH", other, s.Path, n)
+					a.reportUnused("run", got, &err)
+					return err
 				}
 				seen[n] = s.Path
 				env = append(env, n+"="+string(s.Value))
@@ -91,6 +102,7 @@ terminal when there is one. Agents may use it.`,
 			a.log.Info().Str("op", "run").Int("count", len(secs)).Msg("read")
 			code, err := runFiltered(g, args, env)
 			if err != nil {
+				a.reportUnused("run", got, &err)
 				return err
 			}
 			return cli.Exit("", code)

@@ -19,7 +19,7 @@ var ErrTooLarge = errors.New("handoff: message larger than 1 MiB")
 // Request is one call to the daemon. Values never travel in a Request
 // except the passphrase of Unlock, which is sealed like every answer.
 type Request struct {
-	Op     string   `json:"op"`               // ping status whoami unlock lock get env stop
+	Op     string   `json:"op"`               // one of the Op constants below
 	Path   string   `json:"path,omitempty"`   // get
 	Paths  []string `json:"paths,omitempty"`  // env
 	Prefix string   `json:"prefix,omitempty"` // env
@@ -29,6 +29,9 @@ type Request struct {
 	Secret *Sealed  `json:"secret,omitempty"` // unlock: the sealed passphrase
 	// Identity is an age identity file for unlock, read by the daemon.
 	Identity string `json:"identity,omitempty"`
+	// Reason is why the client did not use an env answer (report). It
+	// names paths and commands, never a value.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Response answers one Request.
@@ -73,6 +76,10 @@ const (
 	OpSet     = "set"
 	OpDelete  = "delete"
 	OpRebuild = "rebuild" // rebuild the guard index from the unlocked vault
+	// OpReport tells the audit log that an env answer the client received
+	// was not used (a name clash, a command that did not start): the
+	// daemon logs it "failed" with the reason, after its own "ok" line.
+	OpReport = "report"
 	OpStop    = "stop"
 )
 

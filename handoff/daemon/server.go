@@ -12,9 +12,11 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
+	"unicode"
 
 	"filippo.io/age"
 	"github.com/noxkey/noxkey/handoff"
@@ -290,6 +292,24 @@ func (c *conn) record(e Request, result string, paths ...string) {
 	}
 }
 
+// report logs a client's word that an env answer was not used, as a
+// "failed" line for the op it answered. It cannot change or remove the
+// line the daemon wrote when it sent the values.
+func (c *conn) report(req *Request) *Response {
+	if req.Mode == "" || len(req.Reason) > 512 || strings.ContainsFunc(req.Reason, unicode.IsControl) {
+		return fail(CodeBadRequest, "report: needs a mode and a reason of one line under 512 bytes")
+	}
+	v := c.caller()
+	ent := Entry{Time: time.Now().UTC(), Op: OpEnv, Mode: req.Mode, Paths: req.Paths, Result: "failed", Note: req.Reason, Caller: "human", Pid: v.Pid, Exe: v.Exe}
+	if v.Agent {
+		ent.Caller, ent.Agent = "agent", v.Name
+	}
+	if err := c.s.audit.write(ent); err != nil {
+		return fail(CodeError, "%v", err)
+	}
+	return &Response{OK: true}
+}
+
 func (c *conn) lockedError() *Response {
 	if c.caller().Agent {
 		return fail(CodeLocked, "the noxkey vault is locked. An AI agent cannot type the passphrase: ask the user to run `noxkey unlock` in their own terminal, then try again")
@@ -340,6 +360,8 @@ func (c *conn) handle(req *Request) *Response {
 			c.record(*req, "ok")
 			return &Response{OK: true, Status: c.statusLocked(st)}
 		})
+	case OpReport:
+		return c.report(req)
 	case OpStop:
 		c.record(*req, "ok")
 		return &Response{OK: true}
