@@ -17,9 +17,9 @@ type Entry struct {
 	Mode   string    `json:"mode,omitempty"`
 	Path   string    `json:"path,omitempty"`
 	Paths  []string  `json:"paths,omitempty"`
-	Result string    `json:"result"` // ok refused locked notfound error failed
+	Result string    `json:"result"`         // ok refused locked notfound error failed
 	Note   string    `json:"note,omitempty"` // failed: the client's reason
-	Caller string    `json:"caller"` // agent human
+	Caller string    `json:"caller"`         // agent human
 	Agent  string    `json:"agent,omitempty"`
 	Pid    int       `json:"pid"`
 	Exe    string    `json:"exe,omitempty"`

@@ -80,7 +80,7 @@ const (
 	// was not used (a name clash, a command that did not start): the
 	// daemon logs it "failed" with the reason, after its own "ok" line.
 	OpReport = "report"
-	OpStop    = "stop"
+	OpStop   = "stop"
 )
 
 // Modes of Request.Mode.
