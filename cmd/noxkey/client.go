@@ -116,20 +116,30 @@ func (a *app) unlockDaemon(c *daemon.Client) (*daemon.Response, error) {
 		}
 		return a.call(c, &daemon.Request{Op: daemon.OpUnlock, Identity: abs})
 	}
-	hello, err := a.call(c, &daemon.Request{Op: daemon.OpHello})
-	if err != nil {
-		return nil, err
+	// A passphrase mistyped at the terminal is asked again (three tries,
+	// as sudo); one from a file is not.
+	for try := 1; ; try++ {
+		hello, err := a.call(c, &daemon.Request{Op: daemon.OpHello})
+		if err != nil {
+			return nil, err
+		}
+		pass, err := a.passphrase("Vault passphrase", false)
+		if err != nil {
+			return nil, err
+		}
+		sealed, err := daemon.Seal(hello.Public, pass, []byte("unlock"))
+		clear(pass)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := a.call(c, &daemon.Request{Op: daemon.OpUnlock, Secret: sealed})
+		var de *daemonError
+		if errors.As(err, &de) && de.code == daemon.CodeBadPassphrase && try < 3 && a.passphraseFile == "" && hasTTY() {
+			fmt.Fprintln(os.Stderr, "noxkey: wrong passphrase; try again")
+			continue
+		}
+		return resp, err
 	}
-	pass, err := a.passphrase("Vault passphrase", false)
-	if err != nil {
-		return nil, err
-	}
-	sealed, err := daemon.Seal(hello.Public, pass, []byte("unlock"))
-	clear(pass)
-	if err != nil {
-		return nil, err
-	}
-	return a.call(c, &daemon.Request{Op: daemon.OpUnlock, Secret: sealed})
 }
 
 // usesDaemon: the daemon serves the default file vault; --vault and the

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -69,23 +71,53 @@ func hide(s, v string) string {
 	return s
 }
 
-// TestSetAsksThePassphraseAgain: a mistyped vault passphrase after a
-// typed value is asked again, and the value is stored, not lost.
+// TestSetAsksThePassphraseAgain: a mistyped vault passphrase is asked
+// again, at the terminal, and the typed value is stored. On the daemon's
+// vault the passphrase comes first (set asks before replacing a secret);
+// on a vault named with --vault it comes after the value, which is kept.
 func TestSetAsksThePassphraseAgain(t *testing.T) {
+	for _, direct := range []bool{false, true} {
+		t.Run(fmt.Sprintf("vault-flag=%v", direct), func(t *testing.T) { setAfterATypo(t, direct) })
+	}
+}
+
+func setAfterATypo(t *testing.T, direct bool) {
 	h := newVault(t)
 	h.env = withoutEnv(h.env, "NOXKEY_PASSPHRASE_FILE")
 	v := secret("typed-before-a-typo-value")
 	p := openPTY(t)
-	cmd := exec.Command(filepath.Join(binDir, "noxkey"), "set", "acme/api/TYPED")
+	args := []string{"set", "acme/api/TYPED"}
+	vaultFile := h.vault()
+	if direct {
+		dir := t.TempDir()
+		os.Chmod(dir, 0o700)
+		vaultFile = filepath.Join(dir, "copy.age")
+		b, err := os.ReadFile(h.vault())
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(vaultFile, b, 0o600)
+		args = append([]string{"--vault", vaultFile}, args...)
+	}
+	cmd := exec.Command(filepath.Join(binDir, "noxkey"), args...)
 	cmd.Env = h.env
 	p.attach(cmd)
 	cmd.Stdout, cmd.Stderr = p.slave, p.slave
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p.answer(t, "(input hidden): ", 1, v)
-	p.answer(t, "Vault passphrase: ", 1, "not the passphrase")
-	p.answer(t, "Vault passphrase: ", 2, passphrase)
+	n := 1
+	if direct {
+		// The replace check reads the vault first.
+		p.answer(t, "Vault passphrase: ", 1, passphrase)
+		p.answer(t, "(input hidden): ", 1, v)
+		n = 2
+	}
+	p.answer(t, "Vault passphrase: ", n, "not the passphrase")
+	p.answer(t, "Vault passphrase: ", n+1, passphrase)
+	if !direct {
+		p.answer(t, "(input hidden): ", 1, v)
+	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("set: %v %q", err, hide(p.screen(), v))
 	}
@@ -93,7 +125,7 @@ func TestSetAsksThePassphraseAgain(t *testing.T) {
 		t.Errorf("no retry message: %q", hide(p.screen(), v))
 	}
 	h.env = append(h.env, "NOXKEY_PASSPHRASE_FILE="+h.pass)
-	if got := h.ok(t, "", "get", "--raw", "acme/api/TYPED"); got != v {
+	if got := h.ok(t, "", "--vault", vaultFile, "get", "--raw", "acme/api/TYPED"); got != v {
 		t.Fatal("the value typed before the typo was not stored")
 	}
 }

@@ -102,3 +102,54 @@ func (p *pty) startNoxkey(t *testing.T, h *home, args ...string) (*exec.Cmd, *by
 	}
 	return cmd, errb
 }
+
+// TestSetAsksBeforeReplacing: at the terminal, set on a path that holds a
+// secret asks first (before the value is typed); "n" changes nothing, "y"
+// replaces, --force and a piped value do not ask, a new path does not ask.
+func TestSetAsksBeforeReplacing(t *testing.T) {
+	h := newVault(t)
+	old, typed := secret("sk_live_replace_old_31"), secret("sk_live_replace_new_32")
+	h.ok(t, old+"\n", "set", "acme/api/KEY")
+	setOnTTY := func(answer string, args ...string) (*pty, error) {
+		p := openPTY(t)
+		cmd := exec.Command(filepath.Join(binDir, "noxkey"), append([]string{"set"}, args...)...)
+		cmd.Env = h.env
+		p.attach(cmd)
+		cmd.Stdout, cmd.Stderr = p.slave, p.slave
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if answer != "" {
+			p.answer(t, "replace it? [y/N] ", 1, answer)
+		}
+		if answer != "n" {
+			p.answer(t, "(input hidden): ", 1, typed)
+		}
+		return p, cmd.Wait()
+	}
+	p, err := setOnTTY("n", "acme/api/KEY")
+	if err == nil || !p.shows("not confirmed; nothing was changed") || strings.Contains(p.screen(), "Value for") {
+		t.Fatalf("answer n: err %v, screen %q", err, p.screen())
+	}
+	if !strings.Contains(p.screen(), "acme/api/KEY already holds a secret (22 bytes, set ") {
+		t.Errorf("question: %q", p.screen())
+	}
+	if got := h.ok(t, "", "get", "--raw", "acme/api/KEY"); got != old {
+		t.Fatal("answer n replaced the secret")
+	}
+	if p, err := setOnTTY("y", "acme/api/KEY"); err != nil {
+		t.Fatalf("answer y: %v %q", err, p.screen())
+	}
+	if got := h.ok(t, "", "get", "--raw", "acme/api/KEY"); got != typed {
+		t.Fatal("answer y did not replace the secret")
+	}
+	for _, args := range [][]string{{"--force", "acme/api/KEY"}, {"acme/api/NEW"}} {
+		if p, err := setOnTTY("", args...); err != nil || strings.Contains(p.screen(), "replace it?") {
+			t.Fatalf("set %v: %v %q", args, err, p.screen())
+		}
+	}
+	h.ok(t, old+"\n", "set", "acme/api/KEY") // piped: no question
+	if got := h.ok(t, "", "get", "--raw", "acme/api/KEY"); got != old {
+		t.Fatal("a piped value did not replace the secret")
+	}
+}

@@ -54,7 +54,7 @@ for scripts, which get no question and must say --yes.`,
 				}
 			}
 			if len(paths) > 1 && !cmd.Bool("yes") {
-				if err := confirm(fmt.Sprintf("remove %d secrets (%s)?", len(paths), summarize(paths))); err != nil {
+				if err := confirm(fmt.Sprintf("remove %d secrets (%s)?", len(paths), summarize(paths)), "--yes"); err != nil {
 					return err
 				}
 			}
@@ -72,13 +72,13 @@ for scripts, which get no question and must say --yes.`,
 
 // confirm asks question on the terminal; no terminal, or any answer but
 // y/yes, is a refusal that changes nothing.
-func confirm(question string) error {
+func confirm(question, flag string) error {
 	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
 	if err != nil || !term.IsTerminal(int(tty.Fd())) {
 		if tty != nil {
 			tty.Close()
 		}
-		return usageError("%s: there is no terminal to ask; add --yes to confirm; nothing was changed", strings.TrimSuffix(question, "?"))
+		return usageError("%s: there is no terminal to ask; add %s to confirm; nothing was changed", strings.TrimSuffix(question, "?"), flag)
 	}
 	defer tty.Close()
 	fmt.Fprintf(tty, "noxkey: %s [y/N] ", question)

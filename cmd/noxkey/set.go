@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/noxkey/noxkey/guard/config"
 	"github.com/noxkey/noxkey/internal/prompt"
 	"github.com/noxkey/noxkey/vault"
 	"github.com/urfave/cli/v3"
+	"golang.org/x/term"
 )
 
 func (a *app) setCommand() *cli.Command {
@@ -20,11 +22,21 @@ func (a *app) setCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "description", Aliases: []string{"d"}, Usage: "what the secret is for"},
 			&cli.BoolFlag{Name: "multiline", Aliases: []string{"m"}, Usage: "at the hidden prompt, read every line until Ctrl-D (a PEM key), as pass insert -m does"},
+			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "replace a secret already at PATH without asking"},
 		},
+		Description: `At the terminal, a secret already at PATH is replaced only after you
+answer y (asked before the value, as pass insert does; on a locked
+vault the passphrase comes first). A value piped on stdin replaces it
+without a question, so scripts can rotate secrets.`,
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			p, err := argPath(cmd)
 			if err != nil {
 				return err
+			}
+			if !cmd.Bool("force") && term.IsTerminal(int(os.Stdin.Fd())) {
+				if err := a.confirmReplace(p); err != nil {
+					return err
+				}
 			}
 			val, err := prompt.Value(os.Stdin, "Value for "+p, cmd.Bool("multiline"))
 			if err != nil {
@@ -53,6 +65,27 @@ func (a *app) setCommand() *cli.Command {
 			}
 		},
 	}
+}
+
+// confirmReplace asks before a typed value replaces the secret at p. Its
+// metadata comes from the daemon (unlocked with the passphrase if need
+// be), so the question comes before the value is typed.
+func (a *app) confirmReplace(p string) error {
+	metas, err := a.list(parentOf(p))
+	if err != nil {
+		return err
+	}
+	for _, m := range metas {
+		if m.Path != p {
+			continue
+		}
+		when := ""
+		if !m.Updated.IsZero() {
+			when = ", set " + m.Updated.Local().Format(time.DateTime)
+		}
+		return confirm(fmt.Sprintf("%s already holds a secret (%d bytes%s); replace it?", p, m.Length, when), "--force")
+	}
+	return nil
 }
 
 // hasTTY reports whether there is a terminal to ask on.
