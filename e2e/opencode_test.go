@@ -93,7 +93,11 @@ func TestOpencodeFailsClosedWithoutNoxkeyHook(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b = []byte(strings.Replace(string(b), filepath.Join(bins, "noxkey-hook"), "/nonexistent/noxkey-hook", 1))
+		const ours = `const HOOK = "noxkey-hook"` // a project file names it alone
+		if !strings.Contains(string(b), ours) {
+			t.Fatalf("the plugin lacks %s", ours)
+		}
+		b = []byte(strings.Replace(string(b), ours, `const HOOK = "/nonexistent/noxkey-hook"`, 1))
 		os.WriteFile(plugin, b, 0o600)
 	}})
 	r.assertNoneCarries(t)

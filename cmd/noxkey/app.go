@@ -203,7 +203,7 @@ func argPrefix(cmd *cli.Command, required bool) (string, error) {
 // daemon (a mistyped --home or --vault).
 var needsVault = map[string]bool{
 	"set": true, "get": true, "ls": true, "peek": true, "rm": true, "mv": true, "edit": true, "import": true,
-	"export": true, "load": true, "bundle": true, "run": true, "unlock": true, "rebuild": true,
+	"export": true, "inject": true, "load": true, "bundle": true, "run": true, "unlock": true, "rebuild": true,
 }
 
 // vaultExists fails with ErrNoVault (exit 3) when the file vault is missing.

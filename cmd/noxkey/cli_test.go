@@ -179,7 +179,7 @@ func (h *home) exec(t testing.TB, bin, stdin string, args ...string) result {
 func revealing(args []string) bool {
 	for _, a := range args {
 		switch a {
-		case "get", "export", "load":
+		case "get", "export", "load", "inject":
 			return true
 		}
 	}
@@ -817,5 +817,51 @@ func TestEditDescription(t *testing.T) {
 	}
 	if r := h.run(t, "", "edit", "acme/api/NOPE", "--description", "x"); r.code != exitNotFound {
 		t.Fatalf("edit of a missing secret: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// TestInjectTemplate: op inject's shape. Every {{ noxkey://PATH }} becomes
+// the value, byte for byte; other text, other braces included, is kept;
+// a missing secret or a malformed reference writes nothing.
+func TestInjectTemplate(t *testing.T) {
+	h := newVault(t)
+	key, pw := secret("sk_live_inject_value_1357"), secret(`p@ss "w0rd" $HOME\n`)
+	h.ok(t, key, "set", "acme/api/KEY")
+	h.ok(t, pw, "set", "acme/db/PASSWORD")
+	tmpl := "api:\n  key: {{ noxkey://acme/api/KEY }}\n  other: {{ .Values.x }}\ndb: \"{{noxkey://acme/db/PASSWORD}}\" / {{  noxkey://acme/db/PASSWORD\t}}\n"
+	want := "api:\n  key: " + key + "\n  other: {{ .Values.x }}\ndb: \"" + pw + "\" / " + pw + "\n"
+	if got := h.ok(t, tmpl, "inject"); got != want {
+		t.Fatalf("inject from stdin: got %d bytes, want %d", len(got), len(want))
+	}
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "config.tmpl"), filepath.Join(dir, "config.yml")
+	os.WriteFile(in, []byte(tmpl), 0o644)
+	h.ok(t, "", "inject", "-i", in, "-o", out)
+	if b, _ := os.ReadFile(out); string(b) != want {
+		t.Fatal("inject -o wrote something else")
+	}
+	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("inject -o mode: %v %v", fi, err)
+	}
+	os.Remove(out)
+	for _, tc := range []struct {
+		tmpl string
+		code int
+		msg  string
+	}{
+		{"a: {{ noxkey://acme/api/NOPE }}\n", exitNotFound, "acme/api/NOPE"},
+		{"a\nb: {{ noxkey://acme/api/ }}\n", 1, "line 2: {{ noxkey://acme/api/ }}"},
+	} {
+		os.WriteFile(in, []byte(tc.tmpl), 0o644)
+		r := h.run(t, "", "inject", "-i", in, "-o", out)
+		if r.code != tc.code || !strings.Contains(r.stderr, tc.msg) {
+			t.Errorf("inject %q: exit %d %q", tc.tmpl, r.code, r.stderr)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("inject %q wrote a file", tc.tmpl)
+		}
+	}
+	if got := h.ok(t, "no references {{ here }}\n", "inject"); got != "no references {{ here }}\n" {
+		t.Fatalf("a template without references: %q", got)
 	}
 }

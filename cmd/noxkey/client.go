@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/noxkey/noxkey/handoff/daemon"
 	"github.com/noxkey/noxkey/internal/paths"
 	"github.com/noxkey/noxkey/vault"
+	"golang.org/x/sys/unix"
 )
 
 // connect dials the daemon; with start, it launches one when none
@@ -48,7 +50,7 @@ func (a *app) connect(start bool) (*daemon.Client, error) {
 	cmd := exec.Command(exe, append(args, "daemon")...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
+	if err := startWithoutInherited(cmd); err != nil {
 		return nil, fmt.Errorf("daemon: start: %w", err)
 	}
 	exited := make(chan error, 1)
@@ -71,6 +73,36 @@ func (a *app) connect(start bool) (*daemon.Client, error) {
 		}
 	}
 	return nil, fmt.Errorf("daemon: started, but %s does not answer; see %s", sock, logPath)
+}
+
+// startWithoutInherited starts cmd without the descriptors this process
+// inherited beyond 0-2 (exec passes on every one not marked close-on-exec):
+// a daemon that kept a pipe its starter was given, as direnv gives the
+// shell that runs .envrc, would hold the reader of that pipe forever. The
+// marks are taken off again once the daemon has started, so a command
+// noxkey runs later still inherits them.
+func startWithoutInherited(cmd *exec.Cmd) error {
+	var marked []int
+	if ents, err := os.ReadDir("/dev/fd"); err == nil { // Linux and macOS
+		for _, e := range ents {
+			fd, err := strconv.Atoi(e.Name())
+			if err != nil || fd <= 2 {
+				continue
+			}
+			if flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil && flags&unix.FD_CLOEXEC == 0 {
+				if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, flags|unix.FD_CLOEXEC); err == nil {
+					marked = append(marked, fd)
+				}
+			}
+		}
+	}
+	err := cmd.Start()
+	for _, fd := range marked {
+		if flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil {
+			unix.FcntlInt(uintptr(fd), unix.F_SETFD, flags&^unix.FD_CLOEXEC)
+		}
+	}
+	return err
 }
 
 // daemonError is an error answer of the daemon, with its exit code.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -277,7 +278,7 @@ func TestAgentRefusals(t *testing.T) {
 	bundle := filepath.Join(t.TempDir(), "b.age")
 	for _, args := range [][]string{
 		{"get", "--raw", "acme/api/KEY"}, {"get", "--copy", "acme/api/KEY"},
-		{"load", "acme"}, {"export", "acme"}, {"bundle", "-o", bundle, "acme"},
+		{"load", "acme"}, {"export", "acme"}, {"bundle", "-o", bundle, "acme"}, {"inject", "-i", "/dev/null"},
 		{"scrub", t.TempDir()},
 	} {
 		r := h.runArgs(t, agent, append([]string{filepath.Join(binDir, "noxkey")}, args...)...)
@@ -701,5 +702,69 @@ func TestUnusedValuesAreLoggedFailed(t *testing.T) {
 	}
 	if log := h.ok(t, "", "log", "acme/b"); !strings.Contains(log, "env/export   failed") || !strings.Contains(log, "(acme/a/KEY and acme/b/KEY both have the NAME KEY") {
 		t.Errorf("noxkey log:\n%s", log)
+	}
+}
+
+// TestDirenv: the README's .envrc lines work under the real direnv. A
+// human's `eval "$(noxkey load PREFIX)"` exports every secret under the
+// prefix; an agent's `eval "$(noxkey get PATH)"` sources its handoff
+// script, so the agent's command gets the variable and direnv's output
+// names it without its value.
+func TestDirenv(t *testing.T) {
+	direnv := requireTool(t, "direnv")
+	h := newVault(t)
+	v := secret("sk_live_direnv_value_8642")
+	h.ok(t, v+"\n", "set", "acme/api/KEY")
+	want := fmt.Sprintf("%x", sha256.Sum256([]byte(v)))
+	for _, tc := range []struct {
+		name, envrc string
+		extra       []string
+	}{
+		{"human", `eval "$(noxkey load acme/api)"`, nil},
+		{"agent", `eval "$(noxkey get acme/api/KEY)"`, []string{"CLAUDE_CODE_CHILD_SESSION=1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.extra != nil {
+				h.realSignatures(t)
+				h.ok(t, "", "unlock") // an agent cannot unlock
+			}
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, ".envrc"), []byte(tc.envrc+"\n"), 0o644)
+			extra := append([]string{"XDG_DATA_HOME=" + t.TempDir(), "XDG_CONFIG_HOME=" + t.TempDir()}, tc.extra...)
+			if r := h.runArgs(t, extra, direnv, "allow", dir); r.code != 0 {
+				t.Fatalf("direnv allow: %d %s", r.code, r.stderr)
+			}
+			r := h.runArgs(t, extra, direnv, "exec", dir, "sh", "-c", `printf %s "$KEY" | sha256sum`)
+			if r.code != 0 || !strings.HasPrefix(r.stdout, want) {
+				t.Fatalf("direnv exec: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+// TestDaemonKeepsNoInheritedDescriptor: a daemon started by a noxkey that
+// was given an extra pipe (as direnv gives the shell running .envrc) does
+// not keep it, so the pipe's reader sees EOF once noxkey has exited.
+func TestDaemonKeepsNoInheritedDescriptor(t *testing.T) {
+	h := newVault(t)
+	h.stopDaemon(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd := exec.Command(filepath.Join(binDir, "noxkey"), "unlock")
+	cmd.Env = h.env
+	cmd.ExtraFiles = []*os.File{w} // fd 3, not close-on-exec
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("unlock: %v %s", err, out)
+	}
+	w.Close()
+	if r := h.run(t, "", "status"); r.code != 0 {
+		t.Fatalf("no daemon serves the vault: exit %d %s", r.code, r.stderr)
+	}
+	r.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := r.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("the pipe's reader got %d bytes, %v: the daemon still holds its write end", n, err)
 	}
 }

@@ -43,6 +43,10 @@ func (a *app) hooksCommand() *cli.Command {
 						defer fmt.Fprintf(os.Stderr, "noxkey: warning: there is no guard index at %s yet, so the hooks will refuse every tool call (fail closed) until you run: noxkey init (or noxkey guard rebuild)\n", a.layout.Index())
 					}
 					return a.eachTarget(cmd, func(t hookTarget) error {
+						hook := hook
+						if cmd.String("scope") == "project" && !t.agent.Scopes.ProjectIsLocal && cmd.String("hook-path") == "" {
+							hook = sharedHookName(t.path, hook)
+						}
 						res, err := t.agent.Install(t.path, hook)
 						if err != nil {
 							return err
@@ -89,7 +93,7 @@ func (a *app) hooksCommand() *cli.Command {
 						out := []state{}
 						for _, t := range targets {
 							ok, hook, _ := t.agent.Installed(t.path)
-							_, err := os.Stat(hook)
+							_, err := resolveHook(hook)
 							out = append(out, state{t.agent.Agent, t.path, ok, hook, ok && err == nil})
 						}
 						return json.NewEncoder(os.Stdout).Encode(out)
@@ -166,10 +170,39 @@ func hookState(ag *install.Agent, path string) string {
 	case !ok:
 		return "not installed"
 	}
-	if _, err := os.Stat(hook); err != nil {
+	found, err := resolveHook(hook)
+	if err != nil {
 		return "installed, but " + hook + " is missing: run noxkey hooks install again"
 	}
+	if found != hook {
+		return "installed (" + hook + ", on PATH: " + found + ")"
+	}
 	return "installed (" + hook + ")"
+}
+
+// sharedHookName is how a project file teammates share names noxkey-hook:
+// the bare name when PATH finds this same noxkey-hook (each teammate's
+// agent then runs their own), else its absolute path, with a warning.
+func sharedHookName(file, hook string) string {
+	if p, err := exec.LookPath("noxkey-hook"); err == nil {
+		a, errA := os.Stat(p)
+		b, errB := os.Stat(hook)
+		if errA == nil && errB == nil && os.SameFile(a, b) {
+			return "noxkey-hook"
+		}
+	}
+	fmt.Fprintf(os.Stderr, "noxkey: warning: %s will hold this machine's path %s, which teammates may not have; put %s on PATH and install again to write the name noxkey-hook alone\n", file, hook, filepath.Dir(hook))
+	return hook
+}
+
+// resolveHook is the file a handler's noxkey-hook names: a bare name is
+// looked up on PATH, as the agent's shell will.
+func resolveHook(hook string) (string, error) {
+	if filepath.IsAbs(hook) {
+		_, err := os.Stat(hook)
+		return hook, err
+	}
+	return exec.LookPath(hook)
 }
 
 // hookPath finds noxkey-hook: the flag, next to this noxkey, or on PATH.

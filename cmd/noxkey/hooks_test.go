@@ -242,15 +242,18 @@ func TestHooksInstallAllKeepsForeignHooks(t *testing.T) {
 	if !strings.Contains(r.stderr, "/hooks") || !strings.Contains(r.stderr, "trust") {
 		t.Errorf("the Codex trust instruction is missing: %s", r.stderr)
 	}
-	hook := "'" + filepath.Join(binDir, "noxkey-hook") + "'"
+	// Files meant to be committed name noxkey-hook alone (PATH finds this
+	// one), so a teammate's agent runs theirs; Claude Code's local file
+	// holds the absolute path.
+	hook := "'noxkey-hook'"
 	ours := map[string][]string{
-		".claude/settings.local.json": {hook + " claude"},
+		".claude/settings.local.json": {"'" + filepath.Join(binDir, "noxkey-hook") + "' claude"},
 		".codex/hooks.json":           {hook + " codex"},
 		".gemini/settings.json":       {hook + " gemini", `"name": "noxkey-after-tool"`, `"timeout": 30000`},
 		".cursor/hooks.json":          {hook + " cursor", `"failClosed": true`, `"beforeReadFile"`},
 		".github/hooks/noxkey.json":   {hook + " copilot postToolUse", hook + " copilot preToolUse", hook + " copilot userPromptSubmitted", `"timeoutSec": 30`, `"version": 1`},
 		".factory/settings.json":      {hook + " droid", `"matcher": "Execute|Read|Grep"`},
-		".opencode/plugins/noxkey.js": {`const HOOK = "` + filepath.Join(binDir, "noxkey-hook") + `"`, "tool.execute.after", "noxkey hooks install --agent opencode"},
+		".opencode/plugins/noxkey.js": {`const HOOK = "noxkey-hook"`, "tool.execute.after", "noxkey hooks install --agent opencode"},
 		".windsurf/hooks.json":        {hook + " windsurf", `"pre_read_code"`},
 	}
 	for p, wants := range ours {
@@ -281,7 +284,7 @@ func TestHooksInstallAllKeepsForeignHooks(t *testing.T) {
 		t.Errorf("second install changed something: %s", r.stderr)
 	}
 	st := inProject("hooks", "status", "--agent", "all", "--scope", "project").stdout
-	if strings.Count(st, ": installed (") != 8 {
+	if strings.Count(st, ": installed (") != 8 || strings.Count(st, "(noxkey-hook, on PATH: "+filepath.Join(binDir, "noxkey-hook")+")") != 7 {
 		t.Errorf("status:\n%s", st)
 	}
 	// Uninstall leaves exactly the foreign hooks.
@@ -415,5 +418,22 @@ func TestDoctor(t *testing.T) {
 	os.Chmod(h.vault(), 0o644)
 	if r := h.run(t, "", "doctor"); !strings.Contains(r.stdout, "chmod 600") {
 		t.Errorf("vault mode: %s", r.stdout)
+	}
+}
+
+// TestProjectHooksWithoutNoxkeyHookOnPATH: when PATH does not find the
+// noxkey-hook being installed, a shared project file gets its absolute
+// path (it still works here) and the user is told why and what to do.
+func TestProjectHooksWithoutNoxkeyHookOnPATH(t *testing.T) {
+	h := newHome(t)
+	h.cwd = t.TempDir()
+	h.env = append(withoutEnv(h.env, "PATH"), "PATH=/usr/bin:/bin")
+	r := h.exec(t, "noxkey", "", "hooks", "install", "--agent", "codex", "--scope", "project")
+	if r.code != 0 || !strings.Contains(r.stderr, "will hold this machine's path "+filepath.Join(binDir, "noxkey-hook")) || !strings.Contains(r.stderr, "put "+binDir+" on PATH") {
+		t.Fatalf("install: exit %d %q", r.code, r.stderr)
+	}
+	b, _ := os.ReadFile(filepath.Join(h.cwd, ".codex/hooks.json"))
+	if !strings.Contains(string(b), "'"+filepath.Join(binDir, "noxkey-hook")+"' codex") {
+		t.Errorf(".codex/hooks.json:\n%s", b)
 	}
 }

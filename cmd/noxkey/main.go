@@ -115,6 +115,7 @@ func (a *app) root() *cli.Command {
 			a.editCommand(),
 			a.importCommand(),
 			a.exportCommand(),
+			a.injectCommand(),
 			a.loadCommand(),
 			a.bundleCommand(),
 			a.guardCommand(),

@@ -92,6 +92,7 @@ const (
 	ModeExport = "export"
 	ModeLoad   = "load"
 	ModeBundle = "bundle"
+	ModeInject = "inject"
 )
 
 // Codes of Response.Code.

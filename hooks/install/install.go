@@ -46,6 +46,9 @@ type Agent struct {
 	Scopes  struct {
 		User    string `toml:"user"`
 		Project string `toml:"project"`
+		// ProjectIsLocal: the project file is this machine's own (kept
+		// out of git by the agent), so it may hold noxkey-hook's path.
+		ProjectIsLocal bool `toml:"project_is_local"`
 	} `toml:"scopes"`
 	// Env holds entries of the settings file's "env" object that noxkey
 	// needs ({hook} stands for noxkey-hook's absolute path). A value the
