@@ -158,7 +158,7 @@ func (f *File) Set(secrets ...Secret) error {
 				i = len(doc.Secrets) - 1
 			}
 			e := &doc.Secrets[i]
-			e.setValue(s.Value)
+			e.replaceValue(s.Value, now)
 			e.Updated = now
 			if s.Description != "" {
 				e.Description = s.Description
@@ -176,8 +176,7 @@ func (f *File) Delete(paths ...string) error {
 			if i < 0 {
 				return fmt.Errorf("vault: %s: %w; nothing was changed", path, ErrNotFound)
 			}
-			clear(doc.Secrets[i].ValueBase64)
-			clear(doc.Secrets[i].Value)
+			doc.Secrets[i].wipe()
 			doc.Secrets = append(doc.Secrets[:i], doc.Secrets[i+1:]...)
 		}
 		return nil
@@ -208,6 +207,7 @@ func (f *File) update(fn func(*document) error) error {
 	if err := fn(doc); err != nil {
 		return err
 	}
+	doc.setVersion()
 	plain, err := doc.marshal()
 	if err != nil {
 		return fmt.Errorf("vault: encode: %w", err)

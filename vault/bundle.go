@@ -11,6 +11,10 @@ import (
 
 const bundleFormat = "noxkey-bundle"
 
+// bundleVersion is the bundle format this build writes and the newest it
+// reads; bundles carry no history.
+const bundleVersion = 1
+
 // bundle is the decrypted content of a portable bundle file.
 type bundle struct {
 	Format  string  `json:"format"`
@@ -27,7 +31,7 @@ func IsBundle(data []byte) bool {
 // WriteBundle writes secrets to w as an age file encrypted to recipients,
 // which ReadBundle (and `noxkey import`) reads back.
 func WriteBundle(w io.Writer, secrets []*Secret, recipients ...age.Recipient) error {
-	b := bundle{Format: bundleFormat, Version: FormatVersion}
+	b := bundle{Format: bundleFormat, Version: bundleVersion}
 	for _, s := range secrets {
 		e := entry{Path: s.Path, Description: s.Description, Created: s.Created, Updated: s.Updated}
 		e.setValue(s.Value)
@@ -69,7 +73,7 @@ func ReadBundle(data []byte, identities ...age.Identity) ([]Secret, error) {
 	if err := json.Unmarshal(plain, &b); err != nil || b.Format != bundleFormat {
 		return nil, fmt.Errorf("bundle: %w: not a noxkey bundle", ErrCorrupt)
 	}
-	if b.Version > FormatVersion {
+	if b.Version > bundleVersion {
 		return nil, fmt.Errorf("bundle: %w (format version %d): upgrade noxkey", ErrNewerFormat, b.Version)
 	}
 	out := make([]Secret, 0, len(b.Secrets))

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -13,9 +14,14 @@ import (
 	"github.com/noxkey/noxkey/guard/parts"
 )
 
-// FormatVersion is the version of the decrypted vault document this build
-// writes and the newest it reads.
-const FormatVersion = 1
+// FormatVersion is the newest version of the decrypted vault document
+// this build reads. Version 2 added "history"; a vault with no history is
+// still written as version 1, so older builds keep reading it, and one
+// with history is version 2, so they refuse it instead of dropping it.
+const FormatVersion = 2
+
+// historyVersion is the first format version with history.
+const historyVersion = 2
 
 const formatName = "noxkey-vault"
 
@@ -37,12 +43,26 @@ type entry struct {
 	Description string    `json:"description,omitempty"`
 	Created     time.Time `json:"created"`
 	Updated     time.Time `json:"updated"`
+	// History holds the values this one replaced, newest first, at most
+	// keepHistory of them.
+	History []previous `json:"history,omitempty"`
 }
+
+// previous is a value an entry held from Set until Replaced.
+type previous struct {
+	Value       text      `json:"value,omitempty"`
+	ValueBase64 []byte    `json:"value_base64,omitempty"`
+	Set         time.Time `json:"set"`
+	Replaced    time.Time `json:"replaced"`
+}
+
+// keepHistory is how many replaced values an entry keeps.
+const keepHistory = 10
 
 func newDocument() *document {
 	key := make([]byte, 32)
 	rand.Read(key)
-	return &document{Format: formatName, Version: FormatVersion, IndexKey: key}
+	return &document{Format: formatName, Version: 1, IndexKey: key}
 }
 
 func parseDocument(b []byte) (*document, error) {
@@ -83,6 +103,9 @@ func (d *document) marshal() ([]byte, error) {
 	for i := range d.Secrets {
 		e := &d.Secrets[i]
 		size += 256 + 6*len(e.Path) + 6*len(e.Description) + 6*len(e.Value) + 2*len(e.ValueBase64)
+		for _, h := range e.History {
+			size += 256 + 6*len(h.Value) + 2*len(h.ValueBase64)
+		}
 	}
 	b := make([]byte, 0, size)
 	str := func(b []byte, s string) []byte {
@@ -141,11 +164,52 @@ func (d *document) marshal() ([]byte, error) {
 			if b, err = tm(b, e.Updated); err != nil {
 				return nil, err
 			}
+			if len(e.History) > 0 {
+				b = append(b, ",\n      \"history\": ["...)
+				for j, h := range e.History {
+					if j > 0 {
+						b = append(b, ',')
+					}
+					b = append(b, "\n        {"...)
+					sep := "\n          "
+					if len(h.Value) > 0 {
+						b = append(b, sep+"\"value\": "...)
+						b = h.Value.appendJSON(b)
+						sep = ",\n          "
+					}
+					if len(h.ValueBase64) > 0 {
+						b = append(b, sep+"\"value_base64\": \""...)
+						b = base64.StdEncoding.AppendEncode(b, h.ValueBase64)
+						b = append(b, '"')
+						sep = ",\n          "
+					}
+					b = append(b, sep+"\"set\": "...)
+					if b, err = tm(b, h.Set); err != nil {
+						return nil, err
+					}
+					b = append(b, ",\n          \"replaced\": "...)
+					if b, err = tm(b, h.Replaced); err != nil {
+						return nil, err
+					}
+					b = append(b, "\n        }"...)
+				}
+				b = append(b, "\n      ]"...)
+			}
 			b = append(b, "\n    }"...)
 		}
 		b = append(b, "\n  ]"...)
 	}
 	return append(b, "\n}"...), nil
+}
+
+// setVersion sets the oldest format version that holds the document.
+func (d *document) setVersion() {
+	d.Version = 1
+	for i := range d.Secrets {
+		if len(d.Secrets[i].History) > 0 {
+			d.Version = historyVersion
+		}
+	}
 }
 
 func (d *document) find(path string) int {
@@ -162,6 +226,41 @@ func (e *entry) value() []byte {
 		return append([]byte(nil), e.ValueBase64...)
 	}
 	return append([]byte(nil), e.Value...)
+}
+
+// replaceValue makes v the entry's value at now, keeping the value it
+// replaces in History (unless it is the same value).
+func (e *entry) replaceValue(v []byte, now time.Time) {
+	old := e.value()
+	defer clear(old)
+	if len(old) == 0 || subtle.ConstantTimeCompare(old, v) == 1 {
+		e.setValue(v)
+		return
+	}
+	p := previous{Set: e.Updated, Replaced: now}
+	if e.ValueBase64 != nil {
+		p.ValueBase64 = append([]byte(nil), e.ValueBase64...)
+	} else {
+		p.Value = append(text(nil), e.Value...)
+	}
+	e.History = append([]previous{p}, e.History...)
+	for _, gone := range e.History[min(len(e.History), keepHistory):] {
+		gone.wipe()
+	}
+	e.History = e.History[:min(len(e.History), keepHistory)]
+	e.setValue(v)
+}
+
+func (p *previous) value() []byte {
+	if p.ValueBase64 != nil {
+		return append([]byte(nil), p.ValueBase64...)
+	}
+	return append([]byte(nil), p.Value...)
+}
+
+func (p *previous) wipe() {
+	clear(p.Value)
+	clear(p.ValueBase64)
 }
 
 func (e *entry) setValue(v []byte) {
@@ -191,8 +290,15 @@ func (e *entry) meta() Meta {
 
 func (d *document) wipe() {
 	for i := range d.Secrets {
-		clear(d.Secrets[i].ValueBase64)
-		clear(d.Secrets[i].Value)
+		d.Secrets[i].wipe()
+	}
+}
+
+func (e *entry) wipe() {
+	clear(e.ValueBase64)
+	clear(e.Value)
+	for i := range e.History {
+		e.History[i].wipe()
 	}
 }
 

@@ -76,13 +76,20 @@ func TestOpenPayloadReadsWhatSealWrites(t *testing.T) {
 // json.MarshalIndent writes for the same document with its values as Go
 // strings, byte for byte.
 func TestMarshalIsMarshalIndent(t *testing.T) {
-	type refEntry struct {
-		Path        string    `json:"path"`
+	type refPrevious struct {
 		Value       string    `json:"value,omitempty"`
 		ValueBase64 []byte    `json:"value_base64,omitempty"`
-		Description string    `json:"description,omitempty"`
-		Created     time.Time `json:"created"`
-		Updated     time.Time `json:"updated"`
+		Set         time.Time `json:"set"`
+		Replaced    time.Time `json:"replaced"`
+	}
+	type refEntry struct {
+		Path        string        `json:"path"`
+		Value       string        `json:"value,omitempty"`
+		ValueBase64 []byte        `json:"value_base64,omitempty"`
+		Description string        `json:"description,omitempty"`
+		Created     time.Time     `json:"created"`
+		Updated     time.Time     `json:"updated"`
+		History     []refPrevious `json:"history,omitempty"`
 	}
 	type refDoc struct {
 		Format   string     `json:"format"`
@@ -105,6 +112,17 @@ func TestMarshalIsMarshalIndent(t *testing.T) {
 			e := entry{Path: fmt.Sprintf("a/p%d/K", i), Description: rapid.SampledFrom([]string{"", "a <b> & \"c\""}).Draw(t, "desc"), Created: ts, Updated: ts}
 			e.setValue([]byte(v))
 			r := refEntry{Path: e.Path, Description: e.Description, Created: ts, Updated: ts, Value: string(e.Value), ValueBase64: e.ValueBase64}
+			for j := rapid.IntRange(0, 2).Draw(t, "history"); j > 0; j-- {
+				old := rapid.String().Draw(t, "old") + rapid.SampledFrom([]string{"x", "\xff", "\u2028"}).Draw(t, "oddold")
+				p := previous{Set: ts, Replaced: ts.Add(time.Duration(j) * time.Second)}
+				if utf8.ValidString(old) {
+					p.Value = text(old)
+				} else {
+					p.ValueBase64 = []byte(old)
+				}
+				e.History = append(e.History, p)
+				r.History = append(r.History, refPrevious{Value: string(p.Value), ValueBase64: p.ValueBase64, Set: p.Set, Replaced: p.Replaced})
+			}
 			d.Secrets = append(d.Secrets, e)
 			ref.Secrets = append(ref.Secrets, r)
 		}

@@ -865,3 +865,51 @@ func TestInjectTemplate(t *testing.T) {
 		t.Fatalf("a template without references: %q", got)
 	}
 }
+
+// TestHistoryAndRestore: set keeps the replaced value; history lists the
+// versions without a value (for an agent too); restore brings one back,
+// through the unlocked daemon and on a locked vault; the guard still
+// redacts a replaced value.
+func TestHistoryAndRestore(t *testing.T) {
+	h := newVault(t)
+	v1, v2 := secret("sk_live_history_first_1111"), secret("sk_live_history_second_22222")
+	h.ok(t, v1, "set", "acme/api/KEY")
+	h.ok(t, v2, "set", "acme/api/KEY")
+	out := h.ok(t, "", "history", "acme/api/KEY")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "current  since ") || !strings.Contains(lines[0], "28 chars") ||
+		!strings.HasPrefix(lines[1], "1  ") || !strings.Contains(lines[1], "26 chars") {
+		t.Fatalf("history:\n%s", out)
+	}
+	var vs []vault.Version
+	if err := json.Unmarshal([]byte(h.ok(t, "", "history", "--json", "acme/api/KEY")), &vs); err != nil || len(vs) != 2 || vs[1].N != 1 || vs[0].MAC == vs[1].MAC {
+		t.Fatalf("history --json: %+v %v", vs, err)
+	}
+	// The guard redacts the replaced value as well as the current one.
+	r := h.exec(t, "noxkey-hook", "old "+v1+" new "+v2+"\n", "filter")
+	if strings.Contains(r.stdout, v1) || strings.Contains(r.stdout, v2) {
+		t.Fatal("the guard let a value through")
+	}
+	h.ok(t, "", "restore", "acme/api/KEY", "1")
+	if got := h.ok(t, "", "get", "--raw", "acme/api/KEY"); got != v1 {
+		t.Fatal("restore 1 did not bring back the first value")
+	}
+	h.ok(t, "", "lock")
+	h.ok(t, "", "restore", "acme/api/KEY", "1") // locked: written directly
+	if got := h.ok(t, "", "get", "--raw", "acme/api/KEY"); got != v2 {
+		t.Fatal("restore on a locked vault did not bring back the second value")
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"restore", "acme/api/KEY", "9"}, 1, "has no version 9 (it has 1 to 3)"},
+		{[]string{"restore", "acme/api/KEY", "x"}, 1, `"x" is not a version`},
+		{[]string{"history", "acme/api/NOPE"}, exitNotFound, "acme/api/NOPE"},
+	} {
+		if r := h.run(t, "", tc.args...); r.code != tc.code || !strings.Contains(r.stderr, tc.msg) {
+			t.Errorf("%v: exit %d %q", tc.args, r.code, r.stderr)
+		}
+	}
+}

@@ -171,6 +171,18 @@ func (a *app) rebuildIndex(s vault.Store) (int, []string, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	// A value a secret replaced stays redacted: a rotated key may still
+	// be valid for a while, and old logs and files still hold it.
+	if w, ok := s.(*daemonWriter); ok {
+		s = w.Store
+	}
+	if h, ok := s.(vault.Historian); ok {
+		prev, err := h.Previous()
+		if err != nil {
+			return 0, nil, err
+		}
+		all = append(all, prev...)
+	}
 	defer func() {
 		for _, x := range all {
 			x.Wipe()

@@ -292,7 +292,7 @@ func TestAgentRefusals(t *testing.T) {
 	// Allowed, through the unlocked daemon: no passphrase needed.
 	saved := h.env
 	h.env = withoutEnv(h.env, "NOXKEY_PASSPHRASE_FILE")
-	for _, args := range [][]string{{"ls"}, {"peek", "acme/api/KEY"}, {"whoami"}, {"status"}, {"get", "acme/api/KEY"}} {
+	for _, args := range [][]string{{"ls"}, {"peek", "acme/api/KEY"}, {"history", "acme/api/KEY"}, {"whoami"}, {"status"}, {"get", "acme/api/KEY"}} {
 		r := h.runArgs(t, agent, append([]string{filepath.Join(binDir, "noxkey")}, args...)...)
 		if r.code != 0 || strings.Contains(r.stdout, "sk_live_refusal") {
 			t.Errorf("%v by an agent: exit %d %q", args, r.code, r.stderr)

@@ -113,6 +113,8 @@ func (a *app) root() *cli.Command {
 			a.rmCommand(),
 			a.mvCommand(),
 			a.editCommand(),
+			a.historyCommand(),
+			a.restoreCommand(),
 			a.importCommand(),
 			a.exportCommand(),
 			a.injectCommand(),
@@ -136,7 +138,7 @@ func (a *app) root() *cli.Command {
 	a.requireVault(root)
 	for _, c := range root.Commands {
 		switch c.Name {
-		case "get", "peek", "rm", "mv", "edit":
+		case "get", "peek", "rm", "mv", "edit", "history", "restore":
 			c.ShellComplete = a.completeSecretPaths
 		case "hooks":
 			for _, sub := range c.Commands {

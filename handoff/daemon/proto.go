@@ -29,6 +29,8 @@ type Request struct {
 	Secret *Sealed  `json:"secret,omitempty"` // unlock: the sealed passphrase
 	// Identity is an age identity file for unlock, read by the daemon.
 	Identity string `json:"identity,omitempty"`
+	// Version is the version to restore (restore), as history numbers it.
+	Version int `json:"version,omitempty"`
 	// Reason is why the client did not use an env answer (report). It
 	// names paths and commands, never a value.
 	Reason string `json:"reason,omitempty"`
@@ -76,6 +78,8 @@ const (
 	OpSet     = "set"
 	OpDelete  = "delete"
 	OpRebuild = "rebuild" // rebuild the guard index from the unlocked vault
+	OpHistory = "history" // the versions of one secret, without values
+	OpRestore = "restore" // make an earlier version of one secret its value again
 	// OpReport tells the audit log that an env answer the client received
 	// was not used (a name clash, a command that did not start): the
 	// daemon logs it "failed" with the reason, after its own "ok" line.

@@ -347,7 +347,9 @@ func (c *conn) handle(req *Request) *Response {
 		return c.env(req)
 	case OpList, OpPeek:
 		return c.listOrPeek(req)
-	case OpSet, OpDelete:
+	case OpHistory:
+		return c.history(req)
+	case OpSet, OpDelete, OpRestore:
 		return c.write(req)
 	case OpRebuild:
 		return c.withVault(req, func(st *state) *Response {
@@ -617,6 +619,22 @@ func (c *conn) listOrPeek(req *Request) *Response {
 	})
 }
 
+// history answers the versions of one secret (no values): allowed to
+// agents, like peek.
+func (c *conn) history(req *Request) *Response {
+	return c.withVault(req, func(st *state) *Response {
+		h, err := st.file.History(req.Path)
+		if err != nil {
+			if errors.Is(err, vault.ErrNotFound) {
+				return c.notFound(req, req.Path)
+			}
+			return fail(codeOf(err), "%v", err)
+		}
+		plain, _ := json.Marshal(h)
+		return c.sealedAnswer(req, st, plain, "history\x00"+req.Path)
+	})
+}
+
 // codeOf classifies a vault error for the CLI's exit status.
 func codeOf(err error) string {
 	switch {
@@ -656,12 +674,16 @@ func (c *conn) write(req *Request) *Response {
 	return c.withVault(req, func(st *state) *Response {
 		var err error
 		var paths []string
-		if req.Op == OpSet {
+		switch req.Op {
+		case OpSet:
 			for _, sec := range secs {
 				paths = append(paths, sec.Path)
 			}
 			err = st.file.Set(secs...)
-		} else {
+		case OpRestore:
+			paths = []string{req.Path}
+			err = st.file.Restore(req.Path, req.Version)
+		default:
 			paths = req.Paths
 			if len(paths) == 0 {
 				return fail(CodeBadRequest, "delete: no path")
