@@ -116,6 +116,12 @@ func newHome(t testing.TB) *home {
 // Tests of detection build the caller they mean instead.
 func humanOnly(t testing.TB, dir string) {
 	t.Helper()
+	if err := writeHumanOnly(dir); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeHumanOnly(dir string) error {
 	os.MkdirAll(filepath.Join(dir, "agents"), 0o700)
 	os.Chmod(dir, 0o700)
 	names, _ := fs.Glob(configs.FS, "agents/*.toml")
@@ -123,9 +129,10 @@ func humanOnly(t testing.TB, dir string) {
 		agent := strings.TrimSuffix(filepath.Base(n), ".toml")
 		body := fmt.Sprintf("agent = %q\n[detect]\n", agent)
 		if err := os.WriteFile(filepath.Join(dir, n), []byte(body), 0o600); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
+	return nil
 }
 
 // stopDaemon ends the home's daemon, if one was started.
@@ -877,8 +884,8 @@ func TestHistoryAndRestore(t *testing.T) {
 	h.ok(t, v2, "set", "acme/api/KEY")
 	out := h.ok(t, "", "history", "acme/api/KEY")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 2 || !strings.HasPrefix(lines[0], "current  since ") || !strings.Contains(lines[0], "28 chars") ||
-		!strings.HasPrefix(lines[1], "1  ") || !strings.Contains(lines[1], "26 chars") {
+	if len(lines) != 3 || !strings.HasPrefix(lines[1], "current  ") || !strings.Contains(lines[1], "      28  ") ||
+		!strings.HasPrefix(lines[2], "1  ") || !strings.Contains(lines[2], "      26  ") {
 		t.Fatalf("history:\n%s", out)
 	}
 	var vs []vault.Version

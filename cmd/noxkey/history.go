@@ -35,12 +35,13 @@ starts the new path without one.`,
 			if cmd.Bool("json") {
 				return json.NewEncoder(os.Stdout).Encode(h)
 			}
+			fmt.Printf("%-7s  %-19s  %-19s  %6s  %s\n", "VERSION", "SET", "REPLACED", "LENGTH", "MAC")
 			for _, v := range h {
-				when := "current  since " + v.Set.Local().Format(time.DateTime)
+				n, replaced := "current", "-"
 				if v.N > 0 {
-					when = fmt.Sprintf("%-7d  %s to %s", v.N, v.Set.Local().Format(time.DateTime), v.Replaced.Local().Format(time.DateTime))
+					n, replaced = strconv.Itoa(v.N), v.Replaced.Local().Format(time.DateTime)
 				}
-				fmt.Printf("%s  %6d chars  mac:%s\n", when, v.Length, v.MAC)
+				fmt.Printf("%-7s  %-19s  %-19s  %6d  %s\n", n, v.Set.Local().Format(time.DateTime), replaced, v.Length, v.MAC)
 			}
 			return nil
 		},

@@ -208,12 +208,25 @@ func mustSize() *ptylib.Winsize {
 
 // startError is a command that could not start, with the shell's exit
 // status for it: 127 not found, 126 found but not runnable.
+// startError says why a command did not start, with a shell's status:
+// 127 not found, 126 found but not runnable.
 func startError(err error) error {
+	name := ""
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		name = ee.Name
+	}
+	var pe *fs.PathError
+	if name == "" && errors.As(err, &pe) {
+		name = pe.Path
+	}
 	switch {
-	case errors.Is(err, exec.ErrNotFound), errors.Is(err, fs.ErrNotExist):
-		return cli.Exit(fmt.Sprintf("run: %v", err), 127)
+	case errors.Is(err, exec.ErrNotFound):
+		return cli.Exit(fmt.Sprintf("run: %s: command not found on PATH", name), 127)
+	case errors.Is(err, fs.ErrNotExist):
+		return cli.Exit(fmt.Sprintf("run: %s: no such file", name), 127)
 	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.ENOEXEC), errors.Is(err, syscall.EISDIR):
-		return cli.Exit(fmt.Sprintf("run: %v", err), 126)
+		return cli.Exit(fmt.Sprintf("run: %s: not an executable file (%v)", name, errors.Unwrap(err)), 126)
 	}
 	return usageError("run: %v", err)
 }
