@@ -515,7 +515,7 @@ func (ix *Index) prf32(w uint64, buf *[16]byte) uint32 {
 func (ix *Index) Len() int { return len(ix.nameEnds) }
 
 // Stats describes an index, for `noxkey guard` and benchmarks.
-func (ix *Index) Stats() string {
+func (ix *Index) stats() string {
 	return fmt.Sprintf("%d secrets, %d forms, %d windows, window %d, step %d, filter %d KiB",
 		ix.Len(), len(ix.forms), len(ix.entries), ix.w, ix.s, len(ix.filter)*8/1024)
 }

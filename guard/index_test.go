@@ -30,7 +30,7 @@ func TestFilterFalseHits(t *testing.T) {
 				samples++
 			}
 			rate := float64(hits) / float64(samples)
-			t.Logf("%d secrets (%s), key %d: %.4f%% of clean windows pass", n, ix.Stats(), k, 100*rate)
+			t.Logf("%d secrets (%s), key %d: %.4f%% of clean windows pass", n, ix.stats(), k, 100*rate)
 			if rate > 0.01 {
 				t.Errorf("%d secrets, key %d: %.3f%% of clean windows pass the filter, want under 1%%", n, k, 100*rate)
 			}

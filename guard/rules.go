@@ -147,15 +147,6 @@ func NewRules(specs []RuleSpec) (*Rules, error) {
 	return rs, nil
 }
 
-// IDs returns the rule ids, in order.
-func (rs *Rules) IDs() []string {
-	rs.ensure()
-	var out []string
-	for i := range rs.rules {
-		out = append(out, rs.rules[i].spec.ID)
-	}
-	return out
-}
 
 // Keywords returns the distinct lowercased keywords of every rule.
 func (rs *Rules) Keywords() []string { return rs.plan.keywords }

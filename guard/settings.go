@@ -123,20 +123,6 @@ func (st *Settings) MarshalBinary() ([]byte, error) {
 	return e.b, nil
 }
 
-// UnmarshalBinary decodes what MarshalBinary wrote; anything else is an
-// error.
-func (st *Settings) UnmarshalBinary(b []byte) error {
-	got, _, specs, err := decodeStored(b)
-	if err != nil {
-		return err
-	}
-	if got.Specs, err = decodeSpecs(specs); err != nil {
-		return err
-	}
-	*st = *got
-	return nil
-}
-
 // decodeStored decodes the settings but for the specs, which it returns
 // encoded where they lie in b, and the keyword plan. The strings share one
 // copy of the rest of b, and the plan's rule lists one array (a few

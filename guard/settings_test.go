@@ -29,18 +29,18 @@ func TestSettingsRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got Settings
-	if err := got.UnmarshalBinary(b); err != nil {
+	if err := unmarshalSettings(&got, b); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(&got, st) {
 		t.Fatalf("round trip:\n%+v\n%+v", got, *st)
 	}
 	for n := 0; n < len(b); n++ {
-		if err := new(Settings).UnmarshalBinary(b[:n]); err == nil {
+		if err := unmarshalSettings(new(Settings), b[:n]); err == nil {
 			t.Fatalf("truncated to %d of %d bytes: no error", n, len(b))
 		}
 	}
-	if err := new(Settings).UnmarshalBinary(append(b, 0)); err == nil {
+	if err := unmarshalSettings(new(Settings), append(b, 0)); err == nil {
 		t.Fatal("trailing byte: no error")
 	}
 }
@@ -78,4 +78,18 @@ func TestFingerprintIsAsIndexesStoreIt(t *testing.T) {
 	if fingerprintIs(want, dir, files[:1]) {
 		t.Fatal("fingerprintIs accepts the fingerprint of other inputs")
 	}
+}
+
+// unmarshalSettings decodes what MarshalBinary wrote; anything else is an
+// error.
+func unmarshalSettings(st *Settings, b []byte) error {
+	got, _, specs, err := decodeStored(b)
+	if err != nil {
+		return err
+	}
+	if got.Specs, err = decodeSpecs(specs); err != nil {
+		return err
+	}
+	*st = *got
+	return nil
 }

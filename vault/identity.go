@@ -12,9 +12,6 @@ import (
 	"filippo.io/age/plugin"
 )
 
-// DefaultWorkFactor is age's own scrypt work factor (log2 N) for new vaults.
-const DefaultWorkFactor = 18
-
 // PassphraseRecipient returns the scrypt recipient a new vault is encrypted
 // to. workFactor is log2(N); 0 means age's default. Tests lower it through
 // NOXKEY_SCRYPT_WORK_FACTOR (see the README); the shipped default is age's.

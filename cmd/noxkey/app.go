@@ -148,8 +148,7 @@ func pluginUI() *plugin.ClientUI {
 			return string(b), err
 		},
 		Confirm: func(name, p, yes, no string) (bool, error) {
-			fmt.Fprintf(os.Stderr, "age-plugin-%s: %s [%s/%s]\n", name, p, yes, no)
-			return true, nil
+			return prompt.Confirm("age-plugin-"+name+": "+p, yes, no)
 		},
 		WaitTimer: func(name string) {
 			fmt.Fprintf(os.Stderr, "age-plugin-%s: waiting (touch your key?)\n", name)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"unicode"
 
 	"github.com/noxkey/noxkey/handoff"
@@ -164,7 +165,7 @@ func (a *app) bundleCommand() *cli.Command {
 				}
 				rcpts = append(rcpts, r)
 			}
-			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL|nofollow, 0o600)
+			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
 			if err != nil {
 				return usageError("bundle: %v (choose a new file name)", err)
 			}

@@ -1,15 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 
+	"github.com/noxkey/noxkey/internal/prompt"
 	"github.com/noxkey/noxkey/vault"
 	"github.com/urfave/cli/v3"
-	"golang.org/x/term"
 )
 
 func (a *app) rmCommand() *cli.Command {
@@ -73,17 +73,11 @@ for scripts, which get no question and must say --yes.`,
 // confirm asks question on the terminal; no terminal, or any answer but
 // y/yes, is a refusal that changes nothing.
 func confirm(question, flag string) error {
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil || !term.IsTerminal(int(tty.Fd())) {
-		if tty != nil {
-			tty.Close()
-		}
+	ok, err := prompt.YesNo("noxkey: " + question)
+	if errors.Is(err, prompt.ErrNoAnswer) {
 		return usageError("%s: there is no terminal to ask; add %s to confirm; nothing was changed", strings.TrimSuffix(question, "?"), flag)
 	}
-	defer tty.Close()
-	fmt.Fprintf(tty, "noxkey: %s [y/N] ", question)
-	line, _ := bufio.NewReader(tty).ReadString('\n')
-	if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+	if err != nil || !ok {
 		return usageError("not confirmed; nothing was changed")
 	}
 	return nil

@@ -94,19 +94,6 @@ func (c *Config) Settings() (*guard.Settings, error) {
 	return st, nil
 }
 
-// LoadRules reads the embedded default rules and the user's extra rule
-// files, or returns nil when rules are switched off.
-func (c *Config) LoadRules() (*guard.Rules, error) {
-	if !c.Rules.Enabled {
-		return nil, nil
-	}
-	specs, err := c.ruleSpecs()
-	if err != nil {
-		return nil, err
-	}
-	return guard.NewRules(specs)
-}
-
 func (c *Config) ruleSpecs() ([]guard.RuleSpec, error) {
 	docs := map[string][]byte{}
 	ents, err := fs.Glob(configs.FS, "rules/*.toml")
