@@ -147,7 +147,6 @@ func NewRules(specs []RuleSpec) (*Rules, error) {
 	return rs, nil
 }
 
-
 // Keywords returns the distinct lowercased keywords of every rule.
 func (rs *Rules) Keywords() []string { return rs.plan.keywords }
 
