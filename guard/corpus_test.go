@@ -1,66 +1,15 @@
 package guard
 
-import (
-	"encoding/base64"
-	"fmt"
-	"math/rand/v2"
-	"strings"
-)
+import "github.com/noxkey/noxkey/internal/benchdata"
 
-// corpus returns n bytes of clean, realistic tool output, the same every
-// time: log lines, minified JavaScript, base64 blobs and lockfile JSON.
-func corpus(n int) []byte {
-	r := rand.New(rand.NewPCG(1, 2))
-	var b strings.Builder
-	b.Grow(n + 4096)
-	words := strings.Fields("request handler user session cache miss hit token expired retry upstream " +
-		"connect timeout GET POST /api/v1/items /healthz latency_ms status bytes worker shard replica " +
-		"function return const let var import export default async await promise resolve reject")
-	word := func() string { return words[r.IntN(len(words))] }
-	blob := make([]byte, 3000)
-	for b.Len() < n {
-		switch r.IntN(4) {
-		case 0: // log lines
-			for i := 0; i < 20; i++ {
-				fmt.Fprintf(&b, "2026-11-28T18:%02d:%02d.%03dZ INFO %s %s id=%08x %s=%d %s\n",
-					r.IntN(60), r.IntN(60), r.IntN(1000), word(), word(), r.Uint32(), word(), r.IntN(100000), word())
-			}
-		case 1: // minified JS
-			for i := 0; i < 40; i++ {
-				fmt.Fprintf(&b, "function %s%d(e,t){return e.%s(t)||%d}var %s=%s(%q);", word(), i, word(), r.IntN(999), word(), word(), word())
-			}
-			b.WriteByte('\n')
-		case 2: // base64 blob, wrapped at 76 like MIME
-			for i := range blob {
-				blob[i] = byte(r.Uint32())
-			}
-			s := base64.StdEncoding.EncodeToString(blob)
-			for i := 0; i < len(s); i += 76 {
-				b.WriteString(s[i:min(i+76, len(s))])
-				b.WriteByte('\n')
-			}
-		case 3: // lockfile
-			for i := 0; i < 15; i++ {
-				fmt.Fprintf(&b, "    \"node_modules/%s-%s\": {\n      \"version\": \"%d.%d.%d\",\n      \"resolved\": \"https://registry.npmjs.org/%s/-/%s-%d.tgz\",\n      \"integrity\": \"sha512-%s\"\n    },\n",
-					word(), word(), r.IntN(20), r.IntN(50), r.IntN(100), word(), word(), r.IntN(9), base64.StdEncoding.EncodeToString(blob[:64]))
-			}
-		}
-	}
-	return []byte(b.String()[:n])
-}
+// corpus returns n bytes of clean, realistic tool output (benchdata.Corpus).
+func corpus(n int) []byte { return benchdata.Corpus(n) }
 
 // testSecrets returns n distinct provider-like secrets, the same every time.
 func testSecrets(n int) []Secret {
-	r := rand.New(rand.NewPCG(3, 4))
-	const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	prefixes := []string{"sk_live_", "ghp_", "xoxb-", "AKIA", "glpat-", "sk-ant-api03-", ""}
 	out := make([]Secret, n)
-	for i := range out {
-		v := []byte(prefixes[i%len(prefixes)])
-		for l := 24 + r.IntN(24); l > 0; l-- {
-			v = append(v, alnum[r.IntN(len(alnum))])
-		}
-		out[i] = Secret{fmt.Sprintf("org/proj%d/KEY_%d", i%50, i), v}
+	for i, s := range benchdata.Secrets(n) {
+		out[i] = Secret{Name: s.Name, Value: s.Value}
 	}
 	return out
 }

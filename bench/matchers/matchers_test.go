@@ -1,4 +1,12 @@
-package guard
+// Package matchers compares the two Aho-Corasick libraries the design
+// set aside with the guard's own window table (guard's
+// BenchmarkMatchers/window-table and BenchmarkKeywords/keywordSet, run in
+// ./guard): a module of its own, so the product's go.mod lists only what
+// the product uses. Run both and compare with benchstat:
+//
+//	go test -run '^$' -bench 'Matchers|Keywords' ./guard > guard.txt
+//	(cd bench/matchers && go test -run '^$' -bench . > ac.txt)
+package matchers
 
 import (
 	"fmt"
@@ -6,25 +14,52 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/noxkey/noxkey/configs"
-
 	cfac "github.com/cloudflare/ahocorasick"
+	"github.com/noxkey/noxkey/configs"
+	"github.com/noxkey/noxkey/guard"
+	"github.com/noxkey/noxkey/internal/benchdata"
 	pdac "github.com/petar-dambovaliev/aho-corasick"
 )
 
-// BenchmarkMatchers compares, on the same 16 MB clean corpus and the same
-// fingerprint windows, the two Aho-Corasick libraries the design named
-// against this package's sampled window table (BenchmarkScan's number
-// includes verification, redaction and the wrapped-form pass too).
-// cloudflare/ahocorasick reports which patterns occur but not where, so it
-// could not drive redaction; petar-dambovaliev/aho-corasick reports
-// positions and overlapping matches.
+var benchSizes = []int{10, 100, 1000, 10000}
+
+// windowPatterns returns the plaintext windows the guard's index of secs
+// looks for: every form's first S windows of W bytes, with W and S chosen
+// as guard.Build chooses them (W = min(8, shortest form), S = min(8,
+// shortest form - W + 1)).
+func windowPatterns(secs []benchdata.Secret) [][]byte {
+	minLen := 0
+	var forms [][]guard.Form
+	for _, s := range secs {
+		fs := guard.Forms(s.Value, 6)
+		forms = append(forms, fs)
+		for _, f := range fs {
+			if f.Base < 0 && (minLen == 0 || len(f.Text) < minLen) {
+				minLen = len(f.Text)
+			}
+		}
+	}
+	w := min(8, max(minLen, 1))
+	step := min(8, max(1, minLen-w+1))
+	var pats [][]byte
+	for _, fs := range forms {
+		for _, f := range fs {
+			for o := 0; o < step; o++ {
+				pats = append(pats, f.Text[o:o+w])
+			}
+		}
+	}
+	return pats
+}
+
+// BenchmarkMatchers runs each library over the same 16 MB clean corpus
+// with the guard's windows as patterns. cloudflare/ahocorasick reports
+// which patterns occur but not where, so it could not drive redaction;
+// petar-dambovaliev/aho-corasick reports positions and overlaps.
 func BenchmarkMatchers(b *testing.B) {
-	text := corpus(16 << 20)
+	text := benchdata.Corpus(16 << 20)
 	for _, n := range benchSizes {
-		secs := testSecrets(n)
-		ix := mustBuild(b, secs...)
-		pats := windowPatterns(secs, ix)
+		pats := windowPatterns(benchdata.Secrets(n))
 		b.Run(fmt.Sprintf("cloudflare/secrets=%d", n), func(b *testing.B) {
 			if n > 1000 {
 				b.Skip("cloudflare/ahocorasick runs out of memory building 760k patterns (it asked for 26 GB)")
@@ -47,22 +82,14 @@ func BenchmarkMatchers(b *testing.B) {
 				}
 			}
 		})
-		b.Run(fmt.Sprintf("window-table/secrets=%d", n), func(b *testing.B) {
-			b.SetBytes(int64(len(text)))
-			for i := 0; i < b.N; i++ {
-				ix.scan(text, false, func(Match) {})
-			}
-		})
 	}
 }
 
-// BenchmarkMatcherBuild compares building each matcher over the windows of
-// n secrets (the hook would pay this on every call unless it is stored).
+// BenchmarkMatcherBuild measures building each library's matcher over the
+// windows of n secrets (the hook would pay it on every call unless stored).
 func BenchmarkMatcherBuild(b *testing.B) {
 	for _, n := range []int{100, 1000} {
-		secs := testSecrets(n)
-		ix := mustBuild(b, secs...)
-		pats := windowPatterns(secs, ix)
+		pats := windowPatterns(benchdata.Secrets(n))
 		b.Run(fmt.Sprintf("cloudflare/secrets=%d", n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				cfac.NewMatcher(pats)
@@ -77,10 +104,9 @@ func BenchmarkMatcherBuild(b *testing.B) {
 	}
 }
 
-// BenchmarkKeywords compares the pattern rules' keyword prefilter, built
-// and run once per hook call, with petar-dambovaliev/aho-corasick over the
-// default rules' keywords: build and scan of 100 KB (a hook payload), and
-// scan of the 16 MB corpus.
+// BenchmarkKeywords runs petar-dambovaliev/aho-corasick over the default
+// rules' keywords, as the guard's keyword prefilter runs once per hook
+// call: build and scan of 100 KB, and scan of 16 MB.
 func BenchmarkKeywords(b *testing.B) {
 	toml, _ := configs.FS.ReadFile("rules/default.toml")
 	var keywords []string
@@ -89,13 +115,8 @@ func BenchmarkKeywords(b *testing.B) {
 			keywords = append(keywords, strings.ToLower(string(q[1])))
 		}
 	}
-	text := corpus(16 << 20)
+	text := benchdata.Corpus(16 << 20)
 	small := text[:100<<10]
-	b.Run("keywordSet/build+100KB", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			newKeywordSet(keywords).each(small, func(int, int, int) {})
-		}
-	})
 	for _, dfa := range []bool{true, false} {
 		b.Run(fmt.Sprintf("petar-dfa=%v/build+100KB", dfa), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
@@ -106,13 +127,6 @@ func BenchmarkKeywords(b *testing.B) {
 			}
 		})
 	}
-	b.Run("keywordSet/16MB", func(b *testing.B) {
-		k := newKeywordSet(keywords)
-		b.SetBytes(int64(len(text)))
-		for i := 0; i < b.N; i++ {
-			k.each(text, func(int, int, int) {})
-		}
-	})
 	b.Run("petar-dfa/16MB", func(b *testing.B) {
 		bld := pdac.NewAhoCorasickBuilder(pdac.Opts{AsciiCaseInsensitive: true, MatchKind: pdac.StandardMatch, DFA: true})
 		ac := bld.Build(keywords)
