@@ -3,10 +3,7 @@
 package vault
 
 import (
-	"crypto/rand"
 	"errors"
-	"fmt"
-	"sort"
 
 	"github.com/keybase/go-keychain"
 )
@@ -14,19 +11,13 @@ import (
 // keychainService is the service name of every noxkey Keychain item.
 const keychainService = "noxkey"
 
-// indexKeyAccount holds the guard's per-vault key; not a valid secret path.
-const indexKeyAccount = ".noxkey/index-key"
-
-// Keychain stores each secret as a generic password item in the login
-// Keychain: service "noxkey", account = path, label = NAME, description.
-// Writes of several secrets are not one transaction: each item is added or
-// updated in turn, and the first error stops the batch.
-type Keychain struct{}
-
 // OpenKeychain returns the macOS Keychain Store.
-func OpenKeychain() (Store, error) { return &Keychain{}, nil }
+func OpenKeychain() (Store, error) { return &Keychain{api: macKeychain{}}, nil }
 
-func query(account string, data bool) keychain.Item {
+// macKeychain is keychainAPI on the login Keychain, through go-keychain.
+type macKeychain struct{}
+
+func (macKeychain) query(account string, data bool) ([]kcItem, error) {
 	q := keychain.NewItem()
 	q.SetSecClass(keychain.SecClassGenericPassword)
 	q.SetService(keychainService)
@@ -38,84 +29,18 @@ func query(account string, data bool) keychain.Item {
 	}
 	q.SetReturnAttributes(true)
 	q.SetReturnData(data)
-	return q
-}
-
-func (k *Keychain) items(data bool) ([]keychain.QueryResult, error) {
-	res, err := keychain.QueryItem(query("", data))
+	res, err := keychain.QueryItem(q)
 	if err != nil && !errors.Is(err, keychain.ErrorItemNotFound) {
-		return nil, fmt.Errorf("vault: keychain: %w", err)
-	}
-	out := res[:0]
-	for _, r := range res {
-		if ValidatePath(r.Account) == nil {
-			out = append(out, r)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Account < out[j].Account })
-	return out, nil
-}
-
-// List implements Store.
-func (k *Keychain) List(prefix string) ([]Meta, error) {
-	res, err := k.items(false)
-	if err != nil {
 		return nil, err
 	}
-	var out []Meta
-	for _, r := range res {
-		if HasPrefix(r.Account, prefix) {
-			out = append(out, Meta{Path: r.Account, Description: r.Description, Created: r.CreationDate, Updated: r.ModificationDate})
-		}
+	out := make([]kcItem, len(res))
+	for i, r := range res {
+		out[i] = kcItem{Account: r.Account, Description: r.Description, Data: r.Data, Created: r.CreationDate, Modified: r.ModificationDate}
 	}
 	return out, nil
 }
 
-// Get implements Store.
-func (k *Keychain) Get(path string) (*Secret, error) {
-	res, err := keychain.QueryItem(query(path, true))
-	if err != nil && !errors.Is(err, keychain.ErrorItemNotFound) {
-		return nil, fmt.Errorf("vault: keychain: %s: %w", path, err)
-	}
-	if len(res) == 0 {
-		return nil, fmt.Errorf("vault: %s: %w; see the stored names with: noxkey ls", path, ErrNotFound)
-	}
-	r := res[0]
-	return &Secret{Path: path, Value: r.Data, Description: r.Description, Created: r.CreationDate, Updated: r.ModificationDate}, nil
-}
-
-// All implements Store.
-func (k *Keychain) All() ([]*Secret, error) {
-	res, err := k.items(true)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*Secret, 0, len(res))
-	for _, r := range res {
-		out = append(out, &Secret{Path: r.Account, Value: r.Data, Description: r.Description, Created: r.CreationDate, Updated: r.ModificationDate})
-	}
-	return out, nil
-}
-
-// Set implements Store.
-func (k *Keychain) Set(secrets ...Secret) error {
-	for _, s := range secrets {
-		if err := ValidatePath(s.Path); err != nil {
-			return err
-		}
-		if err := CheckValue(s.Value); err != nil {
-			return fmt.Errorf("%s: %w", s.Path, err)
-		}
-	}
-	for _, s := range secrets {
-		if err := k.put(s.Path, Name(s.Path), s.Value, s.Description); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (k *Keychain) put(account, label string, value []byte, desc string) error {
+func (macKeychain) add(account, label string, value []byte, desc string) error {
 	item := keychain.NewGenericPassword(keychainService, account, label, value, "")
 	item.SetAccessible(keychain.AccessibleWhenUnlockedThisDeviceOnly)
 	item.SetSynchronizable(keychain.SynchronizableNo)
@@ -124,50 +49,28 @@ func (k *Keychain) put(account, label string, value []byte, desc string) error {
 	}
 	err := keychain.AddItem(item)
 	if errors.Is(err, keychain.ErrorDuplicateItem) {
-		q := keychain.NewItem()
-		q.SetSecClass(keychain.SecClassGenericPassword)
-		q.SetService(keychainService)
-		q.SetAccount(account)
-		upd := keychain.NewItem()
-		upd.SetData(value)
-		if desc != "" {
-			upd.SetDescription(desc)
-		}
-		err = keychain.UpdateItem(q, upd)
+		return errDuplicateItem
 	}
-	if err != nil {
-		return fmt.Errorf("vault: keychain: write %s: %w", account, err)
-	}
-	return nil
+	return err
 }
 
-// Delete implements Store. The Keychain has no transaction: every path is
-// checked first, so a missing one changes nothing.
-func (k *Keychain) Delete(paths ...string) error {
-	for _, path := range paths {
-		if _, err := k.Get(path); err != nil {
-			return err
-		}
+func (macKeychain) update(account string, value []byte, desc string) error {
+	q := keychain.NewItem()
+	q.SetSecClass(keychain.SecClassGenericPassword)
+	q.SetService(keychainService)
+	q.SetAccount(account)
+	upd := keychain.NewItem()
+	upd.SetData(value)
+	if desc != "" {
+		upd.SetDescription(desc)
 	}
-	for _, path := range paths {
-		err := keychain.DeleteGenericPasswordItem(keychainService, path)
-		if err != nil && !errors.Is(err, keychain.ErrorItemNotFound) {
-			return fmt.Errorf("vault: keychain: delete %s: %w", path, err)
-		}
-	}
-	return nil
+	return keychain.UpdateItem(q, upd)
 }
 
-// IndexKey returns the guard's per-vault key, creating it on first use.
-func (k *Keychain) IndexKey() ([]byte, error) {
-	res, err := keychain.QueryItem(query(indexKeyAccount, true))
-	if err == nil && len(res) == 1 && len(res[0].Data) >= 16 {
-		return res[0].Data, nil
+func (macKeychain) remove(account string) error {
+	err := keychain.DeleteGenericPasswordItem(keychainService, account)
+	if errors.Is(err, keychain.ErrorItemNotFound) {
+		return nil
 	}
-	key := make([]byte, 32)
-	rand.Read(key)
-	if err := k.put(indexKeyAccount, "noxkey guard index key", key, "noxkey guard index key"); err != nil {
-		return nil, err
-	}
-	return key, nil
+	return err
 }
