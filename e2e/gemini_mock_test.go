@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// geminiMock plays the Gemini API for Gemini CLI (mock-model-apis.md):
+// geminiMock plays the Gemini API for Gemini CLI (docs/agents/mock-models.md):
 // :streamGenerateContent (SSE), :generateContent, :countTokens and
 // :embedContent. The agent-loop request declares run_shell_command; its
 // step is the number of functionResponse parts in contents. Side
@@ -21,7 +21,7 @@ type geminiMock struct {
 }
 
 // gemini runs `gemini -p` against geminiMock, in a trusted workspace with
-// API-key auth (mock-model-apis.md).
+// API-key auth (docs/agents/mock-models.md).
 var gemini = &agent{
 	name: "gemini", binEnv: "NOXKEY_E2E_GEMINI", pkg: "@google/gemini-cli",
 	mock: func(t *testing.T, script []step) (string, func() [][]byte) {

@@ -11,7 +11,7 @@ import (
 )
 
 // openaiMock plays the OpenAI Responses API for Codex CLI
-// (mock-model-apis.md): POST /v1/responses streamed as SSE, GET
+// (docs/agents/mock-models.md): POST /v1/responses streamed as SSE, GET
 // /v1/models. The step is the number of tool outputs in the request's
 // input; a "shell" step becomes a call of whichever shell tool the
 // request declares, with that tool's argument shape.
@@ -21,7 +21,7 @@ type openaiMock struct {
 }
 
 // codex runs `codex exec` against openaiMock, with a CODEX_HOME whose
-// config.toml points a "mock" provider at it (mock-model-apis.md).
+// config.toml points a "mock" provider at it (docs/agents/mock-models.md).
 var codex = &agent{
 	name: "codex", binEnv: "NOXKEY_E2E_CODEX", pkg: "@openai/codex",
 	mock: func(t *testing.T, script []step) (string, func() [][]byte) {

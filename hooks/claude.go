@@ -104,7 +104,7 @@ func ClaudeAnswer(p *ClaudePayload, g *guard.Guard, gerr error, env ClaudeEnv) (
 }
 
 // cursorize adds to a Claude-format answer the fields Cursor reads when it
-// runs Claude Code hooks (README.md, the agents section): it understands the nested
+// runs Claude Code hooks (docs/agents/README.md, Cursor): it understands the nested
 // hookSpecificOutput, and these make each decision explicit in its own
 // words. It never adds permission "allow": in Cursor that auto-approves.
 func cursorize(out []byte, tool string) ([]byte, int) {

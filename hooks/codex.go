@@ -1,6 +1,6 @@
 package hooks
 
-// Codex answers a Codex CLI hook payload (README.md, the agents table):
+// Codex answers a Codex CLI hook payload (docs/agents/README.md):
 //   - PostToolUse: when anything was redacted, decision "block" with the
 //     redacted output as reason; Codex replaces the tool result with it,
 //     for any exit status (e2e/codex_test.go);

@@ -2,8 +2,7 @@ package hooks
 
 import "encoding/json"
 
-// Copilot answers a GitHub Copilot CLI hook payload (README.md, the
-// agents table) in both of its dialects: camelCase events (toolName,
+// Copilot answers a GitHub Copilot CLI hook payload (docs/agents/README.md) in both of its dialects: camelCase events (toolName,
 // toolArgs, toolResult) and PascalCase ones (VS Code style: tool_name,
 // tool_input, tool_result). event is the event name noxkey was installed
 // for (the camelCase payload does not carry one).

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Cursor answers a Cursor hook payload (README.md, the agents table):
+// Cursor answers a Cursor hook payload (docs/agents/README.md):
 //   - preToolUse, Shell: updated_input with the command wrapped through
 //     the guard. Never permission "allow": in Cursor that auto-approves;
 //   - beforeReadFile: deny when the content (Cursor sends it) holds a

@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// Droid answers a Factory droid hook payload (Claude Code's format; README.md,
-// the agents table). Droid's PostToolUse cannot replace a tool's result,
+// Droid answers a Factory droid hook payload (Claude Code's format;
+// docs/agents/README.md). Droid's PostToolUse cannot replace a tool's result,
 // so everything happens before a tool runs:
 //   - PreToolUse, Execute: updatedInput with the command run through the
 //     guard (stderr merged, as droid shows one stream). No

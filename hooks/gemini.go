@@ -1,6 +1,6 @@
 package hooks
 
-// Gemini answers a Gemini CLI hook payload (README.md, the agents table):
+// Gemini answers a Gemini CLI hook payload (docs/agents/README.md):
 //   - AfterTool: when anything was redacted, decision "deny" with the
 //     redacted model-facing output (tool_response.llmContent) as reason;
 //     Gemini CLI then gives the model "Tool result blocked: <reason>", for

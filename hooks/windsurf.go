@@ -2,8 +2,7 @@ package hooks
 
 import "os"
 
-// Windsurf answers a Windsurf Cascade hook payload (README.md, the
-// agents table). Cascade hooks can only block, by exit status 2 with the
+// Windsurf answers a Windsurf Cascade hook payload (docs/agents/README.md). Cascade hooks can only block, by exit status 2 with the
 // reason on stderr; the returned bytes are that reason.
 //   - pre_run_command: blocks a command that holds a secret, uses a
 //     secret's variable, reads a file holding one, or prints the whole
