@@ -488,9 +488,9 @@ func (ix *Index) hash(w uint64) uint64 { return (w ^ ix.k0) * ix.k1 }
 // mask is the filter's four bits for hash h: four 6-bit fields just
 // below the word index (the multiply mixes best into the high bits).
 // Four bits, not three, let through less than half as many clean windows
-// at the same size (0.045% against 0.115% at 1,000 secrets in 256 KiB;
-// TestFilterFalseHits logs the rate), and each costs an exact check that
-// reads index pages a short-lived hook has not touched yet.
+// at the same size (TestFilterFalseHits logs the rate; docs/performance.md),
+// and each costs an exact check that reads index pages a short-lived hook
+// has not touched yet.
 func mask(h uint64, shift uint) uint64 {
 	return 1<<(h>>(shift-6)&63) | 1<<(h>>(shift-12)&63) | 1<<(h>>(shift-18)&63) | 1<<(h>>(shift-24)&63)
 }

@@ -97,10 +97,9 @@ func newIdleReader(src io.Reader) idleReader {
 // pollReader reads what a file already holds without waiting
 // (readNowait), and otherwise waits for it with poll(2) and then reads:
 // no goroutine, no channel, no second thread for a hook process to start.
-// (Fd leaves the file in blocking mode, which poll makes safe.) Reading
-// into a mapped memory file filled by splice(2), as noxkey-hook reads a
-// payload, was tried here and was slower: 257 page faults against 231, for
-// a buffer that is reused.
+// (Fd leaves the file in blocking mode, which poll makes safe.) It reads
+// into a buffer it reuses, which costs fewer page faults than a mapped
+// memory file would (docs/performance.md).
 type pollReader struct {
 	f        *os.File
 	fd       int
