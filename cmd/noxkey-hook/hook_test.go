@@ -328,3 +328,38 @@ func reportVsFloor(b *testing.B, hook, floor []time.Duration) {
 	b.ReportMetric(float64(f.Microseconds()), "floor-µs")
 	b.ReportMetric(float64(h)/float64(f), "x-floor")
 }
+
+// TestMainStackIsNeverCopied guards loadError's rule (guard/file.go): the
+// filter and a Claude tool output with nothing to redact, the hook's most
+// frequent calls, fit the main goroutine's first stack. (A dialect that
+// decodes a payload into maps recurses deeper and copies it anyway.)
+// A copy costs a hook call about 0.2 ms (docs/performance.md), and nothing
+// else would show that a change (an fmt call in Load, a deeper call
+// chain) brought it back.
+func TestMainStackIsNeverCopied(t *testing.T) {
+	home := homeWithSecrets(t, 1000)
+	payload, _ := json.Marshal(map[string]any{
+		"hook_event_name": "PostToolUse", "tool_name": "Bash", "session_id": "s", "cwd": "/p",
+		"tool_input":    map[string]any{"command": "cat big.log", "description": "d"},
+		"tool_response": map[string]any{"stdout": string(input100K()), "stderr": "", "interrupted": false, "isImage": false},
+	})
+	for _, tc := range []struct {
+		args  []string
+		stdin []byte
+	}{
+		{[]string{"filter"}, input100K()},
+		{[]string{"claude"}, payload}, // the quick path: no decode into maps
+	} {
+		cmd := exec.Command(filepath.Join(binDir, "noxkey-hook"), tc.args...)
+		cmd.Env = []string{"NOXKEY_HOME=" + home, "PATH=/usr/bin:/bin", "NOXKEY_HOOK_STACK_CHECK=1"}
+		cmd.Stdin = bytes.NewReader(tc.stdin)
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%v: %v %s", tc.args, err, errb.String())
+		}
+		if strings.Contains(errb.String(), "stack was copied") {
+			t.Errorf("noxkey-hook %v: %s", tc.args, errb.String())
+		}
+	}
+}
