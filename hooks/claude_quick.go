@@ -15,7 +15,7 @@ import (
 // Go's encoding/json/v2) instead of being decoded into maps: its top-level
 // hook_event_name and tool_name, and where every string in it (names too)
 // lies in the payload, validated. Decoding a 100 KB tool output into
-// maps, the way ParseClaude must to rewrite it, allocates nearly five
+// maps, the way the Claude dialect must to rewrite it, allocates nearly five
 // times its size; most calls need no answer at all, and this finds them
 // without a copy of the payload.
 type ClaudeStrings struct {
@@ -29,7 +29,7 @@ type ClaudeStrings struct {
 type span struct{ start, end int }
 
 // ReadClaudeStrings tokenizes payload, which it keeps; ok is false for
-// anything but one valid JSON object, which ParseClaude then reports. It
+// anything but one valid JSON object, which the Claude dialect then reports. It
 // stops early once the event and tool show that the payload cannot be
 // quiet (a PreToolUse of a Write can carry a whole file that the full
 // path decodes anyway).

@@ -43,14 +43,19 @@ func TestClaudeQuietAgreesWithTheFullAnswer(t *testing.T) {
 			if !ok {
 				t.Fatalf("%s %s: a valid payload was not read", name, vname)
 			}
-			p := ParseClaude(payload)
+
+			var p struct {
+				Event string `json:"hook_event_name"`
+				Tool  string `json:"tool_name"`
+			}
+			json.Unmarshal(payload, &p)
 			if cs.Event != p.Event || cs.complete && cs.Tool != p.Tool {
 				t.Fatalf("%s %s: event/tool %q/%q, the full decode says %q/%q", name, vname, cs.Event, cs.Tool, p.Event, p.Tool)
 			}
 			if cs.complete != cs.MayBeQuiet() {
 				t.Fatalf("%s %s: read whole: %v, though it may be quiet: %v (only those are read whole)", name, vname, cs.complete, cs.MayBeQuiet())
 			}
-			out, _ := ClaudeAnswer(p, g, nil, ClaudeEnv{})
+			out, _ := claude(payload, g, nil)
 			if cs.Quiet(g) {
 				quiet++
 				if len(out) != 0 {
@@ -117,7 +122,7 @@ func TestClaudeQuietFindsSecretsAcrossWindows(t *testing.T) {
 				if quiet(p) {
 					t.Fatalf("%s at %d: cleared as quiet", name, at)
 				}
-				if out, _ := ClaudeAnswer(ParseClaude(p), g, nil, ClaudeEnv{}); len(out) == 0 {
+				if out, _ := claude(p, g, nil); len(out) == 0 {
 					t.Fatalf("%s at %d: the full answer redacts nothing either", name, at)
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -75,7 +76,7 @@ func TestClaudePostToolUseReplacesOutputKeepingItsShape(t *testing.T) {
 func TestClaudeLeavesCleanOutputAlone(t *testing.T) {
 	g := testGuard(t, guard.Secret{Name: "acme/x/OTHER", Value: []byte("some-other-secret-value")})
 	for _, f := range []string{"claude-PostToolUse-Bash.stdin.json", "claude-PreToolUse-Bash.stdin.json", "claude-PostToolUseFailure-Bash.stdin.json"} {
-		if out, code := claudeWith(fixture(t, f), g, nil, ClaudeEnv{ShellPrefix: "/usr/bin/noxkey-hook --shell"}); code != 0 || len(out) != 0 {
+		if out, code := claudeWith(fixture(t, f), g, nil, claudeEnv{ShellPrefix: "/usr/bin/noxkey-hook --shell"}); code != 0 || len(out) != 0 {
 			t.Errorf("%s: answered %q (exit %d); nothing to redact means no decision", f, out, code)
 		}
 	}
@@ -155,18 +156,18 @@ func TestClaudeFailsClosed(t *testing.T) {
 // output would reach the model unfiltered.
 func TestClaudeLeavesBashCommandsAsWritten(t *testing.T) {
 	payload := []byte(`{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"cat .env","description":"show env"}}`)
-	if out, code := claudeWith(payload, vaultGuard(t), nil, ClaudeEnv{ShellPrefix: "/opt/noxkey/bin/noxkey-hook --shell"}); code != 0 || len(out) != 0 {
+	if out, code := claudeWith(payload, vaultGuard(t), nil, claudeEnv{ShellPrefix: "/opt/noxkey/bin/noxkey-hook --shell"}); code != 0 || len(out) != 0 {
 		t.Fatalf("answer %s", out)
 	}
 	for _, prefix := range []string{"", "/usr/local/bin/audit-shell", "noxkey-hook --shell", "/opt/noxkey-hook-old/x --shell"} {
-		out, _ := claudeWith(payload, vaultGuard(t), nil, ClaudeEnv{ShellPrefix: prefix})
+		out, _ := claudeWith(payload, vaultGuard(t), nil, claudeEnv{ShellPrefix: prefix})
 		hso, _ := decodeAnswer(t, out)["hookSpecificOutput"].(map[string]any)
 		if hso["permissionDecision"] != "deny" || !strings.Contains(hso["permissionDecisionReason"].(string), "noxkey hooks install --agent claude") {
 			t.Errorf("prefix %q: %s", prefix, out)
 		}
 	}
 	glob := []byte(`{"hook_event_name":"PreToolUse","tool_name":"Glob","tool_input":{"pattern":"*"}}`)
-	if out, _ := claudeWith(glob, nil, nil, ClaudeEnv{}); len(out) != 0 || claudeNeedsGuard(glob) {
+	if out, _ := claudeWith(glob, nil, nil, claudeEnv{}); len(out) != 0 || claudeNeedsGuard(glob) {
 		t.Errorf("Glob: %s", out)
 	}
 	if !claudeNeedsGuard(payload) {
@@ -180,30 +181,30 @@ func TestClaudeLeavesBashCommandsAsWritten(t *testing.T) {
 func TestClaudeHookRunByCursor(t *testing.T) {
 	g := vaultGuard(t)
 	pre := []byte(`{"hook_event_name":"PreToolUse","cursor_version":"2.4.1","tool_name":"Shell","tool_input":{"command":"cat .env","working_directory":"/p"}}`)
-	m := decodeAnswer(t, ask(t, pre, g, nil, ClaudeEnv{Hook: "/bin/noxkey-hook"}))
+	m := decodeAnswer(t, ask(t, pre, g, nil, claudeEnv{Hook: "/bin/noxkey-hook"}))
 	in, _ := m["updated_input"].(map[string]any)
 	if in == nil || in["command"] != "'/bin/noxkey-hook' --shell 'cat .env'" || in["working_directory"] != "/p" || m["permission"] != nil {
 		t.Errorf("Shell rewrite for Cursor: %v", m)
 	}
 	prompt := []byte(`{"hook_event_name":"UserPromptSubmit","cursor_version":"2.4.1","prompt":"use ` + fixtureSecret + `"}`)
-	m = decodeAnswer(t, ask(t, prompt, g, nil, ClaudeEnv{}))
+	m = decodeAnswer(t, ask(t, prompt, g, nil, claudeEnv{}))
 	if m["continue"] != false || !strings.Contains(m["user_message"].(string), "acme/test/NOXKEY_TEST_SECRET") {
 		t.Errorf("prompt for Cursor: %v", m)
 	}
 	mcp := []byte(`{"hook_event_name":"PostToolUse","cursor_version":"2.4.1","tool_name":"MCP:db","tool_output":"{\"rows\":\"` + fixtureSecret + `\"}"}`)
-	out := ask(t, mcp, g, nil, ClaudeEnv{})
+	out := ask(t, mcp, g, nil, claudeEnv{})
 	if bytes.Contains(out, []byte(fixtureSecret)) || decodeAnswer(t, out)["updated_mcp_tool_output"] == nil {
 		t.Errorf("MCP output for Cursor: %s", out)
 	}
 	deny := []byte(`{"hook_event_name":"PreToolUse","tool_name":"Shell","tool_input":{"command":"ls"}}`)
-	m = decodeAnswer(t, ask(t, deny, nil, errors.New("no index"), ClaudeEnv{Cursor: true}))
+	m = decodeAnswer(t, ask(t, deny, nil, errors.New("no index"), claudeEnv{Cursor: true, Hook: "/bin/noxkey-hook"}))
 	if m["permission"] != "deny" {
 		t.Errorf("fail-closed for Cursor: %v", m)
 	}
 }
 
 // ask runs claudeWith and requires an answer.
-func ask(t *testing.T, payload []byte, g *guard.Guard, gerr error, env ClaudeEnv) []byte {
+func ask(t *testing.T, payload []byte, g *guard.Guard, gerr error, env claudeEnv) []byte {
 	t.Helper()
 	out, code := claudeWith(payload, g, gerr, env)
 	if code != 0 || len(out) == 0 {
@@ -228,7 +229,7 @@ func TestClaudeKeysAndNumbersAreScanned(t *testing.T) {
 		if !ok || cs.Quiet(g) {
 			t.Fatalf("%s: the quick path calls the payload quiet", name)
 		}
-		out, code := ClaudeAnswer(ParseClaude(payload), g, nil, ClaudeEnv{})
+		out, code := claude(payload, g, nil)
 		if code != 0 || bytes.Contains(out, []byte(fixtureSecret)) || bytes.Contains(out, []byte(num)) || !bytes.Contains(out, []byte("[REDACTED:")) {
 			t.Fatalf("%s: %s", name, out)
 		}
@@ -246,11 +247,67 @@ func TestClaudeKeysAndNumbersAreScanned(t *testing.T) {
 // claude answers payload as noxkey-hook claude does, in no particular
 // environment.
 func claude(payload []byte, g *guard.Guard, gerr error) ([]byte, int) {
-	return claudeWith(payload, g, gerr, ClaudeEnv{})
+	return claudeWith(payload, g, gerr, claudeEnv{})
 }
 
-func claudeWith(payload []byte, g *guard.Guard, gerr error, env ClaudeEnv) ([]byte, int) {
-	return ClaudeAnswer(ParseClaude(payload), g, gerr, env)
+// claudeEnv is what noxkey-hook's main gives the Claude dialect.
+type claudeEnv struct {
+	ShellPrefix, Hook, RedactedDir string
+	Cursor                         bool
 }
 
-func claudeNeedsGuard(payload []byte) bool { return ParseClaude(payload).NeedsGuard() }
+func claudeWith(payload []byte, g *guard.Guard, gerr error, env claudeEnv) ([]byte, int) {
+	c := &Core{G: g, Err: gerr, Hook: env.Hook, ShellPrefix: env.ShellPrefix, Cursor: env.Cursor,
+		CopyDir: func() string { return env.RedactedDir }}
+	if g == nil && gerr == nil {
+		c.Err = errors.New("no guard in this test")
+	}
+	return Claude(payload, c)
+}
+
+// claudeNeedsGuard reports whether answering payload loads the guard.
+func claudeNeedsGuard(payload []byte) bool {
+	loaded := false
+	c := &Core{ShellPrefix: "/x/noxkey-hook --shell", CopyDir: func() string { return "" },
+		Load: func() (*guard.Guard, error) { loaded = true; return nil, errors.New("not loaded in this test") }}
+	Claude(payload, c)
+	return loaded
+}
+
+// TestClaudeReadOfASecretFileIsRedirected: a Read of a file holding a
+// secret is pointed at a redacted copy in the private directory; the
+// PostToolUse of that Read names the original file again and removes the
+// copy. A file without a secret is read as it is.
+func TestClaudeReadOfASecretFileIsRedirected(t *testing.T) {
+	dir, work := t.TempDir(), t.TempDir()
+	secretFile := filepath.Join(work, ".env")
+	os.WriteFile(secretFile, []byte("KEY="+fixtureSecret+"\n"), 0o600)
+	env := claudeEnv{ShellPrefix: "/x/noxkey-hook --shell", RedactedDir: dir}
+	pre, _ := json.Marshal(map[string]any{"hook_event_name": "PreToolUse", "tool_name": "Read", "cwd": work,
+		"tool_input": map[string]any{"file_path": ".env", "limit": 10}})
+	h := decodeAnswer(t, ask(t, pre, vaultGuard(t), nil, env))["hookSpecificOutput"].(map[string]any)
+	in := h["updatedInput"].(map[string]any)
+	cp, _ := in["file_path"].(string)
+	if filepath.Dir(cp) != dir || in["limit"] != 10.0 || !strings.Contains(h["additionalContext"].(string), ".env holds acme/test/NOXKEY_TEST_SECRET") {
+		t.Fatalf("redirect: %v", h)
+	}
+	if b, _ := os.ReadFile(cp); bytes.Contains(b, []byte(fixtureSecret)) || !bytes.Contains(b, []byte("KEY=[REDACTED:acme/test/NOXKEY_TEST_SECRET]")) {
+		t.Fatalf("the copy: %q", b)
+	}
+	post, _ := json.Marshal(map[string]any{"hook_event_name": "PostToolUse", "tool_name": "Read",
+		"tool_input":    map[string]any{"file_path": cp},
+		"tool_response": map[string]any{"type": "text", "file": map[string]any{"filePath": cp, "content": "KEY=[REDACTED:acme/test/NOXKEY_TEST_SECRET]\n"}}})
+	h = decodeAnswer(t, ask(t, post, vaultGuard(t), nil, env))["hookSpecificOutput"].(map[string]any)
+	if got := h["updatedToolOutput"].(map[string]any)["file"].(map[string]any)["filePath"]; got != secretFile {
+		t.Errorf("the copy's path was not mapped back: %v", got)
+	}
+	if _, err := os.Stat(cp); !os.IsNotExist(err) {
+		t.Error("the copy outlived the Read")
+	}
+	clean := filepath.Join(work, "README")
+	os.WriteFile(clean, []byte("nothing here\n"), 0o600)
+	pre, _ = json.Marshal(map[string]any{"hook_event_name": "PreToolUse", "tool_name": "Read", "tool_input": map[string]any{"file_path": clean}})
+	if out, _ := claudeWith(pre, vaultGuard(t), nil, env); len(out) != 0 {
+		t.Errorf("a clean file: %s", out)
+	}
+}

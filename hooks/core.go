@@ -19,10 +19,11 @@ type Kind int
 
 // The neutral events every dialect maps its payloads to.
 const (
-	PreTool  Kind = iota // a tool is about to run
-	PostTool             // a tool ran; Output is what the model would see
-	Prompt               // the user submitted a prompt
-	FileRead             // a file is about to be read (Content given, or Path)
+	PreTool    Kind = iota // a tool is about to run
+	PostTool               // a tool ran; Output is what the model would see
+	ToolFailed             // a tool failed; Output is its error text, which cannot be replaced
+	Prompt                 // the user submitted a prompt
+	FileRead               // a file is about to be read (Content given, or Path)
 )
 
 // Event is a dialect's payload in neutral terms.
@@ -36,6 +37,10 @@ type Event struct {
 	Path    string // FileRead: the file; relative to Cwd
 	Content []byte // FileRead: its content, when the agent gives it
 	Cwd     string
+	// CopyDir (FileRead): the agent can be pointed at another file, so a
+	// file holding a secret is copied redacted into this private
+	// directory and read from there (Redirect) rather than refused.
+	CopyDir string
 }
 
 // Verdict is the neutral decision.
@@ -43,10 +48,12 @@ type Verdict int
 
 // What a dialect is told to do.
 const (
-	Allow   Verdict = iota // answer nothing that changes the action
-	Redact                 // replace the output with Decision.Output / Text
-	Rewrite                // run Decision.Command instead
-	Block                  // block with Decision.Reason
+	Allow    Verdict = iota // answer nothing that changes the action
+	Redact                  // replace the output with Decision.Output / Text
+	Rewrite                 // run Decision.Command instead
+	Block                   // block with Decision.Reason
+	Note                    // tell the model Decision.Reason (the output itself cannot change)
+	Redirect                // read Decision.Path, a redacted copy, instead
 )
 
 // Decision is the core's answer to an Event.
@@ -55,7 +62,8 @@ type Decision struct {
 	Output  any    // Redact: the output, same shape, secrets replaced
 	Text    string // Redact: the redacted output as text
 	Command string // Rewrite: the wrapped command
-	Reason  string // Block: why, and what to do; Redact: the context note
+	Reason  string // Block: why, and what to do; Redact, Note, Redirect: the context note
+	Path    string // Redirect: the redacted copy
 	Names   []string
 }
 
@@ -78,6 +86,19 @@ type Core struct {
 	// Load, when set, loads the guard on first need: a tool call the
 	// hook leaves alone costs no index load.
 	Load func() (*guard.Guard, error)
+
+	// What Claude Code's hooks need of their surroundings:
+	//
+	// ShellPrefix is CLAUDE_CODE_SHELL_PREFIX as the hook sees it: every
+	// Bash command runs through it, so none is rewritten, and one that
+	// is not noxkey-hook's is refused (its output would be unfiltered).
+	ShellPrefix string
+	// CopyDir returns a private directory for redacted copies of files a
+	// Read would open, or "" (Read is then left to the after-tool
+	// answer). Called only when a Read needs it.
+	CopyDir func() string
+	// Cursor: Cursor runs this Claude-format hook (CURSOR_VERSION is set).
+	Cursor bool
 }
 
 // loaded loads the guard if it is not yet and reports whether it is usable.
@@ -111,7 +132,7 @@ func FailReason(why string) string {
 // prompt that is empty (its leaves empty strings, nulls or booleans).
 func nothingToScan(ev Event) bool {
 	switch ev.Kind {
-	case PostTool:
+	case PostTool, ToolFailed:
 		return emptyLeaves(ev.Output)
 	case Prompt:
 		return ev.Prompt == ""
@@ -193,6 +214,14 @@ func (c *Core) Decide(ev Event) Decision {
 		}
 		text, _ := json.Marshal(red)
 		return Decision{Verdict: Redact, Output: red, Text: string(text), Reason: redactedContext(ms), Names: guard.Names(ms)}
+	case ToolFailed:
+		text, _ := ev.Output.(string)
+		_, ms := c.G.Redact([]byte(text))
+		if len(ms) == 0 {
+			return Decision{}
+		}
+		return Decision{Verdict: Note, Names: guard.Names(ms), Reason: "noxkey: this failed command's output held the secret(s) " +
+			strings.Join(guard.Names(ms), ", ") + ". Do not repeat, store or transmit that value; use the environment variable by name instead."}
 	case Prompt:
 		ms := c.G.Index.FindAll([]byte(ev.Prompt))
 		if len(ms) == 0 {
@@ -200,6 +229,9 @@ func (c *Core) Decide(ev Event) Decision {
 		}
 		return Decision{Verdict: Block, Reason: promptReason(ms), Names: guard.Names(ms)}
 	case FileRead:
+		if ev.CopyDir != "" {
+			return c.redirectRead(ev)
+		}
 		content := ev.Content
 		if content == nil {
 			content = readBounded(ev.Path, ev.Cwd)
@@ -213,6 +245,28 @@ func (c *Core) Decide(ev Event) Decision {
 			filepath.Base(ev.Path), strings.Join(guard.Names(ms), ", "), lastSegment(guard.Names(ms)[0]))}
 	}
 	return Decision{}
+}
+
+// redirectRead points a read of a file holding a secret at a redacted
+// copy (Claude Code sends a large file's text to the model API to count
+// its tokens before the after-tool answer could replace it).
+func (c *Core) redirectRead(ev Event) Decision {
+	path := ev.Path
+	if path == "" {
+		return Decision{}
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(ev.Cwd, path)
+	}
+	cp, ms, err := redactedCopy(path, c.G, ev.CopyDir)
+	if err != nil {
+		return Decision{Verdict: Block, Reason: "noxkey: " + err.Error() + "; the file may hold a secret, so it is not read"}
+	}
+	if cp == "" {
+		return Decision{}
+	}
+	return Decision{Verdict: Redirect, Path: cp, Names: guard.Names(ms),
+		Reason: "noxkey: " + filepath.Base(path) + " holds " + strings.Join(guard.Names(ms), ", ") + "; it is read with those values redacted."}
 }
 
 // promptReason tells the user why a prompt was blocked: the secret's

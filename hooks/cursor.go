@@ -76,25 +76,6 @@ func Cursor(payload []byte, c *Core) ([]byte, int) {
 	return answer(map[string]any{})
 }
 
-// FromCursor reports whether a Claude-format payload came from Cursor,
-// which runs Claude Code's hooks too.
-func (p *ClaudePayload) FromCursor() bool { return p.m != nil && p.m["cursor_version"] != nil }
-
-// WorkspaceRoots are the workspace roots of a Cursor payload.
-func (p *ClaudePayload) WorkspaceRoots() []string {
-	var out []string
-	if p.m == nil {
-		return nil
-	}
-	roots, _ := p.m["workspace_roots"].([]any)
-	for _, r := range roots {
-		if s, ok := r.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // CursorHasNoxkey reports whether noxkey's own Cursor hooks are installed
 // (user or a workspace's project scope): then the Claude-format entry
 // Cursor also runs stands down, so nothing is scanned twice.

@@ -10,12 +10,12 @@ import (
 // the exit status.
 type Dialect func(payload []byte, c *Core) ([]byte, int)
 
-// DialectOf returns the dialect of agent, one of the agents noxkey-hook
-// answers for besides Claude Code (which has its own entry point: it
-// needs the payload before the guard), or nil. (A switch, not a map: a
-// package-level map is built at every hook start.)
+// DialectOf returns the dialect of agent, or nil. (A switch, not a map:
+// a package-level map is built at every hook start.)
 func DialectOf(agent string) Dialect {
 	switch agent {
+	case "claude":
+		return Claude
 	case "codex":
 		return Codex
 	case "gemini":

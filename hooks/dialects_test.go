@@ -282,9 +282,12 @@ func TestCursorRunsClaudeHooksOnce(t *testing.T) {
 	if !CursorHasNoxkey([]string{ws}) {
 		t.Fatal("a workspace install was not seen")
 	}
-	p := ParseClaude([]byte(`{"hook_event_name":"PreToolUse","cursor_version":"1.7.0","workspace_roots":["` + ws + `"]}`))
-	if !p.FromCursor() || len(p.WorkspaceRoots()) != 1 {
-		t.Fatal("a Cursor payload was not recognised")
+	// A Claude-format payload from Cursor with that workspace: the Claude
+	// entry answers {} (Cursor's own hooks decide), even for a prompt
+	// holding a secret.
+	out, _ := claude([]byte(`{"hook_event_name":"UserPromptSubmit","cursor_version":"1.7.0","workspace_roots":["`+ws+`"],"prompt":"`+fixtureSecret+`"}`), vaultGuard(t), nil)
+	if string(out) != "{}\n" {
+		t.Fatalf("the Claude entry did not stand down: %s", out)
 	}
 }
 

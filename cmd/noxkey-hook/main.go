@@ -11,7 +11,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -81,13 +80,11 @@ func run(args []string) int {
 	switch args[0] {
 	case "filter":
 		return filter()
-	case "claude":
-		return claude()
 	case relay.ShellFlag:
 		return relay.Run(args[1:], quietGuard)
 	case relay.CarryFlag:
 		return relay.Carry(args[1:], quietGuard)
-	case "codex", "gemini", "cursor", "copilot", "windsurf", "opencode", "droid":
+	case "claude", "codex", "gemini", "cursor", "copilot", "windsurf", "opencode", "droid":
 		return dialect(args[0], args[1:])
 	case "version", "--version":
 		fmt.Println("noxkey-hook", version)
@@ -98,64 +95,6 @@ func run(args []string) int {
 	}
 	fmt.Fprintf(os.Stderr, "noxkey-hook: unknown command %q\n%s", args[0], usage)
 	return 1
-}
-
-// claude answers one Claude Code hook payload.
-func claude() int {
-	payload, err := readPayload(os.Stdin, maxPayload)
-	var g *guard.Guard
-	var gerr error
-	if err != nil {
-		gerr = fmt.Errorf("cannot read the hook payload: %w", err)
-	} else if len(payload) > maxPayload {
-		payload = []byte(`{"hook_event_name":"` + hooks.ClaudeEventPrefix(payload[:4096]) + `"}`)
-		gerr = fmt.Errorf("the hook payload is larger than %d MiB and was not read whole", maxPayload>>20)
-	}
-	env := hooks.ClaudeEnv{Cursor: os.Getenv("CURSOR_VERSION") != "", ShellPrefix: os.Getenv("CLAUDE_CODE_SHELL_PREFIX")}
-	var l paths.Layout
-	loaded := false
-	load := func() {
-		// Only what the answer needs: a tool left alone costs no index load.
-		if !loaded {
-			loaded = true
-			l = paths.Resolve("")
-			g, gerr = openGuard(l)
-		}
-	}
-	// A Read redirect, and the mapping back of a Read of a redacted copy,
-	// also need the runtime directory.
-	prepare := func() {
-		env.Hook, _ = os.Executable()
-		if paths.EnsurePrivateDir(l.Runtime) == nil {
-			env.RedactedDir = filepath.Join(l.Runtime, "redacted")
-		}
-	}
-	if gerr == nil && !env.Cursor {
-		// Most calls are tool outputs with nothing to redact: find those
-		// without decoding the payload into maps.
-		if cs, ok := hooks.ReadClaudeStrings(payload); ok && cs.MayBeQuiet() {
-			if load(); cs.Quiet(g) {
-				logEvent(cs.Event, cs.Tool, nil)
-				return 0
-			}
-		}
-	}
-	p := hooks.ParseClaude(payload) // once: a payload can be 64 MiB
-	env.Cursor = env.Cursor || p.FromCursor()
-	if env.Cursor && hooks.CursorHasNoxkey(p.WorkspaceRoots()) {
-		// Cursor runs Claude Code's hooks too; its own noxkey hooks answer.
-		os.Stdout.WriteString("{}\n")
-		return 0
-	}
-	if gerr == nil && p.NeedsGuard() {
-		if load(); p.Tool == "Read" || p.Tool == "Bash" && env.Cursor {
-			prepare()
-		}
-	}
-	out, code := hooks.ClaudeAnswer(p, g, gerr, env)
-	os.Stdout.Write(out)
-	logEvent(p.Event, p.Tool, out)
-	return code
 }
 
 // quietGuard opens the guard for a command's output: no warning, since
@@ -175,26 +114,19 @@ func openGuard(l paths.Layout) (*guard.Guard, error) {
 	return g, err
 }
 
-// logEvent appends "event tool answer-kind" to the file named by
-// NOXKEY_HOOK_EVENT_LOG, for diagnostics and the e2e suite: names only,
-// never payload content.
-func logEvent(event, tool string, out []byte) {
+// logEvent appends "agent event args exit=N answered=B" to the file
+// named by NOXKEY_HOOK_EVENT_LOG, for diagnostics and the e2e suite:
+// names only, never payload content. event is asked for only then.
+func logEvent(agent string, event func() string, args []string, code int, answered bool) {
 	path := os.Getenv("NOXKEY_HOOK_EVENT_LOG")
 	if path == "" {
 		return
-	}
-	kind := "none"
-	for _, k := range []string{"updatedInput", "updatedToolOutput", "permissionDecision", "\"decision\"", "additionalContext", "continue"} {
-		if bytes.Contains(out, []byte(k)) {
-			kind = strings.Trim(k, "\"")
-			break
-		}
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return
 	}
-	fmt.Fprintf(f, "%s %s %s\n", event, tool, kind)
+	fmt.Fprintf(f, "%s %s %s exit=%d answered=%t\n", agent, event(), strings.Join(args, " "), code, answered)
 	f.Close()
 }
 
@@ -217,20 +149,47 @@ func filter() int {
 	return 0
 }
 
-// dialect answers one payload of agent, with the guard loaded.
+// dialect answers one payload of agent; the guard is loaded only if the
+// answer needs it.
 func dialect(agent string, args []string) int {
 	payload, err := readPayload(os.Stdin, maxPayload)
 	c := &hooks.Core{}
 	l := paths.Resolve("")
-	if err != nil {
+	switch {
+	case err != nil:
 		c.Err = fmt.Errorf("cannot read the hook payload: %w", err)
-	} else if len(payload) > maxPayload {
-		c.Err = fmt.Errorf("the hook payload is larger than %d MiB", maxPayload>>20)
+	case len(payload) > maxPayload:
+		c.Err = fmt.Errorf("the hook payload is larger than %d MiB and was not read whole", maxPayload>>20)
 		payload = payload[:maxPayload]
-	} else {
+		if agent == "claude" { // enough of it to refuse in the event's own way
+			payload = []byte(`{"hook_event_name":"` + hooks.ClaudeEventPrefix(payload[:4096]) + `"}`)
+		}
+	default:
 		c.Load = func() (*guard.Guard, error) { return openGuard(l) }
 	}
 	c.Hook, _ = os.Executable()
+	if agent == "claude" {
+		c.Cursor = os.Getenv("CURSOR_VERSION") != ""
+		c.ShellPrefix = os.Getenv("CLAUDE_CODE_SHELL_PREFIX")
+		c.CopyDir = func() string {
+			if paths.EnsurePrivateDir(l.Runtime) != nil {
+				return ""
+			}
+			return filepath.Join(l.Runtime, "redacted")
+		}
+		// Most calls are tool outputs with nothing to redact: find those
+		// without decoding the payload into maps.
+		if c.Load != nil && !c.Cursor {
+			if cs, ok := hooks.ReadClaudeStrings(payload); ok && cs.MayBeQuiet() {
+				c.G, c.Err = c.Load()
+				c.Load = nil
+				if cs.Quiet(c.G) {
+					logEvent(agent, func() string { return cs.Event }, args, 0, false)
+					return 0
+				}
+			}
+		}
+	}
 	var out []byte
 	var code int
 	if agent == "copilot" && len(args) > 0 {
@@ -243,12 +202,6 @@ func dialect(agent string, args []string) int {
 	} else {
 		os.Stdout.Write(out)
 	}
-	if path := os.Getenv("NOXKEY_HOOK_EVENT_LOG"); path != "" {
-		if f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600); err == nil {
-			ev := hooks.EventName(payload)
-			fmt.Fprintf(f, "%s %s %s exit=%d answered=%t\n", agent, ev, strings.Join(args, " "), code, len(out) > 0)
-			f.Close()
-		}
-	}
+	logEvent(agent, func() string { return hooks.EventName(payload) }, args, code, len(out) > 0)
 	return code
 }
