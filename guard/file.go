@@ -349,23 +349,23 @@ func parse(data []byte, k *keys, verify bool) (*Index, error) {
 		return nil, err
 	}
 	p := headerSize
-	ix.filter = u64s(data[p:], nFilter)
+	ix.filter = words[uint64](data[p:], nFilter)
 	p += 8 * nFilter
-	ix.keywords = u64s(data[p:], nKeywords)
+	ix.keywords = words[uint64](data[p:], nKeywords)
 	p += 8 * nKeywords
 	q := p
-	ix.entries = u64s(data[p:], nEntries)
+	ix.entries = words[uint64](data[p:], nEntries)
 	p += 8 * nEntries
-	ix.dir = u32s(data[p:], nDir)
+	ix.dir = words[uint32](data[p:], nDir)
 	p += dirSize(nDir)
-	ix.parts = u64s(data[p:], nParts)
+	ix.parts = words[uint64](data[p:], nParts)
 	p += 8 * nParts
-	ix.partDir = u32s(data[p:], nPartDir)
+	ix.partDir = words[uint32](data[p:], nPartDir)
 	p += dirSize(nPartDir)
 	ix.probed = data[q:p]
 	ix.forms = formRecs(data[p:], nForms)
 	p += formRecSize * nForms
-	ix.nameEnds = u32s(data[p:], nNames)
+	ix.nameEnds = words[uint32](data[p:], nNames)
 	p += 4 * nNames
 	ix.nameBlob = data[p : p+nameBytes]
 	if p += nameBytes; nSettings > 0 {
@@ -406,18 +406,23 @@ func macIs(key, data, tag []byte) bool {
 	return hmac.Equal(m.Sum(nil), tag)
 }
 
-// u64s views b as n little-endian uint64s without copying on
+// words views b as n little-endian uint64s or uint32s, without copying on
 // little-endian machines (every platform noxkey ships for).
-func u64s(b []byte, n int) []uint64 {
+func words[T uint32 | uint64](b []byte, n int) []T {
 	if n == 0 {
 		return nil
 	}
-	if littleEndian && uintptr(unsafe.Pointer(&b[0]))%8 == 0 {
-		return unsafe.Slice((*uint64)(unsafe.Pointer(&b[0])), n)
+	size := int(unsafe.Sizeof(T(0)))
+	if littleEndian && uintptr(unsafe.Pointer(&b[0]))%uintptr(size) == 0 {
+		return unsafe.Slice((*T)(unsafe.Pointer(&b[0])), n)
 	}
-	out := make([]uint64, n)
+	out := make([]T, n)
 	for i := range out {
-		out[i] = binary.LittleEndian.Uint64(b[8*i:])
+		var v uint64
+		for j := size - 1; j >= 0; j-- {
+			v = v<<8 | uint64(b[size*i+j])
+		}
+		out[i] = T(v)
 	}
 	return out
 }
@@ -439,21 +444,6 @@ func formRecs(b []byte, n int) []formRec {
 		f.secret, f.length, f.ext = le.Uint32(q), le.Uint32(q[4:]), le.Uint32(q[28:])
 		copy(f.tag[:], q[8:24])
 		f.kind, f.wrap = q[24], q[25] == 1
-	}
-	return out
-}
-
-// u32s is u64s for uint32.
-func u32s(b []byte, n int) []uint32 {
-	if n == 0 {
-		return nil
-	}
-	if littleEndian && uintptr(unsafe.Pointer(&b[0]))%4 == 0 {
-		return unsafe.Slice((*uint32)(unsafe.Pointer(&b[0])), n)
-	}
-	out := make([]uint32, n)
-	for i := range out {
-		out[i] = binary.LittleEndian.Uint32(b[4*i:])
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package guard
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -161,5 +162,30 @@ func TestFindAfterCloseFindsNothing(t *testing.T) {
 	ix.Close()
 	if ms := ix.Find([]byte("x " + stripe)); len(ms) != 0 || len(ix.Names()) != 0 {
 		t.Fatalf("after Close: %v %v", ms, ix.Names())
+	}
+}
+
+// TestWordsAlignedOrNot: words reads little-endian words whether or not
+// the bytes are aligned for a view in place.
+func TestWordsAlignedOrNot(t *testing.T) {
+	raw := make([]byte, 1+16)
+	for i := range raw {
+		raw[i] = byte(i)
+	}
+	for off := 0; off < 2; off++ {
+		b := raw[off : off+16]
+		w64 := words[uint64](b, 2)
+		w32 := words[uint32](b, 4)
+		if w64[0] != binary.LittleEndian.Uint64(b) || w64[1] != binary.LittleEndian.Uint64(b[8:]) {
+			t.Errorf("offset %d: uint64s %x", off, w64)
+		}
+		for i := range w32 {
+			if w32[i] != binary.LittleEndian.Uint32(b[4*i:]) {
+				t.Errorf("offset %d: uint32 %d is %x", off, i, w32[i])
+			}
+		}
+	}
+	if words[uint64](nil, 0) != nil {
+		t.Error("no words from nothing")
 	}
 }

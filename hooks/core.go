@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -180,9 +181,6 @@ func fieldName(k string) bool {
 	return true
 }
 
-// maxReadScan bounds a file scanned before it is read.
-const maxReadScan = 64 << 20
-
 // Decide returns the decision for ev.
 func (c *Core) Decide(ev Event) Decision {
 	if ev.Kind == PreTool && (!ev.Shell || c.Hook == "" || relay.IsCommand(ev.Command, c.Hook)) {
@@ -234,7 +232,10 @@ func (c *Core) Decide(ev Event) Decision {
 		}
 		content := ev.Content
 		if content == nil {
-			content = readBounded(ev.Path, ev.Cwd)
+			var err error
+			if content, err = readFile(ev.Path, ev.Cwd); err != nil {
+				return Decision{Verdict: Block, Reason: "noxkey: " + filepath.Base(ev.Path) + " " + err.Error() + ", so it is not read"}
+			}
 		}
 		ms := c.G.Index.FindAll(content)
 		if len(ms) == 0 {
@@ -277,25 +278,40 @@ func promptReason(ms []guard.Match) string {
 		lastSegment(guard.Names(ms)[0]) + "."
 }
 
-// readBounded reads a file to scan it, up to maxReadScan bytes; nothing
-// for a directory or an unreadable file.
-func readBounded(path, cwd string) []byte {
+// maxReadFile bounds a file the hook reads to scan: a larger one is
+// refused, never scanned in part.
+const maxReadFile = 64 << 20
+
+// errTooLarge is readFile's answer for a file over maxReadFile.
+var errTooLarge = errors.New("is larger than 64 MiB; the guard cannot check it")
+
+// readFile reads a regular file to scan it (path relative to cwd):
+// nothing, and no error, for a file that is not regular or cannot be
+// read (the tool then reports that itself); errTooLarge past maxReadFile.
+func readFile(path, cwd string) ([]byte, error) {
 	if path == "" {
-		return nil
+		return nil, nil
 	}
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(cwd, path)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return nil
+		return nil, nil
 	}
-	b, _ := io.ReadAll(io.LimitReader(f, maxReadScan))
-	return b
+	b, err := io.ReadAll(io.LimitReader(f, maxReadFile+1))
+	if err != nil {
+		return nil, nil
+	}
+	if len(b) > maxReadFile {
+		clear(b)
+		return nil, errTooLarge
+	}
+	return b, nil
 }
 
 // envDump matches commands that print the environment wholesale. Compiled
@@ -340,7 +356,11 @@ func (c *Core) CommandExposure(cmd, cwd string) string {
 		if f == "" || strings.HasPrefix(f, "-") {
 			continue
 		}
-		if ms := c.G.Index.FindAll(readBounded(f, cwd)); len(ms) > 0 {
+		data, err := readFile(f, cwd)
+		if err != nil {
+			return "noxkey: " + f + " " + err.Error() + ", so a command that reads it is not run"
+		}
+		if ms := c.G.Index.FindAll(data); len(ms) > 0 {
 			return "noxkey: " + f + " holds the secret " + strings.Join(guard.Names(ms), ", ") + ", so a command that reads it is not run"
 		}
 	}

@@ -386,3 +386,23 @@ func TestDroidDialect(t *testing.T) {
 		t.Fatalf("a rewritten command was rewritten again: %v", h)
 	}
 }
+
+// TestFilesTooLargeToCheckAreRefused: a file past the 64 MiB the hook
+// reads is refused, never scanned in part (a secret could sit past the
+// end of what was read).
+func TestFilesTooLargeToCheckAreRefused(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big.log")
+	f, _ := os.Create(big)
+	f.Truncate(maxReadFile + 1)
+	f.Close()
+	c := &Core{G: vaultGuard(t)}
+	if d := c.Decide(Event{Kind: FileRead, Path: big}); d.Verdict != Block || !strings.Contains(d.Reason, "big.log is larger than 64 MiB") {
+		t.Errorf("read: %+v", d)
+	}
+	if r := c.CommandExposure("cat "+big, ""); !strings.Contains(r, "larger than 64 MiB") {
+		t.Errorf("a command reading it: %q", r)
+	}
+	if d := c.Decide(Event{Kind: FileRead, Path: big, CopyDir: t.TempDir()}); d.Verdict != Block {
+		t.Errorf("a Read that would be redirected: %+v", d)
+	}
+}

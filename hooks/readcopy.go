@@ -2,7 +2,6 @@ package hooks
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,29 +10,15 @@ import (
 	"github.com/noxkey/noxkey/guard"
 )
 
-// maxReadFile bounds the files the Read hook scans and copies.
-const maxReadFile = 64 << 20
-
 // redactedCopy scans the file a Read is about to open. When it holds a
 // secret, it writes a redacted copy (O_CREAT|O_EXCL|O_NOFOLLOW, 0600) in
 // dir, the private runtime directory, with a sidecar naming the original,
 // and returns the copy's path. "" means the file holds no secret (or is
 // not a regular file the hook can read: the tool then reports that itself).
 func redactedCopy(path string, g *guard.Guard, dir string) (string, []guard.Match, error) {
-	f, err := os.Open(path)
+	data, err := readFile(path, "")
 	if err != nil {
-		return "", nil, nil
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return "", nil, nil
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxReadFile+1))
-	if err != nil {
-		return "", nil, nil
-	}
-	if len(data) > maxReadFile {
-		return "", nil, fmt.Errorf("%s is larger than %d MiB; the guard cannot check it", path, maxReadFile>>20)
+		return "", nil, fmt.Errorf("%s %w", path, err)
 	}
 	out, ms := g.Redact(data)
 	if len(ms) == 0 {
