@@ -363,3 +363,27 @@ func TestMainStackIsNeverCopied(t *testing.T) {
 		}
 	}
 }
+
+// TestLinksOnlyWhatAHookNeeds keeps out of noxkey-hook what its start-up
+// would pay for on every tool call, or what it must never hold: os/exec
+// (its setup runs before main: hooks/relay starts processes with
+// os.StartProcess), Go's regexp (internal/regexp builds no Unicode tables
+// at start-up), the TOML parser, the vault, age, the daemon, the
+// installer, the logger, net/http.
+func TestLinksOnlyWhatAHookNeeds(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	for _, never := range []string{"os/exec", "regexp", "github.com/BurntSushi/toml", "filippo.io/age",
+		"github.com/noxkey/noxkey/vault", "github.com/noxkey/noxkey/handoff/daemon", "github.com/noxkey/noxkey/hooks/install",
+		"github.com/rs/zerolog", "net/http"} {
+		if slices.Contains(deps, never) {
+			t.Errorf("noxkey-hook links %s", never)
+		}
+	}
+	if !slices.Contains(deps, "github.com/noxkey/noxkey/internal/regexp") {
+		t.Error("the check looks at the wrong list: internal/regexp is not in it")
+	}
+}
