@@ -140,7 +140,15 @@ func (f *File) IndexKey() ([]byte, error) {
 }
 
 // Set implements Store.
-func (f *File) Set(secrets ...Secret) error {
+func (f *File) Set(secrets ...Secret) error { return f.Apply(secrets, nil) }
+
+// Delete implements Store.
+func (f *File) Delete(paths ...string) error { return f.Apply(nil, paths) }
+
+// Apply sets secrets and removes the secrets at remove in one write, or
+// does nothing (a path to remove that is not there is an error wrapping
+// ErrNotFound): what a sync changes, all at once.
+func (f *File) Apply(secrets []Secret, remove []string) error {
 	for _, s := range secrets {
 		if err := ValidatePath(s.Path); err != nil {
 			return err
@@ -163,15 +171,9 @@ func (f *File) Set(secrets ...Secret) error {
 			if s.Description != "" {
 				e.Description = s.Description
 			}
+			e.Origin = s.Origin
 		}
-		return nil
-	})
-}
-
-// Delete implements Store.
-func (f *File) Delete(paths ...string) error {
-	return f.update(func(doc *document) error {
-		for _, path := range paths {
+		for _, path := range remove {
 			i := doc.find(path)
 			if i < 0 {
 				return fmt.Errorf("vault: %s: %w; nothing was changed", path, ErrNotFound)

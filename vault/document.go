@@ -15,12 +15,13 @@ import (
 )
 
 // FormatVersion is the newest version of the decrypted vault document
-// this build reads. Version 2 added "history"; a vault with no history is
-// still written as version 1, so older builds keep reading it, and one
-// with history is version 2, so they refuse it instead of dropping it.
+// this build reads. Version 2 added "history" and "origin"; a vault with
+// neither is still written as version 1, so older builds keep reading it,
+// and one with either is version 2, so they refuse it instead of dropping
+// them.
 const FormatVersion = 2
 
-// historyVersion is the first format version with history.
+// historyVersion is the first format version with history and origins.
 const historyVersion = 2
 
 const formatName = "noxkey-vault"
@@ -46,6 +47,8 @@ type entry struct {
 	// History holds the values this one replaced, newest first, at most
 	// keepHistory of them.
 	History []previous `json:"history,omitempty"`
+	// Origin is a synced secret's remote and version.
+	Origin *Origin `json:"origin,omitempty"`
 }
 
 // previous is a value an entry held from Set until Replaced.
@@ -195,6 +198,19 @@ func (d *document) marshal() ([]byte, error) {
 				}
 				b = append(b, "\n      ]"...)
 			}
+			if e.Origin != nil {
+				b = append(b, ",\n      \"origin\": {\n        \"remote\": "...)
+				b = str(b, e.Origin.Remote)
+				b = append(b, ",\n        \"key\": "...)
+				b = str(b, e.Origin.Key)
+				b = append(b, ",\n        \"version\": "...)
+				b = strconv.AppendInt(b, int64(e.Origin.Version), 10)
+				b = append(b, ",\n        \"updated\": "...)
+				if b, err = tm(b, e.Origin.Updated); err != nil {
+					return nil, err
+				}
+				b = append(b, "\n      }"...)
+			}
 			b = append(b, "\n    }"...)
 		}
 		b = append(b, "\n  ]"...)
@@ -206,7 +222,7 @@ func (d *document) marshal() ([]byte, error) {
 func (d *document) setVersion() {
 	d.Version = 1
 	for i := range d.Secrets {
-		if len(d.Secrets[i].History) > 0 {
+		if len(d.Secrets[i].History) > 0 || d.Secrets[i].Origin != nil {
 			d.Version = historyVersion
 		}
 	}
@@ -275,7 +291,7 @@ func (e *entry) setValue(v []byte) {
 }
 
 func (e *entry) secret() *Secret {
-	return &Secret{Path: e.Path, Value: e.value(), Description: e.Description, Created: e.Created, Updated: e.Updated}
+	return &Secret{Path: e.Path, Value: e.value(), Description: e.Description, Created: e.Created, Updated: e.Updated, Origin: e.Origin}
 }
 
 func (e *entry) meta() Meta {
@@ -285,7 +301,7 @@ func (e *entry) meta() Meta {
 	}
 	v := e.value()
 	defer clear(v)
-	return Meta{Path: e.Path, Description: e.Description, Created: e.Created, Updated: e.Updated, Length: n, Parts: parts.Count(v)}
+	return Meta{Path: e.Path, Description: e.Description, Created: e.Created, Updated: e.Updated, Length: n, Parts: parts.Count(v), Origin: e.Origin}
 }
 
 func (d *document) wipe() {

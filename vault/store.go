@@ -13,6 +13,19 @@ type Secret struct {
 	Description string
 	Created     time.Time
 	Updated     time.Time
+	// Origin is set for a secret synced from a team's remote (noxkey
+	// sync); a Set without it makes the secret a local one.
+	Origin *Origin
+}
+
+// Origin says where a synced secret came from: a remote (config.toml's
+// name), the secret there (its path under the remote's path; one remote
+// secret holds several fields, each a local secret) and its version.
+type Origin struct {
+	Remote  string    `json:"remote"`
+	Key     string    `json:"key"`
+	Version int       `json:"version"`
+	Updated time.Time `json:"updated"` // when that version was written
 }
 
 // Wipe overwrites the value with zeros.
@@ -25,7 +38,8 @@ type Meta struct {
 	Created     time.Time
 	Updated     time.Time
 	Length      int
-	Parts       int // pieces of a structured value the guard also matches (guard.Parts)
+	Parts       int     // pieces of a structured value the guard also matches (guard.Parts)
+	Origin      *Origin `json:",omitempty"` // a synced secret's remote
 }
 
 // Store is implemented by every vault back-end.

@@ -201,7 +201,7 @@ func argPrefix(cmd *cli.Command, required bool) (string, error) {
 // once that there is none, before they ask a passphrase or start a
 // daemon (a mistyped --home or --vault).
 var needsVault = map[string]bool{
-	"set": true, "get": true, "ls": true, "peek": true, "rm": true, "mv": true, "edit": true, "history": true, "restore": true, "import": true,
+	"set": true, "get": true, "ls": true, "peek": true, "rm": true, "mv": true, "edit": true, "history": true, "restore": true, "sync": true, "import": true,
 	"export": true, "inject": true, "load": true, "bundle": true, "run": true, "unlock": true, "rebuild": true,
 }
 

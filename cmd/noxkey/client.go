@@ -224,10 +224,13 @@ func (a *app) writer() vault.Store {
 	return &daemonWriter{Store: a.store(), a: a}
 }
 
-func (w *daemonWriter) Set(secrets ...vault.Secret) error {
+func (w *daemonWriter) Set(secrets ...vault.Secret) error { return w.Apply(secrets, nil) }
+
+// Apply sets secrets and removes the paths in remove in one write.
+func (w *daemonWriter) Apply(secrets []vault.Secret, remove []string) error {
 	ents := make([]daemon.WireSecret, len(secrets))
 	for i, s := range secrets {
-		ents[i] = daemon.WireSecret{Path: s.Path, Value: s.Value, Description: s.Description}
+		ents[i] = daemon.WireSecret{Path: s.Path, Value: s.Value, Description: s.Description, Origin: s.Origin}
 	}
 	plain, err := json.Marshal(ents)
 	if err != nil {
@@ -243,10 +246,16 @@ func (w *daemonWriter) Set(secrets ...vault.Secret) error {
 		if err != nil {
 			return nil, err
 		}
-		return w.a.call(c, &daemon.Request{Op: daemon.OpSet, Secret: sealed})
+		return w.a.call(c, &daemon.Request{Op: daemon.OpSet, Secret: sealed, Paths: remove})
 	})
 	if ok || err != nil {
 		return err
+	}
+	if f, isFile := w.Store.(*vault.File); isFile {
+		return f.Apply(secrets, remove)
+	}
+	if len(remove) > 0 {
+		return fmt.Errorf("this vault back-end cannot set and remove in one write")
 	}
 	return w.Store.Set(secrets...)
 }

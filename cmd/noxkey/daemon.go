@@ -17,6 +17,7 @@ import (
 	"github.com/noxkey/noxkey/handoff/daemon"
 	"github.com/noxkey/noxkey/internal/paths"
 	"github.com/noxkey/noxkey/vault"
+	"github.com/noxkey/noxkey/vault/remote"
 	"github.com/rs/zerolog"
 	"github.com/urfave/cli/v3"
 )
@@ -28,6 +29,11 @@ type daemonConfig struct {
 	// NoTerminalIsAgent: a caller without a terminal is an agent, known
 	// or not (handoff.Signatures.NoTerminalIsAgent).
 	NoTerminalIsAgent bool `toml:"no_terminal_is_agent"`
+	// Remotes are the teams' Vault servers (noxkey remote add).
+	Remotes []remote.Config `toml:"remote"`
+	// SyncInterval, when set, has the unlocked daemon sync every remote
+	// that often.
+	SyncInterval time.Duration `toml:"sync_interval"`
 }
 
 func (a *app) daemonConfig() (*daemonConfig, error) {
@@ -132,6 +138,9 @@ func (a *app) serveDaemon(ctx context.Context) error {
 		}
 		return err
 	}
+	if cfg.SyncInterval > 0 && len(cfg.Remotes) > 0 {
+		go a.syncEvery(ctx, s, cfg)
+	}
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
@@ -187,4 +196,51 @@ func (a *app) installUnits(dir string) error {
 	}
 	fmt.Printf("wrote %s/noxkey.service and noxkey.socket\nnow run: systemctl --user daemon-reload && systemctl --user enable --now noxkey.socket\n", dir)
 	return nil
+}
+
+// syncEvery syncs every remote each cfg.SyncInterval while the vault is
+// unlocked, with the credentials the daemon finds then (its environment
+// from when it started, ~/.vault-token, or the remote's AppRole), so a
+// secret a teammate rotated is redacted here within the interval.
+func (a *app) syncEvery(ctx context.Context, s *daemon.Server, cfg *daemonConfig) {
+	t := time.NewTicker(cfg.SyncInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for _, r := range cfg.Remotes {
+			local, err := s.Metas(r.As)
+			if errors.Is(err, daemon.ErrLocked) {
+				break // nothing to sync into until it is unlocked
+			}
+			start := time.Now()
+			if err == nil {
+				err = a.daemonSync(ctx, s, r, local)
+			}
+			a.recordSync(r.Name, start, err)
+			if err != nil {
+				a.log.Warn().Str("remote", r.Name).Err(err).Msg("sync")
+			}
+		}
+	}
+}
+
+// daemonSync is one sync of r by the daemon.
+func (a *app) daemonSync(ctx context.Context, s *daemon.Server, r remote.Config, local []vault.Meta) error {
+	c, err := remote.Dial(ctx, r)
+	if err != nil {
+		return err
+	}
+	p, err := c.Plan(ctx, local, nil)
+	if err != nil {
+		return err
+	}
+	defer p.Wipe()
+	if len(p.Set)+len(p.Remove) == 0 {
+		return nil
+	}
+	return s.Apply(p.Set, p.Remove)
 }

@@ -33,6 +33,7 @@ says what to do).`,
 			a.checkDaemon(d)
 			a.checkHooks(d)
 			a.checkHistory(d)
+			a.checkRemotes(d)
 			if d.json {
 				if err := json.NewEncoder(os.Stdout).Encode(map[string]any{"problems": d.problems, "checks": d.checks}); err != nil {
 					return err

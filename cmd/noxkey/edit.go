@@ -28,20 +28,40 @@ func (a *app) editCommand() *cli.Command {
 			if err := a.refuseAgents(); err != nil {
 				return err
 			}
-			value, err := a.readValue(p)
-			if err != nil {
-				return err
-			}
-			defer clear(value)
-			s := a.writer()
-			if err := s.Set(vault.Secret{Path: p, Value: value, Description: desc}); err != nil {
-				return err
-			}
-			if err := a.afterWrite(s, "edit", p); err != nil {
+			if err := a.setDescription(p, desc); err != nil {
 				return err
 			}
 			fmt.Fprintf(os.Stderr, "%s: description changed\n", p)
 			return nil
 		},
 	}
+}
+
+// setDescription gives the secret at p a new description, its value and
+// origin kept (a description stays on this machine: remotes have none).
+func (a *app) setDescription(p, desc string) error {
+	metas, err := a.list(parentOf(p))
+	if err != nil {
+		return err
+	}
+	var origin *vault.Origin
+	found := false
+	for _, m := range metas {
+		if m.Path == p {
+			origin, found = m.Origin, true
+		}
+	}
+	if !found {
+		return fmt.Errorf("vault: %s: %w; see the stored names with: noxkey ls", p, vault.ErrNotFound)
+	}
+	value, err := a.readValue(p)
+	if err != nil {
+		return err
+	}
+	defer clear(value)
+	s := a.writer()
+	if err := s.Set(vault.Secret{Path: p, Value: value, Description: desc, Origin: origin}); err != nil {
+		return err
+	}
+	return a.afterWrite(s, "edit", p)
 }

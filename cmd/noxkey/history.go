@@ -67,6 +67,9 @@ with another.`,
 			if err != nil || n < 1 {
 				return usageError("restore: %q is not a version; versions are 1, 2, ... as noxkey history %s lists them", cmd.Args().Get(1), p)
 			}
+			if r, _, _, ok := a.remoteOf(p); ok {
+				return usageError("%s is under team remote %s: a value restored here would not reach the Vault server; set the value you want with noxkey set, which writes it there (KV keeps its own versions); nothing was changed", p, r.Name)
+			}
 			w := a.writer()
 			file := w // written directly when no unlocked daemon does it
 			ok, err := false, error(nil)

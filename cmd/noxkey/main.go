@@ -116,6 +116,8 @@ func (a *app) root() *cli.Command {
 			a.historyCommand(),
 			a.restoreCommand(),
 			a.importCommand(),
+			a.remoteCommand(),
+			a.syncCommand(),
 			a.exportCommand(),
 			a.injectCommand(),
 			a.loadCommand(),

@@ -35,6 +35,11 @@ both, never neither. A secret already at NEW is not replaced without
 			if err := a.refuseAgents(); err != nil {
 				return err
 			}
+			for _, p := range []string{from, to} {
+				if r, _, _, ok := a.remoteOf(p); ok {
+					return usageError("%s is under team remote %s (%s/): set the new path and rm the old one, which writes both to the Vault server; nothing was changed", p, r.Name, r.As)
+				}
+			}
 			metas, err := a.list(parentOf(from))
 			if err != nil {
 				return err

@@ -23,6 +23,7 @@ for scripts, which get no question and must say --yes.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "prefix", Usage: "remove every secret under `PREFIX` (e.g. acme/old)"},
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask before removing more than one secret"},
+			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "for a secret of a team remote: remove it there even if a teammate changed it since your last sync"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			paths := cmd.Args().Slice()
@@ -58,6 +59,23 @@ for scripts, which get no question and must say --yes.`,
 					return err
 				}
 			}
+			// A team remote's secret is removed there first (with
+			// check-and-set), then here; local ones in one write.
+			var local []string
+			for _, p := range paths {
+				r, key, field, ok := a.remoteOf(p)
+				if !ok {
+					local = append(local, p)
+					continue
+				}
+				if err := a.writeRemote(ctx, r, key, field, nil, cmd.Bool("force")); err != nil {
+					return err
+				}
+			}
+			if len(local) == 0 {
+				return nil
+			}
+			paths = local
 			s := a.writer()
 			if err := s.Delete(paths...); err != nil {
 				return err

@@ -22,7 +22,7 @@ func (a *app) setCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "description", Aliases: []string{"d"}, Usage: "what the secret is for"},
 			&cli.BoolFlag{Name: "multiline", Aliases: []string{"m"}, Usage: "at the hidden prompt, read every line until Ctrl-D (a PEM key), as pass insert -m does"},
-			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "replace a secret already at PATH without asking"},
+			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "replace a secret already at PATH without asking; for a team remote's secret, even if a teammate changed it since your last sync"},
 		},
 		Description: `At the terminal, a secret already at PATH is replaced only after you
 answer y (asked before the value, as pass insert does; on a locked
@@ -48,6 +48,17 @@ without a question, so scripts can rotate secrets.`,
 			}
 			if cfg, err := config.LoadConfig(a.layout.Config); err == nil && len(val) < cfg.MinLength {
 				fmt.Fprintf(os.Stderr, "noxkey: warning: %s is %d bytes long; the guard does not match secrets shorter than %d bytes (min_length in guard.toml), so it cannot redact this one\n", p, len(val), cfg.MinLength)
+			}
+			// A team remote's secret is written there first, with
+			// check-and-set on the version last synced here.
+			if r, key, field, ok := a.remoteOf(p); ok {
+				if err := a.writeRemote(ctx, r, key, field, val, cmd.Bool("force")); err != nil {
+					return err
+				}
+				if d := cmd.String("description"); d != "" {
+					return a.setDescription(p, d)
+				}
+				return nil
 			}
 			// A mistyped passphrase at the terminal is asked again (three
 			// tries, as sudo), rather than losing the value typed before it.

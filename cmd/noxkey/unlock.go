@@ -74,6 +74,7 @@ runs), as gh auth status and ssh-add -l do, so scripts can test it.`,
 				fmt.Printf("daemon:  not running (starts on demand)\nsocket:  %s\nvault:   locked\n", a.layout.Socket())
 				line, _ := armedLine(a.layout.Index())
 				fmt.Printf("guard:   %s\n", line)
+				a.printRemotes()
 				return locked
 			}
 			defer c.Close()
@@ -102,6 +103,7 @@ runs), as gh auth status and ssh-add -l do, so scripts can test it.`,
 			}
 			line, _ := armedLine(a.layout.Index())
 			fmt.Printf("guard:   %s\n", line)
+			a.printRemotes()
 			if !st.Unlocked {
 				return locked
 			}

@@ -21,7 +21,7 @@ var ErrTooLarge = errors.New("handoff: message larger than 1 MiB")
 type Request struct {
 	Op     string   `json:"op"`               // one of the Op constants below
 	Path   string   `json:"path,omitempty"`   // get
-	Paths  []string `json:"paths,omitempty"`  // env
+	Paths  []string `json:"paths,omitempty"`  // env, delete; set: paths removed in the same write
 	Prefix string   `json:"prefix,omitempty"` // env
 	Mode   string   `json:"mode,omitempty"`   // get: ModePrint ModeRaw ModeCopy; env: ModeRun ModeExport ModeLoad ModeBundle
 	Shell  string   `json:"shell,omitempty"`  // get by an agent: the shell of the handoff script, instead of the detected one

@@ -546,9 +546,10 @@ func (c *conn) handoff(req *Request, st *state, val []byte) *Response {
 
 // WireSecret is one secret in a sealed payload: env answers, set requests.
 type WireSecret struct {
-	Path        string `json:"path"`
-	Value       []byte `json:"value"`
-	Description string `json:"description,omitempty"`
+	Path        string        `json:"path"`
+	Value       []byte        `json:"value"`
+	Description string        `json:"description,omitempty"`
+	Origin      *vault.Origin `json:"origin,omitempty"` // set: a synced secret's remote
 }
 
 // env answers the values at req.Paths and under req.Prefix. An agent may
@@ -663,7 +664,7 @@ func (c *conn) write(req *Request) *Response {
 			return fail(CodeBadRequest, "set: the sealed payload is not a list of secrets")
 		}
 		for _, e := range ents {
-			secs = append(secs, vault.Secret{Path: e.Path, Value: e.Value, Description: e.Description})
+			secs = append(secs, vault.Secret{Path: e.Path, Value: e.Value, Description: e.Description, Origin: e.Origin})
 		}
 		defer func() {
 			for i := range secs {
@@ -675,11 +676,12 @@ func (c *conn) write(req *Request) *Response {
 		var err error
 		var paths []string
 		switch req.Op {
-		case OpSet:
+		case OpSet: // and remove req.Paths in the same write (a sync)
 			for _, sec := range secs {
 				paths = append(paths, sec.Path)
 			}
-			err = st.file.Set(secs...)
+			paths = append(paths, req.Paths...)
+			err = st.file.Apply(secs, req.Paths)
 		case OpRestore:
 			paths = []string{req.Path}
 			err = st.file.Restore(req.Path, req.Version)
