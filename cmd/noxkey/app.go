@@ -202,7 +202,7 @@ func argPrefix(cmd *cli.Command, required bool) (string, error) {
 // daemon (a mistyped --home or --vault).
 var needsVault = map[string]bool{
 	"set": true, "get": true, "ls": true, "peek": true, "rm": true, "mv": true, "edit": true, "history": true, "restore": true, "sync": true, "import": true,
-	"export": true, "inject": true, "load": true, "bundle": true, "run": true, "unlock": true, "rebuild": true,
+	"export": true, "inject": true, "load": true, "bundle": true, "run": true, "unlock": true, "guard rebuild": true,
 }
 
 // vaultExists fails with ErrNoVault (exit 3) when the file vault is missing.
@@ -223,17 +223,24 @@ func (a *app) vaultExists() error {
 	return fmt.Errorf("vault: %s: %w; %s", a.vaultPath, vault.ErrNoVault, where)
 }
 
-// requireVault wraps the actions of the commands in needsVault.
-func (a *app) requireVault(c *cli.Command) {
-	if act := c.Action; act != nil && needsVault[c.Name] {
-		c.Action = func(ctx context.Context, cmd *cli.Command) error {
-			if err := a.vaultExists(); err != nil {
-				return err
+// requireVault wraps the actions of the commands in needsVault, named by
+// their path under the root ("ls", "guard rebuild": "remote ls" is not "ls").
+func (a *app) requireVault(root *cli.Command) {
+	var walk func(c *cli.Command, path string)
+	walk = func(c *cli.Command, path string) {
+		if act := c.Action; act != nil && needsVault[path] {
+			c.Action = func(ctx context.Context, cmd *cli.Command) error {
+				if err := a.vaultExists(); err != nil {
+					return err
+				}
+				return act(ctx, cmd)
 			}
-			return act(ctx, cmd)
+		}
+		for _, sub := range c.Commands {
+			walk(sub, path+" "+sub.Name)
 		}
 	}
-	for _, sub := range c.Commands {
-		a.requireVault(sub)
+	for _, c := range root.Commands {
+		walk(c, c.Name)
 	}
 }

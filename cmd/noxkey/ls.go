@@ -19,7 +19,7 @@ func (a *app) lsCommand() *cli.Command {
 		Name:      "ls",
 		Usage:     "list secret names, descriptions and update times (never values)",
 		ArgsUsage: "[PREFIX]",
-		Flags:     []cli.Flag{&cli.BoolFlag{Name: "json", Usage: `print [{"path","description","created","updated","length","parts"}]`}},
+		Flags:     []cli.Flag{&cli.BoolFlag{Name: "json", Usage: `print [{"path","description","created","updated","length","parts","origin"}]`}},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			prefix, err := argPrefix(cmd, false)
 			if err != nil {
@@ -32,7 +32,7 @@ func (a *app) lsCommand() *cli.Command {
 			if cmd.Bool("json") {
 				out := make([]lsEntry, 0, len(ms))
 				for _, m := range ms {
-					out = append(out, lsEntry{m.Path, m.Description, m.Created, m.Updated, m.Length, m.Parts})
+					out = append(out, lsEntry{m.Path, m.Description, m.Created, m.Updated, m.Length, m.Parts, m.Origin})
 				}
 				return json.NewEncoder(os.Stdout).Encode(out)
 			}
@@ -46,6 +46,9 @@ func (a *app) lsCommand() *cli.Command {
 				desc := m.Description
 				if m.Parts > 0 {
 					desc = strings.TrimSpace(fmt.Sprintf("%s (%d parts)", desc, m.Parts))
+				}
+				if o := m.Origin; o != nil {
+					desc = strings.TrimSpace(fmt.Sprintf("%s [remote %s, version %d]", desc, o.Remote, o.Version))
 				}
 				fmt.Fprintf(w, "%s\t%s\t%s\n", m.Path, m.Updated.Local().Format(time.DateTime), desc)
 			}
@@ -113,10 +116,11 @@ func (a *app) list(prefix string) ([]vault.Meta, error) {
 
 // lsEntry is one secret in ls --json: never its value.
 type lsEntry struct {
-	Path        string    `json:"path"`
-	Description string    `json:"description"`
-	Created     time.Time `json:"created"`
-	Updated     time.Time `json:"updated"`
-	Length      int       `json:"length"`
-	Parts       int       `json:"parts"`
+	Path        string        `json:"path"`
+	Description string        `json:"description"`
+	Created     time.Time     `json:"created"`
+	Updated     time.Time     `json:"updated"`
+	Length      int           `json:"length"`
+	Parts       int           `json:"parts"`
+	Origin      *vault.Origin `json:"origin,omitempty"` // a team remote's secret
 }

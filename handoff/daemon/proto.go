@@ -11,10 +11,11 @@ import (
 )
 
 // MaxMessage bounds one framed message; larger ones are refused unread.
-const MaxMessage = 1 << 20
+// A sync of tens of thousands of secrets is one message.
+const MaxMessage = 64 << 20
 
 // ErrTooLarge is returned for a frame over MaxMessage.
-var ErrTooLarge = errors.New("handoff: message larger than 1 MiB")
+var ErrTooLarge = errors.New("handoff: message larger than 64 MiB")
 
 // Request is one call to the daemon. Values never travel in a Request
 // except the passphrase of Unlock, which is sealed like every answer.

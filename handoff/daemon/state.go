@@ -108,7 +108,7 @@ func (s *state) reload() error {
 		n := copy(arena[off:], sec.Value)
 		values[sec.Path] = arena[off : off+n : off+n]
 		off += n
-		metas = append(metas, vault.Meta{Path: sec.Path, Description: sec.Description, Created: sec.Created, Updated: sec.Updated, Length: len(sec.Value), Parts: parts.Count(sec.Value)})
+		metas = append(metas, vault.Meta{Path: sec.Path, Description: sec.Description, Created: sec.Created, Updated: sec.Updated, Length: len(sec.Value), Parts: parts.Count(sec.Value), Origin: sec.Origin})
 		sec.Wipe()
 	}
 	s.freeArena()
