@@ -74,6 +74,23 @@ func TestTeamSecretsBetweenTwoTeammates(t *testing.T) {
 	if st := b.ok(t, "", "remote", "ls"); !strings.Contains(st, "acme") || !strings.Contains(st, "synced ") {
 		t.Errorf("remote ls: %s", st)
 	}
+	// A secret deleted (its current version) or destroyed in Vault by a
+	// teammate with the vault CLI goes from B at the next sync.
+	kv := v.client(v.token).KVv2("secret")
+	v.put("team/acme/tmp/one", map[string]any{"A_KEY": secret("sk_live_team_deleted_value_0010")})
+	v.put("team/acme/tmp/two", map[string]any{"B_KEY": secret("sk_live_team_destroyed_value_0011")})
+	if r := b.run(t, "", "sync"); !strings.Contains(r.stderr, "+ acme/tmp/one/A_KEY") || !strings.Contains(r.stderr, "+ acme/tmp/two/B_KEY") {
+		t.Fatalf("sync of two new secrets: %s", r.stderr)
+	}
+	if err := kv.Delete(t.Context(), "team/acme/tmp/one"); err != nil {
+		t.Fatal(err)
+	}
+	if err := kv.Destroy(t.Context(), "team/acme/tmp/two", []int{1}); err != nil {
+		t.Fatal(err)
+	}
+	if r := b.run(t, "", "sync"); !strings.Contains(r.stderr, "- acme/tmp/one/A_KEY") || !strings.Contains(r.stderr, "- acme/tmp/two/B_KEY") {
+		t.Fatalf("sync after a delete and a destroy: %s", r.stderr)
+	}
 }
 
 // readKV returns a field of a KV v2 secret as Vault holds it, and its
