@@ -44,7 +44,7 @@ func (c *Config) Check() error {
 	if c.Mount == "" || strings.Trim(c.Path, "/") == "" {
 		return fmt.Errorf("remote %s: give the KV v2 mount and a path under it (--mount secret --path team/acme)", c.Name)
 	}
-	if err := vault.ValidatePrefix(c.As); err != nil || c.As == "" {
+	if err := vault.ValidatePath(c.As + "/NAME"); err != nil || c.As == "" {
 		return fmt.Errorf("remote %s: --as %q must be a local prefix such as acme or team/acme", c.Name, c.As)
 	}
 	if (c.RoleID == "") != (c.SecretIDFile == "") {
