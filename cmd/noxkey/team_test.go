@@ -34,6 +34,17 @@ func TestTeamSecretsBetweenTwoTeammates(t *testing.T) {
 	if ls := b.ok(t, "", "ls", "acme"); !strings.Contains(ls, "[remote acme, version 1]") {
 		t.Errorf("ls: %s", ls)
 	}
+	// mv and restore would not reach Vault: refused, nothing changed.
+	for _, args := range [][]string{{"mv", "acme/api/STRIPE_KEY", "acme/api/OTHER"}, {"restore", "acme/api/STRIPE_KEY", "1"}} {
+		if r := b.run(t, "", args...); r.code != exitUsage || !strings.Contains(r.stderr, "team remote acme") || !strings.Contains(r.stderr, "nothing was changed") {
+			t.Errorf("%v: exit %d %s", args, r.code, r.stderr)
+		}
+	}
+	// A description stays on this machine and keeps the secret synced.
+	b.ok(t, "", "edit", "acme/api/STRIPE_KEY", "-d", "Stripe, team key")
+	if ls := b.ok(t, "", "ls", "acme"); !strings.Contains(ls, "Stripe, team key [remote acme, version 1]") {
+		t.Errorf("ls after edit: %s", ls)
+	}
 	if out := b.exec(t, "noxkey-hook", "deploying with "+v1+"\n", "filter").stdout; strings.Contains(out, v1) || !strings.Contains(out, "[REDACTED:acme/api/STRIPE_KEY]") {
 		t.Fatalf("B's guard let the team secret through: %q", out)
 	}
