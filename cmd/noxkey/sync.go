@@ -144,6 +144,11 @@ func (a *app) remoteOf(path string) (r remote.Config, key, field string, ok bool
 // removes it), then syncs that remote secret here, so every field of it
 // records the new version.
 func (a *app) writeRemote(ctx context.Context, r remote.Config, key, field string, value []byte, force bool) error {
+	// A team secret is shared: an agent may use it, not change it for
+	// everyone.
+	if err := a.refuseAgents(); err != nil {
+		return err
+	}
 	c, err := remote.Dial(ctx, r)
 	if err != nil {
 		return err

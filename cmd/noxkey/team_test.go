@@ -296,6 +296,15 @@ func TestTeamSecretHandedOffToAnAgent(t *testing.T) {
 	if !strings.HasPrefix(out, fmt.Sprintf("%x", sha256.Sum256([]byte("sk_live_team_handoff_value_0008")))) {
 		t.Fatalf("the agent's shell did not get the synced value: %q", out)
 	}
+	// Changing a team secret is refused to an agent (exit 4); Vault keeps
+	// the value.
+	r = b.runArgs(t, agent, "bash", "-c", "echo sk_live_agent_overwrite_0012 | "+filepath.Join(binDir, "noxkey")+" set acme/api/STRIPE_KEY")
+	if r.code != exitRefused {
+		t.Fatalf("an agent's set of a team secret: exit %d %s", r.code, r.stderr)
+	}
+	if got, _, _ := v.readKV(t, "team/acme/api", "STRIPE_KEY"); got != "sk_live_team_handoff_value_0008" {
+		t.Fatal("an agent changed the team secret")
+	}
 	env := b.runArgs(t, agent, filepath.Join(binDir, "noxkey"), "run", "--env", "acme/api/STRIPE_KEY", "--", "env").stdout
 	if strings.Contains(env, "VAULT_TOKEN") || strings.Contains(env, v.token) {
 		t.Fatal("a command run for the agent got the Vault token")
