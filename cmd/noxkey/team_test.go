@@ -351,3 +351,20 @@ path "secret/data/team/acme/*" { capabilities = ["read"] }
 		t.Fatalf("sync with a wrong secret id: exit %d %s", r.code, r.stderr)
 	}
 }
+
+// TestTeamWriteBeforeFirstSync: a write to a remote secret this machine
+// has not synced yet is refused rather than guessed over.
+func TestTeamWriteBeforeFirstSync(t *testing.T) {
+	v := startDevVault(t)
+	v.put("team/acme/api", map[string]any{"OTHER": secret("sk_live_team_other_value_0013")})
+	b := teammate(t, v, v.token, "")
+	r := b.run(t, secret("sk_live_team_new_field_0014")+"\n", "set", "acme/api/NEW_KEY")
+	if r.code == 0 || !strings.Contains(r.stderr, "it is at version 1 (written ") || !strings.Contains(r.stderr, "this machine has not synced it yet") {
+		t.Fatalf("a write before the first sync: exit %d %s", r.code, r.stderr)
+	}
+	b.ok(t, "", "sync")
+	b.ok(t, secret("sk_live_team_new_field_0014")+"\n", "set", "acme/api/NEW_KEY")
+	if got, ver, _ := v.readKV(t, "team/acme/api", "OTHER"); got != "sk_live_team_other_value_0013" || ver != 2 {
+		t.Fatalf("the other field after a patch: version %d", ver)
+	}
+}

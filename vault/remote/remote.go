@@ -256,8 +256,12 @@ type Conflict struct {
 }
 
 func (e *Conflict) Error() string {
-	return fmt.Sprintf("%s/%s changed on the Vault server since this machine synced it: it is at version %d (written %s), this machine has version %d (written %s); nothing was changed. Run noxkey sync %s and set it again, or add --force to overwrite",
-		e.remoteName, e.Key, e.Now.Version, e.Now.Updated.Local().Format(time.DateTime), e.Have.Version, e.Have.Updated.Local().Format(time.DateTime), e.remoteName)
+	have := fmt.Sprintf("this machine has version %d (written %s)", e.Have.Version, e.Have.Updated.Local().Format(time.DateTime))
+	if e.Have.Version == 0 {
+		have = "this machine has not synced it yet"
+	}
+	return fmt.Sprintf("%s/%s changed on the Vault server since this machine synced it: it is at version %d (written %s), %s; nothing was changed. Run noxkey sync %s and set it again, or add --force to overwrite",
+		e.remoteName, e.Key, e.Now.Version, e.Now.Updated.Local().Format(time.DateTime), have, e.remoteName)
 }
 
 // SetField writes field of key (nil value: removes the field), with
