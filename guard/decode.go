@@ -78,25 +78,59 @@ func (ix *Index) findDecoded(text []byte, depth int) []Match {
 	if ix == nil || len(ix.forms) == 0 || depth == 0 || len(text) < ix.w {
 		return nil
 	}
+	var s *decodeScratch
+	select {
+	case s = <-scratches:
+	default:
+		s = new(decodeScratch)
+	}
+	defer func() {
+		select {
+		case scratches <- s:
+		default:
+		}
+	}()
+	return ix.decodeViews(text, depth, s)
+}
+
+// decodeScratch is what decoding a text reuses: a view and base runs for
+// each depth. Decoding a long text grows them to its size, and a stream
+// decodes text after text: fresh buffers each time would be fresh memory
+// each time, which costs page faults and collections.
+type decodeScratch struct {
+	views [decodeDepth]view
+	runs  [decodeDepth][2]baseRun
+}
+
+// scratches keeps scratch for the scans that run at once (findSplit's).
+// Not a sync.Pool: a collection empties that, and a stream that decodes
+// megabytes collects often.
+var scratches = make(chan *decodeScratch, 8)
+
+// decodeViews is findDecoded with its scratch.
+func (ix *Index) decodeViews(text []byte, depth int, s *decodeScratch) []Match {
+	if depth == 0 || len(text) < ix.w {
+		return nil
+	}
 	var out []Match
-	var v view
+	v := &s.views[depth-1]
 	found := func(v *view) {
 		if len(v.b) < ix.w {
 			return
 		}
 		ms := ix.Find(v.b)
 		if depth > 1 && texty(v.b) {
-			ms = append(ms, ix.findDecoded(v.b, depth-1)...)
+			ms = append(ms, ix.decodeViews(v.b, depth-1, s)...)
 		}
 		for _, m := range ms {
-			s, _ := v.spanOf(m.Start)
+			start, _ := v.spanOf(m.Start)
 			_, e := v.spanOf(m.End - 1)
 			if v.tail {
 				for e < len(text) && text[e] != '\n' {
 					e++
 				}
 			}
-			out = append(out, Match{Start: s, End: e, Name: m.Name, Kind: m.Kind + "-decoded"})
+			out = append(out, Match{Start: start, End: e, Name: m.Name, Kind: m.Kind + "-decoded"})
 		}
 	}
 	for _, r := range escapeRegions(text, ix.maxLen) {
@@ -104,21 +138,21 @@ func (ix *Index) findDecoded(text []byte, depth int) []Match {
 		// without where the text has a backslash: SQL, CSV and XML keep
 		// it as it is.
 		v.reset()
-		if unescapeView(&v, text, r[0], r[1], true) {
-			found(&v)
+		if unescapeView(v, text, r[0], r[1], true) {
+			found(v)
 		}
 		if bytes.IndexByte(text[r[0]:r[1]], '\\') >= 0 {
 			v.reset()
-			if unescapeView(&v, text, r[0], r[1], false) {
-				found(&v)
+			if unescapeView(v, text, r[0], r[1], false) {
+				found(v)
 			}
 		}
 	}
 	minRun := ix.minDecodeRun()
-	eachHexDump(text, 2*minRun, &v, found)
-	eachBaseRun(text, minRun, &v, found)
-	eachUTF16(text, minRun, &v, found)
-	eachCharDump(text, minRun, &v, found)
+	eachHexDump(text, 2*minRun, v, found)
+	eachBaseRun(text, minRun, v, &s.runs[depth-1], found)
+	eachUTF16(text, minRun, v, found)
+	eachCharDump(text, minRun, v, found)
 	return out
 }
 
@@ -653,9 +687,9 @@ func lineStart(text []byte, j int) (int, bool) {
 // eachBaseRun decodes runs of base64 (standard or URL-safe, padded or
 // not, broken over lines with indentation) and of base32, of at least
 // minBytes decoded bytes, and calls found with each.
-func eachBaseRun(text []byte, minBytes int, v *view, found func(*view)) {
+func eachBaseRun(text []byte, minBytes int, v *view, runs *[2]baseRun, found func(*view)) {
 	minChars := (minBytes*4 + 2) / 3
-	var r baseRun
+	r, rest := &runs[0], &runs[1]
 	for i := 0; i < len(text); {
 		// Sampled every 8 bytes: a run of 16 (the shortest decoded: base32
 		// of a secret of the minimum length, with padding) holds two
@@ -734,7 +768,6 @@ func eachBaseRun(text []byte, minBytes int, v *view, found func(*view)) {
 			if prev[1]-prev[0] == cur[1]-cur[0] && k < len(r.segs)-1 {
 				continue
 			}
-			rest := baseRun{buf: r.buf}
 			rest.reset(text)
 			for _, x := range r.segs[k:] {
 				rest.segment(int(x[0]), int(x[1]))
@@ -742,7 +775,6 @@ func eachBaseRun(text []byte, minBytes int, v *view, found func(*view)) {
 			if rest.n >= minChars {
 				rest.decode(v, found)
 			}
-			r.buf = rest.buf
 		}
 		i = max(j, i+1)
 	}
@@ -782,7 +814,6 @@ type baseRun struct {
 	at    []int32    // the run's character index where each segment starts
 	n     int        // characters, padding included
 	chars []byte     // the characters, joined (only when there are several segments)
-	buf   []byte
 }
 
 func (r *baseRun) reset(text []byte) {
@@ -853,10 +884,8 @@ func (r *baseRun) groups(v *view, src []byte, in, out int, direct bool, decode f
 		return
 	}
 	need := (len(src) + in - 1) / in * out
-	if cap(r.buf) < need {
-		r.buf = make([]byte, need)
-	}
-	b := r.buf[:need]
+	v.reset()
+	b := slices.Grow(v.b, need)[:need]
 	nb, err := decode(b, src)
 	if err != nil {
 		src = src[:len(src)/in*in]
@@ -867,8 +896,7 @@ func (r *baseRun) groups(v *view, src []byte, in, out int, direct bool, decode f
 	if direct && len(r.segs) == 1 && !texty(b[:nb]) {
 		return // not text: nothing nested, and the direct scan saw the rest
 	}
-	v.reset()
-	v.b = append(v.b, b[:nb]...)
+	v.b = b[:nb]
 	n := len(src)
 	v.span = func(k int) (int, int) {
 		g := k / out
@@ -879,9 +907,9 @@ func (r *baseRun) groups(v *view, src []byte, in, out int, direct bool, decode f
 }
 
 // eachUTF16 finds runs of UTF-16LE text (starting with two ASCII
-// characters, each then NUL, and going on while the code units are not
-// NUL), of at least minChars code units, and calls found with the UTF-8
-// they spell.
+// characters, each then NUL, and going on while the code units are
+// neither NUL nor two printable ASCII bytes), of at least minChars code
+// units, and calls found with the UTF-8 they spell.
 func eachUTF16(text []byte, minChars int, v *view, found func(*view)) {
 	for i := 0; i+3 < len(text); {
 		// Runs are found from their NULs: text without any is skipped fast.
@@ -897,7 +925,10 @@ func eachUTF16(text []byte, minChars int, v *view, found func(*view)) {
 		j := i
 		for j+1 < len(text) {
 			u := rune(text[j]) | rune(text[j+1])<<8
-			if u == 0 {
+			// Two printable ASCII bytes are text that follows the run,
+			// not a character of it: decoded on, they would hide the
+			// start of a run further on from this loop.
+			if u == 0 || printable(text[j]) && printable(text[j+1]) {
 				break
 			}
 			n := 2
@@ -920,6 +951,9 @@ func eachUTF16(text []byte, minChars int, v *view, found func(*view)) {
 		i = max(j, i+1)
 	}
 }
+
+// printable reports whether c is printable ASCII.
+func printable(c byte) bool { return c >= 0x20 && c < 0x7f }
 
 // eachCharDump finds od -c dumps (an octal offset, then one character a
 // cell: itself, a backslash escape, or three octal digits) and calls

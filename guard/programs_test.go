@@ -206,3 +206,21 @@ func TestBinarySecretInBase32(t *testing.T) {
 		t.Fatal("a binary secret in base32 was not found")
 	}
 }
+
+// TestUTF16AfterUTF16: iconv's UTF-16LE of a secret twice, with ASCII text
+// of odd and even length between (and none), is found both times: the
+// first run ends where the text begins, not at the next NUL, which would
+// read the second run out of step.
+func TestUTF16AfterUTF16(t *testing.T) {
+	g := testGuard(t, awkward...)
+	for _, s := range awkward {
+		out := program(t, "iconv", `printf 'key=%s' "$S" | iconv -f UTF-8 -t UTF-16LE`, s)
+		for _, between := range []string{"", "x", "\nlog line of text\n", "odd text"} {
+			text := append(append(append([]byte("before\n"), out...), between...), out...)
+			red, _ := g.Redact(text)
+			if n := bytes.Count(red, []byte("[REDACTED:"+s.Name)); n != 2 {
+				t.Errorf("%s with %q between: %d placeholders, want 2:\n%q", s.Name, between, n, hideAll(red))
+			}
+		}
+	}
+}

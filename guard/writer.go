@@ -39,7 +39,7 @@ func (h *held) emit(all, final bool) error {
 		return nil
 	}
 	g := h.g
-	ms := g.Find(w)
+	ms := g.findSplit(w, h.keep)
 	cut := len(w)
 	if all && !final {
 		cut = g.Index.Pending(w)

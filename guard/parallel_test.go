@@ -1,0 +1,111 @@
+package guard
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// TestSplitScanFindsFormsAcrossEveryCut: a text scanned in segments on
+// several CPUs (findSplit) is redacted as the whole text is, with the
+// multi-line output of real programs (dumps, wrapped base64, base32) laid
+// across the cut between two segments at every offset.
+func TestSplitScanFindsFormsAcrossEveryCut(t *testing.T) {
+	g := testGuard(t, awkward...)
+	keep := g.lookback()
+	filler := corpusLines(splitMin)
+	for _, c := range programCases {
+		if !strings.ContainsAny(c.name, "xodhb") || !multiLine(t, c) {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			for _, s := range awkward[:2] {
+				out := program(t, c.need, c.script, s)
+				for off := 0; off < len(out); off += 5 {
+					// The cut between the two segments is the line start at or
+					// before the middle: put it off bytes into out.
+					half := len(filler) / 2
+					text := append(append(append([]byte{}, filler[:half]...), out...), filler[half:]...)
+					mid := len(text) / 2
+					text = append(bytes.Repeat([]byte("-\n"), max(0, mid-half-off)/2), text...)
+					splitMatchesWhole(t, g, text, keep, 2)
+				}
+			}
+		})
+	}
+}
+
+// TestSplitScanOnAMixedText: two MiB of realistic text with every
+// program's output for every awkward secret at random places, scanned in
+// 2 to 9 segments, is redacted as the whole text is.
+func TestSplitScanOnAMixedText(t *testing.T) {
+	g := testGuard(t, awkward...)
+	var outs [][]byte
+	for _, c := range programCases {
+		for _, s := range awkward {
+			outs = append(outs, program(t, c.need, c.script, s))
+		}
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	filler := corpusLines(2 << 20)
+	var text []byte
+	for len(filler) > 0 {
+		n := min(len(filler), 1+r.IntN(8<<10))
+		if nl := bytes.LastIndexByte(filler[:n], '\n'); nl >= 0 {
+			n = nl + 1
+		}
+		text = append(text, filler[:n]...)
+		filler = filler[n:]
+		text = append(text, outs[r.IntN(len(outs))]...)
+	}
+	for n := 2; n <= 9; n++ {
+		splitMatchesWhole(t, g, text, g.lookback(), n)
+	}
+}
+
+// corpusLines is about n bytes of clean realistic text, whole lines.
+func corpusLines(n int) []byte {
+	c := corpus(n)
+	return c[:bytes.LastIndexByte(c, '\n')+1]
+}
+
+// multiLine reports whether a program case prints several lines.
+func multiLine(t *testing.T, c struct{ name, need, script string }) bool {
+	return bytes.Count(program(t, c.need, c.script, awkward[0]), []byte("\n")) > 1
+}
+
+// splitMatchesWhole checks findIn's n segments against Find on the whole
+// text: the same secrets found, and none left. (The spans may differ by
+// a few characters where a base64 block is decoded from a line inside it,
+// as Stream decodes it when a read ends there.)
+func splitMatchesWhole(t *testing.T, g *Guard, text []byte, keep, n int) {
+	t.Helper()
+	ms, segs := g.findIn(text, keep, n)
+	if segs < 2 {
+		t.Fatalf("%d bytes in %d segments: not split", len(text), n)
+	}
+	split := Redact(text, ms, g.Placeholder)
+	_, wms := g.Redact(text)
+	if got, want := names(ms), names(wms); got != want {
+		t.Fatalf("%d segments: found %s, the whole text %s", n, got, want)
+	}
+	for _, s := range awkward {
+		if bytes.Contains(split, s.Value) {
+			t.Fatalf("%d segments: %s left", n, s.Name)
+		}
+	}
+	if left := g.Find(split); len(left) > 0 {
+		t.Fatalf("%d segments: %v left", n, left)
+	}
+}
+
+// names counts the matches of each secret, part matches apart.
+func names(ms []Match) string {
+	n := map[string]int{}
+	for _, m := range ms {
+		n[m.Name]++
+	}
+	return fmt.Sprint(n)
+}
