@@ -95,8 +95,17 @@ type rule struct {
 	spec  RuleSpec
 	once  sync.Once
 	re    *regexp.Regexp
+	lead  *lead // nil: the regex runs over each region
 	allow []*allowlist
 	err   error
+}
+
+// findAll is the rule's matches in region, as FindAllSubmatchIndex.
+func (r *rule) findAll(region []byte) [][]int {
+	if r.lead != nil {
+		return r.lead.findAll(r.re, region)
+	}
+	return r.re.FindAllSubmatchIndex(region, -1)
 }
 
 type allowlist struct {
@@ -205,6 +214,7 @@ func (r *rule) compile() error {
 			r.allow = append(r.allow, al)
 		}
 		r.re = re
+		r.lead = newLead(r.spec.Regex)
 	})
 	return r.err
 }
@@ -293,13 +303,13 @@ func (rs *Rules) Find(text []byte) []Match {
 		}
 		for _, sp := range mergeSpans(spans) {
 			region := text[sp[0]:sp[1]]
-			locs := ru.re.FindAllSubmatchIndex(region, -1)
+			locs := ru.findAll(region)
 			if n := len(locs); n > 0 && locs[n-1][1] == len(region) && sp[1] < len(text) {
 				// The last match may go on past the region: look again in
 				// the long one.
 				sp[1] = min(len(text), sp[1]+regionAfter)
 				region = text[sp[0]:sp[1]]
-				locs = ru.re.FindAllSubmatchIndex(region, -1)
+				locs = ru.findAll(region)
 			}
 			for _, loc := range locs {
 				s, e := secretSpan(ru, loc)
