@@ -158,23 +158,35 @@ func (k *keywordSet) each(text []byte, fn func(kw, start, end int)) {
 		if pairs[pair>>6]&(1<<(pair&63)) == 0 {
 			continue
 		}
-		if q > 0 {
+		if q > 0 && k.mayStart(text, q-1) {
 			k.at(text, q-1, fn)
 		}
-		k.at(text, q, fn)
+		if k.mayStart(text, q) {
+			k.at(text, q, fn)
+		}
 	}
 }
 
-// at calls fn for every keyword (of three bytes or more) at text[p:].
+// mayStart reports whether a keyword of three bytes or more may start at
+// text[p:]: whether the heads bitmap holds its first three bytes. (Inlined
+// into each's loop: most pair hits stop here.)
+func (k *keywordSet) mayStart(text []byte, p int) bool {
+	if p+3 > len(text) {
+		return false
+	}
+	t := uint32(lowerTable[text[p]])<<16 | uint32(lowerTable[text[p+1]])<<8 | uint32(lowerTable[text[p+2]])
+	h := headHash(t)
+	return k.heads[h>>6]&(1<<(h&63)) != 0
+}
+
+// at calls fn for every keyword (of three bytes or more) at text[p:],
+// where mayStart said one may start.
 func (k *keywordSet) at(text []byte, p int, fn func(kw, start, end int)) {
 	if p+3 > len(text) {
 		return
 	}
 	lt := &lowerTable
 	t := uint32(lt[text[p]])<<16 | uint32(lt[text[p+1]])<<8 | uint32(lt[text[p+2]])
-	if h := headHash(t); k.heads[h>>6]&(1<<(h&63)) == 0 {
-		return
-	}
 	head := uint64(t) << 32
 	j, _ := slices.BinarySearch(k.byHead, head)
 	for ; j < len(k.byHead) && k.byHead[j]&^0xFFFFFFFF == head; j++ {

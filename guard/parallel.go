@@ -21,7 +21,7 @@ func (g *Guard) findSplit(w []byte, keep int) []Match {
 	if len(w) < splitMin {
 		return g.Find(w)
 	}
-	ms, _ := g.findIn(w, keep, min(runtime.GOMAXPROCS(0), len(w)/(splitMin/2)))
+	ms, _ := g.findIn(w, keep, min(4*runtime.GOMAXPROCS(0), len(w)/(splitMin/2)))
 	return ms
 }
 

@@ -224,3 +224,24 @@ func TestUTF16AfterUTF16(t *testing.T) {
 		}
 	}
 }
+
+// TestDumpsAtEveryAlignment: hex dumps are looked for by samples every 8
+// bytes of the text, whatever its lines: every dump program's output is
+// found after text of every length modulo 16.
+func TestDumpsAtEveryAlignment(t *testing.T) {
+	g := testGuard(t, awkward...)
+	for _, c := range programCases {
+		if !strings.HasPrefix(c.name, "xxd") && !strings.HasPrefix(c.name, "od -") && !strings.HasPrefix(c.name, "hexdump") {
+			continue
+		}
+		for _, s := range awkward {
+			out := program(t, c.need, c.script, s)
+			for shift := range 16 {
+				text := append([]byte(strings.Repeat("y", shift)+"\n"), out...)
+				if red, _ := g.Redact(text); bytes.Contains(red, s.Value) || len(g.Find(red)) > 0 || !bytes.Contains(red, []byte("[REDACTED:"+s.Name)) {
+					t.Errorf("%s, %s after %d bytes: not redacted:\n%s", c.name, s.Name, shift+1, hideAll(red))
+				}
+			}
+		}
+	}
+}

@@ -1,19 +1,19 @@
 package guard
 
 import (
-	"os"
 	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/noxkey/noxkey/configs"
 	nkregexp "github.com/noxkey/noxkey/internal/regexp"
 	"pgregory.net/rapid"
 )
 
 // defaultRuleRegexes are the regexes of configs/rules/default.toml.
 func defaultRuleRegexes(t testing.TB) []string {
-	data, err := os.ReadFile("../configs/rules/default.toml")
+	data, err := configs.FS.ReadFile("rules/default.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,6 +39,22 @@ var leadCases = []string{
 	`é[a-z]{2}\b`,
 }
 
+// leadExamples match some of the rules (made-up values of their shape).
+var leadExamples = []string{
+	"sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+	"AKIAIOSFODNN7EXAMPLE",
+	"ghp_" + strings.Repeat("aB3", 12),
+	"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N",
+	"xoxb-123456789012-abcdefABCDEF",
+	"-----BEGIN RSA KEY-----",
+	"ab_xyz", "b" + "y_qq", "x123", "yzz", "tok-abc", "éab",
+	"glpat-" + strings.Repeat("x9", 12),
+	"npm_" + strings.Repeat("Ab1", 12),
+	"AIza" + strings.Repeat("b", 35),
+	"hf_" + strings.Repeat("Q", 34),
+	"key-" + strings.Repeat("0f", 16),
+}
+
 // alphabets of the tokens rules match.
 var alphabets = []string{alnum, alnum + "_-", "0123456789abcdef", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", alnum + "+/="}
 
@@ -59,17 +75,18 @@ func TestLeadFindsWhatTheRegexFinds(t *testing.T) {
 		withLead++
 		re := nkregexp.MustCompile(expr)
 		pieces := append([]string{" ", "\n", "_", "-", ".", "=", ":", "\"", "é", "AA", "0a9F", "xyzXYZ", "QRSTUVWXYZ234567", "eyJhbGciOi"}, l.lits...)
+		pieces = append(pieces, leadExamples...)
 		rapid.Check(t, func(t *rapid.T) {
 			var b strings.Builder
 			for range rapid.IntRange(0, 30).Draw(t, "n") {
-				p := rapid.SampledFrom(pieces).Draw(t, "piece")
+				b.WriteString(rapid.SampledFrom(pieces).Draw(t, "piece"))
 				if rapid.Bool().Draw(t, "run") {
 					// A run of one alphabet, as the tokens rules look for.
 					alpha := rapid.SampledFrom(alphabets).Draw(t, "alphabet")
 					n := rapid.SampledFrom([]int{1, 4, 10, 16, 20, 22, 24, 32, 33, 34, 35, 36, 40, 43, 48, 58, 64, 82, 86, 90}).Draw(t, "len")
-					p = rapid.StringOfN(rapid.SampledFrom([]rune(alpha)), n, n, -1).Draw(t, "chars") + " "
+					b.WriteString(rapid.StringOfN(rapid.SampledFrom([]rune(alpha)), n, n, -1).Draw(t, "chars"))
+					b.WriteString(rapid.SampledFrom([]string{"", " ", "\n", "\"", "AA", "."}).Draw(t, "after"))
 				}
-				b.WriteString(p)
 			}
 			region := []byte(b.String())
 			got, want := l.findAll(re, region), re.FindAllSubmatchIndex(region, -1)
