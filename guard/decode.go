@@ -30,6 +30,7 @@ type view struct {
 	// and end (base64 and base32, whose groups map by arithmetic).
 	span func(k int) (start, end int)
 	tail bool // a dump with a character column: a hit covers its line to the end
+	flat bool // not decoded further (joined base64 characters)
 }
 
 // spanOf is the text that decoded byte k came from.
@@ -62,7 +63,7 @@ func (v *view) grow(n int) {
 }
 
 func (v *view) reset() {
-	v.b, v.start, v.end, v.span, v.tail = v.b[:0], v.start[:0], v.end[:0], nil, false
+	v.b, v.start, v.end, v.span, v.tail, v.flat = v.b[:0], v.start[:0], v.end[:0], nil, false, false
 }
 
 // decodeDepth is how many views deep findDecoded looks.
@@ -119,7 +120,7 @@ func (ix *Index) decodeViews(text []byte, depth int, s *decodeScratch) []Match {
 			return
 		}
 		ms := ix.Find(v.b)
-		if depth > 1 && texty(v.b) {
+		if depth > 1 && !v.flat && texty(v.b) {
 			ms = append(ms, ix.decodeViews(v.b, depth-1, s)...)
 		}
 		for _, m := range ms {
@@ -861,12 +862,41 @@ func (r *baseRun) decode(v *view, found func(*view)) {
 	if url {
 		enc = b64url
 	}
-	if len(r.segs) > 1 || len(src) >= minNested {
+	if len(r.segs) > 1 && !r.textyHead(src, enc) {
+		r.joined(v, src, found)
+	} else if len(r.segs) > 1 || len(src) >= minNested {
 		r.groups(v, src, 4, 3, true, func(dst, s []byte) (int, error) { return enc.Decode(dst, s) }, found)
 	}
 	if b32 { // no base32 form is in the index: every run is decoded
 		r.groups(v, src, 8, 5, false, func(dst, s []byte) (int, error) { return b32std.Decode(dst, s) }, found)
 	}
+}
+
+// textyHead reports whether the first bytes that src encodes in base64
+// are text (texty), or src does not decode.
+func (r *baseRun) textyHead(src []byte, enc *base64.Encoding) bool {
+	var head [258]byte
+	n, err := enc.Decode(head[:], src[:min(len(src), 344)/4*4])
+	return err != nil || texty(head[:n])
+}
+
+// joined scans a run broken over lines that encodes binary data as its
+// characters joined, without decoding them: the index holds the base64
+// forms of each secret at every alignment in a larger encoding, so a
+// secret in the data is found in the joined characters, where a line
+// break no longer splits its form. (Binary data holds no nested form,
+// and decoding a long run and scanning what it decodes to cost three
+// times as much.)
+func (r *baseRun) joined(v *view, src []byte, found func(*view)) {
+	v.reset()
+	own := v.b
+	v.b, v.flat = src, true
+	v.span = func(k int) (int, int) {
+		p := r.pos(k)
+		return p, p + 1
+	}
+	found(v)
+	v.b, v.flat = own, false
 }
 
 // groups decodes src in groups of in characters giving out bytes each (a

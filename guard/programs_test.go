@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/base64"
+	mrand "math/rand/v2"
 	"os"
 	"os/exec"
 	"strings"
@@ -240,6 +241,48 @@ func TestDumpsAtEveryAlignment(t *testing.T) {
 				text := append([]byte(strings.Repeat("y", shift)+"\n"), out...)
 				if red, _ := g.Redact(text); bytes.Contains(red, s.Value) || len(g.Find(red)) > 0 || !bytes.Contains(red, []byte("[REDACTED:"+s.Name)) {
 					t.Errorf("%s, %s after %d bytes: not redacted:\n%s", c.name, s.Name, shift+1, hideAll(red))
+				}
+			}
+		}
+	}
+}
+
+// TestSecretInWrappedBinaryBase64: a secret inside random binary data,
+// base64 encoded and wrapped as base64 and openssl wrap it, is found at
+// every offset in the data (the joined-characters view), and the
+// redacted span covers every character that encodes one of its bytes.
+func TestSecretInWrappedBinaryBase64(t *testing.T) {
+	g := testGuard(t, awkward...)
+	r := mrand.New(mrand.NewPCG(7, 8))
+	for _, s := range awkward {
+		for _, width := range []int{64, 76} {
+			for off := range 200 {
+				data := make([]byte, 600)
+				for i := range data {
+					data[i] = byte(r.Uint32())
+				}
+				copy(data[off:], s.Value)
+				enc := base64.StdEncoding.EncodeToString(data)
+				var text []byte
+				for i := 0; i < len(enc); i += width {
+					text = append(append(text, enc[i:min(i+width, len(enc))]...), '\n')
+				}
+				red, ms := g.Redact(text)
+				if !bytes.Contains(red, []byte("[REDACTED:"+s.Name)) {
+					t.Fatalf("%s at %d, width %d: not found", s.Name, off, width)
+				}
+				// Characters 4k..4k+3 encode bytes 3k..3k+2: every one that
+				// encodes a byte of the secret is inside a match.
+				for b := off; b < off+len(s.Value); b++ {
+					c := b / 3 * 4
+					pos := c + c/width // one '\n' per full line before it
+					covered := false
+					for _, m := range ms {
+						covered = covered || m.Start <= pos && pos < m.End
+					}
+					if !covered && b > off+2 && b < off+len(s.Value)-3 {
+						t.Fatalf("%s at %d, width %d: character %d (byte %d) left", s.Name, off, width, pos, b)
+					}
 				}
 			}
 		}
