@@ -45,8 +45,20 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 		var n int
 		var err error
 		n, err, timedOut = r.read(f.buf[len(f.buf):cap(f.buf)], idle)
+		// What else src holds now comes in this round too: a pipe gives
+		// at most its buffer a read, and one scan of a long window costs
+		// less than several of short ones (and is split over the CPUs).
+		for err == nil && n > 0 && len(f.buf)+n < cap(f.buf) {
+			m := r.more(f.buf[len(f.buf)+n : cap(f.buf)])
+			if m == 0 {
+				break
+			}
+			n += m
+		}
 		if n == room && chunk < maxStreamChunk {
-			chunk *= 2
+			if chunk *= 2; chunk == bigInput {
+				r.bigInput(maxStreamChunk)
+			}
 		}
 		if timedOut {
 			// src is idle: write all that is held (a pending read fills
@@ -80,10 +92,22 @@ const streamChunk = 16 << 10
 // keeps coming.
 const maxStreamChunk = 1 << 20
 
+// bigInput is the read size from which a stream counts as long, the
+// size from which its windows are scanned on every CPU (findSplit): a
+// pipe it reads from is then given room for a whole read.
+const bigInput = splitMin
+
 // An idleReader reads with a timeout. After a timeout the next call must
 // pass the same p: a read into it may still be pending.
 type idleReader interface {
 	read(p []byte, idle time.Duration) (n int, err error, timedOut bool)
+	// more reads what src holds now without waiting, and returns 0 when
+	// it holds nothing or cannot tell (the next read says why).
+	more(p []byte) int
+	// bigInput is told that the input is long: a pipe's buffer grows to
+	// n bytes, so the writer goes on while a window is scanned and the
+	// next read takes all it wrote.
+	bigInput(n int)
 	close()
 }
 
@@ -135,6 +159,19 @@ func (r *pollReader) read(p []byte, idle time.Duration) (int, error, bool) {
 	}
 }
 
+func (r *pollReader) more(p []byte) int {
+	if r.waitOnly {
+		return 0
+	}
+	n, err := readNowait(r.fd, p)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+func (r *pollReader) bigInput(n int) { growPipe(r.fd, n) }
+
 func (r *pollReader) close() {}
 
 // goReader reads any io.Reader on a goroutine, so that a read can be
@@ -177,6 +214,10 @@ func (r *goReader) read(p []byte, idle time.Duration) (int, error, bool) {
 		return 0, nil, true
 	}
 }
+
+func (r *goReader) more([]byte) int { return 0 }
+
+func (r *goReader) bigInput(int) {}
 
 func (r *goReader) close() {
 	if r.reads != nil {

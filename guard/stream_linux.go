@@ -8,3 +8,11 @@ import "golang.org/x/sys/unix"
 func readNowait(fd int, p []byte) (int, error) {
 	return unix.Preadv2(fd, [][]byte{p}, -1, unix.RWF_NOWAIT)
 }
+
+// growPipe asks that the pipe fd reads from hold up to n bytes (fcntl
+// F_SETPIPE_SZ, Linux 2.6.35; up to /proc/sys/fs/pipe-max-size, 1 MiB by
+// default, for an unprivileged process). Anything else, or a refusal, is
+// left as it is.
+func growPipe(fd, n int) {
+	unix.FcntlInt(uintptr(fd), unix.F_SETPIPE_SZ, n)
+}
