@@ -5,7 +5,8 @@
 # reports our MB/s divided by grep's as x-grep; BenchmarkFilterVsFloor runs
 # the whole noxkey-hook filter process against a trivial Go copy program
 # and reports x-floor (also the Claude hook, the first call after a vault
-# write, and the time noxkey-hook --shell adds to a command).
+# write, and the time noxkey-hook --shell adds to a command);
+# BenchmarkFilterThroughput the filter's MB/s on 16 MB read from a pipe.
 #   bench/run.sh [COUNT]     results in bench/out/
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,8 +19,10 @@ go test -run '^$' -bench '^Benchmark(Scan|Build|Load)$' -benchtime 10x -count "$
 # the floor moves by a tenth between runs, and 30 left a +-10% interval.
 go test -run '^$' -bench 'VsFloor' -benchtime 200x -count "$count" ./cmd/noxkey-hook | tee bench/out/hook.txt
 go test -run '^$' -bench 'FirstCallAfterWrite' -benchtime 30x -count "$count" ./cmd/noxkey-hook | tee bench/out/hook2.txt
+# The filter's throughput on 16 MB through a pipe, against cat of the same file.
+go test -run '^$' -bench 'FilterThroughput' -benchtime 10x -count "$count" ./cmd/noxkey-hook | tee bench/out/throughput.txt
 go test -run '^$' -bench 'ShellOverhead' -benchtime 30x -count "$count" ./hooks/relay | tee bench/out/shell.txt
 go test -run '^$' -bench 'Import1000' -benchtime 3x -count "$count" ./cmd/noxkey | tee bench/out/vault.txt
 go test -run '^$' -bench 'Get|BashFloor' -benchtime 30x -count "$count" ./cmd/noxkey | tee bench/out/get.txt
 go test -run '^$' -bench 'DetectLive' -count "$count" ./handoff | tee bench/out/detect.txt
-benchstat bench/out/guard.txt bench/out/hook.txt bench/out/hook2.txt bench/out/shell.txt bench/out/vault.txt bench/out/get.txt bench/out/detect.txt
+benchstat bench/out/guard.txt bench/out/hook.txt bench/out/hook2.txt bench/out/throughput.txt bench/out/shell.txt bench/out/vault.txt bench/out/get.txt bench/out/detect.txt

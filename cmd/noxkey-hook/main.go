@@ -25,10 +25,6 @@ import (
 	"github.com/noxkey/noxkey/hooks"
 	"github.com/noxkey/noxkey/hooks/relay"
 	"github.com/noxkey/noxkey/internal/paths"
-
-	// Maps this program's code and read-only data as it starts
-	// (internal/warmstart).
-	_ "github.com/noxkey/noxkey/internal/warmstart"
 )
 
 const usage = `usage: noxkey-hook COMMAND

@@ -73,3 +73,28 @@ func Secrets(n int) []Secret {
 	}
 	return out
 }
+
+// Base64 returns about n bytes of base64 text of random data wrapped at 76
+// columns, as base64(1) writes it, the same every time.
+func Base64(n int) []byte {
+	r := rand.New(rand.NewPCG(3, 4))
+	raw := make([]byte, n/77*57)
+	for i := range raw {
+		raw[i] = byte(r.Uint32())
+	}
+	s := base64.StdEncoding.EncodeToString(raw)
+	out := make([]byte, 0, n)
+	for i := 0; i < len(s); i += 76 {
+		out = append(append(out, s[i:min(i+76, len(s))]...), '\n')
+	}
+	return out
+}
+
+// Logs returns n bytes of log lines with no encoded run.
+func Logs(n int) []byte {
+	var b strings.Builder
+	for i := 0; b.Len() < n; i++ {
+		fmt.Fprintf(&b, "2026-11-28T18:00:%02d.%03dZ INFO request id=%08x path=/api/v1/items/%d status=200 latency_ms=%d\n", i%60, i%1000, uint32(i*2654435761), i, i%97)
+	}
+	return []byte(b.String()[:n])
+}

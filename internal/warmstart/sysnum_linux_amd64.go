@@ -1,3 +1,0 @@
-package warmstart
-
-const sysMadvise = 28 // SYS_MADVISE
