@@ -19,7 +19,7 @@ type Finder struct {
 // pays for every fresh page of the buffer and for every window: this was
 // the fastest whole Claude hook call of the sizes tried
 // (docs/performance.md).
-const finderRoom = 16 << 10
+const finderRoom = 64 << 10
 
 // NewFinder returns a Finder for g.
 func (g *Guard) NewFinder() *Finder {

@@ -97,7 +97,7 @@ func TestReadClaudeStringsRefusesWhatItCannotReadExactly(t *testing.T) {
 func TestClaudeQuietFindsSecretsAcrossWindows(t *testing.T) {
 	g := vaultGuard(t)
 	var log strings.Builder
-	for i := 0; log.Len() < 100<<10; i++ {
+	for i := 0; log.Len() < 160<<10; i++ {
 		fmt.Fprintf(&log, "%05d\tGET /api/v1/items?page=%d \"ok\" 200\n", i, i)
 	}
 	clean := log.String()
@@ -111,12 +111,14 @@ func TestClaudeQuietFindsSecretsAcrossWindows(t *testing.T) {
 		return ok && cs.Quiet(g)
 	}
 	if !quiet(payload(clean)) {
-		t.Fatal("the clean 100 KB output was not cleared")
+		t.Fatal("the clean 160 KB output was not cleared")
 	}
 	b64 := base64.StdEncoding.EncodeToString([]byte(fixtureSecret))
 	forms := map[string]string{"raw": fixtureSecret, "wrapped base64": b64[:9] + "\n    " + b64[9:]}
 	for name, form := range forms {
-		for _, edge := range []int{24 << 10, 32 << 10, 48 << 10, 56 << 10, 64 << 10, 80 << 10} {
+		// The Finder's windows (guard/finder.go) end at 8 + 64 KiB, then
+		// every 64 KiB; the other edges are where they ended before.
+		for _, edge := range []int{24 << 10, 32 << 10, 48 << 10, 56 << 10, 64 << 10, 72 << 10, 80 << 10, 136 << 10} {
 			for at := edge - len(form) - 2; at <= edge+2; at++ {
 				p := payload(clean[:at] + form + clean[at:])
 				if quiet(p) {

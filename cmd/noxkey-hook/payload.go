@@ -11,19 +11,10 @@ import (
 // as a malformed one, having read no more than this.
 const maxPayload = 64 << 20
 
-// readPayload reads at most limit+1 bytes of stdin (so a caller sees
-// that it was longer than limit): moved by the kernel where it can
-// (payload_linux.go), else read.
+// readPayload reads at most limit+1 bytes of stdin, so a caller sees that
+// it was longer than limit.
 func readPayload(stdin *os.File, limit int) ([]byte, error) {
-	b, rest, err := moveIn(stdin, limit+1)
-	if err != nil || !rest {
-		return b, err
-	}
-	more, err := readUpTo(stdin, limit+1-len(b))
-	if len(b) == 0 {
-		return more, err
-	}
-	return append(slices.Clip(b), more...), err
+	return readUpTo(stdin, limit+1)
 }
 
 // readUpTo reads at most n bytes of r. Its buffer reserves up to 1 MiB

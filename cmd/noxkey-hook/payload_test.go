@@ -10,8 +10,7 @@ import (
 
 // TestReadPayload reads payloads of every size class from every kind of
 // stdin a hook gets: a pipe (Codex), a socket pair (Node's children:
-// Claude Code, Gemini CLI), and a regular file (a shell redirect), which
-// splice(2) cannot read, so the plain read takes over.
+// Claude Code, Gemini CLI), and a regular file (a shell redirect).
 func TestReadPayload(t *testing.T) {
 	const limit = 200 << 10
 	sizes := []int{0, 1, 4095, 4096, 100 << 10, limit, limit + 1, 3 * limit}
