@@ -11,8 +11,9 @@ import (
 const splitMin = 256 << 10
 
 // findSplit is Find for a stream's window of text that will be cut keep
-// bytes before its end (held.emit): a long text is scanned in segments
-// on all CPUs. Each segment starts where a window of Stream would
+// bytes before its end (held.emit): a long text is scanned in segments,
+// up to four a CPU, all at once (four, so that a slow one does not hold
+// up the rest). Each segment starts where a window of Stream would
 // (holdFrom: keep bytes before the end of the one before, after a line
 // break) and reaches keep bytes past the next segment's start, so every
 // form that starts in a segment is seen whole by it, as it would be by
