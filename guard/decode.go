@@ -86,12 +86,35 @@ func (ix *Index) findDecoded(text []byte, depth int) []Match {
 		s = new(decodeScratch)
 	}
 	defer func() {
+		if s.size() > maxKeptScratch {
+			return // a rare long text: not kept for the life of a process
+		}
 		select {
 		case scratches <- s:
 		default:
 		}
 	}()
 	return ix.decodeViews(text, depth, s)
+}
+
+// maxKeptScratch bounds the scratch kept for reuse: a stream's windows
+// (up to 1 MiB) fit, a whole large file scanned at once does not.
+const maxKeptScratch = 16 << 20
+
+// size is the memory s holds, in bytes.
+func (s *decodeScratch) size() int {
+	n := 0
+	for i := range s.views {
+		v := &s.views[i]
+		n += cap(v.b) + 4*cap(v.start) + 4*cap(v.end)
+	}
+	for i := range s.runs {
+		for j := range s.runs[i] {
+			r := &s.runs[i][j]
+			n += cap(r.chars) + 8*cap(r.segs) + 4*cap(r.at)
+		}
+	}
+	return n
 }
 
 // decodeScratch is what decoding a text reuses: a view and base runs for

@@ -109,3 +109,25 @@ func names(ms []Match) string {
 	}
 	return fmt.Sprint(n)
 }
+
+// TestLongTextScratchIsNotKept: decoding a long text grows the decoders'
+// scratch to its size; that scratch is not kept for reuse, a window's is.
+func TestLongTextScratchIsNotKept(t *testing.T) {
+	g := testGuard(t, awkward...)
+	for len(scratches) > 0 {
+		<-scratches
+	}
+	g.Index.FindAll(corpusLines(1 << 20))
+	if len(scratches) != 1 {
+		t.Fatalf("%d scratches kept after a 1 MiB text, want 1", len(scratches))
+	}
+	<-scratches
+	var b64 []byte
+	for len(b64) < 24<<20 {
+		b64 = append(b64, "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx\n"...)
+	}
+	g.Index.FindAll(b64)
+	if len(scratches) != 0 {
+		t.Fatalf("the scratch of a 24 MiB base64 text was kept (%d bytes)", (<-scratches).size())
+	}
+}
