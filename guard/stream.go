@@ -31,7 +31,7 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 	// costs more than the scan.
 	f := &held{g: g, dst: dst, keep: g.lookback()}
 	f.buf = make([]byte, 0, f.keep+streamChunk)
-	chunk := streamChunk
+	chunk, total := streamChunk, 0
 	for timedOut := false; ; {
 		// Room for the next read: move what is held to the front and grow
 		// for a long line held whole, or for input that keeps coming (a
@@ -56,10 +56,12 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 			n += m
 		}
 		if n == room && chunk < maxStreamChunk {
-			if chunk *= 2; chunk == bigInput {
-				r.bigInput(maxStreamChunk)
-			}
+			chunk *= 2
 		}
+		if total < bigInput && total+n >= bigInput {
+			r.bigInput(maxStreamChunk)
+		}
+		total += n
 		if timedOut {
 			// src is idle: write all that is held (a pending read fills
 			// f.buf past its length, which this does not touch).
@@ -92,9 +94,9 @@ const streamChunk = 16 << 10
 // keeps coming.
 const maxStreamChunk = 1 << 20
 
-// bigInput is the read size from which a stream counts as long, the
-// size from which its windows are scanned on every CPU (findSplit): a
-// pipe it reads from is then given room for a whole read.
+// bigInput is how much input makes a stream long, the size from which
+// its windows are scanned on every CPU (findSplit): a pipe it reads from
+// is then given room for a whole read.
 const bigInput = splitMin
 
 // An idleReader reads with a timeout. After a timeout the next call must
