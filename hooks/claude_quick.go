@@ -2,22 +2,19 @@ package hooks
 
 import (
 	"bytes"
-	"errors"
-	"io"
 
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/noxkey/noxkey/guard"
 )
 
-// ClaudeStrings is a Claude Code payload read in one pass by a JSON
-// tokenizer (github.com/go-json-experiment/json/jsontext, the prototype of
-// Go's encoding/json/v2) instead of being decoded into maps: its top-level
-// hook_event_name and tool_name, and where every string in it (names too)
+// ClaudeStrings is a Claude Code payload read in one pass (jsonScan)
+// instead of being decoded into maps: its top-level hook_event_name and
+// tool_name, and where every string in it (names too) and every number
 // lies in the payload, validated. Decoding a 100 KB tool output into
-// maps, the way the Claude dialect must to rewrite it, allocates nearly five
-// times its size; most calls need no answer at all, and this finds them
-// without a copy of the payload.
+// maps, the way the Claude dialect must to rewrite it, allocates nearly
+// five times its size; most calls need no answer at all, and this finds
+// them without a copy of the payload.
 type ClaudeStrings struct {
 	Event, Tool string
 	Cursor      bool // a top-level cursor_version: Cursor runs this hook
@@ -28,32 +25,39 @@ type ClaudeStrings struct {
 
 type span struct{ start, end int }
 
-// ReadClaudeStrings tokenizes payload, which it keeps; ok is false for
-// anything but one valid JSON object, which the Claude dialect then reports. It
-// stops early once the event and tool show that the payload cannot be
-// quiet (a PreToolUse of a Write can carry a whole file that the full
-// path decodes anyway).
+// ReadClaudeStrings reads payload, which it keeps; ok is false for
+// anything but one valid JSON object with distinct top-level names, which
+// the Claude dialect then reports. It stops early once the event and tool
+// show that the payload cannot be quiet (a PreToolUse of a Write can carry
+// a whole file that the full path decodes anyway).
 func ReadClaudeStrings(payload []byte) (cs *ClaudeStrings, ok bool) {
 	// Room for the strings of a usual payload (about 20), so the list is
 	// not regrown through five size classes, each a fresh span of memory
 	// (docs/performance.md).
-	cs = &ClaudeStrings{payload: payload, spans: make([]span, 0, 32)}
-	dec := jsontext.NewDecoder(bytes.NewBuffer(payload))
-	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+	s := &jsonScan{b: payload, spans: make([]span, 0, 32)}
+	cs = &ClaudeStrings{payload: payload}
+	if s.peek() != '{' {
 		return nil, false
 	}
-	var name []byte
-	for dec.PeekKind() == '"' {
-		v, err := dec.ReadValue()
+	s.i++
+	var names [][]byte
+	for more := s.peek() != '}'; more; {
+		if !s.name() {
+			return nil, false
+		}
+		n := s.spans[len(s.spans)-1]
+		name, err := jsontext.AppendUnquote(nil, payload[n.start:n.end])
 		if err != nil {
 			return nil, false
 		}
-		cs.add(dec, len(v))
-		if name, err = jsontext.AppendUnquote(name[:0], v); err != nil {
-			return nil, false
+		for _, seen := range names {
+			if bytes.Equal(seen, name) {
+				return nil, false // jsontext refuses duplicate names too
+			}
 		}
-		first, kind := len(cs.spans), dec.PeekKind()
-		if err := cs.walk(dec); err != nil {
+		names = append(names, name)
+		first, kind := len(s.spans), s.peek()
+		if !s.value() {
 			return nil, false
 		}
 		switch string(name) {
@@ -63,8 +67,8 @@ func ReadClaudeStrings(payload []byte) (cs *ClaudeStrings, ok bool) {
 			if kind != '"' {
 				break
 			}
-			s := cs.spans[first]
-			text, err := jsontext.AppendUnquote(nil, payload[s.start:s.end])
+			v := s.spans[first]
+			text, err := jsontext.AppendUnquote(nil, payload[v.start:v.end])
 			if err != nil {
 				return nil, false
 			}
@@ -75,61 +79,24 @@ func ReadClaudeStrings(payload []byte) (cs *ClaudeStrings, ok bool) {
 			}
 		}
 		if known := cs.Event != "" && (cs.Event != "PostToolUse" || cs.Tool != ""); known && !cs.MayBeQuiet() {
+			cs.spans = s.spans
 			return cs, true
 		}
-	}
-	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '}' {
-		return nil, false
-	}
-	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
-		return nil, false
-	}
-	cs.complete = true
-	return cs, true
-}
-
-// add records the string literal of n bytes that dec has just read.
-func (cs *ClaudeStrings) add(dec *jsontext.Decoder, n int) {
-	end := int(dec.InputOffset())
-	cs.spans = append(cs.spans, span{end - n, end})
-}
-
-// walk reads one value, recording each string in it.
-func (cs *ClaudeStrings) walk(dec *jsontext.Decoder) error {
-	for depth := 0; ; {
-		var err error
-		switch dec.PeekKind() {
-		case '{', '[':
-			_, err = dec.ReadToken()
-			depth++
-		case '}', ']':
-			_, err = dec.ReadToken()
-			depth--
-		case '"':
-			var v jsontext.Value
-			if v, err = dec.ReadValue(); err == nil {
-				cs.add(dec, len(v))
-			}
-		case 0:
-			_, err = dec.ReadToken()
-			if err == nil {
-				err = errors.New("unexpected end")
-			}
-		case '0': // a number: a numeric secret is text too
-			var v jsontext.Value
-			if v, err = dec.ReadValue(); err == nil {
-				cs.add(dec, len(v))
-			}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			more = false
 		default:
-			err = dec.SkipValue()
-		}
-		if err != nil {
-			return err
-		}
-		if depth == 0 {
-			return nil
+			return nil, false
 		}
 	}
+	s.i++ // the closing brace
+	if s.ws(); s.i != len(payload) {
+		return nil, false
+	}
+	cs.spans, cs.complete = s.spans, true
+	return cs, true
 }
 
 // MayBeQuiet reports whether the payload is of an event Quiet can clear:
