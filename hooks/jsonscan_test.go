@@ -150,4 +150,3 @@ func (cs *ClaudeStrings) walkRef(dec *jsontext.Decoder) error {
 		}
 	}
 }
-
