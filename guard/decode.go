@@ -97,6 +97,20 @@ func (ix *Index) findDecoded(text []byte, depth int) []Match {
 	return ix.decodeViews(text, depth, s)
 }
 
+// decodeScratch is what decoding a text reuses: a view and base runs for
+// each depth. Decoding a long text grows them to its size, and a stream
+// decodes text after text: fresh buffers each time would be fresh memory
+// each time, which costs page faults and collections.
+type decodeScratch struct {
+	views [decodeDepth]view
+	runs  [decodeDepth][2]baseRun
+}
+
+// scratches keeps scratch for the scans that run at once (findSplit's).
+// Not a sync.Pool: a collection empties that, and a stream that decodes
+// megabytes collects often.
+var scratches = make(chan *decodeScratch, 8)
+
 // maxKeptScratch bounds the scratch kept for reuse: a stream's windows
 // (up to 1 MiB) fit, a whole large file scanned at once does not.
 const maxKeptScratch = 16 << 20
@@ -116,20 +130,6 @@ func (s *decodeScratch) size() int {
 	}
 	return n
 }
-
-// decodeScratch is what decoding a text reuses: a view and base runs for
-// each depth. Decoding a long text grows them to its size, and a stream
-// decodes text after text: fresh buffers each time would be fresh memory
-// each time, which costs page faults and collections.
-type decodeScratch struct {
-	views [decodeDepth]view
-	runs  [decodeDepth][2]baseRun
-}
-
-// scratches keeps scratch for the scans that run at once (findSplit's).
-// Not a sync.Pool: a collection empties that, and a stream that decodes
-// megabytes collects often.
-var scratches = make(chan *decodeScratch, 8)
 
 // decodeViews is findDecoded with its scratch.
 func (ix *Index) decodeViews(text []byte, depth int, s *decodeScratch) []Match {
