@@ -907,9 +907,9 @@ func (r *baseRun) textyHead(src []byte, enc *base64.Encoding) bool {
 // characters joined, without decoding them: the index holds the base64
 // forms of each secret at every alignment in a larger encoding, so a
 // secret in the data is found in the joined characters, where a line
-// break no longer splits its form. (Binary data holds no nested form,
-// and decoding a long run and scanning what it decodes to cost three
-// times as much.)
+// break no longer splits its form. Binary data holds no nested form to
+// decode further, so the decoding would only cost time
+// (docs/performance.md).
 func (r *baseRun) joined(v *view, src []byte, found func(*view)) {
 	v.reset()
 	own := v.b

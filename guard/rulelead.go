@@ -15,7 +15,7 @@ import (
 // such places. A rule whose matches may start with anything else has no
 // lead and is run over the region.
 type lead struct {
-	lits  []string
+	lits  [][]byte
 	first [256]bool // the literals' first bytes
 	// anchored is the rule's regex preceded by the one character before
 	// the place tried, anchored at that character: word boundaries at the
@@ -44,11 +44,12 @@ func newLead(expr string) *lead {
 	if err != nil {
 		return nil
 	}
-	l := &lead{lits: lits, anchored: anchored}
+	l := &lead{anchored: anchored}
 	for _, s := range lits {
 		if s == "" {
 			return nil
 		}
+		l.lits = append(l.lits, []byte(s))
 		l.first[s[0]] = true
 	}
 	return l
@@ -133,7 +134,7 @@ func leadLiterals(re *syntax.Regexp) (lits []string, exact, ok bool) {
 			}
 			out, exact = joined, e
 		}
-		return out, exact && len(subs) > 0, true
+		return out, exact, true
 	}
 	return nil, false, false
 }
@@ -141,7 +142,7 @@ func leadLiterals(re *syntax.Regexp) (lits []string, exact, ok bool) {
 // next is the first place at or after p where a literal starts, or -1.
 func (l *lead) next(region []byte, p int) int {
 	if len(l.lits) == 1 {
-		if i := bytes.Index(region[p:], []byte(l.lits[0])); i >= 0 {
+		if i := bytes.Index(region[p:], l.lits[0]); i >= 0 {
 			return p + i
 		}
 		return -1
@@ -151,7 +152,7 @@ func (l *lead) next(region []byte, p int) int {
 			continue
 		}
 		for _, s := range l.lits {
-			if bytes.HasPrefix(region[p:], []byte(s)) {
+			if bytes.HasPrefix(region[p:], s) {
 				return p
 			}
 		}
@@ -169,9 +170,10 @@ func (l *lead) findAll(re *regexp.Regexp, region []byte) [][]int {
 		}
 		var loc []int
 		if q == 0 {
-			// No character before: the rule's own regex, if it matches here.
-			if m := re.FindSubmatchIndex(region); m != nil && m[0] == 0 {
-				loc = m
+			// No character before the region: its first match is the
+			// regex's own leftmost one, wherever it starts.
+			if loc = re.FindSubmatchIndex(region); loc == nil {
+				break
 			}
 		} else if m := l.anchored.FindSubmatchIndex(region[q-1:]); m != nil {
 			for i := range m {

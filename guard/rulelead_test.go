@@ -67,11 +67,12 @@ const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 func TestLeadFindsWhatTheRegexFinds(t *testing.T) {
 	exprs := append(defaultRuleRegexes(t), leadCases...)
 	withLead, matched := 0, 0
-	// The made-up tokens, each after a word character and after a space:
-	// matched the same way, and by enough of the regexes to tell.
+	// The made-up tokens, the first at the very start of the region, each
+	// after a line break and after a word character: matched the same way,
+	// and by enough of the regexes to tell.
 	var fixed strings.Builder
 	for _, e := range leadExamples {
-		fixed.WriteString("x" + e + " " + e + "\n")
+		fixed.WriteString(e + " x" + e + "\n")
 	}
 	for _, expr := range exprs {
 		l := newLead(expr)
@@ -87,8 +88,10 @@ func TestLeadFindsWhatTheRegexFinds(t *testing.T) {
 		if len(want) > 0 {
 			matched++
 		}
-		pieces := append([]string{" ", "\n", "_", "-", ".", "=", ":", "\"", "é", "AA", "0a9F", "xyzXYZ", "QRSTUVWXYZ234567", "eyJhbGciOi"}, l.lits...)
-		pieces = append(pieces, leadExamples...)
+		pieces := append([]string{" ", "\n", "_", "-", ".", "=", ":", "\"", "é", "AA", "0a9F", "xyzXYZ", "QRSTUVWXYZ234567", "eyJhbGciOi"}, leadExamples...)
+		for _, lit := range l.lits {
+			pieces = append(pieces, string(lit))
+		}
 		rapid.Check(t, func(t *rapid.T) {
 			var b strings.Builder
 			for range rapid.IntRange(0, 30).Draw(t, "n") {

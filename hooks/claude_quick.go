@@ -40,18 +40,22 @@ func ReadClaudeStrings(payload []byte) (cs *ClaudeStrings, ok bool) {
 		return nil, false
 	}
 	s.i++
-	var names [][]byte
+	var seen [16][]byte // room for a usual payload's names, not on the heap
+	names := seen[:0]
 	for more := s.peek() != '}'; more; {
 		if !s.name() {
 			return nil, false
 		}
 		n := s.spans[len(s.spans)-1]
-		name, err := jsontext.AppendUnquote(nil, payload[n.start:n.end])
-		if err != nil {
-			return nil, false
+		name := payload[n.start+1 : n.end-1]
+		if bytes.IndexByte(name, '\\') >= 0 {
+			var err error
+			if name, err = jsontext.AppendUnquote(nil, payload[n.start:n.end]); err != nil {
+				return nil, false
+			}
 		}
-		for _, seen := range names {
-			if bytes.Equal(seen, name) {
+		for _, earlier := range names {
+			if bytes.Equal(earlier, name) {
 				return nil, false // jsontext refuses duplicate names too
 			}
 		}
@@ -60,25 +64,15 @@ func ReadClaudeStrings(payload []byte) (cs *ClaudeStrings, ok bool) {
 		if !s.value() {
 			return nil, false
 		}
-		switch string(name) {
-		case "cursor_version":
-			cs.Cursor = true
-		case "hook_event_name", "tool_name":
-			if kind != '"' {
-				break
-			}
-			v := s.spans[first]
-			text, err := jsontext.AppendUnquote(nil, payload[v.start:v.end])
-			if err != nil {
-				return nil, false
-			}
-			if string(name) == "tool_name" {
-				cs.Tool = string(text)
-			} else {
-				cs.Event = string(text)
-			}
+		var lit []byte
+		if kind == '"' {
+			lit = payload[s.spans[first].start:s.spans[first].end]
 		}
-		if known := cs.Event != "" && (cs.Event != "PostToolUse" || cs.Tool != ""); known && !cs.MayBeQuiet() {
+		ok, decided := cs.member(name, lit)
+		if !ok {
+			return nil, false
+		}
+		if decided {
 			cs.spans = s.spans
 			return cs, true
 		}
@@ -97,6 +91,32 @@ func ReadClaudeStrings(payload []byte) (cs *ClaudeStrings, ok bool) {
 	}
 	cs.spans, cs.complete = s.spans, true
 	return cs, true
+}
+
+// member takes a top-level member of the payload: its name, unquoted,
+// and the literal of its value when that is a string (else nil). It
+// reports false for a literal that does not unquote, and decided once the
+// event and tool show that the payload cannot be quiet.
+func (cs *ClaudeStrings) member(name, lit []byte) (ok, decided bool) {
+	switch string(name) {
+	case "cursor_version":
+		cs.Cursor = true
+	case "hook_event_name", "tool_name":
+		if lit == nil {
+			break
+		}
+		text, err := jsontext.AppendUnquote(nil, lit)
+		if err != nil {
+			return false, false
+		}
+		if string(name) == "tool_name" {
+			cs.Tool = string(text)
+		} else {
+			cs.Event = string(text)
+		}
+	}
+	known := cs.Event != "" && (cs.Event != "PostToolUse" || cs.Tool != "")
+	return true, known && !cs.MayBeQuiet()
 }
 
 // MayBeQuiet reports whether the payload is of an event Quiet can clear:

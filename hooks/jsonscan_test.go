@@ -75,25 +75,15 @@ func readClaudeStringsJSONText(payload []byte) (cs *ClaudeStrings, ok bool) {
 		if err := cs.walkRef(dec); err != nil {
 			return nil, false
 		}
-		switch string(name) {
-		case "cursor_version":
-			cs.Cursor = true
-		case "hook_event_name", "tool_name":
-			if kind != '"' {
-				break
-			}
-			s := cs.spans[first]
-			text, err := jsontext.AppendUnquote(nil, payload[s.start:s.end])
-			if err != nil {
-				return nil, false
-			}
-			if string(name) == "tool_name" {
-				cs.Tool = string(text)
-			} else {
-				cs.Event = string(text)
-			}
+		var lit []byte
+		if kind == '"' {
+			lit = payload[cs.spans[first].start:cs.spans[first].end]
 		}
-		if known := cs.Event != "" && (cs.Event != "PostToolUse" || cs.Tool != ""); known && !cs.MayBeQuiet() {
+		ok, decided := cs.member(name, lit)
+		if !ok {
+			return nil, false
+		}
+		if decided {
 			return cs, true
 		}
 	}
@@ -147,6 +137,27 @@ func (cs *ClaudeStrings) walkRef(dec *jsontext.Decoder) error {
 		}
 		if depth == 0 {
 			return nil
+		}
+	}
+}
+
+// TestNestedDuplicateNamesAreStillScanned: jsonScan reads a payload whose
+// nested object repeats a name (jsontext refuses it); a secret in the
+// repeated member, which a reader that keeps the last value would show,
+// is still found, so the payload is not cleared as quiet.
+func TestNestedDuplicateNamesAreStillScanned(t *testing.T) {
+	g := vaultGuard(t)
+	for _, p := range []string{
+		`{"hook_event_name":"PostToolUse","tool_name":"Bash","tool_response":{"stdout":"clean","stdout":"` + fixtureSecret + `"}}`,
+		`{"hook_event_name":"PostToolUse","tool_name":"Bash","tool_response":{"stdout":"` + fixtureSecret + `","stdout":"clean"}}`,
+		`{"hook_event_name":"PostToolUse","tool_name":"Bash","tool_response":{"x":{"k":1,"k":"` + fixtureSecret + `"}}}`,
+	} {
+		cs, ok := ReadClaudeStrings([]byte(p))
+		if !ok {
+			t.Fatal("a payload with a repeated nested name was not read")
+		}
+		if cs.Quiet(g) {
+			t.Fatal("a secret in a repeated nested member was cleared as quiet")
 		}
 	}
 }
