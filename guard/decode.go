@@ -5,6 +5,7 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"slices"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -74,8 +75,10 @@ const decodeDepth = 2
 func (ix *Index) minDecodeRun() int { return max(ix.w, 6) }
 
 // findDecoded returns the matches of every decoded view of text, mapped
-// back to text.
-func (ix *Index) findDecoded(text []byte, depth int) []Match {
+// back to text, and appends to skip the spans of text inside the blocks
+// scanned as their characters joined (joined): the direct scan need not
+// read them again.
+func (ix *Index) findDecoded(text []byte, depth int, skip *[][2]int) []Match {
 	if ix == nil || len(ix.forms) == 0 || depth == 0 || len(text) < ix.w {
 		return nil
 	}
@@ -94,7 +97,12 @@ func (ix *Index) findDecoded(text []byte, depth int) []Match {
 		default:
 		}
 	}()
-	return ix.decodeViews(text, depth, s)
+	s.skip = s.skip[:0]
+	ms := ix.decodeViews(text, depth, s)
+	if skip != nil {
+		*skip = append(*skip, s.skip...)
+	}
+	return ms
 }
 
 // decodeScratch is what decoding a text reuses: a view and base runs for
@@ -104,6 +112,7 @@ func (ix *Index) findDecoded(text []byte, depth int) []Match {
 type decodeScratch struct {
 	views [decodeDepth]view
 	runs  [decodeDepth][2]baseRun
+	skip  [][2]int // the top level's joined blocks, less their margins
 }
 
 // scratches keeps scratch for the scans that run at once (findSplit's).
@@ -146,6 +155,9 @@ func (ix *Index) decodeViews(text []byte, depth int, s *decodeScratch) []Match {
 		if depth > 1 && !v.flat && texty(v.b) {
 			ms = append(ms, ix.decodeViews(v.b, depth-1, s)...)
 		}
+		if v.flat && depth == decodeDepth {
+			s.skip = ix.skipJoined(s.skip, v, len(text))
+		}
 		for _, m := range ms {
 			start, _ := v.spanOf(m.Start)
 			_, e := v.spanOf(m.End - 1)
@@ -154,7 +166,16 @@ func (ix *Index) decodeViews(text []byte, depth int, s *decodeScratch) []Match {
 					e++
 				}
 			}
-			out = append(out, Match{Start: start, End: e, Name: m.Name, Kind: m.Kind + "-decoded"})
+			kind := m.Kind + "-decoded"
+			if v.flat {
+				// The text's own characters: the form the direct scan
+				// would have reported, over line breaks or not.
+				kind = m.Kind
+				if e-start > m.End-m.Start && !strings.HasSuffix(kind, "-wrapped") {
+					kind += "-wrapped"
+				}
+			}
+			out = append(out, Match{Start: start, End: e, Name: m.Name, Kind: kind})
 		}
 	}
 	for _, r := range escapeRegions(text, ix.maxLen) {
@@ -178,6 +199,27 @@ func (ix *Index) decodeViews(text []byte, depth int, s *decodeScratch) []Match {
 	eachUTF16(text, minRun, v, found)
 	eachCharDump(text, minRun, v, found)
 	return out
+}
+
+// skipJoined adds to skip the span of text that v, a joined block, lies
+// in, less margins the direct scan still reads: at the start, where a form
+// beginning before the block reaches its windows (they lie in a form's
+// first W+2S-3+W bytes), and at the end, where a form beginning in the
+// block may end after it (over line breaks, at most about twice its
+// length). Spans are kept sorted and merged.
+func (ix *Index) skipJoined(skip [][2]int, v *view, n int) [][2]int {
+	start, _ := v.spanOf(0)
+	_, end := v.spanOf(len(v.b) - 1)
+	start += 4*(ix.w+2*ix.s) + 64
+	end = min(end, n) - 3*ix.maxLen - 128
+	if end-start < 1024 {
+		return skip // too short to be worth a jump
+	}
+	if k := len(skip) - 1; k >= 0 && start <= skip[k][1] {
+		skip[k][1] = max(skip[k][1], end)
+		return skip
+	}
+	return append(skip, [2]int{start, end})
 }
 
 // texty reports whether decoded bytes are text worth decoding again:

@@ -109,7 +109,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`"a\"b\\c\u00e4 &amp; %41 '' $$ `+"\x1b[31m"), uint16(3), uint8(1))
 	f.Add([]byte("QUJD\nREVG\n====\n\x00a\x00b"), uint16(5), uint8(2))
 	f.Fuzz(func(t *testing.T, text []byte, pos uint16, form uint8) {
-		for _, m := range ix.findDecoded(text, decodeDepth) {
+		for _, m := range ix.findDecoded(text, decodeDepth, nil) {
 			if m.Start < 0 || m.End > len(text) || m.Start >= m.End {
 				t.Fatalf("a match outside the text: %+v of %d bytes", m, len(text))
 			}

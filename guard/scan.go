@@ -34,12 +34,20 @@ func (ix *Index) Find(text []byte) []Match {
 	if ix == nil || len(ix.forms) == 0 {
 		return nil
 	}
+	return ix.find(text, nil)
+}
+
+// find is Find, not reading the spans in skip (sorted, apart from each
+// other): the joined view of a wrapped base64 block (findDecoded) finds
+// every form that lies there, and the direct scan still reads each span's
+// ends, where a form may reach in from outside.
+func (ix *Index) find(text []byte, skip [][2]int) []Match {
 	var out []Match
 	emit := func(m Match) { out = append(out, m) }
 	ix.warm(len(text))
 	if ix.wrapping && ix.w == 8 && ix.s == 8 {
 		// Both passes in one read of the text.
-		ix.scanTiled(text, &out, emit)
+		ix.scanTiled(text, skip, &out, emit)
 	} else {
 		ix.scan(text, false, emit)
 		if ix.wrapping && bytes.IndexByte(text, '\n') >= 0 {
@@ -66,8 +74,12 @@ func (ix *Index) Find(text []byte) []Match {
 // (decode.go), sorted by Start, without those that lie inside another of
 // the same secret (dropInside).
 func (ix *Index) FindAll(text []byte) []Match {
-	ms := ix.Find(text)
-	dm := ix.findDecoded(text, decodeDepth)
+	if ix == nil || len(ix.forms) == 0 {
+		return nil
+	}
+	var skip [][2]int
+	dm := ix.findDecoded(text, decodeDepth, &skip)
+	ms := ix.find(text, skip)
 	if len(dm) == 0 {
 		return ms
 	}
@@ -211,7 +223,7 @@ func (ix *Index) scan(text []byte, onlyWrap bool, emit func(Match)) {
 // scanTiled is scan and findShortLineWraps fused for W = S = 8, when the
 // sampled windows tile the text: each word loaded for the filter probe is
 // also tested for newlines (SWAR), so the text is read once.
-func (ix *Index) scanTiled(text []byte, out *[]Match, emit func(Match)) {
+func (ix *Index) scanTiled(text []byte, skip [][2]int, out *[]Match, emit func(Match)) {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	bm, k0, k1, shift := ix.filter, ix.k0, ix.k1, ix.shift
 	short := ix.w + ix.s - 1
@@ -231,10 +243,30 @@ func (ix *Index) scanTiled(text []byte, out *[]Match, emit func(Match)) {
 		}
 	}
 	q := 0
+	next := n // where the next span to skip starts
+	if len(skip) > 0 {
+		next = skip[0][0]
+	}
 	// Four words a turn: their filter probes are issued before any branch,
 	// so the cache misses of a filter larger than L2 overlap; then the
 	// newline test of all four (SWAR), and the rare hits.
 	for ; q+32 <= n; q += 32 {
+		if q >= next {
+			// No line inside a joined block is short (each is 16
+			// characters or more); the two line breaks before the span's
+			// end are where the scan would have them.
+			q = min((max(q, skip[0][1])+7)&^7, n)
+			prev = bytes.LastIndexByte(text[:q], '\n')
+			prev2 = bytes.LastIndexByte(text[:max(prev, 0)], '\n')
+			if skip = skip[1:]; len(skip) > 0 {
+				next = skip[0][0]
+			} else {
+				next = n
+			}
+			if q+32 > n {
+				break
+			}
+		}
 		x0 := binary.LittleEndian.Uint64(text[q:])
 		x1 := binary.LittleEndian.Uint64(text[q+8:])
 		x2 := binary.LittleEndian.Uint64(text[q+16:])
