@@ -139,7 +139,7 @@ func upper(c byte) byte {
 }
 
 // each calls fn for every occurrence of every keyword: its index and
-// span, in order of start.
+// span, in order of start for keywords of three bytes or more.
 func (k *keywordSet) each(text []byte, fn func(kw, start, end int)) {
 	for _, i := range k.short {
 		w := k.words[i]
@@ -149,22 +149,56 @@ func (k *keywordSet) each(text []byte, fn func(kw, start, end int)) {
 			}
 		}
 	}
-	pairs := k.pairs
-	if pairs == nil {
+	if k.pairs == nil {
 		return
 	}
-	for q := 0; q+1 < len(text); q += 2 {
-		pair := uint32(binary.LittleEndian.Uint16(text[q:]))
-		if pairs[pair>>6]&(1<<(pair&63)) == 0 {
-			continue
-		}
-		if q > 0 && k.mayStart(text, q-1) {
-			k.at(text, q-1, fn)
-		}
-		if k.mayStart(text, q) {
-			k.at(text, q, fn)
+	// The pairs whose bit is set are collected without a branch (a tenth
+	// of the pairs of prose are some keyword's: as a branch, they were
+	// mispredicted), then checked.
+	var hits [pairHits]int32
+	for q := 0; q+1 < len(text); {
+		n := 0
+		q, n = k.pairHits(text, q, &hits)
+		for _, h := range hits[:n] {
+			p := int(h)
+			if p > 0 && k.mayStart(text, p-1) {
+				k.at(text, p-1, fn)
+			}
+			if k.mayStart(text, p) {
+				k.at(text, p, fn)
+			}
 		}
 	}
+}
+
+// pairHits is how many pair positions each collects before it checks them.
+const pairHits = 256
+
+// pairHits puts in hits the even positions from q on whose byte pair is
+// in the pairs bitmap, until hits may be full, and returns where it
+// stopped and how many it put.
+func (k *keywordSet) pairHits(text []byte, q int, hits *[pairHits]int32) (int, int) {
+	pairs := k.pairs
+	n := 0
+	end := min(len(text)-1, q+2*(pairHits-4))
+	for ; q+7 < end; q += 8 {
+		x := binary.LittleEndian.Uint64(text[q:])
+		p0, p1, p2, p3 := uint32(x)&0xFFFF, uint32(x>>16)&0xFFFF, uint32(x>>32)&0xFFFF, uint32(x>>48)
+		hits[n&(pairHits-1)] = int32(q)
+		n += int(pairs[p0>>6] >> (p0 & 63) & 1)
+		hits[n&(pairHits-1)] = int32(q + 2)
+		n += int(pairs[p1>>6] >> (p1 & 63) & 1)
+		hits[n&(pairHits-1)] = int32(q + 4)
+		n += int(pairs[p2>>6] >> (p2 & 63) & 1)
+		hits[n&(pairHits-1)] = int32(q + 6)
+		n += int(pairs[p3>>6] >> (p3 & 63) & 1)
+	}
+	for ; q < end; q += 2 {
+		p := uint32(binary.LittleEndian.Uint16(text[q:]))
+		hits[n&(pairHits-1)] = int32(q)
+		n += int(pairs[p>>6] >> (p & 63) & 1)
+	}
+	return q, n
 }
 
 // mayStart reports whether a keyword of three bytes or more may start at
