@@ -976,7 +976,8 @@ func (r *baseRun) groups(v *view, src []byte, in, out int, direct bool, decode f
 	}
 	need := (len(src) + in - 1) / in * out
 	v.reset()
-	b := slices.Grow(v.b, need)[:need]
+	v.b = slices.Grow(v.b, need) // kept when a return below leaves v.b
+	b := v.b[:need]
 	nb, err := decode(b, src)
 	if err != nil {
 		src = src[:len(src)/in*in]
