@@ -59,7 +59,10 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 			chunk *= 2
 		}
 		if total < bigInput && total+n >= bigInput {
+			// A long input: the largest reads from now on (each step of
+			// doubling was a fresh buffer and a window not split).
 			r.bigInput(maxStreamChunk)
+			chunk = maxStreamChunk
 		}
 		total += n
 		if timedOut {
