@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"slices"
+	"sync"
 )
 
 // keywordSet finds ASCII-case-insensitive occurrences of pattern-rule
@@ -154,11 +155,14 @@ func (k *keywordSet) each(text []byte, fn func(kw, start, end int)) {
 	}
 	// The pairs whose bit is set are collected without a branch (a tenth
 	// of the pairs of prose are some keyword's: as a branch, they were
-	// mispredicted), then checked.
-	var hits [pairHits]int32
+	// mispredicted), then checked. The buffer is not on the stack: a hook
+	// call's main goroutine would outgrow its first stack (the copy costs
+	// more than the pool).
+	hits := hitBufs.Get().(*[pairHits]int32)
+	defer hitBufs.Put(hits)
 	for q := 0; q+1 < len(text); {
 		n := 0
-		q, n = k.pairHits(text, q, &hits)
+		q, n = k.pairHits(text, q, hits)
 		for _, h := range hits[:n] {
 			p := int(h)
 			if p > 0 && k.mayStart(text, p-1) {
@@ -172,7 +176,9 @@ func (k *keywordSet) each(text []byte, fn func(kw, start, end int)) {
 }
 
 // pairHits is how many pair positions each collects before it checks them.
-const pairHits = 256
+const pairHits = 1024
+
+var hitBufs = sync.Pool{New: func() any { return new([pairHits]int32) }}
 
 // pairHits puts in hits the even positions from q on whose byte pair is
 // in the pairs bitmap, until hits may be full, and returns where it
