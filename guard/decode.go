@@ -915,11 +915,32 @@ func (r *baseRun) decode(v *view, found func(*view)) {
 		}
 		src = r.chars
 	}
-	for len(src) > 0 && src[len(src)-1] == '=' {
-		src = src[:len(src)-1]
+	r.decodeChars(v, src, 0, found)
+}
+
+// decodeChars decodes the run's characters from off on, src. Padding
+// inside them ends one encoding: what follows it (a value after NAME=, a
+// line of key=value after a base64 line) is decoded on its own, as is what
+// comes before it.
+func (r *baseRun) decodeChars(v *view, src []byte, off int, found func(*view)) {
+	for len(src) > 0 {
+		for len(src) > 0 && src[len(src)-1] == '=' {
+			src = src[:len(src)-1]
+		}
+		i := bytes.LastIndexByte(src, '=')
+		r.decodeOne(v, src[i+1:], off+i+1, found)
+		if i < 0 {
+			return
+		}
+		src = src[:i]
 	}
-	if bytes.IndexByte(src, '=') >= 0 {
-		return // padding inside: not one encoding
+}
+
+// decodeOne decodes src, the run's characters from off on, without
+// padding, as base64 and, where they are base32's alphabet, base32.
+func (r *baseRun) decodeOne(v *view, src []byte, off int, found func(*view)) {
+	if len(src) < 4 {
+		return
 	}
 	url := bytes.IndexByte(src, '-') >= 0 || bytes.IndexByte(src, '_') >= 0
 	b32 := base32Run(src)
@@ -928,12 +949,12 @@ func (r *baseRun) decode(v *view, found func(*view)) {
 		enc = b64url
 	}
 	if len(r.segs) > 1 && !r.textyHead(src, enc) {
-		r.joined(v, src, found)
+		r.joined(v, src, off, found)
 	} else if len(r.segs) > 1 || len(src) >= minNested {
-		r.groups(v, src, 4, 3, true, func(dst, s []byte) (int, error) { return enc.Decode(dst, s) }, found)
+		r.groups(v, src, off, 4, 3, true, func(dst, s []byte) (int, error) { return enc.Decode(dst, s) }, found)
 	}
 	if b32 { // no base32 form is in the index: every run is decoded
-		r.groups(v, src, 8, 5, false, func(dst, s []byte) (int, error) { return b32std.Decode(dst, s) }, found)
+		r.groups(v, src, off, 8, 5, false, func(dst, s []byte) (int, error) { return b32std.Decode(dst, s) }, found)
 	}
 }
 
@@ -952,12 +973,12 @@ func (r *baseRun) textyHead(src []byte, enc *base64.Encoding) bool {
 // break no longer splits its form. Binary data holds no nested form to
 // decode further, so the decoding would only cost time
 // (docs/performance.md).
-func (r *baseRun) joined(v *view, src []byte, found func(*view)) {
+func (r *baseRun) joined(v *view, src []byte, off int, found func(*view)) {
 	v.reset()
 	own := v.b
 	v.b, v.flat = src, true
 	v.span = func(k int) (int, int) {
-		p := r.pos(k)
+		p := r.pos(off + k)
 		return p, p + 1
 	}
 	found(v)
@@ -970,7 +991,7 @@ func (r *baseRun) joined(v *view, src []byte, found func(*view)) {
 // to its group's characters. With direct (the index holds the encoding's
 // forms, as it does base64's), a run on one line that decodes to binary
 // is left to the direct scan.
-func (r *baseRun) groups(v *view, src []byte, in, out int, direct bool, decode func(dst, src []byte) (int, error), found func(*view)) {
+func (r *baseRun) groups(v *view, src []byte, off, in, out int, direct bool, decode func(dst, src []byte) (int, error), found func(*view)) {
 	if len(src) < in {
 		return
 	}
@@ -993,7 +1014,7 @@ func (r *baseRun) groups(v *view, src []byte, in, out int, direct bool, decode f
 	v.span = func(k int) (int, int) {
 		g := k / out
 		first, last := g*in, min(g*in+in, n)-1
-		return r.pos(first), r.pos(last) + 1
+		return r.pos(off + first), r.pos(off+last) + 1
 	}
 	found(v)
 }

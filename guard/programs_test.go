@@ -74,6 +74,7 @@ var programCases = []struct{ name, need, script string }{
 	{"CSV doubled quotes", "python3", `/usr/bin/python3 -c 'import os; print("\"" + os.environ["S"].replace("\"", "\"\"") + "\",1")'`},
 	{"docker-compose $$", "sed", `printf 'environment:\n  - K=%s\n' "$(printf %s "$S" | sed 's/\$/$$/g')"`},
 	{".dockerconfigjson", "python3", `/usr/bin/python3 -c 'import os,json,base64; a=base64.b64encode(("user:"+os.environ["S"]).encode()).decode(); print(base64.b64encode(json.dumps({"auths":{"r.io":{"auth":a}}}).encode()).decode())'`},
+	{".dockerconfigjson in env", "python3", `D=$(/usr/bin/python3 -c 'import os,json,base64; a=base64.b64encode(("user:"+os.environ["S"]).encode()).decode(); print(base64.b64encode(json.dumps({"auths":{"r.io":{"auth":a}}}).encode()).decode())') && env -i DOCKER_AUTH_CONFIG="$D" PATH=/usr/bin env`},
 	{"percent-encoded twice (access log)", "python3", `/usr/bin/python3 -c 'import os; from urllib.parse import quote; print("GET /cb?next=" + quote(quote(os.environ["S"], safe=""), safe="") + " 200")'`},
 	{"lower-case percent", "python3", `/usr/bin/python3 -c 'import os,re; from urllib.parse import quote; print(re.sub("%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(os.environ["S"], safe="")))'`},
 	{"encodeURI", "python3", `/usr/bin/python3 -c 'import os; from urllib.parse import quote; print(quote(os.environ["S"], safe=";,/?:@&=+$-_.!~*()#\x27"))'`},
