@@ -57,8 +57,11 @@ func Open(configDir, indexPath string, keys KeyLookup) (*Guard, error) {
 
 // Find returns vault and rule matches in text, sorted by Start: the
 // registered forms, and the same found in the text's decoded views.
-func (g *Guard) Find(text []byte) []Match {
-	ms := g.Index.FindAll(text)
+func (g *Guard) Find(text []byte) []Match { return g.find(text, len(text)) }
+
+// find is Find with the vault's forms looked for in text[:n] only.
+func (g *Guard) find(text []byte, n int) []Match {
+	ms := g.Index.FindAll(text[:n])
 	if g.Rules != nil {
 		rs := g.Rules.Find(text)
 		if len(rs) > 0 {
@@ -76,12 +79,15 @@ func (g *Guard) Redact(text []byte) ([]byte, []Match) {
 	return Redact(text, ms, g.Placeholder), ms
 }
 
+// indexLookback is the part of lookback the vault's forms need.
+func (g *Guard) indexLookback() int { return 2*g.Index.maxLen + 256 }
+
 // lookback is how many trailing bytes a stream keeps unemitted so that a
 // secret split across reads is still seen whole: the longest form, twice
 // (room for line breaks and indentation inside a wrapped one), and the
 // region a pattern rule may need.
 func (g *Guard) lookback() int {
-	n := 2*g.Index.maxLen + 256
+	n := g.indexLookback()
 	if g.Rules != nil {
 		n = max(n, regionAfter)
 	}

@@ -48,16 +48,26 @@ func (g *Guard) findIn(w []byte, keep, n int) ([]Match, int) {
 	if len(ends) == 1 {
 		return g.Find(w), 1
 	}
+	// The vault's forms need only the index's lookback past the next
+	// segment's start; the rules' regions reach further (keep).
+	ik := g.indexLookback()
+	find := func(i int) []Match {
+		ie := ends[i]
+		if i+1 < len(ends) {
+			ie = min(ie, starts[i+1]+ik)
+		}
+		return g.find(w[starts[i]:ends[i]], ie-starts[i])
+	}
 	found := make([][]Match, len(ends))
 	var wg sync.WaitGroup
 	for i := 1; i < len(ends); i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			found[i] = g.Find(w[starts[i]:ends[i]])
+			found[i] = find(i)
 		}()
 	}
-	found[0] = g.Find(w[:ends[0]])
+	found[0] = find(0)
 	wg.Wait()
 	// Each segment's matches that start in it, in order. One that reaches
 	// into the next segment may overlap that segment's own: those are

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -65,6 +66,55 @@ func TestSplitScanOnAMixedText(t *testing.T) {
 	}
 }
 
+// TestSplitScanWithRules: with pattern rules, a segment reaches the rules'
+// lookback past the next one's start for them, and only the index's for the
+// vault's forms (findIn); the text is still redacted as the whole text is.
+func TestSplitScanWithRules(t *testing.T) {
+	g := testGuard(t, awkward...)
+	rs, err := NewRules([]RuleSpec{
+		{ID: "test-token", Regex: `token=([A-Za-z0-9]{24,})`, SecretGroup: 1, Keywords: []string{"token="}},
+		// A match over many lines, longer than the index's lookback (a
+		// private key's: its region reaches regionAfter).
+		{ID: "test-key", Regex: `-----BEGIN TEST PRIVATE KEY-----[A-Za-z0-9+/=\s]{64,}?-----END TEST PRIVATE KEY-----`, Keywords: []string{"-----begin test private key"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Rules = rs
+	if g.lookback() == g.indexLookback() {
+		t.Fatal("the rules' lookback is the index's: the test tests nothing")
+	}
+	var outs [][]byte
+	for _, c := range programCases {
+		for _, s := range awkward {
+			outs = append(outs, program(t, c.need, c.script, s))
+		}
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	filler := corpusLines(2 << 20)
+	var text []byte
+	for len(filler) > 0 {
+		n := min(len(filler), 1+r.IntN(8<<10))
+		if nl := bytes.LastIndexByte(filler[:n], '\n'); nl >= 0 {
+			n = nl + 1
+		}
+		text = append(text, filler[:n]...)
+		filler = filler[n:]
+		text = append(text, outs[r.IntN(len(outs))]...)
+		text = fmt.Appendf(text, "token=%032x\n", r.Uint64())
+		if r.IntN(3) == 0 {
+			text = append(text, "-----BEGIN TEST PRIVATE KEY-----\n"...)
+			for range 20 + r.IntN(40) {
+				text = fmt.Appendf(text, "%016x%016x%016x%016x\n", r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64())
+			}
+			text = append(text, "-----END TEST PRIVATE KEY-----\n"...)
+		}
+	}
+	for n := 2; n <= 9; n++ {
+		splitMatchesWhole(t, g, text, g.lookback(), n)
+	}
+}
+
 // corpusLines is about n bytes of clean realistic text, whole lines.
 func corpusLines(n int) []byte {
 	c := corpus(n)
@@ -77,9 +127,10 @@ func multiLine(t *testing.T, c struct{ name, need, script string }) bool {
 }
 
 // splitMatchesWhole checks findIn's n segments against Find on the whole
-// text: the same secrets found, and none left. (The spans may differ by
-// a few characters where a base64 block is decoded from a line inside it,
-// as Stream decodes it when a read ends there.)
+// text: the same secrets found, and nothing left that the whole text's
+// redaction does not leave. (The spans may differ by a few characters
+// where a base64 block is decoded from a line inside it, as Stream decodes
+// it when a read ends there.)
 func splitMatchesWhole(t *testing.T, g *Guard, text []byte, keep, n int) {
 	t.Helper()
 	ms, segs := g.findIn(text, keep, n)
@@ -87,18 +138,32 @@ func splitMatchesWhole(t *testing.T, g *Guard, text []byte, keep, n int) {
 		t.Fatalf("%d bytes in %d segments: not split", len(text), n)
 	}
 	split := Redact(text, ms, g.Placeholder)
-	_, wms := g.Redact(text)
+	whole, wms := g.Redact(text)
 	if got, want := names(ms), names(wms); got != want {
 		t.Fatalf("%d segments: found %s, the whole text %s", n, got, want)
+	}
+	if got, want := ruleSpans(ms), ruleSpans(wms); !slices.Equal(got, want) {
+		t.Fatalf("%d segments: rule matches %v, the whole text's %v", n, got, want)
 	}
 	for _, s := range awkward {
 		if bytes.Contains(split, s.Value) {
 			t.Fatalf("%d segments: %s left", n, s.Name)
 		}
 	}
-	if left := g.Find(split); len(left) > 0 {
-		t.Fatalf("%d segments: %v left", n, left)
+	if left, wleft := g.Find(split), g.Find(whole); names(left) != names(wleft) {
+		t.Fatalf("%d segments: %v left, the whole text %v", n, left, wleft)
 	}
+}
+
+// ruleSpans are the spans of the rule matches among ms.
+func ruleSpans(ms []Match) [][2]int {
+	var out [][2]int
+	for _, m := range ms {
+		if m.Kind == "rule" {
+			out = append(out, [2]int{m.Start, m.End})
+		}
+	}
+	return out
 }
 
 // names counts the matches of each secret, part matches apart.
