@@ -923,16 +923,18 @@ func (r *baseRun) decode(v *view, found func(*view)) {
 // line of key=value after a base64 line) is decoded on its own, as is what
 // comes before it.
 func (r *baseRun) decodeChars(v *view, src []byte, off int, found func(*view)) {
+	// Forward, with IndexByte: LastIndexByte reads a byte at a time, and
+	// a run is a whole wrapped block.
 	for len(src) > 0 {
-		for len(src) > 0 && src[len(src)-1] == '=' {
-			src = src[:len(src)-1]
-		}
-		i := bytes.LastIndexByte(src, '=')
-		r.decodeOne(v, src[i+1:], off+i+1, found)
+		i := bytes.IndexByte(src, '=')
 		if i < 0 {
-			return
+			i = len(src)
 		}
-		src = src[:i]
+		r.decodeOne(v, src[:i], off, found)
+		for i < len(src) && src[i] == '=' {
+			i++
+		}
+		src, off = src[i:], off+i
 	}
 }
 
