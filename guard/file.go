@@ -18,7 +18,9 @@ import (
 	"github.com/noxkey/noxkey/internal/mmap"
 )
 
-// The index file: a fixed header, then the filter, the pattern rules'
+// The index file: a fixed header (with, at spaceTagAt, a keyed tag that
+// says whether any registered window holds white space: spaced.go), then
+// the filter, the pattern rules'
 // keyword tables, the sorted window entries and their directory, the part
 // windows and theirs (format 8), the form records, laid out
 // as they are used in memory (so a load is an mmap, not a rebuild), the
@@ -74,6 +76,8 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 		b[36] = byte(bits.TrailingZeros(uint(len(ix.partDir) - 1)))
 	}
 	b[37] = byte(ix.partMin)
+	tag := ix.spaceTag(ix.noSpace)
+	copy(b[spaceTagAt:], tag[:])
 	le.PutUint32(b[80:], uint32(len(ix.filter)))
 	le.PutUint32(b[84:], uint32(len(ix.entries)))
 	le.PutUint32(b[88:], uint32(len(ix.forms)))
@@ -348,6 +352,8 @@ func parse(data []byte, k *keys, verify bool) (*Index, error) {
 	if err := ix.setKeys(k); err != nil {
 		return nil, err
 	}
+	tag := ix.spaceTag(true)
+	ix.noSpace = hmac.Equal(data[spaceTagAt:spaceTagAt+8], tag[:])
 	p := headerSize
 	ix.filter = words[uint64](data[p:], nFilter)
 	p += 8 * nFilter

@@ -79,6 +79,7 @@ type Index struct {
 	id       [16]byte // the vault id (VaultID), in the file header
 	maxLen   int
 	wrapping bool // some form is wrappable
+	noSpace  bool // no registered window holds a byte up to ' ' (spaced.go)
 	hmacPool sync.Pool
 	data     []byte    // the mapping an index was loaded from, if any
 	settings *Settings // guard.toml and rules as they were at Build, if stored
@@ -350,11 +351,18 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 		}
 		mu.Unlock()
 	})
+	ix.noSpace = true
 	for i, b := range all {
 		if b.base >= 0 {
 			ix.forms[b.base].ext = uint32(i + 1)
 		}
 		ix.wrapping = ix.wrapping || b.f.Wrappable
+		// The bytes of the form's registered windows.
+		n := min(len(b.f.Text), firstEntry[i+1]-firstEntry[i]+ix.w-1)
+		ix.noSpace = ix.noSpace && noSpaceIn(b.f.Text[:n])
+	}
+	for _, sec := range kept { // every window of a raw value is a part window
+		ix.noSpace = ix.noSpace && noSpaceIn(sec.Value)
 	}
 	ix.entries, ix.dir = bucketSort(raw, dirBitsFor(nwin-npart))
 	if npart > 0 {
