@@ -295,12 +295,11 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 	// repeat another (a secret's standard and URL-safe base64 mostly begin
 	// alike; keys of one provider share a prefix), so the filter is sized
 	// by the distinct ones, counted once the entries are sorted; the bits
-	// are set at the size all windows would need and, up to 512 KiB (where
-	// a hook call's page faults outweigh a build's time), at half that, in
-	// the same pass; the smaller is kept when the distinct ones fit it:
-	// more clean windows pass it (TestFilterFalseHits), each an exact
-	// check, but a hook call touches half the filter pages and is faster
-	// for it (docs/performance.md).
+	// are set at the size all windows would need and at half that, in the
+	// same pass; the smaller is kept when the distinct ones fit it: more
+	// clean windows pass it (TestFilterFalseHits), each an exact check,
+	// but a hook call touches half the filter pages, and a long scan
+	// misses the CPU's caches less (docs/performance.md).
 	minWords := 1 << 11
 	if opt.minFilterWords > 0 {
 		minWords = opt.minFilterWords
@@ -309,7 +308,7 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 	ix.filter = make([]uint64, nwords)
 	ix.shift = uint(64 - bits.TrailingZeros(uint(nwords)))
 	var half []uint64 // the half-size filter, if made
-	if nwords/2 >= minWords && nwords <= 1<<16 {
+	if nwords/2 >= minWords {
 		half = make([]uint64, nwords/2)
 	}
 	halfShift := ix.shift + 1
