@@ -98,3 +98,26 @@ func TestOpenRefusesAKeywordTableThatDoesNotFit(t *testing.T) {
 		t.Fatalf("Open: %v %+v", err, g)
 	}
 }
+
+// TestLeadRuleCompilesItsRegexOnlyForARegionStart: a rule whose matches
+// begin with literals runs its anchored form where one occurs; its own
+// regex (about 90 µs to compile) is compiled only when a literal starts a
+// region, where nothing comes before it to anchor on.
+func TestLeadRuleCompilesItsRegexOnlyForARegionStart(t *testing.T) {
+	rs := lazyRules(planRules([]RuleSpec{{ID: "demo-token", Regex: `\b(dmo_[0-9a-z]{16})\b`, Keywords: []string{"dmo_"}}}),
+		func() ([]RuleSpec, error) {
+			return []RuleSpec{{ID: "demo-token", Regex: `\b(dmo_[0-9a-z]{16})\b`, Keywords: []string{"dmo_"}}}, nil
+		})
+	if ms := rs.Find([]byte("token dmo_0123456789abcdef end")); len(ms) != 1 || ms[0].Start != 6 || ms[0].End != 26 {
+		t.Fatalf("inside the text: %+v", ms)
+	}
+	if rs.rules[0].lead == nil || rs.rules[0].re != nil {
+		t.Fatalf("lead %v, own regex compiled %v: want a lead and no own regex yet", rs.rules[0].lead != nil, rs.rules[0].re != nil)
+	}
+	if ms := rs.Find([]byte("dmo_0123456789abcdef at the start")); len(ms) != 1 || ms[0].Start != 0 || ms[0].End != 20 {
+		t.Fatalf("at the start: %+v", ms)
+	}
+	if rs.rules[0].re == nil {
+		t.Fatal("a match at the region's start did not use the rule's own regex")
+	}
+}

@@ -160,8 +160,9 @@ func (l *lead) next(region []byte, p int) int {
 	return -1
 }
 
-// findAll is re.FindAllSubmatchIndex(region, -1) for a rule with a lead.
-func (l *lead) findAll(re *regexp.Regexp, region []byte) [][]int {
+// findAll is re.FindAllSubmatchIndex(region, -1) for a rule with a lead,
+// re the rule's regex (compiled only if a literal starts the region).
+func (l *lead) findAll(re func() *regexp.Regexp, region []byte) [][]int {
 	var out [][]int
 	for p := 0; p < len(region); {
 		q := l.next(region, p)
@@ -172,7 +173,7 @@ func (l *lead) findAll(re *regexp.Regexp, region []byte) [][]int {
 		if q == 0 {
 			// No character before the region: its first match is the
 			// regex's own leftmost one, wherever it starts.
-			if loc = re.FindSubmatchIndex(region); loc == nil {
+			if loc = re().FindSubmatchIndex(region); loc == nil {
 				break
 			}
 		} else if m := l.anchored.FindSubmatchIndex(region[q-1:]); m != nil {
