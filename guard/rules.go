@@ -167,8 +167,14 @@ func NewRules(specs []RuleSpec) (*Rules, error) {
 		}
 	}
 	for i := range rs.rules {
-		if err := rs.rules[i].compile(); err != nil {
+		r := &rs.rules[i]
+		if err := r.compile(); err != nil {
 			return nil, fmt.Errorf("guard: rules: %w", err)
+		}
+		// The rule's own regex, which a hook compiles only when it needs
+		// it (full), is checked here, where the rules are set.
+		if _, err := regexp.Compile(r.spec.Regex); err != nil {
+			return nil, fmt.Errorf("guard: rules: rule %q: regex: %w", r.spec.ID, err)
 		}
 	}
 	return rs, nil
