@@ -587,6 +587,11 @@ func hexDumpsIn(text []byte, lo, hi, minDigits int, v *view, found func(*view)) 
 			found(v)
 		}
 		i = max(end, i+1)
+		if i > hi {
+			// The run went on over a line break: the rest of the line it
+			// ended in is read too (a dump may start there).
+			hi = lineEnd(text, min(i, len(text)))
+		}
 	}
 	if j := bytes.IndexByte(text[min(i, len(text)):], '\n'); j >= 0 {
 		return i + j + 1
@@ -782,7 +787,7 @@ func eachBaseRun(text []byte, minBytes int, v *view, runs *[2]baseRun, found fun
 		j := i
 		for j+8 <= len(text) && b64class[text[j]]&b64class[text[j+1]]&b64class[text[j+2]]&b64class[text[j+3]]&
 			b64class[text[j+4]]&b64class[text[j+5]]&b64class[text[j+6]]&b64class[text[j+7]] != 0 {
-			j += 8 // eight at a time inside a run (padding, class 2, ends it)
+			j += 8 // eight at a time inside a run
 		}
 		for j < len(text) && b64class[text[j]] != 0 {
 			j++
@@ -859,12 +864,15 @@ func base32Run(run []byte) bool {
 	return true
 }
 
-// b64class: 1 base64 (either alphabet), 2 padding.
+// b64class: 1 base64 (either alphabet), 3 padding. Both hold bit 1, so
+// the AND of a run's classes is not 0 over padding: with padding 2, a
+// padded base32 run whose samples had padding between them was skipped
+// (TestPaddedRunsAtEveryColumn).
 var b64class = func() (t [256]byte) {
 	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_") {
 		t[c] = 1
 	}
-	t['='] = 2
+	t['='] = 3
 	return t
 }()
 

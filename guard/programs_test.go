@@ -114,6 +114,52 @@ func hideAll(b []byte) string {
 
 // TestProgramsOnCleanTextChangeNothing: the same programs on text without
 // secrets come out of the guard byte for byte as they went in.
+// TestProgramsAfterAHexLine: each program's output after a line of hex
+// digits (a token, a hash), at a line's start and after other text on its
+// line, is redacted as it is alone: a hex run that goes on over a line
+// break no longer hides what the rest of that line holds. (od -c's lines
+// are known by the offset that starts them: after other text its first
+// line is not read as a dump.)
+func TestProgramsAfterAHexLine(t *testing.T) {
+	g := testGuard(t, awkward...)
+	const hexLine = "token=000000000000000034ebf8e3d91b6784\n"
+	for _, c := range programCases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, s := range awkward {
+				out := program(t, c.need, c.script, s)
+				for _, prefix := range []string{hexLine, hexLine + "2026-11-28T18:25:44.492Z INFO GET id=b3c9123  "} {
+					if c.name == "od -c" && prefix != hexLine {
+						continue
+					}
+					text := append([]byte(prefix), out...)
+					red, _ := g.Redact(text)
+					if bytes.Contains(red, s.Value) || !bytes.Contains(red, []byte("[REDACTED:"+s.Name)) {
+						t.Errorf("%s: not redacted in:\n%s", s.Name, hideAll(text))
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestPaddedRunsAtEveryColumn: a secret's padded base64 and base32, on one
+// line after any number of other characters (so the decoder's samples,
+// every 8 bytes, fall anywhere in it), is redacted.
+func TestPaddedRunsAtEveryColumn(t *testing.T) {
+	secs := append([]Secret{{"acme/x/NINE", []byte("Tr0ub4d!9")}, {"acme/x/TEN", []byte("Tr0ub4d!10")}}, awkward...)
+	g := testGuard(t, secs...)
+	for _, s := range secs {
+		for _, enc := range []string{base64.StdEncoding.EncodeToString(s.Value), base32.StdEncoding.EncodeToString(s.Value)} {
+			for col := range 16 {
+				text := []byte("id=" + strings.Repeat("b3c9", 4)[:col] + "  " + enc + "\n")
+				if red, _ := g.Redact(text); bytes.Contains(red, []byte(enc)) || !bytes.Contains(red, []byte("[REDACTED:"+s.Name)) {
+					t.Errorf("%s at column %d: %q", s.Name, col, red)
+				}
+			}
+		}
+	}
+}
+
 func TestProgramsOnCleanTextChangeNothing(t *testing.T) {
 	g := testGuard(t, awkward...)
 	for _, c := range programCases {
