@@ -142,6 +142,36 @@ func TestProgramsAfterAHexLine(t *testing.T) {
 	}
 }
 
+// TestProgramsAtEveryColumn: each program's output, moved by 0 to 15 bytes
+// (so the decoders' samples, every 8 bytes, fall everywhere in it), after a
+// short line, a hex token and other text on its line, or base64 letters,
+// with a line after it, is redacted.
+func TestProgramsAtEveryColumn(t *testing.T) {
+	g := testGuard(t, awkward...)
+	for _, c := range programCases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, s := range awkward {
+				out := program(t, c.need, c.script, s)
+				for col := range 16 {
+					for _, prefix := range []string{
+						strings.Repeat("a", col) + "\n",
+						"token=0123456789abcdef0123\n" + strings.Repeat("b3", 8)[:col] + "  ",
+						"x " + strings.Repeat("Zq8x", 4)[:col] + "\n",
+					} {
+						if c.name == "od -c" && !strings.HasSuffix(prefix, "\n") {
+							continue // its lines are known by the offset that starts them
+						}
+						text := append(append([]byte(prefix), out...), "a line after it\n"...)
+						if red, _ := g.Redact(text); bytes.Contains(red, s.Value) || !bytes.Contains(red, []byte("[REDACTED:"+s.Name)) {
+							t.Fatalf("%s at column %d after %q: not redacted in:\n%s", s.Name, col, prefix, hideAll(text))
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
 // TestPaddedRunsAtEveryColumn: a secret's padded base64 and base32, on one
 // line after any number of other characters (so the decoder's samples,
 // every 8 bytes, fall anywhere in it), is redacted.
