@@ -865,9 +865,8 @@ func base32Run(run []byte) bool {
 }
 
 // b64class: 1 base64 (either alphabet), 3 padding. Both hold bit 1, so
-// the AND of a run's classes is not 0 over padding: with padding 2, a
-// padded base32 run whose samples had padding between them was skipped
-// (TestPaddedRunsAtEveryColumn).
+// the AND of the classes of the bytes of one run is never 0, padding
+// included (TestPaddedRunsAtEveryColumn).
 var b64class = func() (t [256]byte) {
 	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_") {
 		t[c] = 1
@@ -931,8 +930,8 @@ func (r *baseRun) decode(v *view, found func(*view)) {
 // line of key=value after a base64 line) is decoded on its own, as is what
 // comes before it.
 func (r *baseRun) decodeChars(v *view, src []byte, off int, found func(*view)) {
-	// Forward, with IndexByte: LastIndexByte reads a byte at a time, and
-	// a run is a whole wrapped block.
+	// Forward with IndexByte (LastIndexByte reads a byte at a time, and a
+	// run can be a whole wrapped block).
 	for len(src) > 0 {
 		i := bytes.IndexByte(src, '=')
 		if i < 0 {

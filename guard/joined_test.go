@@ -85,15 +85,7 @@ func TestJoinedBlocksNeedNoDirectScan(t *testing.T) {
 			width := rapid.IntRange(16, 128).Draw(t, "width")
 			indent := strings.Repeat(" ", rapid.IntRange(0, 4).Draw(t, "indent"))
 			eol := rapid.SampledFrom([]string{"\n", "\r\n"}).Draw(t, "eol")
-			for i := 0; i < len(b64); i += width {
-				if i > 0 {
-					text = append(text, indent...)
-				}
-				text = append(text, b64[i:min(i+width, len(b64))]...)
-				if i+width < len(b64) {
-					text = append(text, eol...)
-				}
-			}
+			text = append(text, wrapped(b64, width, eol+indent)...)
 			text = append(text, rapid.SampledFrom([]string{"", "\n", "\n  ", "\nok\n", "."}).Draw(t, "after")...)
 			if rapid.Bool().Draw(t, "form after") {
 				f := rapid.SampledFrom(forms).Draw(t, "form")
@@ -122,13 +114,7 @@ func TestJoinedBlocksNeedNoDirectScan(t *testing.T) {
 		}
 		b64 := base64.StdEncoding.EncodeToString(data)
 		for _, width := range []int{16, 17, 63, 64, 76, 128} {
-			var block []byte
-			for i := 0; i < len(b64); i += width {
-				block = append(block, b64[i:min(i+width, len(b64))]...)
-				if i+width < len(b64) {
-					block = append(block, '\n')
-				}
-			}
+			block := wrapped([]byte(b64), width, "\n")
 			for _, gap := range []string{"", "\n", "\r\n  "} {
 				for _, f := range heads {
 					text := append(append(append([]byte("x "), f...), gap...), block...)

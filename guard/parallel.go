@@ -15,9 +15,10 @@ const splitMin = 256 << 10
 // up to four a CPU, all at once (four, so that a slow one does not hold
 // up the rest). Each segment starts where a window of Stream would
 // (holdFrom: keep bytes before the end of the one before, after a line
-// break) and reaches keep bytes past the next segment's start, so every
-// form that starts in a segment is seen whole by it, as it would be by
-// Stream reading the text in those pieces.
+// break) and reaches past the next segment's start, keep bytes for the
+// pattern rules and the index's lookback for the vault's forms, so every
+// form or rule match that starts in a segment is seen whole by it, as it
+// would be by Stream reading the text in those pieces.
 func (g *Guard) findSplit(w []byte, keep int) []Match {
 	if len(w) < splitMin {
 		return g.Find(w)

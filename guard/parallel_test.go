@@ -43,24 +43,7 @@ func TestSplitScanFindsFormsAcrossEveryCut(t *testing.T) {
 // 2 to 9 segments, is redacted as the whole text is.
 func TestSplitScanOnAMixedText(t *testing.T) {
 	g := testGuard(t, awkward...)
-	var outs [][]byte
-	for _, c := range programCases {
-		for _, s := range awkward {
-			outs = append(outs, program(t, c.need, c.script, s))
-		}
-	}
-	r := rand.New(rand.NewPCG(3, 4))
-	filler := corpusLines(2 << 20)
-	var text []byte
-	for len(filler) > 0 {
-		n := min(len(filler), 1+r.IntN(8<<10))
-		if nl := bytes.LastIndexByte(filler[:n], '\n'); nl >= 0 {
-			n = nl + 1
-		}
-		text = append(text, filler[:n]...)
-		filler = filler[n:]
-		text = append(text, outs[r.IntN(len(outs))]...)
-	}
+	text := mixedText(t, 3, nil)
 	for n := 2; n <= 9; n++ {
 		splitMatchesWhole(t, g, text, g.lookback(), n)
 	}
@@ -84,13 +67,33 @@ func TestSplitScanWithRules(t *testing.T) {
 	if g.lookback() == g.indexLookback() {
 		t.Fatal("the rules' lookback is the index's: the test tests nothing")
 	}
+	text := mixedText(t, 5, func(r *rand.Rand, text []byte) []byte {
+		text = fmt.Appendf(text, "token=%032x\n", r.Uint64())
+		if r.IntN(3) == 0 {
+			text = append(text, "-----BEGIN TEST PRIVATE KEY-----\n"...)
+			for range 20 + r.IntN(40) {
+				text = fmt.Appendf(text, "%016x%016x%016x%016x\n", r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64())
+			}
+			text = append(text, "-----END TEST PRIVATE KEY-----\n"...)
+		}
+		return text
+	})
+	for n := 2; n <= 9; n++ {
+		splitMatchesWhole(t, g, text, g.lookback(), n)
+	}
+}
+
+// mixedText is two MiB of realistic text with every program's output for
+// every awkward secret at random places (the random source seeded with
+// seed), and after each what more adds, if given.
+func mixedText(t *testing.T, seed uint64, more func(r *rand.Rand, text []byte) []byte) []byte {
 	var outs [][]byte
 	for _, c := range programCases {
 		for _, s := range awkward {
 			outs = append(outs, program(t, c.need, c.script, s))
 		}
 	}
-	r := rand.New(rand.NewPCG(5, 6))
+	r := rand.New(rand.NewPCG(seed, seed+1))
 	filler := corpusLines(2 << 20)
 	var text []byte
 	for len(filler) > 0 {
@@ -101,18 +104,11 @@ func TestSplitScanWithRules(t *testing.T) {
 		text = append(text, filler[:n]...)
 		filler = filler[n:]
 		text = append(text, outs[r.IntN(len(outs))]...)
-		text = fmt.Appendf(text, "token=%032x\n", r.Uint64())
-		if r.IntN(3) == 0 {
-			text = append(text, "-----BEGIN TEST PRIVATE KEY-----\n"...)
-			for range 20 + r.IntN(40) {
-				text = fmt.Appendf(text, "%016x%016x%016x%016x\n", r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64())
-			}
-			text = append(text, "-----END TEST PRIVATE KEY-----\n"...)
+		if more != nil {
+			text = more(r, text)
 		}
 	}
-	for n := 2; n <= 9; n++ {
-		splitMatchesWhole(t, g, text, g.lookback(), n)
-	}
+	return text
 }
 
 // corpusLines is about n bytes of clean realistic text, whole lines.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/base64"
+	"fmt"
 	mrand "math/rand/v2"
 	"os"
 	"os/exec"
@@ -86,21 +87,48 @@ var programCases = []struct{ name, need, script string }{
 // the raw value, and names the secret in a placeholder.
 func TestProgramsOutputIsRedacted(t *testing.T) {
 	g := testGuard(t, awkward...)
+	eachProgram(t, func(t *testing.T, _ string, s Secret, out []byte) {
+		redactsAll(t, g, out, s, "alone")
+	})
+}
+
+// eachProgram calls f, in a subtest for each program, with the program's
+// output for each awkward secret.
+func eachProgram(t *testing.T, f func(t *testing.T, program string, s Secret, out []byte)) {
 	for _, c := range programCases {
 		t.Run(c.name, func(t *testing.T) {
 			for _, s := range awkward {
-				out := program(t, c.need, c.script, s)
-				red, ms := g.Redact(out)
-				if len(ms) == 0 || !bytes.Contains(red, []byte("[REDACTED:"+s.Name)) {
-					t.Errorf("%s: not found in:\n%s", s.Name, hideAll(out))
-					continue
-				}
-				if bytes.Contains(red, s.Value) || len(g.Find(red)) > 0 {
-					t.Errorf("%s: left after redaction:\n%s", s.Name, hideAll(red))
-				}
+				f(t, c.name, s, program(t, c.need, c.script, s))
 			}
 		})
 	}
+}
+
+// redactsAll fails t unless g's redaction of text names s in a
+// placeholder and leaves neither its value nor any registered form;
+// where says which text it was.
+func redactsAll(t *testing.T, g *Guard, text []byte, s Secret, where string) {
+	t.Helper()
+	red, ms := g.Redact(text)
+	if len(ms) == 0 || !bytes.Contains(red, []byte("[REDACTED:"+s.Name)) {
+		t.Errorf("%s %s: not found in:\n%s", s.Name, where, hideAll(text))
+		return
+	}
+	if bytes.Contains(red, s.Value) || len(g.Find(red)) > 0 {
+		t.Errorf("%s %s: left after redaction:\n%s", s.Name, where, hideAll(red))
+	}
+}
+
+// wrapped is s broken into lines of width bytes, sep between them.
+func wrapped(s []byte, width int, sep string) []byte {
+	var out []byte
+	for i := 0; i < len(s); i += width {
+		if i > 0 {
+			out = append(out, sep...)
+		}
+		out = append(out, s[i:min(i+width, len(s))]...)
+	}
+	return out
 }
 
 // hideAll replaces the awkward secrets in text for a failure message.
@@ -112,64 +140,32 @@ func hideAll(b []byte) string {
 	return s
 }
 
-// TestProgramsOnCleanTextChangeNothing: the same programs on text without
-// secrets come out of the guard byte for byte as they went in.
-// TestProgramsAfterAHexLine: each program's output after a line of hex
-// digits (a token, a hash), at a line's start and after other text on its
-// line, is redacted as it is alone: a hex run that goes on over a line
-// break no longer hides what the rest of that line holds. (od -c's lines
-// are known by the offset that starts them: after other text its first
-// line is not read as a dump.)
-func TestProgramsAfterAHexLine(t *testing.T) {
-	g := testGuard(t, awkward...)
-	const hexLine = "token=000000000000000034ebf8e3d91b6784\n"
-	for _, c := range programCases {
-		t.Run(c.name, func(t *testing.T) {
-			for _, s := range awkward {
-				out := program(t, c.need, c.script, s)
-				for _, prefix := range []string{hexLine, hexLine + "2026-11-28T18:25:44.492Z INFO GET id=b3c9123  "} {
-					if c.name == "od -c" && prefix != hexLine {
-						continue
-					}
-					text := append([]byte(prefix), out...)
-					red, _ := g.Redact(text)
-					if bytes.Contains(red, s.Value) || !bytes.Contains(red, []byte("[REDACTED:"+s.Name)) {
-						t.Errorf("%s: not redacted in:\n%s", s.Name, hideAll(text))
-					}
-				}
-			}
-		})
-	}
-}
-
 // TestProgramsAtEveryColumn: each program's output, moved by 0 to 15 bytes
-// (so the decoders' samples, every 8 bytes, fall everywhere in it), after a
-// short line, a hex token and other text on its line, or base64 letters,
-// with a line after it, is redacted.
+// (the decoders sample the text every 8 bytes, whatever its lines), after
+// a short line; after a line of hex digits (a token), at a line's start and
+// after other text on its line (a hex run that goes on over a line break
+// does not hide the rest of that line); after base64 letters; with a line
+// after it: redacted as it is alone. od -c's lines are known by the offset
+// that starts them, so after other text on its line it is not tried.
 func TestProgramsAtEveryColumn(t *testing.T) {
 	g := testGuard(t, awkward...)
-	for _, c := range programCases {
-		t.Run(c.name, func(t *testing.T) {
-			for _, s := range awkward {
-				out := program(t, c.need, c.script, s)
-				for col := range 16 {
-					for _, prefix := range []string{
-						strings.Repeat("a", col) + "\n",
-						"token=0123456789abcdef0123\n" + strings.Repeat("b3", 8)[:col] + "  ",
-						"x " + strings.Repeat("Zq8x", 4)[:col] + "\n",
-					} {
-						if c.name == "od -c" && !strings.HasSuffix(prefix, "\n") {
-							continue // its lines are known by the offset that starts them
-						}
-						text := append(append([]byte(prefix), out...), "a line after it\n"...)
-						if red, _ := g.Redact(text); bytes.Contains(red, s.Value) || !bytes.Contains(red, []byte("[REDACTED:"+s.Name)) {
-							t.Fatalf("%s at column %d after %q: not redacted in:\n%s", s.Name, col, prefix, hideAll(text))
-						}
-					}
+	const hexLine = "token=000000000000000034ebf8e3d91b6784\n"
+	eachProgram(t, func(t *testing.T, name string, s Secret, out []byte) {
+		for col := range 16 {
+			for _, prefix := range []string{
+				strings.Repeat("a", col) + "\n",
+				hexLine + strings.Repeat("a", col) + "\n",
+				hexLine + "2026-11-28T18:25:44.492Z INFO GET id=" + strings.Repeat("b3c9", 4)[:col] + "  ",
+				"x " + strings.Repeat("Zq8x", 4)[:col] + "\n",
+			} {
+				if name == "od -c" && !strings.HasSuffix(prefix, "\n") {
+					continue
 				}
+				text := append(append([]byte(prefix), out...), "a line after it\n"...)
+				redactsAll(t, g, text, s, fmt.Sprintf("after %q", hideAll([]byte(prefix))))
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestPaddedRunsAtEveryColumn: a secret's padded base64 and base32, on one
@@ -183,13 +179,15 @@ func TestPaddedRunsAtEveryColumn(t *testing.T) {
 			for col := range 16 {
 				text := []byte("id=" + strings.Repeat("b3c9", 4)[:col] + "  " + enc + "\n")
 				if red, _ := g.Redact(text); bytes.Contains(red, []byte(enc)) || !bytes.Contains(red, []byte("[REDACTED:"+s.Name)) {
-					t.Errorf("%s at column %d: %q", s.Name, col, red)
+					t.Errorf("%s at column %d: not redacted", s.Name, col)
 				}
 			}
 		}
 	}
 }
 
+// TestProgramsOnCleanTextChangeNothing: the same programs on text without
+// secrets come out of the guard byte for byte as they went in.
 func TestProgramsOnCleanTextChangeNothing(t *testing.T) {
 	g := testGuard(t, awkward...)
 	for _, c := range programCases {
@@ -216,11 +214,7 @@ func TestWrappedBase64AtEveryColumnAndWidth(t *testing.T) {
 		for k := 0; k < 3*w/4+3; k++ {
 			blob := append(append(bytes.Repeat([]byte{0x9c}, k), secret...), bytes.Repeat([]byte{0x5a}, 20)...)
 			enc := []byte(base64.StdEncoding.EncodeToString(blob))
-			var text []byte
-			for i := 0; i < len(enc); i += w {
-				text = append(append(text, enc[i:min(i+w, len(enc))]...), '\n')
-			}
-			text = append([]byte("data:\n"), text...)
+			text := append(append([]byte("data:\n"), wrapped(enc, w, "\n")...), '\n')
 			// The characters that encode the secret: from its first
 			// byte's group to its last byte's.
 			first, last := k*4/3, ((k+len(secret))*4+2)/3
@@ -258,10 +252,7 @@ func TestWrappedBase64CutAnywhere(t *testing.T) {
 		for k := 57; k < 57+3*w/4+3; k++ {
 			blob := append(append(bytes.Repeat([]byte{0x9c}, k), secret...), bytes.Repeat([]byte{0x5a}, 40)...)
 			enc := []byte(base64.StdEncoding.EncodeToString(blob))
-			var text []byte
-			for i := 0; i < len(enc); i += w {
-				text = append(append(text, enc[i:min(i+w, len(enc))]...), '\n')
-			}
+			text := append(wrapped(enc, w, "\n"), '\n')
 			for cut := 1; cut < 8; cut++ {
 				if ms := g.Find(text[cut:]); len(ms) == 0 {
 					misses++
@@ -303,27 +294,6 @@ func TestUTF16AfterUTF16(t *testing.T) {
 	}
 }
 
-// TestDumpsAtEveryAlignment: hex dumps are looked for by samples every 8
-// bytes of the text, whatever its lines: every dump program's output is
-// found after text of every length modulo 16.
-func TestDumpsAtEveryAlignment(t *testing.T) {
-	g := testGuard(t, awkward...)
-	for _, c := range programCases {
-		if !strings.HasPrefix(c.name, "xxd") && !strings.HasPrefix(c.name, "od -") && !strings.HasPrefix(c.name, "hexdump") {
-			continue
-		}
-		for _, s := range awkward {
-			out := program(t, c.need, c.script, s)
-			for shift := range 16 {
-				text := append([]byte(strings.Repeat("y", shift)+"\n"), out...)
-				if red, _ := g.Redact(text); bytes.Contains(red, s.Value) || len(g.Find(red)) > 0 || !bytes.Contains(red, []byte("[REDACTED:"+s.Name)) {
-					t.Errorf("%s, %s after %d bytes: not redacted:\n%s", c.name, s.Name, shift+1, hideAll(red))
-				}
-			}
-		}
-	}
-}
-
 // TestSecretInWrappedBinaryBase64: a secret inside random binary data,
 // base64 encoded and wrapped as base64 and openssl wrap it, is found at
 // every offset in the data (the joined-characters view), and the
@@ -339,11 +309,7 @@ func TestSecretInWrappedBinaryBase64(t *testing.T) {
 					data[i] = byte(r.Uint32())
 				}
 				copy(data[off:], s.Value)
-				enc := base64.StdEncoding.EncodeToString(data)
-				var text []byte
-				for i := 0; i < len(enc); i += width {
-					text = append(append(text, enc[i:min(i+width, len(enc))]...), '\n')
-				}
+				text := append(wrapped([]byte(base64.StdEncoding.EncodeToString(data)), width, "\n"), '\n')
 				red, ms := g.Redact(text)
 				if !bytes.Contains(red, []byte("[REDACTED:"+s.Name)) {
 					t.Fatalf("%s at %d, width %d: not found", s.Name, off, width)

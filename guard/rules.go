@@ -100,9 +100,8 @@ type rule struct {
 	allow []*allowlist
 	err   error
 	// re is the rule's own regex. A rule with a lead needs it only for a
-	// match at a region's start, so it is compiled then (full): a
-	// compile costs about 90 µs, and a hook call compiles every rule
-	// whose keyword it meets.
+	// match at a region's start, so it is compiled then (full): a hook
+	// call compiles what every rule whose keyword it meets needs.
 	reOnce sync.Once
 	re     *regexp.Regexp
 }

@@ -40,12 +40,7 @@ func TestSpaceSkipFindsTheSame(t *testing.T) {
 				// Broken over lines, as fold and base64 -w do.
 				width := rapid.IntRange(8, 40).Draw(t, "width")
 				indent := rapid.SampledFrom([]string{"", "  ", "\t"}).Draw(t, "indent")
-				for i := 0; i < len(f); i += width {
-					if i > 0 {
-						b.WriteString("\n" + indent)
-					}
-					b.WriteString(f[i:min(i+width, len(f))])
-				}
+				b.Write(wrapped([]byte(f), width, "\n"+indent))
 			} else {
 				b.WriteString(f)
 			}
@@ -78,19 +73,22 @@ func TestSpaceSkipFindsTheSame(t *testing.T) {
 // registered windows holds white space skips; one secret with a space, a
 // tab or a line break anywhere in it turns the skip off.
 func TestNoSpaceOnlyWithoutWhiteSpace(t *testing.T) {
-	for v, want := range map[string]bool{
-		"Zq8xW3nKp2Lr7Vt5Yh6Gb4Nm": true, "pa\"ss'w$rd\\&<>ä😀": true,
-		"correct horse battery staple": false, "tab\tinside-a-secret": false,
-		"line one\nline two of a key": false, "short 1": false, "sk_live_ends_in_a_space ": false,
+	for i, c := range []struct {
+		v    string
+		want bool
+	}{
+		{"Zq8xW3nKp2Lr7Vt5Yh6Gb4Nm", true}, {"pa\"ss'w$rd\\&<>ä😀", true},
+		{"correct horse battery staple", false}, {"tab\tinside-a-secret", false},
+		{"line one\nline two of a key", false}, {"short 1", false}, {"sk_live_ends_in_a_space ", false},
 		// Past every form's windows, in the part windows only.
-		"sk_live_0123456789abcdefghijklmnopqrstuvwxyz012345 tail": false,
+		{"sk_live_0123456789abcdefghijklmnopqrstuvwxyz012345 tail", false},
 	} {
-		ix := mustBuild(t, Secret{"acme/api/TOKEN", []byte(stripe)}, Secret{"acme/x/V", []byte(v)})
-		if ix.noSpace != want {
-			t.Errorf("%q: noSpace %v, want %v", v, ix.noSpace, want)
+		ix := mustBuild(t, Secret{"acme/api/TOKEN", []byte(stripe)}, Secret{"acme/x/V", []byte(c.v)})
+		if ix.noSpace != c.want {
+			t.Errorf("value %d: noSpace %v, want %v", i, ix.noSpace, c.want)
 		}
-		if got := redactString(ix, "x "+v+" y"); got != "x [REDACTED:acme/x/V] y" {
-			t.Errorf("%q: %q", v, got)
+		if got := redactString(ix, "x "+c.v+" y"); got != "x [REDACTED:acme/x/V] y" {
+			t.Errorf("value %d: not redacted whole", i)
 		}
 	}
 }

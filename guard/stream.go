@@ -59,8 +59,8 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 			chunk *= 2
 		}
 		if total < bigInput && total+n >= bigInput {
-			// A long input: the largest reads from now on (each step of
-			// doubling was a fresh buffer and a window not split).
+			// A long input: the largest reads from now on, so its
+			// windows are long enough to split over the CPUs.
 			r.bigInput(maxStreamChunk)
 			chunk = maxStreamChunk
 		}
