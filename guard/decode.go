@@ -242,6 +242,27 @@ func texty(b []byte) bool {
 	return control*10 <= n
 }
 
+// binaryHeadLen is how many first bytes binaryHead reads.
+const binaryHeadLen = 12
+
+// binaryHead reports whether bytes that start with h (binaryHeadLen
+// bytes) and go on for at least 6 more are not texty, by h alone: h is
+// not UTF-16LE's pattern, and holds a byte that starts no UTF-8 sequence
+// with UTFMax bytes after it in h, which no bytes after h can make valid.
+func binaryHead(h []byte) bool {
+	if h[1] == 0 && h[3] == 0 && h[5] == 0 {
+		return false
+	}
+	for i := 0; i+utf8.UTFMax <= len(h); {
+		r, size := utf8.DecodeRune(h[i:])
+		if r == utf8.RuneError && size == 1 {
+			return true
+		}
+		i += size
+	}
+	return false
+}
+
 // escapeRegions returns the spans of text around every byte that may start
 // an escape, merged, each reaching reach bytes past its first and last
 // such byte: the escape view differs from the text only there.
@@ -1004,6 +1025,15 @@ func (r *baseRun) groups(v *view, src []byte, off, in, out int, direct bool, dec
 	if len(src) < in {
 		return
 	}
+	oneLine := direct && len(r.segs) == 1
+	if oneLine && len(src) >= 6*in {
+		// Most such runs are hashes and keys: their first bytes show
+		// they are binary, without decoding the rest.
+		var head [binaryHeadLen]byte
+		if n, err := decode(head[:], src[:binaryHeadLen/out*in]); err == nil && n == binaryHeadLen && binaryHead(head[:]) {
+			return
+		}
+	}
 	need := (len(src) + in - 1) / in * out
 	v.reset()
 	v.b = slices.Grow(v.b, need) // kept when a return below leaves v.b
@@ -1015,7 +1045,7 @@ func (r *baseRun) groups(v *view, src []byte, off, in, out int, direct bool, dec
 			return
 		}
 	}
-	if direct && len(r.segs) == 1 && !texty(b[:nb]) {
+	if oneLine && !texty(b[:nb]) {
 		return // not text: nothing nested, and the direct scan saw the rest
 	}
 	v.b = b[:nb]

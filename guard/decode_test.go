@@ -1,0 +1,51 @@
+package guard
+
+import (
+	"testing"
+	"unicode"
+
+	"pgregory.net/rapid"
+)
+
+// TestBinaryHeadIsNeverTexty: when binaryHead says the first bytes are
+// binary, texty says so of every longer text that starts with them (at
+// least 6 bytes longer), so a one-line base64 run can be given up after
+// decoding its head. Bytes are drawn mostly from UTF-8's edge cases
+// (lead bytes, continuation bytes, ASCII), where a head could mislead.
+func TestBinaryHeadIsNeverTexty(t *testing.T) {
+	edges := []byte{0x00, 0x09, 0x41, 0x7f, 0x80, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xe2, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff}
+	saidBinary := 0
+	rapid.Check(t, func(t *rapid.T) {
+		// UTF-8 text (multi-byte runes across the head's end included),
+		// with up to three bytes set to edge cases of UTF-8.
+		b := []byte(rapid.StringOfN(rapid.RuneFrom(nil, unicode.Latin, unicode.Greek, unicode.Han, unicode.Cc), 8, 100, -1).Draw(t, "text"))
+		if len(b) < binaryHeadLen+6 {
+			return
+		}
+		for k := rapid.IntRange(0, 3).Draw(t, "k"); k > 0; k-- {
+			b[rapid.IntRange(0, len(b)-1).Draw(t, "at")] = rapid.SampledFrom(edges).Draw(t, "c")
+		}
+		if binaryHead(b[:binaryHeadLen]) {
+			saidBinary++
+			if texty(b) {
+				t.Fatalf("binaryHead(% x) but texty(% x)", b[:binaryHeadLen], b)
+			}
+		}
+	})
+	if saidBinary == 0 {
+		t.Fatal("binaryHead never said binary: the test tested nothing")
+	}
+	// Valid UTF-8 split inside a sequence at the head's end is no
+	// evidence: "é" is 0xc3 0xa9.
+	head := []byte("abcdefghij\xc3\xa9")
+	if binaryHead(head) {
+		t.Fatal("binaryHead called UTF-8 text binary")
+	}
+	// UTF-16LE is texty: "ééé..." is e9 00 e9 00, not UTF-8.
+	if binaryHead([]byte("\xe9\x00\xe9\x00\xe9\x00\xe9\x00\xe9\x00\xe9\x00")) {
+		t.Fatal("binaryHead called UTF-16LE text binary")
+	}
+	if !binaryHead([]byte("\xff\xfeabcdefghij")) {
+		t.Fatal("binaryHead missed an invalid first byte")
+	}
+}
