@@ -225,7 +225,8 @@ func (ix *Index) scan(text []byte, onlyWrap bool, emit func(Match)) {
 // also tested for newlines (SWAR), so the text is read once.
 func (ix *Index) scanTiled(text []byte, skip [][2]int, out *[]Match, emit func(Match)) {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	bm, k0, k1, shift := ix.filter, ix.k0, ix.k1, ix.shift
+	// (shift&63 is shift: said so, the compiler tests no count past 63.)
+	bm, k0, k1, shift := ix.filter, ix.k0, ix.k1, ix.shift&63
 	short := ix.w + ix.s - 1
 	prev, prev2 := -1, -1
 	var ns uint64 // 1 when no registered window holds white space
@@ -271,10 +272,11 @@ func (ix *Index) scanTiled(text []byte, skip [][2]int, out *[]Match, emit func(M
 				break
 			}
 		}
-		x0 := binary.LittleEndian.Uint64(text[q:])
-		x1 := binary.LittleEndian.Uint64(text[q+8:])
-		x2 := binary.LittleEndian.Uint64(text[q+16:])
-		x3 := binary.LittleEndian.Uint64(text[q+24:])
+		b := text[q : q+32 : q+32] // one bounds check for the four loads
+		x0 := binary.LittleEndian.Uint64(b[0:8])
+		x1 := binary.LittleEndian.Uint64(b[8:16])
+		x2 := binary.LittleEndian.Uint64(b[16:24])
+		x3 := binary.LittleEndian.Uint64(b[24:32])
 		h0, h1, h2, h3 := (x0^k0)*k1, (x1^k0)*k1, (x2^k0)*k1, (x3^k0)*k1
 		// A word with white space in it, when no window has any (ns),
 		// reads filter word 0 and counts as a miss: no branch, and no
