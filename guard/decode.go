@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base32"
 	"encoding/base64"
+	"encoding/binary"
+	"math/bits"
 	"slices"
 	"strings"
 	"unicode/utf16"
@@ -272,7 +274,12 @@ func escapeRegions(text []byte, reach int) [][2]int {
 	var sites []int
 	for _, d := range []string{"\\", "&", "%", "\x1b", "''", `""`, "$$"} {
 		for i := 0; ; i++ {
-			j := bytes.Index(text[i:], []byte(d))
+			var j int
+			if d == `""` {
+				j = indexPair(text[i:], d[0]) // JSON is full of double quotes
+			} else {
+				j = bytes.Index(text[i:], []byte(d))
+			}
 			if j < 0 {
 				break
 			}
@@ -294,6 +301,31 @@ func escapeRegions(text []byte, reach int) [][2]int {
 		}
 	}
 	return out
+}
+
+// indexPair is bytes.Index(s, []byte{c, c}), eight bytes at a time
+// (SWAR): where c itself is frequent, as '"' is in JSON, bytes.Index
+// finds c often and falls back to a slower search. (Where c is rare,
+// bytes.Index is faster.)
+func indexPair(s []byte, c byte) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	cc := ones * uint64(c)
+	i := 0
+	for ; i+9 <= len(s); i += 8 {
+		b := s[i : i+9 : i+9]
+		// Byte k of z is 0 where s[i+k] and s[i+k+1] are both c; the
+		// lowest flag of the zero-byte test is always a true one.
+		z := (binary.LittleEndian.Uint64(b[0:8]) ^ cc) | (binary.LittleEndian.Uint64(b[1:9]) ^ cc)
+		if t := (z - ones) &^ z & highs; t != 0 {
+			return i + bits.TrailingZeros64(t)/8
+		}
+	}
+	for ; i+1 < len(s); i++ {
+		if s[i] == c && s[i+1] == c {
+			return i
+		}
+	}
+	return -1
 }
 
 // unescapeView decodes text[lo:hi] into v: backslash escapes (\\ \" \' \$

@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"bytes"
 	"testing"
 	"unicode"
 
@@ -48,4 +49,16 @@ func TestBinaryHeadIsNeverTexty(t *testing.T) {
 	if !binaryHead([]byte("\xff\xfeabcdefghij")) {
 		t.Fatal("binaryHead missed an invalid first byte")
 	}
+}
+
+// TestIndexPair: indexPair finds what bytes.Index finds, in texts dense
+// with the byte and its neighbours in every position of a word.
+func TestIndexPair(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		c := rapid.SampledFrom([]byte{'"', '\''}).Draw(t, "c")
+		s := rapid.SliceOfN(rapid.SampledFrom([]byte{c, c ^ 1, 'a', 0, 0x80 | c}), 0, 70).Draw(t, "s")
+		if got, want := indexPair(s, c), bytes.Index(s, []byte{c, c}); got != want {
+			t.Fatalf("indexPair(%q) = %d, bytes.Index = %d", s, got, want)
+		}
+	})
 }
