@@ -837,14 +837,7 @@ func eachBaseRun(text []byte, minBytes int, v *view, runs *[2]baseRun, found fun
 		for i > 0 && b64class[text[i-1]] != 0 {
 			i--
 		}
-		j := i
-		for j+8 <= len(text) && b64class[text[j]]&b64class[text[j+1]]&b64class[text[j+2]]&b64class[text[j+3]]&
-			b64class[text[j+4]]&b64class[text[j+5]]&b64class[text[j+6]]&b64class[text[j+7]] != 0 {
-			j += 8 // eight at a time inside a run
-		}
-		for j < len(text) && b64class[text[j]] != 0 {
-			j++
-		}
+		j := baseRunEnd(text, i)
 		if j-i < 16 && j-i < minChars {
 			i = j + 1 // too short, and too short to go on over a line
 			continue
@@ -865,10 +858,7 @@ func eachBaseRun(text []byte, minBytes int, v *view, runs *[2]baseRun, found fun
 			if k-j > 16 || k >= len(text) || b64class[text[k]] == 0 {
 				break
 			}
-			e := k
-			for e < len(text) && b64class[text[e]] != 0 {
-				e++
-			}
+			e := baseRunEnd(text, k)
 			r.segment(k, e)
 			j = e
 		}
@@ -898,6 +888,23 @@ func eachBaseRun(text []byte, minBytes int, v *view, runs *[2]baseRun, found fun
 		}
 		i = max(j, i+1)
 	}
+}
+
+// baseRunEnd is where the run of base64 or base32 characters (and
+// padding) at text[i:] ends.
+func baseRunEnd(text []byte, i int) int {
+	for i+8 <= len(text) {
+		b := text[i : i+8 : i+8]
+		if b64class[b[0]]&b64class[b[1]]&b64class[b[2]]&b64class[b[3]]&
+			b64class[b[4]]&b64class[b[5]]&b64class[b[6]]&b64class[b[7]] == 0 {
+			break
+		}
+		i += 8 // eight at a time inside a run
+	}
+	for i < len(text) && b64class[text[i]] != 0 {
+		i++
+	}
+	return i
 }
 
 // minNested is the shortest run on one line that is decoded: base64 of a
