@@ -188,16 +188,20 @@ func (k *keywordSet) pairHits(text []byte, q int, hits *[pairHits]int32) (int, i
 	n := 0
 	end := min(len(text)-1, q+2*(pairHits-4))
 	for ; q+7 < end; q += 8 {
-		x := binary.LittleEndian.Uint64(text[q:])
+		x := binary.LittleEndian.Uint64(text[q : q+8 : q+8])
 		p0, p1, p2, p3 := uint32(x)&0xFFFF, uint32(x>>16)&0xFFFF, uint32(x>>32)&0xFFFF, uint32(x>>48)
+		b0 := pairs[p0>>6] >> (p0 & 63) & 1
+		b1 := pairs[p1>>6] >> (p1 & 63) & 1
+		b2 := pairs[p2>>6] >> (p2 & 63) & 1
+		b3 := pairs[p3>>6] >> (p3 & 63) & 1
 		hits[n&(pairHits-1)] = int32(q)
-		n += int(pairs[p0>>6] >> (p0 & 63) & 1)
+		n += int(b0)
 		hits[n&(pairHits-1)] = int32(q + 2)
-		n += int(pairs[p1>>6] >> (p1 & 63) & 1)
+		n += int(b1)
 		hits[n&(pairHits-1)] = int32(q + 4)
-		n += int(pairs[p2>>6] >> (p2 & 63) & 1)
+		n += int(b2)
 		hits[n&(pairHits-1)] = int32(q + 6)
-		n += int(pairs[p3>>6] >> (p3 & 63) & 1)
+		n += int(b3)
 	}
 	for ; q < end; q += 2 {
 		p := uint32(binary.LittleEndian.Uint16(text[q:]))
