@@ -943,6 +943,7 @@ type baseRun struct {
 	at    []int32    // the run's character index where each segment starts
 	n     int        // characters, padding included
 	chars []byte     // the characters, joined (only when there are several segments)
+	head  [binaryHeadLen]byte
 }
 
 func (r *baseRun) reset(text []byte) {
@@ -1068,8 +1069,8 @@ func (r *baseRun) groups(v *view, src []byte, off, in, out int, direct bool, dec
 	if oneLine && len(src) >= 6*in {
 		// Most such runs are hashes and keys: their first bytes show
 		// they are binary, without decoding the rest.
-		var head [binaryHeadLen]byte
-		if n, err := decode(head[:], src[:binaryHeadLen/out*in]); err == nil && n == binaryHeadLen && binaryHead(head[:]) {
+		head := r.head[:] // (a local array would escape to decode)
+		if n, err := decode(head, src[:binaryHeadLen/out*in]); err == nil && n == binaryHeadLen && binaryHead(head) {
 			return
 		}
 	}
