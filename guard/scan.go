@@ -234,9 +234,11 @@ func (ix *Index) scanTiled(text []byte, skip [][2]int, out *[]Match, emit func(M
 		ns = 1
 	}
 	n := len(text)
-	newlines := func(q int, x uint64) {
-		y := x ^ (ones * '\n')
-		for t := (y - ones) &^ y & highs; t != 0; t &= t - 1 {
+	// newlines handles the newlines of the word at text[q:], whose bytes
+	// t flags (the zero-byte test of the word XOR newlines: a flag above
+	// a true one may be false).
+	newlines := func(q int, t uint64) {
+		for ; t != 0; t &= t - 1 {
 			nl := q + bits.TrailingZeros64(t)/8
 			if text[nl] != '\n' {
 				continue
@@ -295,11 +297,20 @@ func (ix *Index) scanTiled(text []byte, skip [][2]int, out *[]Match, emit func(M
 		}
 		const nls = ones * '\n'
 		y0, y1, y2, y3 := x0^nls, x1^nls, x2^nls, x3^nls
-		if ((y0-ones)&^y0|(y1-ones)&^y1|(y2-ones)&^y2|(y3-ones)&^y3)&highs != 0 {
-			newlines(q, x0)
-			newlines(q+8, x1)
-			newlines(q+16, x2)
-			newlines(q+24, x3)
+		t0, t1, t2, t3 := (y0-ones)&^y0&highs, (y1-ones)&^y1&highs, (y2-ones)&^y2&highs, (y3-ones)&^y3&highs
+		if t0|t1|t2|t3 != 0 {
+			if t0 != 0 {
+				newlines(q, t0)
+			}
+			if t1 != 0 {
+				newlines(q+8, t1)
+			}
+			if t2 != 0 {
+				newlines(q+16, t2)
+			}
+			if t3 != 0 {
+				newlines(q+24, t3)
+			}
 		}
 	}
 	for ; q+8 <= n; q += 8 {
@@ -308,7 +319,8 @@ func (ix *Index) scanTiled(text []byte, skip [][2]int, out *[]Match, emit func(M
 		if mask(h, shift)&^bm[h>>shift] == 0 {
 			ix.probe(text, q, x, false, emit)
 		}
-		newlines(q, x)
+		y := x ^ (ones * '\n')
+		newlines(q, (y-ones)&^y&highs)
 	}
 	for ; q < n; q++ {
 		if q+ix.w <= n {
