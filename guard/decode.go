@@ -814,14 +814,15 @@ func eachBaseRun(text []byte, minBytes int, v *view, runs *[2]baseRun, found fun
 		// Sampled every 8 bytes: a run of 16 (the shortest decoded: base32
 		// of a secret of the minimum length, with padding) holds two
 		// samples in a row, so text whose samples are not is skipped.
-		if i+8 >= len(text) || b64class[text[i]] == 0 || b64class[text[i+8]] == 0 {
-			i += 8
-			continue
-		}
 		// Both samples in one run: the bytes between them are in it too.
-		// (In prose and logs they are mostly in two words.)
-		if b64class[text[i+1]]&b64class[text[i+2]]&b64class[text[i+3]]&b64class[text[i+4]]&
-			b64class[text[i+5]]&b64class[text[i+6]]&b64class[text[i+7]] == 0 {
+		// (In prose and logs they are mostly in two words.) All nine are
+		// tested at once: one branch, which long runs and long stretches
+		// of prose each predict.
+		if i+8 >= len(text) {
+			break
+		}
+		if b := text[i : i+9 : i+9]; b64class[b[0]]&b64class[b[1]]&b64class[b[2]]&b64class[b[3]]&b64class[b[4]]&
+			b64class[b[5]]&b64class[b[6]]&b64class[b[7]]&b64class[b[8]] == 0 {
 			i += 8
 			continue
 		}
