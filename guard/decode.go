@@ -311,13 +311,18 @@ func indexPair(s []byte, c byte) int {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	cc := ones * uint64(c)
 	i := 0
-	for ; i+9 <= len(s); i += 8 {
-		b := s[i : i+9 : i+9]
+	for ; i+17 <= len(s); i += 16 {
+		b := s[i : i+17 : i+17]
 		// Byte k of z is 0 where s[i+k] and s[i+k+1] are both c; the
 		// lowest flag of the zero-byte test is always a true one.
-		z := (binary.LittleEndian.Uint64(b[0:8]) ^ cc) | (binary.LittleEndian.Uint64(b[1:9]) ^ cc)
-		if t := (z - ones) &^ z & highs; t != 0 {
-			return i + bits.TrailingZeros64(t)/8
+		z0 := (binary.LittleEndian.Uint64(b[0:8]) ^ cc) | (binary.LittleEndian.Uint64(b[1:9]) ^ cc)
+		z1 := (binary.LittleEndian.Uint64(b[8:16]) ^ cc) | (binary.LittleEndian.Uint64(b[9:17]) ^ cc)
+		t0, t1 := (z0-ones)&^z0&highs, (z1-ones)&^z1&highs
+		if t0|t1 != 0 {
+			if t0 != 0 {
+				return i + bits.TrailingZeros64(t0)/8
+			}
+			return i + 8 + bits.TrailingZeros64(t1)/8
 		}
 	}
 	for ; i+1 < len(s); i++ {
