@@ -153,7 +153,9 @@ func (ix *Index) warm(n int) {
 	}
 	if !ix.probedMapped.Load() && len(ix.probed) > 0 && samples >= 4*pages(len(ix.probed)) {
 		ix.probedMapped.Store(true)
-		mmap.Prefault(ix.probed)
+		// On another thread: the scan goes on meanwhile (a page it reads
+		// first faults in as it would have).
+		go mmap.Prefault(ix.probed)
 	}
 }
 
