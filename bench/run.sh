@@ -6,7 +6,8 @@
 # the whole noxkey-hook filter process against a trivial Go copy program
 # and reports x-floor (also the Claude hook, the first call after a vault
 # write, and the time noxkey-hook --shell adds to a command);
-# BenchmarkFilterThroughput the filter's MB/s on 16 MB read from a pipe.
+# BenchmarkFilterThroughput the filter's MB/s on 16 MB read from a pipe;
+# BenchmarkStages each pass of the scan on 16 MB, on one goroutine.
 #   bench/run.sh [COUNT]     results in bench/out/
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ mkdir -p bench/out
 command -v benchstat >/dev/null || go install golang.org/x/perf/cmd/benchstat@latest
 export PATH="$(go env GOPATH)/bin:$PATH"
 go test -run '^$' -bench '^Benchmark(Scan|Build|Load)$' -benchtime 10x -count "$count" ./guard | tee bench/out/guard.txt
+go test -run '^$' -bench '^BenchmarkStages$' -benchtime 5x -count "$count" ./guard | tee bench/out/stages.txt
 # The hook-vs-floor ratios take 200 alternating runs a count: on a small VM
 # the floor moves by a tenth between runs, and 30 left a +-10% interval.
 go test -run '^$' -bench 'VsFloor' -benchtime 200x -count "$count" ./cmd/noxkey-hook | tee bench/out/hook.txt
@@ -25,4 +27,4 @@ go test -run '^$' -bench 'ShellOverhead' -benchtime 30x -count "$count" ./hooks/
 go test -run '^$' -bench 'Import1000' -benchtime 3x -count "$count" ./cmd/noxkey | tee bench/out/vault.txt
 go test -run '^$' -bench 'Get|BashFloor' -benchtime 30x -count "$count" ./cmd/noxkey | tee bench/out/get.txt
 go test -run '^$' -bench 'DetectLive' -count "$count" ./handoff | tee bench/out/detect.txt
-benchstat bench/out/guard.txt bench/out/hook.txt bench/out/hook2.txt bench/out/throughput.txt bench/out/shell.txt bench/out/vault.txt bench/out/get.txt bench/out/detect.txt
+benchstat bench/out/guard.txt bench/out/stages.txt bench/out/hook.txt bench/out/hook2.txt bench/out/throughput.txt bench/out/shell.txt bench/out/vault.txt bench/out/get.txt bench/out/detect.txt

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/noxkey/noxkey/internal/benchdata"
 )
 
 var benchSizes = []int{10, 100, 1000, 10000}
@@ -105,5 +107,49 @@ func BenchmarkLoad(b *testing.B) {
 				ix.Close()
 			}
 		})
+	}
+}
+
+// BenchmarkStages times each pass of a scan over 16 MB on its own, on one
+// goroutine (a stream's segments run these on every CPU): the direct
+// index scan, FindAll (index and decoders), the decoders' searches with
+// nothing found by them scanned, and the rules' keyword scan; on
+// realistic tool output, base64 text (wrapped at 76) and logs, with 1,000
+// and 10,000 secrets. docs/performance.md keeps what it measured.
+func BenchmarkStages(b *testing.B) {
+	inputs := []struct {
+		name string
+		text []byte
+	}{{"realistic", corpus(16 << 20)}, {"base64", benchdata.Base64(16 << 20)}, {"logs", benchdata.Logs(16 << 20)}}
+	kw := newKeywordSet(defaultKeywords())
+	for _, n := range []int{1000, 10000} {
+		ix := mustBuild(b, testSecrets(n)...)
+		minRun := ix.minDecodeRun()
+		var s decodeScratch
+		v := &s.views[0]
+		nothing := func(*view) {}
+		for _, in := range inputs {
+			text := in.text
+			for _, st := range []struct {
+				name string
+				run  func()
+			}{
+				{"index", func() { ix.Find(text) }},
+				{"all", func() { ix.FindAll(text) }},
+				{"base-runs", func() { eachBaseRun(text, minRun, v, &s.runs[0], nothing) }},
+				{"dumps", func() { eachHexDump(text, 2*minRun, v, nothing) }},
+				{"char-dumps", func() { eachCharDump(text, minRun, v, nothing) }},
+				{"utf16", func() { eachUTF16(text, minRun, v, nothing) }},
+				{"escape-sites", func() { escapeRegions(text, ix.maxLen) }},
+				{"keywords", func() { kw.each(text, func(int, int, int) {}) }},
+			} {
+				b.Run(fmt.Sprintf("%s/secrets=%d/%s", in.name, n, st.name), func(b *testing.B) {
+					b.SetBytes(int64(len(text)))
+					for i := 0; i < b.N; i++ {
+						st.run()
+					}
+				})
+			}
+		}
 	}
 }
