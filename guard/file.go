@@ -345,7 +345,7 @@ func parse(data []byte, k *keys, verify bool) (*Index, error) {
 	ix.maxLen = int(le.Uint32(data[96:]))
 	nameBytes := int(le.Uint32(data[100:]))
 	need := headerSize + 8*nFilter + 8*nKeywords + 8*nEntries + dirSize(nDir) + 8*nParts + dirSize(nPartDir) + formRecSize*nForms + 4*nNames + nameBytes + nSettings
-	if nParts > 0 && (partBits < 1 || partBits > 24 || ix.partMin < minPartialMin) || nParts > 1<<28 || dirBits < 1 || dirBits > 24 || ix.maxLen > 1<<24 || ix.w < 1 || ix.w > 8 || ix.s < 1 || ix.s > maxStep || nFilter < 1 || nFilter&(nFilter-1) != 0 ||
+	if nParts > 0 && (partBits < 1 || partBits > 24 || ix.partMin < minPartialMin) || nParts > 1<<28 || dirBits < 1 || dirBits > 24 || ix.maxLen > 1<<24 || ix.w < 1 || ix.w > 8 || ix.s < 1 || ix.s > maxStep || nFilter < 2 || nFilter&(nFilter-1) != 0 ||
 		ix.shift != uint(64-bits.TrailingZeros(uint(nFilter))) || (need+7)&^7 != size {
 		return nil, errors.New("inconsistent header")
 	}

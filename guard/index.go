@@ -302,7 +302,7 @@ func Build(secrets []Secret, indexKey []byte, opt Options) (*Index, []string, er
 	// misses the CPU's caches less (docs/performance.md).
 	minWords := 1 << 11
 	if opt.minFilterWords > 0 {
-		minWords = opt.minFilterWords
+		minWords = max(opt.minFilterWords, 2) // shift < 64 (scan.go relies on it; Load checks it)
 	}
 	nwords := min(max(minWords, 1<<bits.Len(uint(nwin/filterLoad))), 1<<20)
 	ix.filter = make([]uint64, nwords)

@@ -227,7 +227,8 @@ func (ix *Index) scan(text []byte, onlyWrap bool, emit func(Match)) {
 // also tested for newlines (SWAR), so the text is read once.
 func (ix *Index) scanTiled(text []byte, skip [][2]int, out *[]Match, emit func(Match)) {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	// (shift&63 is shift: said so, the compiler tests no count past 63.)
+	// (shift&63 is shift, the filter being two words or more: said so,
+	// the compiler tests no count past 63.)
 	bm, k0, k1, shift := ix.filter, ix.k0, ix.k1, ix.shift&63
 	short := ix.w + ix.s - 1
 	prev, prev2 := -1, -1
