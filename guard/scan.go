@@ -153,9 +153,7 @@ func (ix *Index) warm(n int) {
 	}
 	if !ix.probedMapped.Load() && len(ix.probed) > 0 && samples >= 4*pages(len(ix.probed)) {
 		ix.probedMapped.Store(true)
-		// On another thread: the scan goes on meanwhile (a page it reads
-		// first faults in as it would have).
-		go mmap.Prefault(ix.probed)
+		mmap.Prefault(ix.probed)
 	}
 }
 
