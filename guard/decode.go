@@ -308,16 +308,14 @@ func escapeRegions(text []byte, reach int) [][2]int {
 // finds c often and falls back to a slower search. (Where c is rare,
 // bytes.Index is faster.)
 func indexPair(s []byte, c byte) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	cc := ones * uint64(c)
+	cc := swarOnes * uint64(c)
 	i := 0
 	for ; i+17 <= len(s); i += 16 {
 		b := s[i : i+17 : i+17]
 		// Byte k of z is 0 where s[i+k] and s[i+k+1] are both c; the
-		// lowest flag of the zero-byte test is always a true one.
-		z0 := (binary.LittleEndian.Uint64(b[0:8]) ^ cc) | (binary.LittleEndian.Uint64(b[1:9]) ^ cc)
-		z1 := (binary.LittleEndian.Uint64(b[8:16]) ^ cc) | (binary.LittleEndian.Uint64(b[9:17]) ^ cc)
-		t0, t1 := (z0-ones)&^z0&highs, (z1-ones)&^z1&highs
+		// lowest flag of zeroBytes is always a true one.
+		t0 := zeroBytes((binary.LittleEndian.Uint64(b[0:8]) ^ cc) | (binary.LittleEndian.Uint64(b[1:9]) ^ cc))
+		t1 := zeroBytes((binary.LittleEndian.Uint64(b[8:16]) ^ cc) | (binary.LittleEndian.Uint64(b[9:17]) ^ cc))
 		if t0|t1 != 0 {
 			if t0 != 0 {
 				return i + bits.TrailingZeros64(t0)/8
@@ -826,8 +824,7 @@ func eachBaseRun(text []byte, minBytes int, v *view, runs *[2]baseRun, found fun
 		if i+8 >= len(text) {
 			break
 		}
-		if b := text[i : i+9 : i+9]; b64class[b[0]]&b64class[b[1]]&b64class[b[2]]&b64class[b[3]]&b64class[b[4]]&
-			b64class[b[5]]&b64class[b[6]]&b64class[b[7]]&b64class[b[8]] == 0 {
+		if b := text[i : i+9 : i+9]; b64class8(b[:8])&b64class[b[8]] == 0 {
 			i += 8
 			continue
 		}
@@ -899,18 +896,21 @@ func eachBaseRun(text []byte, minBytes int, v *view, runs *[2]baseRun, found fun
 // baseRunEnd is where the run of base64 or base32 characters (and
 // padding) at text[i:] ends.
 func baseRunEnd(text []byte, i int) int {
-	for i+8 <= len(text) {
-		b := text[i : i+8 : i+8]
-		if b64class[b[0]]&b64class[b[1]]&b64class[b[2]]&b64class[b[3]]&
-			b64class[b[4]]&b64class[b[5]]&b64class[b[6]]&b64class[b[7]] == 0 {
-			break
-		}
+	for i+8 <= len(text) && b64class8(text[i:i+8:i+8]) != 0 {
 		i += 8 // eight at a time inside a run
 	}
 	for i < len(text) && b64class[text[i]] != 0 {
 		i++
 	}
 	return i
+}
+
+// b64class8 is the AND of the b64class of b's eight bytes: not 0 when
+// all are base64 characters or padding.
+func b64class8(b []byte) byte {
+	_ = b[7]
+	return b64class[b[0]] & b64class[b[1]] & b64class[b[2]] & b64class[b[3]] &
+		b64class[b[4]] & b64class[b[5]] & b64class[b[6]] & b64class[b[7]]
 }
 
 // minNested is the shortest run on one line that is decoded: base64 of a

@@ -224,7 +224,6 @@ func (ix *Index) scan(text []byte, onlyWrap bool, emit func(Match)) {
 // sampled windows tile the text: each word loaded for the filter probe is
 // also tested for newlines (SWAR), so the text is read once.
 func (ix *Index) scanTiled(text []byte, skip [][2]int, out *[]Match, emit func(Match)) {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	// (shift&63 is shift, the filter being two words or more: said so,
 	// the compiler tests no count past 63.)
 	bm, k0, k1, shift := ix.filter, ix.k0, ix.k1, ix.shift&63
@@ -236,8 +235,7 @@ func (ix *Index) scanTiled(text []byte, skip [][2]int, out *[]Match, emit func(M
 	}
 	n := len(text)
 	// newlines handles the newlines of the word at text[q:], whose bytes
-	// t flags (the zero-byte test of the word XOR newlines: a flag above
-	// a true one may be false).
+	// t flags (newlineFlags).
 	newlines := func(q int, t uint64) {
 		for ; t != 0; t &= t - 1 {
 			nl := q + bits.TrailingZeros64(t)/8
@@ -296,9 +294,7 @@ func (ix *Index) scanTiled(text []byte, skip [][2]int, out *[]Match, emit func(M
 				}
 			}
 		}
-		const nls = ones * '\n'
-		y0, y1, y2, y3 := x0^nls, x1^nls, x2^nls, x3^nls
-		t0, t1, t2, t3 := (y0-ones)&^y0&highs, (y1-ones)&^y1&highs, (y2-ones)&^y2&highs, (y3-ones)&^y3&highs
+		t0, t1, t2, t3 := newlineFlags(x0), newlineFlags(x1), newlineFlags(x2), newlineFlags(x3)
 		if t0|t1|t2|t3 != 0 {
 			if t0 != 0 {
 				newlines(q, t0)
@@ -320,8 +316,7 @@ func (ix *Index) scanTiled(text []byte, skip [][2]int, out *[]Match, emit func(M
 		if mask(h, shift)&^bm[h>>shift] == 0 {
 			ix.probe(text, q, x, false, emit)
 		}
-		y := x ^ (ones * '\n')
-		newlines(q, (y-ones)&^y&highs)
+		newlines(q, newlineFlags(x))
 	}
 	for ; q < n; q++ {
 		if q+ix.w <= n {
@@ -589,11 +584,9 @@ func (ix *Index) findShortLineWraps(text []byte) []Match {
 	var out []Match
 	short := ix.w + ix.s - 1
 	prev, prev2 := -1, -1 // the last two newline positions
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	i := 0
 	for ; i+8 <= len(text); i += 8 {
-		x := binary.LittleEndian.Uint64(text[i:]) ^ (ones * '\n')
-		for t := (x - ones) &^ x & highs; t != 0; t &= t - 1 {
+		for t := newlineFlags(binary.LittleEndian.Uint64(text[i:])); t != 0; t &= t - 1 {
 			nl := i + bits.TrailingZeros64(t)/8
 			if text[nl] != '\n' {
 				continue

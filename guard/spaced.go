@@ -34,8 +34,7 @@ func (ix *Index) spaceTag(noSpace bool) [8]byte {
 // spaced is 1 when some byte of x is a space or a control character (up
 // to ' '), else 0, without a branch.
 func spaced(x uint64) uint64 {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	t := (x - ones*'!') &^ x & highs
+	t := (x - swarOnes*'!') &^ x & swarHighs
 	return (t | -t) >> 63
 }
 
