@@ -139,8 +139,9 @@ func baseName(n string) string { return strings.TrimSuffix(n, "(part)") }
 // memory. The entries
 // and their directory are read only by the samples that pass the filter
 // (a quarter of a percent of clean text), each maybe on a page of its
-// own: they are mapped in one call when the samples number four times
-// their pages.
+// own: they are mapped in one call when the samples number sixteen times
+// their pages (at four, a 100 KB window mapped 12 MB of entries of
+// 10,000 secrets for a few dozen probes: docs/performance.md).
 func (ix *Index) warm(n int) {
 	samples := n / ix.s
 	if !ix.warmed.Load() && samples >= len(ix.filter)/8/2 {
@@ -151,7 +152,7 @@ func (ix *Index) warm(n int) {
 		}
 		warmSink.Store(x) // a use of the loads, so the loop is kept
 	}
-	if !ix.probedMapped.Load() && len(ix.probed) > 0 && samples >= 4*pages(len(ix.probed)) {
+	if !ix.probedMapped.Load() && len(ix.probed) > 0 && samples >= 16*pages(len(ix.probed)) {
 		ix.probedMapped.Store(true)
 		mmap.Prefault(ix.probed)
 	}

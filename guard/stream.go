@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/noxkey/noxkey/internal/mmap"
 )
 
 // DefaultIdle is how long Stream waits for more input before it emits
@@ -31,6 +33,9 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 	// costs more than the scan.
 	f := &held{g: g, dst: dst, keep: g.lookback()}
 	f.buf = make([]byte, 0, f.keep+streamChunk)
+	var big []byte // the buffer of a long input (bigBuffer), once there is one
+	defer func() { mmap.Unmap(big) }()
+	bigTried := false
 	chunk, total := streamChunk, 0
 	for timedOut := false; ; {
 		// Room for the next read: move what is held to the front and grow
@@ -39,6 +44,9 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 		// so larger reads reread less). Not after a timeout: a read into
 		// the room given then may still be pending.
 		if !timedOut {
+			if chunk >= 4*streamChunk && !bigTried {
+				big, bigTried = f.bigBuffer(), true // reads filled their room twice: the input keeps coming
+			}
 			f.room(chunk/2, chunk)
 		}
 		room := cap(f.buf) - len(f.buf)
@@ -96,6 +104,21 @@ const streamChunk = 16 << 10
 // maxStreamChunk bounds how far Stream grows its reads for input that
 // keeps coming.
 const maxStreamChunk = 1 << 20
+
+// bigBuffer moves what f holds into a buffer with room for a largest
+// read, on a huge page (mmap.Buffer), and returns the buffer, or nil when
+// there is none to be had. Grown read by read, the buffer of a long input
+// took a page fault for each of its 4 KiB pages, each dearer than the
+// kernel's zeroing of the whole huge page (docs/performance.md).
+func (f *held) bigBuffer() []byte {
+	b, err := mmap.Buffer(f.keep + maxStreamChunk + streamChunk)
+	if err != nil {
+		return nil
+	}
+	n := copy(b, f.buf[f.from:])
+	f.buf, f.from = b[:n:f.keep+maxStreamChunk+streamChunk], 0
+	return b
+}
 
 // bigInput is how much input makes a stream long, the size from which
 // its windows are scanned on every CPU (findSplit): a pipe it reads from

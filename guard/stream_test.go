@@ -236,3 +236,39 @@ func TestStreamFromAFileWithALongLine(t *testing.T) {
 		t.Fatalf("streamed file differs from whole redaction (%d vs %d bytes)", out.Len(), len(want))
 	}
 }
+
+// TestStreamMovesToItsLongInputBuffer: once an input is long, Stream
+// moves what it holds into a buffer of its own (bigBuffer); a secret
+// held across the move, and one at the end of a line longer than that
+// buffer, are redacted as whole-input redaction redacts them, whatever
+// the reads.
+func TestStreamMovesToItsLongInputBuffer(t *testing.T) {
+	g := testGuard(t, Secret{"acme/api/KEY", []byte(stripe)})
+	var in []byte
+	for len(in) < 2*bigInput {
+		in = append(in, corpus(4<<10)...)
+		in = append(in, "key "+stripe+"\n"...)
+	}
+	in = append(in, strings.Repeat("y", maxStreamChunk+maxStreamChunk/2)+stripe+"\n"...)
+	in = append(in, corpus(300<<10)...)
+	want, _ := g.Redact(in)
+	if bytes.Contains(want, []byte(stripe)) {
+		t.Fatal("whole-input redaction left the secret")
+	}
+	for _, sizes := range [][]int{{4093}, {streamChunk, 1}, {maxStreamChunk}} {
+		var out bytes.Buffer
+		if err := g.Stream(&out, &chunkReader{data: in, sizes: sizes}, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out.Bytes(), want) {
+			t.Fatalf("reads of %v: streamed output differs from whole redaction (%d vs %d bytes)", sizes, out.Len(), len(want))
+		}
+	}
+	var out bytes.Buffer
+	if err := g.Stream(&out, testio.File(t, in), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.Bytes(), want) {
+		t.Fatalf("from a file: streamed output differs from whole redaction (%d vs %d bytes)", out.Len(), len(want))
+	}
+}

@@ -23,7 +23,7 @@ func Map(fd, size, prot, flags int) ([]byte, error) {
 	return unsafe.Slice((*byte)(p), size), nil
 }
 
-// Unmap unmaps b, which Map returned; an empty b is a no-op.
+// Unmap unmaps b, which Map or Buffer returned; an empty b is a no-op.
 func Unmap(b []byte) error {
 	if len(b) == 0 {
 		return nil

@@ -2,8 +2,10 @@ package mmap
 
 import (
 	"bytes"
+	"os"
 	"runtime"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -55,5 +57,33 @@ func TestPrefaultMapsThePagesSoReadingDoesNotFault(t *testing.T) {
 	}
 	if err := Prefault(nil); err != nil {
 		t.Fatalf("Prefault(nil): %v", err)
+	}
+}
+
+func TestBufferIsHugePages(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	b, err := Buffer(1 << 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer Unmap(b)
+	if len(b) != hugePage || uintptr(unsafe.Pointer(unsafe.SliceData(b)))%hugePage != 0 {
+		t.Fatalf("Buffer(1 MiB) is %d bytes at %p, want one aligned huge page", len(b), unsafe.SliceData(b))
+	}
+	before := minorFaults(t)
+	for i := 0; i < len(b); i += 4096 {
+		if b[i] != 0 {
+			t.Fatal("a fresh buffer is not zero")
+		}
+		b[i] = 1
+	}
+	faults := minorFaults(t) - before
+	thp, _ := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	if !bytes.Contains(thp, []byte("[always]")) && !bytes.Contains(thp, []byte("[madvise]")) {
+		t.Skipf("transparent huge pages are off here (%q): %d faults", bytes.TrimSpace(thp), faults)
+	}
+	if faults > 2 {
+		t.Fatalf("writing a huge page buffer took %d page faults, want 1 (one for its huge page)", faults)
 	}
 }

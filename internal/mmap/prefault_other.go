@@ -2,7 +2,11 @@
 
 package mmap
 
-import "errors"
+import (
+	"errors"
+
+	"golang.org/x/sys/unix"
+)
 
 // Prefault is Linux-only (MADV_POPULATE_READ); elsewhere it does nothing
 // and says so, and the pages fault in as read.
@@ -11,4 +15,11 @@ func Prefault(b []byte) error {
 		return nil
 	}
 	return errors.ErrUnsupported
+}
+
+// Buffer returns n bytes (n > 0) of zeroed private memory outside the Go
+// heap. (Transparent huge pages, which Linux's Buffer asks for, are
+// Linux's.) Release it with Unmap.
+func Buffer(n int) ([]byte, error) {
+	return Map(-1, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
 }
