@@ -61,9 +61,9 @@ func (g *Guard) Find(text []byte) []Match { return g.find(text, len(text)) }
 
 // find is Find with the vault's forms looked for in text[:n] only.
 func (g *Guard) find(text []byte, n int) []Match {
-	ms := g.Index.FindAll(text[:n])
+	ms, binary := g.Index.findAll(text[:n])
 	if g.Rules != nil {
-		rs := g.Rules.Find(text)
+		rs := g.Rules.find(text, binary)
 		if len(rs) > 0 {
 			ms = append(ms, rs...)
 			sortMatches(ms)

@@ -175,6 +175,31 @@ func (k *keywordSet) each(text []byte, fn func(kw, start, end int)) {
 	}
 }
 
+// eachOutside is each, but for keywords that start inside the spans of
+// skip (sorted, apart from each other and longer than any keyword).
+func (k *keywordSet) eachOutside(text []byte, skip [][2]int, fn func(kw, start, end int)) {
+	if len(skip) == 0 {
+		k.each(text, fn)
+		return
+	}
+	longest := 0
+	for _, w := range k.words {
+		longest = max(longest, len(w))
+	}
+	lo := 0
+	for _, sp := range skip {
+		// Up to the span's start, and as far past it as a keyword that
+		// starts before it reaches.
+		k.each(text[lo:min(len(text), sp[0]+longest-1)], func(kw, start, end int) {
+			if lo+start < sp[0] {
+				fn(kw, lo+start, lo+end)
+			}
+		})
+		lo = sp[1]
+	}
+	k.each(text[lo:], func(kw, start, end int) { fn(kw, lo+start, lo+end) })
+}
+
 // pairHits is how many pair positions each collects before it checks them.
 const pairHits = 1024
 

@@ -59,6 +59,31 @@ func checkKeywordSet(t *testing.T, k *keywordSet, words []string) {
 		if !slices.Equal(got, want) {
 			t.Fatalf("round %d: got %v, want %v in %q", round, got, want, text)
 		}
+		// eachOutside: the same but for keywords that start inside a
+		// skipped span (spans longer than any keyword, apart).
+		var skip [][2]int
+		for p := r.IntN(20); p < len(text); {
+			end := min(len(text), p+12+r.IntN(40))
+			skip = append(skip, [2]int{p, end})
+			p = end + 1 + r.IntN(40)
+		}
+		got, want = got[:0], want[:0]
+		k.eachOutside(text, skip, func(kw, start, end int) { got = append(got, hit{kw, start, end}) })
+		for _, h := range got {
+			if h.end-h.start != len(words[h.kw]) || !bytes.EqualFold(text[h.start:h.end], []byte(words[h.kw])) {
+				t.Fatalf("round %d: eachOutside reported %v, not that keyword, in %q", round, h, text)
+			}
+		}
+		k.each(text, func(kw, start, end int) {
+			if !slices.ContainsFunc(skip, func(sp [2]int) bool { return start >= sp[0] && start < sp[1] }) {
+				want = append(want, hit{kw, start, end})
+			}
+		})
+		slices.SortFunc(got, cmp)
+		slices.SortFunc(want, cmp)
+		if !slices.Equal(got, want) {
+			t.Fatalf("round %d: outside %v: got %v, want %v in %q", round, skip, got, want, text)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package guard
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -190,5 +191,52 @@ func TestLongTextScratchIsNotKept(t *testing.T) {
 	g.Index.FindAll(b64)
 	if len(scratches) != 0 {
 		t.Fatalf("the scratch of a 24 MiB base64 text was kept (%d bytes)", (<-scratches).size())
+	}
+}
+
+// TestRulesSkipTheInsideOfBase64OfBinaryData: a rule's keyword inside a
+// block of base64 of binary data is chance, and its match is not
+// redacted (it was, falsely, before the keyword scan skipped such blocks);
+// the same token before the block, on its first line, and after it is,
+// as is a vault secret's base64 inside the block.
+func TestRulesSkipTheInsideOfBase64OfBinaryData(t *testing.T) {
+	g := testGuard(t, Secret{"acme/api/KEY", []byte(stripe)})
+	rs, err := NewRules([]RuleSpec{{ID: "test-aws", Regex: `AKIA[A-Z0-9]{16}`, Keywords: []string{"akia"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Rules = rs
+	r := rand.New(rand.NewPCG(7, 8))
+	data := make([]byte, 6000)
+	for i := range data {
+		data[i] = byte(r.Uint32())
+	}
+	copy(data[3000:], stripe) // the vault secret, inside the data
+	enc := []byte(base64.StdEncoding.EncodeToString(data))
+	const token = "AKIAABCDEFGHIJKLMNOP"
+	copy(enc[2*76+10:], "AKIAQRSTUVWXYZ234567") // line 3 of the block: its margin
+	copy(enc[40*76+30:], token)                 // line 41: inside
+	var block []byte
+	for i := 0; i < len(enc); i += 76 {
+		block = append(append(block, enc[i:min(i+76, len(enc))]...), '\n')
+	}
+	text := []byte("before AKIA2345678901234567\n" + string(block) + "after AKIAZYXWVUTSRQPONMLK\n")
+	var rules []string
+	for _, m := range g.Find(text) {
+		if m.Kind == "rule" {
+			rules = append(rules, string(text[m.Start:m.End]))
+		} else if m.Name != "acme/api/KEY" {
+			t.Fatalf("unexpected match %+v", m)
+		}
+	}
+	want := []string{"AKIA2345678901234567", "AKIAQRSTUVWXYZ234567", "AKIAZYXWVUTSRQPONMLK"}
+	if !slices.Equal(rules, want) {
+		t.Fatalf("rule matches %q, want %q", rules, want)
+	}
+	if out, _ := g.Redact(text); !bytes.Contains(out, []byte(token)) || bytes.Contains(out, []byte(enc[3000/3*4+8:3000/3*4+24])) {
+		t.Fatal("the block was not redacted as it should be: the token inside kept, the vault secret's base64 redacted")
+	}
+	if ms := rs.Find(text); len(ms) != 4 {
+		t.Fatalf("Rules.Find, which is given no blocks, found %d matches, want all 4", len(ms))
 	}
 }

@@ -273,7 +273,14 @@ func (rs *Rules) Len() int {
 }
 
 // Find returns the secret spans of every rule hit in text.
-func (rs *Rules) Find(text []byte) []Match {
+func (rs *Rules) Find(text []byte) []Match { return rs.find(text, nil) }
+
+// find is Find, not looking for keywords inside the spans of binary
+// (sorted, apart from each other): the inside of blocks of base64 of
+// binary data (Index.findAll), where a keyword, and a rule's match after
+// it, is chance. A rule whose keyword lies outside them still reads its
+// region, into them or across them.
+func (rs *Rules) find(text []byte, binary [][2]int) []Match {
 	if rs == nil || rs.plan.n == 0 {
 		return nil
 	}
@@ -281,7 +288,7 @@ func (rs *Rules) Find(text []byte) []Match {
 		return []Match{{0, len(text), "noxkey-closed-guard-index", "rule"}}
 	}
 	var regions map[int][][2]int
-	rs.kw.each(text, func(kw, start, end int) {
+	rs.kw.eachOutside(text, binary, func(kw, start, end int) {
 		if regions == nil {
 			regions = make(map[int][][2]int)
 		}

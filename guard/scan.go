@@ -74,18 +74,26 @@ func (ix *Index) find(text []byte, skip [][2]int) []Match {
 // (decode.go), sorted by Start, without those that lie inside another of
 // the same secret (dropInside).
 func (ix *Index) FindAll(text []byte) []Match {
+	ms, _ := ix.findAll(text)
+	return ms
+}
+
+// findAll is FindAll; it also returns the spans of text that lie inside
+// blocks of base64 of binary data (findDecoded's skip, sorted, apart
+// from each other).
+func (ix *Index) findAll(text []byte) ([]Match, [][2]int) {
 	if ix == nil || len(ix.forms) == 0 {
-		return nil
+		return nil, nil
 	}
 	var skip [][2]int
 	dm := ix.findDecoded(text, decodeDepth, &skip)
 	ms := ix.find(text, skip)
 	if len(dm) == 0 {
-		return ms
+		return ms, skip
 	}
 	ms = dropInside(append(ms, dm...))
 	sortMatches(ms)
-	return ms
+	return ms, skip
 }
 
 // dropInside leaves out each match that lies inside another of the same
