@@ -9,7 +9,9 @@ import (
 // clean text, so the exact checks behind it stay rare, at 1,000 and 10,000
 // secrets; and it never rejects a registered window. The rate depends on
 // the vault's key (which windows of the corpus, many of them repeated,
-// share bits), so it is averaged over six keys, none allowed past 1%.
+// share bits), so it is averaged over six keys, none allowed past 2.5%
+// (the filter is sized for four to eight windows a word: filterLoad;
+// docs/performance.md has the rates and why a fuller filter is faster).
 func TestFilterFalseHits(t *testing.T) {
 	text := corpus(4 << 20)
 	for _, n := range []int{1000, 10000} {
@@ -31,13 +33,13 @@ func TestFilterFalseHits(t *testing.T) {
 			}
 			rate := float64(hits) / float64(samples)
 			t.Logf("%d secrets (%s), key %d: %.4f%% of clean windows pass", n, ix.stats(), k, 100*rate)
-			if rate > 0.01 {
-				t.Errorf("%d secrets, key %d: %.3f%% of clean windows pass the filter, want under 1%%", n, k, 100*rate)
+			if rate > 0.025 {
+				t.Errorf("%d secrets, key %d: %.3f%% of clean windows pass the filter, want under 2.5%%", n, k, 100*rate)
 			}
 			sum += rate
 		}
-		if mean := sum / nkeys; mean > 0.005 {
-			t.Errorf("%d secrets: %.3f%% of clean windows pass the filter on average, want under 0.5%%", n, 100*mean)
+		if mean := sum / nkeys; mean > 0.015 {
+			t.Errorf("%d secrets: %.3f%% of clean windows pass the filter on average, want under 1.5%%", n, 100*mean)
 		}
 		for _, s := range secs[:50] {
 			for _, f := range Forms(s.Value, 6) {
