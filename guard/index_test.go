@@ -52,3 +52,23 @@ func TestFilterFalseHits(t *testing.T) {
 		}
 	}
 }
+
+// TestFilterHitsDoNotAllocate: a window that passes the filter is looked
+// up (probe, probePart), which takes no allocation: text of a thousand
+// near copies of the end of a secret (part windows, not a form's), a byte
+// changed every ten (no piece a partial leak), many of whose windows pass
+// and none of which matches, is scanned with a handful.
+func TestFilterHitsDoNotAllocate(t *testing.T) {
+	ix := mustBuild(t, Secret{"acme/api/KEY", []byte(stripe)})
+	near := []byte(stripe[16:])
+	for i := 9; i < len(near); i += 10 {
+		near[i] ^= 1
+	}
+	text := bytes.Repeat(append(near, ' '), 1000)
+	if ms := ix.Find(text); len(ms) != 0 {
+		t.Fatalf("near copies matched: %d", len(ms))
+	}
+	if n := testing.AllocsPerRun(5, func() { ix.Find(text) }); n > 10 {
+		t.Fatalf("Find of %d near copies: %.0f allocations, want at most 10", 1000, n)
+	}
+}

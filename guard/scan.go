@@ -2,9 +2,7 @@ package guard
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/binary"
-	"hash"
 	"math/bits"
 	"slices"
 	"sort"
@@ -351,8 +349,7 @@ func (ix *Index) scanTiled(text []byte, skip [][2]int, out *[]Match, emit func(M
 // line breaks for wrappable forms), and extends a base64 core to its end
 // and padded variants where they match too.
 func (ix *Index) probe(text []byte, q int, x uint64, onlyWrap bool, emit func(Match)) {
-	var buf [16]byte
-	key := uint64(ix.prf32(x, &buf)) << 32
+	key := uint64(ix.prfScan(x)) << 32
 	b := key >> (64 - bits.TrailingZeros(uint(len(ix.dir)-1)))
 	lo, hi := ix.dir[b], ix.dir[b+1]
 	if lo > hi || int(hi) > len(ix.entries) {
@@ -363,6 +360,12 @@ func (ix *Index) probe(text []byte, q int, x uint64, onlyWrap bool, emit func(Ma
 	for i < len(e) && e[i] < key {
 		i++
 	}
+	var m *macer // taken at the first candidate
+	defer func() {
+		if m != nil {
+			ix.macers.Put(m)
+		}
+	}()
 	for ; i < len(e) && e[i]&^0xFFFFFFFF == key; i++ {
 		fi := int(e[i] >> 5 & 0x7FFFFFF)
 		f := ix.form(fi)
@@ -372,7 +375,11 @@ func (ix *Index) probe(text []byte, q int, x uint64, onlyWrap bool, emit func(Ma
 		if onlyWrap && !f.wrap {
 			continue
 		}
-		start, end, wrapped, ok := ix.verifyAt(text, q, int(e[i]&31), f)
+		if m == nil {
+			m = ix.macers.Get().(*macer)
+			m.used = 0
+		}
+		start, end, wrapped, ok := ix.verifyAt(text, q, int(e[i]&31), f, m)
 		if !ok {
 			continue
 		}
@@ -381,7 +388,7 @@ func (ix *Index) probe(text []byte, q int, x uint64, onlyWrap bool, emit func(Ma
 			if g == nil {
 				break
 			}
-			s2, e2, w2, ok := ix.verifyAt(text, start, 0, g)
+			s2, e2, w2, ok := ix.verifyAt(text, start, 0, g, m)
 			if !ok || s2 != start {
 				break
 			}
@@ -436,8 +443,7 @@ func (ix *Index) partAt(text []byte, p int, sec uint32, off int) bool {
 	if !ix.mayHave(x) {
 		return false
 	}
-	var buf [16]byte
-	want := uint64(ix.prf32(x, &buf))<<32 | uint64(sec)<<12 | uint64(off)
+	want := uint64(ix.prfScan(x))<<32 | uint64(sec)<<12 | uint64(off)
 	b := want >> (64 - bits.TrailingZeros(uint(len(ix.partDir)-1)))
 	lo, hi := ix.partDir[b], ix.partDir[b+1]
 	if lo > hi || int(hi) > len(ix.parts) {
@@ -486,25 +492,6 @@ func (ix *Index) Pending(text []byte) int {
 		}
 	}
 	return from
-}
-
-// verifyAt checks whether form f occurs in text with its byte at offset o
-// at text[q]: first as one contiguous span, then, for wrappable forms,
-// across line breaks. It returns the span in text.
-func (ix *Index) verifyAt(text []byte, q, o int, f *formRec) (start, end int, wrapped, ok bool) {
-	start, end = q-o, q-o+int(f.length)
-	if start >= 0 && end <= len(text) && ix.verify(text[start:end], f) {
-		return start, end, false, true
-	}
-	if !f.wrap {
-		return 0, 0, false, false
-	}
-	var stack [512]byte
-	start, end, joined, ok := gather(text, q, o, int(f.length), stack[:0])
-	if !ok || end-start == int(f.length) {
-		return 0, 0, false, false // no line break inside: already checked
-	}
-	return start, end, true, ix.verify(joined, f)
 }
 
 // gather collects n form bytes around text[q], o of them before it,
@@ -571,16 +558,6 @@ func breakBefore(text []byte, p int) int {
 		j--
 	}
 	return j
-}
-
-func (ix *Index) verify(span []byte, f *formRec) bool {
-	mac := ix.hmacPool.Get().(hash.Hash)
-	mac.Reset()
-	mac.Write(span)
-	var sum [32]byte
-	ok := subtle.ConstantTimeCompare(mac.Sum(sum[:0])[:tagSize], f.tag[:]) == 1
-	ix.hmacPool.Put(mac)
-	return ok
 }
 
 // findShortLineWraps covers what the direct scan cannot guarantee: a form
