@@ -524,18 +524,21 @@ func (ix *Index) prf32(w uint64, buf *[16]byte) uint32 {
 	return binary.LittleEndian.Uint32(buf[:4])
 }
 
-// prfScan is prf32 in a block of prfBlocks, for a scan's filter hits: a
-// block on the stack escapes to the heap through the cipher.Block
-// interface, and each hit took an allocation of fresh memory (about 1,100
-// a MiB of text at 10,000 secrets; TestFilterHitsDoNotAllocate).
-func (ix *Index) prfScan(w uint64) uint32 {
-	buf := prfBlocks.Get().(*[16]byte)
-	v := ix.prf32(w, buf) // buf holds the block encrypted, not w
-	prfBlocks.Put(buf)
-	return v
-}
+// A prfBlock is the block one scan's filter hits are encrypted in, made
+// at the first: through the cipher.Block interface a block on the stack
+// escapes to the heap, and each hit took an allocation of fresh memory
+// (about 1,100 a MiB of text at 10,000 secrets; TestFilterHitsDoNotAllocate).
+// (Not a sync.Pool: its first use, deep in a hook call, outgrew the main
+// goroutine's first stack: cmd/noxkey-hook's TestMainStackIsNeverCopied.)
+type prfBlock struct{ b *[16]byte }
 
-var prfBlocks = sync.Pool{New: func() any { return new([16]byte) }}
+// prfScan is prf32 in pb's block (which then holds w encrypted, not w).
+func (ix *Index) prfScan(pb *prfBlock, w uint64) uint32 {
+	if pb.b == nil {
+		pb.b = new([16]byte)
+	}
+	return ix.prf32(w, pb.b)
+}
 
 // Len returns the number of secrets the index matches.
 func (ix *Index) Len() int { return len(ix.nameEnds) }

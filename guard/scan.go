@@ -195,6 +195,7 @@ func (ix *Index) scan(text []byte, onlyWrap bool, emit func(Match)) {
 		return
 	}
 	bm, k0, k1, shift, wmask := ix.filter, ix.k0, ix.k1, ix.shift, ix.mask
+	var pb prfBlock
 	q := 0
 	// Hot loop, four samples a turn: four loads, multiplies and filter
 	// probes issued before one branch, so cache misses overlap. A sample
@@ -215,14 +216,14 @@ func (ix *Index) scan(text []byte, onlyWrap bool, emit func(Match)) {
 		for k, m := range [4]uint64{m0, m1, m2, m3} {
 			if m == 0 {
 				x := [4]uint64{x0, x1, x2, x3}[k]
-				ix.probe(text, q+k*s, x, onlyWrap, emit)
+				ix.probe(text, q+k*s, x, onlyWrap, emit, &pb)
 			}
 		}
 	}
 	for ; q+w <= n; q += s {
 		x := load(text[q:]) & wmask
 		if ix.mayHave(x) {
-			ix.probe(text, q, x, onlyWrap, emit)
+			ix.probe(text, q, x, onlyWrap, emit, &pb)
 		}
 	}
 }
@@ -234,6 +235,7 @@ func (ix *Index) scanTiled(text []byte, skip [][2]int, out *[]Match, emit func(M
 	// (shift&63 is shift, the filter being two words or more: said so,
 	// the compiler tests no count past 63.)
 	bm, k0, k1, shift := ix.filter, ix.k0, ix.k1, ix.shift&63
+	var pb prfBlock
 	short := ix.w + ix.s - 1
 	prev, prev2 := -1, -1
 	var ns uint64 // 1 when no registered window holds white space
@@ -297,7 +299,7 @@ func (ix *Index) scanTiled(text []byte, skip [][2]int, out *[]Match, emit func(M
 		if m0 == 0 || m1 == 0 || m2 == 0 || m3 == 0 {
 			for k, m := range [4]uint64{m0, m1, m2, m3} {
 				if m == 0 {
-					ix.probe(text, q+8*k, [4]uint64{x0, x1, x2, x3}[k], false, emit)
+					ix.probe(text, q+8*k, [4]uint64{x0, x1, x2, x3}[k], false, emit, &pb)
 				}
 			}
 		}
@@ -321,7 +323,7 @@ func (ix *Index) scanTiled(text []byte, skip [][2]int, out *[]Match, emit func(M
 		x := binary.LittleEndian.Uint64(text[q:])
 		h := (x ^ k0) * k1
 		if mask(h, shift)&^bm[h>>shift] == 0 {
-			ix.probe(text, q, x, false, emit)
+			ix.probe(text, q, x, false, emit, &pb)
 		}
 		newlines(q, newlineFlags(x))
 	}
@@ -329,7 +331,7 @@ func (ix *Index) scanTiled(text []byte, skip [][2]int, out *[]Match, emit func(M
 		if q+ix.w <= n {
 			x := load(text[q:]) & ix.mask
 			if ix.mayHave(x) {
-				ix.probe(text, q, x, false, emit)
+				ix.probe(text, q, x, false, emit, &pb)
 			}
 		}
 		if text[q] == '\n' {
@@ -348,8 +350,8 @@ func (ix *Index) scanTiled(text []byte, skip [][2]int, out *[]Match, emit func(M
 // verifies each candidate form exactly by HMAC over its whole span (over
 // line breaks for wrappable forms), and extends a base64 core to its end
 // and padded variants where they match too.
-func (ix *Index) probe(text []byte, q int, x uint64, onlyWrap bool, emit func(Match)) {
-	key := uint64(ix.prfScan(x)) << 32
+func (ix *Index) probe(text []byte, q int, x uint64, onlyWrap bool, emit func(Match), pb *prfBlock) {
+	key := uint64(ix.prfScan(pb, x)) << 32
 	b := key >> (64 - bits.TrailingZeros(uint(len(ix.dir)-1)))
 	lo, hi := ix.dir[b], ix.dir[b+1]
 	if lo > hi || int(hi) > len(ix.entries) {
@@ -361,11 +363,6 @@ func (ix *Index) probe(text []byte, q int, x uint64, onlyWrap bool, emit func(Ma
 		i++
 	}
 	var m *macer // taken at the first candidate
-	defer func() {
-		if m != nil {
-			ix.macers.Put(m)
-		}
-	}()
 	for ; i < len(e) && e[i]&^0xFFFFFFFF == key; i++ {
 		fi := int(e[i] >> 5 & 0x7FFFFFF)
 		f := ix.form(fi)
@@ -396,8 +393,11 @@ func (ix *Index) probe(text []byte, q int, x uint64, onlyWrap bool, emit func(Ma
 		}
 		emit(ix.match(start, end, f, wrapped))
 	}
+	if m != nil {
+		ix.macers.Put(m)
+	}
 	if !onlyWrap && len(ix.parts) > 0 {
-		ix.probePart(text, q, key, emit)
+		ix.probePart(text, q, key, emit, pb)
 	}
 }
 
@@ -407,7 +407,7 @@ func (ix *Index) probe(text []byte, q int, x uint64, onlyWrap bool, emit func(Ma
 // same secret at the next offset, and emits the run when it is at least
 // partMin bytes long: a contiguous piece of a secret, every window of it
 // checked.
-func (ix *Index) probePart(text []byte, q int, key uint64, emit func(Match)) {
+func (ix *Index) probePart(text []byte, q int, key uint64, emit func(Match), pb *prfBlock) {
 	b := key >> (64 - bits.TrailingZeros(uint(len(ix.partDir)-1)))
 	lo, hi := ix.partDir[b], ix.partDir[b+1]
 	if lo > hi || int(hi) > len(ix.parts) {
@@ -419,11 +419,11 @@ func (ix *Index) probePart(text []byte, q int, key uint64, emit func(Match)) {
 		}
 		sec, o := uint32(e>>12&partSecretMask), int(e&partOffsetMask)
 		start, so := q, o
-		for start > 0 && so > 0 && ix.partAt(text, start-1, sec, so-1) {
+		for start > 0 && so > 0 && ix.partAt(text, start-1, sec, so-1, pb) {
 			start, so = start-1, so-1
 		}
 		end, eo := q, o // the last window checked starts at end, offset eo
-		for ix.partAt(text, end+1, sec, eo+1) {
+		for ix.partAt(text, end+1, sec, eo+1, pb) {
 			end, eo = end+1, eo+1
 		}
 		end += ix.w
@@ -435,7 +435,7 @@ func (ix *Index) probePart(text []byte, q int, key uint64, emit func(Match)) {
 
 // partAt reports whether the window at text[p:] is secret sec's window at
 // offset off.
-func (ix *Index) partAt(text []byte, p int, sec uint32, off int) bool {
+func (ix *Index) partAt(text []byte, p int, sec uint32, off int, pb *prfBlock) bool {
 	if p < 0 || p+ix.w > len(text) || off < 0 || off > partOffsetMask {
 		return false
 	}
@@ -443,7 +443,7 @@ func (ix *Index) partAt(text []byte, p int, sec uint32, off int) bool {
 	if !ix.mayHave(x) {
 		return false
 	}
-	want := uint64(ix.prfScan(x))<<32 | uint64(sec)<<12 | uint64(off)
+	want := uint64(ix.prfScan(pb, x))<<32 | uint64(sec)<<12 | uint64(off)
 	b := want >> (64 - bits.TrailingZeros(uint(len(ix.partDir)-1)))
 	lo, hi := ix.partDir[b], ix.partDir[b+1]
 	if lo > hi || int(hi) > len(ix.parts) {
@@ -655,10 +655,11 @@ func (ix *Index) checkShortLine(text []byte, prevStart, brk, end int, out *[]Mat
 			*out = append(*out, m)
 		}
 	}
+	var pb prfBlock
 	for j := 0; j <= pce-start+ix.s-2 && j+ix.w <= n; j += ix.s {
 		x := load(jb[j:j+ix.w]) & ix.mask
 		if ix.mayHave(x) {
-			ix.probe(text, int(jp[j]), x, true, emit)
+			ix.probe(text, int(jp[j]), x, true, emit, &pb)
 		}
 	}
 }

@@ -38,7 +38,7 @@ type check struct {
 }
 
 // lookup returns the check of key made this probe, or the slot where it
-// is to go (nil when all are taken: it is made again each time).
+// is to go (when all are taken, one of them, made again).
 func (m *macer) lookup(key [4]int) (c *check, found bool) {
 	h := uint(key[0]*131+key[1]*31+key[2]*7+key[3]) % uint(len(m.checks))
 	for k := range uint(len(m.checks)) {
@@ -52,7 +52,8 @@ func (m *macer) lookup(key [4]int) (c *check, found bool) {
 			return &m.checks[i], true
 		}
 	}
-	return nil, false
+	m.checks[h].key = key
+	return &m.checks[h], false
 }
 
 // tagOf is the tag of span.
@@ -71,9 +72,6 @@ func (ix *Index) verifyAt(text []byte, q, o int, f *formRec, m *macer) (start, e
 	start, end = q-o, q-o+n
 	if start >= 0 && end <= len(text) {
 		c, found := m.lookup([4]int{q, o, n, 0})
-		if c == nil {
-			c = &check{}
-		}
 		if !found {
 			c.start, c.end, c.tag = start, end, m.tagOf(text[start:end])
 			c.unbroken = unbroken(text, start, end)
@@ -88,9 +86,6 @@ func (ix *Index) verifyAt(text []byte, q, o int, f *formRec, m *macer) (start, e
 		return 0, 0, false, false
 	}
 	c, found := m.lookup([4]int{q, o, n, 1})
-	if c == nil {
-		c = &check{}
-	}
 	if !found {
 		s, e, joined, ok := gather(text, q, o, n, m.wrap[:0])
 		c.start, c.end = s, e
