@@ -849,6 +849,13 @@ func eachBaseRun(text []byte, minBytes int, v *view, runs *[2]baseRun, found fun
 			i = j + 1 // short, not a wrapped line, and not base32: the direct scan saw it
 			continue
 		}
+		if (j == len(text) || text[j] != '\n' && text[j] != '\r') && !decodesAlone(text[i:j]) {
+			// On one line, with no piece between its padding that
+			// decodeOne would decode ("path=/api/v1/items/123456"): not
+			// segmented and handed to decode for nothing.
+			i = j + 1
+			continue
+		}
 		r.reset(text)
 		r.segment(i, j)
 		// A line break inside a run: the line before was long and did not
@@ -891,6 +898,26 @@ func eachBaseRun(text []byte, minBytes int, v *view, runs *[2]baseRun, found fun
 		}
 		i = max(j, i+1)
 	}
+}
+
+// decodesAlone reports whether decodeOne decodes any piece of run, a run
+// of one segment, between its padding: one of minNested characters or
+// more, or one of 8 or more in base32's alphabet.
+func decodesAlone(run []byte) bool {
+	for len(run) > 0 {
+		k := bytes.IndexByte(run, '=')
+		if k < 0 {
+			k = len(run)
+		}
+		if p := run[:k]; len(p) >= minNested || len(p) >= 8 && base32Run(p) {
+			return true
+		}
+		for k < len(run) && run[k] == '=' {
+			k++
+		}
+		run = run[k:]
+	}
+	return false
 }
 
 // baseRunEnd is where the run of base64 or base32 characters (and

@@ -2,6 +2,7 @@ package guard
 
 import (
 	"bytes"
+	"encoding/base64"
 	"testing"
 	"unicode"
 
@@ -73,5 +74,46 @@ func TestDecodingAllocatesLittle(t *testing.T) {
 	ix.FindAll(text) // scratch grown once
 	if n := testing.AllocsPerRun(3, func() { ix.FindAll(text) }); n > float64(len(text)/2048) {
 		t.Fatalf("FindAll of %d bytes: %.0f allocations, want at most %d", len(text), n, len(text)/2048)
+	}
+}
+
+// TestDecodesAloneIsWhatDecodeDecodes: a run on one line that
+// decodesAlone says nothing of is one whose decoding finds nothing, for
+// runs of base64 and base32 characters and padding of every mix.
+func TestDecodesAloneIsWhatDecodeDecodes(t *testing.T) {
+	decoded := 0
+	rapid.Check(t, func(t *rapid.T) {
+		var run []byte
+		for _, piece := range rapid.SliceOfN(rapid.IntRange(0, 4), 1, 4).Draw(t, "pieces") {
+			switch piece {
+			case 0, 1: // base64 of text (which decodes to text), any length
+				plain := rapid.StringOfN(rapid.RuneFrom([]rune("abc def:{}\"")), 0, 40, -1).Draw(t, "plain")
+				run = append(run, base64.StdEncoding.EncodeToString([]byte(plain))...)
+			case 2: // base32's alphabet
+				run = append(run, rapid.StringOfN(rapid.RuneFrom([]rune("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")), 0, 30, -1).Draw(t, "b32")...)
+			case 3: // any characters of a run
+				run = append(run, rapid.StringOfN(rapid.RuneFrom([]rune("abcXYZ0189+/-_")), 0, 30, -1).Draw(t, "chars")...)
+			case 4:
+				run = append(run, "=="[:rapid.IntRange(1, 2).Draw(t, "pad")]...)
+			}
+		}
+		if len(run) == 0 {
+			return
+		}
+		var r baseRun
+		var v view
+		r.reset(run)
+		r.segment(0, len(run))
+		found := false
+		r.decodeChars(&v, run, 0, func(*view) { found = true })
+		if found && !decodesAlone(run) {
+			t.Fatalf("decodesAlone(%q) is false, but its decoding found a view", run)
+		}
+		if found {
+			decoded++
+		}
+	})
+	if decoded == 0 {
+		t.Fatal("no run decoded to anything: the test tests nothing")
 	}
 }
