@@ -18,7 +18,7 @@ type macer struct {
 	h      hash.Hash
 	sum    [sha256.Size]byte
 	wrap   [512]byte
-	checks [64]check // by checkSlot; a probe clears used
+	checks [64]check // by lookup; a probe clears used
 	used   uint64    // the slots in use, a bit each
 }
 
@@ -94,6 +94,7 @@ func (ix *Index) verifyAt(text []byte, q, o int, f *formRec, m *macer) (start, e
 		} else {
 			c.tag = m.tagOf(joined)
 		}
+		clear(joined) // text, perhaps a secret's: not kept in the pool
 	}
 	if c.end < 0 {
 		return 0, 0, false, false

@@ -93,3 +93,29 @@ func pow(b, n int) int {
 	}
 	return p
 }
+
+// TestGatheredBytesAreWiped: the bytes a check gathers over line breaks
+// (text, perhaps a secret's) do not stay in the macer, which a pool keeps.
+func TestGatheredBytesAreWiped(t *testing.T) {
+	ix := mustBuild(t, Secret{"acme/api/KEY", []byte(stripe)})
+	var f *formRec
+	for i := range ix.forms {
+		if ix.forms[i].wrap {
+			f = &ix.forms[i]
+			break
+		}
+	}
+	if f == nil {
+		t.Fatal("no wrappable form")
+	}
+	text := append(bytes.Repeat([]byte("Z"), 20), '\n')
+	text = append(text, bytes.Repeat([]byte("Y"), 80)...)
+	m := ix.macers.Get().(*macer)
+	m.used = 0
+	if _, _, _, ok := ix.verifyAt(text, 10, 10, f, m); ok {
+		t.Fatal("a form matched text of Z and Y")
+	}
+	if bytes.Count(m.wrap[:], []byte{0}) != len(m.wrap) {
+		t.Fatalf("the gathered bytes stayed in the macer: %q", bytes.Trim(m.wrap[:], "\x00"))
+	}
+}
