@@ -83,7 +83,9 @@ func TestBufferIsHugePages(t *testing.T) {
 	if !bytes.Contains(thp, []byte("[always]")) && !bytes.Contains(thp, []byte("[madvise]")) {
 		t.Skipf("transparent huge pages are off here (%q): %d faults", bytes.TrimSpace(thp), faults)
 	}
-	if faults > 2 {
-		t.Fatalf("writing a huge page buffer took %d page faults, want 1 (one for its huge page)", faults)
+	// One for the huge page; the thread may take a few of its own (a
+	// loaded CI machine showed 3). In 4 KiB pages it would be 512.
+	if faults > 16 {
+		t.Fatalf("writing a 2 MiB huge page buffer took %d page faults, want a few (one for its huge page; 512 in 4 KiB pages)", faults)
 	}
 }
