@@ -488,9 +488,9 @@ func load(b []byte) uint64 {
 
 // filterLoad is the most distinct windows per filter word the filter is
 // sized for (four to eight, as the distinct windows fall between powers of
-// two words). At eight about 1% of clean windows pass it, at four 0.1-0.3%,
-// but at 10,000 secrets the smaller filter (1 MiB, not 2) is missed in the
-// CPU's caches less, and a long scan is faster (docs/performance.md).
+// two words): more clean windows pass a fuller filter, each an exact
+// check, but a smaller one is missed in the CPU's caches less, which a
+// long scan gains more by (docs/performance.md).
 const filterLoad = 8
 
 func (ix *Index) hash(w uint64) uint64 { return (w ^ ix.k0) * ix.k1 }
@@ -526,10 +526,9 @@ func (ix *Index) prf32(w uint64, buf *[16]byte) uint32 {
 
 // A prfBlock is the block one scan's filter hits are encrypted in, made
 // at the first: through the cipher.Block interface a block on the stack
-// escapes to the heap, and each hit took an allocation of fresh memory
-// (about 1,100 a MiB of text at 10,000 secrets; TestFilterHitsDoNotAllocate).
-// (Not a sync.Pool: its first use, deep in a hook call, outgrew the main
-// goroutine's first stack: cmd/noxkey-hook's TestMainStackIsNeverCopied.)
+// escapes to the heap, an allocation a hit (TestFilterHitsDoNotAllocate).
+// Not a sync.Pool: its first use, deep in a hook call, outgrows the main
+// goroutine's first stack (cmd/noxkey-hook's TestMainStackIsNeverCopied).
 type prfBlock struct{ b *[16]byte }
 
 // prfScan is prf32 in pb's block (which then holds w encrypted, not w).

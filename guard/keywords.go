@@ -178,10 +178,6 @@ func (k *keywordSet) each(text []byte, fn func(kw, start, end int)) {
 // eachOutside is each, but for keywords that start inside the spans of
 // skip (sorted, apart from each other and longer than any keyword).
 func (k *keywordSet) eachOutside(text []byte, skip [][2]int, fn func(kw, start, end int)) {
-	if len(skip) == 0 {
-		k.each(text, fn)
-		return
-	}
 	longest := 0
 	for _, w := range k.words {
 		longest = max(longest, len(w))

@@ -146,8 +146,7 @@ func baseName(n string) string { return strings.TrimSuffix(n, "(part)") }
 // and their directory are read only by the samples that pass the filter
 // (a quarter of a percent of clean text), each maybe on a page of its
 // own: they are mapped in one call when the samples number sixteen times
-// their pages (at four, a 100 KB window mapped 12 MB of entries of
-// 10,000 secrets for a few dozen probes: docs/performance.md).
+// their pages, when most pages would be read anyway (docs/performance.md).
 func (ix *Index) warm(n int) {
 	samples := n / ix.s
 	if !ix.warmed.Load() && samples >= len(ix.filter)/8/2 {
