@@ -1011,6 +1011,10 @@ var (
 func (r *baseRun) decode(v *view, found func(*view)) {
 	src := r.text[r.segs[0][0]:r.segs[0][1]]
 	if len(r.segs) > 1 {
+		// Room for all of them at once: grown append by append, a long
+		// block's copy took fresh memory twice its size, a page fault
+		// for every page (docs/performance.md).
+		r.chars = slices.Grow(r.chars[:0], r.n)
 		for _, sg := range r.segs {
 			r.chars = append(r.chars, r.text[sg[0]:sg[1]]...)
 		}

@@ -3,6 +3,7 @@ package guard
 import (
 	"bytes"
 	"encoding/base64"
+	"runtime"
 	"testing"
 	"unicode"
 
@@ -115,5 +116,37 @@ func TestDecodesAloneIsWhatDecodeDecodes(t *testing.T) {
 	})
 	if decoded == 0 {
 		t.Fatal("no run decoded to anything: the test tests nothing")
+	}
+}
+
+// TestWrappedBlockIsJoinedInOneAllocation guards baseRun.decode's rule: the
+// characters of a block broken over lines are copied into room made for
+// all of them at once. Grown append by append, the copy took fresh memory
+// twice its size or more, each page of it a page fault in a short-lived
+// hook.
+func TestWrappedBlockIsJoinedInOneAllocation(t *testing.T) {
+	raw := make([]byte, 96<<10)
+	for i := range raw {
+		raw[i] = byte(i*7919 + i>>8)
+	}
+	enc := base64.StdEncoding.EncodeToString(raw)
+	var text []byte
+	for i := 0; i < len(enc); i += 76 {
+		text = append(append(text, enc[i:min(i+76, len(enc))]...), '\n')
+	}
+	var runs [2]baseRun
+	var v view
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	eachBaseRun(text, 8, &v, &runs, func(*view) {})
+	runtime.ReadMemStats(&after)
+	n := runs[0].n
+	if n < len(enc)-76 {
+		t.Fatalf("the block was not read as one run: %d of %d characters", n, len(enc))
+	}
+	// The copy (n bytes) and the segments' spans (12 bytes a line, a few
+	// times over as they grow) are what decoding the run allocates.
+	if got := after.TotalAlloc - before.TotalAlloc; got > uint64(n)*3/2 {
+		t.Errorf("decoding a block of %d characters allocated %d bytes: its copy grew step by step", n, got)
 	}
 }
