@@ -641,6 +641,12 @@ func hexDumpsIn(text []byte, lo, hi, minDigits int, v *view, found func(*view)) 
 		end := hexRun(text, start, column, v)
 		if len(v.b)*2 >= minDigits {
 			found(v)
+			// hexdump, od -x and od -tx2/4/8 print words in the host's
+			// order, little-endian: the run is read again a word at a
+			// time.
+			if swapWords(v) {
+				found(v)
+			}
 		}
 		i = max(end, i+1)
 		if i > hi {
@@ -653,6 +659,46 @@ func hexDumpsIn(text []byte, lo, hi, minDigits int, v *view, found func(*view)) 
 		return i + j + 1
 	}
 	return len(text)
+}
+
+// swapWords reverses the bytes of each word in the stretches of v that
+// are two or more words of one size (2, 4 or 8 bytes: groups of digits
+// between separators), maps each such byte to its whole word's text (a
+// hit that starts or ends inside a word covers all of it), and reports
+// whether there was such a stretch. Groups of other sizes around them (a
+// token on the line before, od's closing offset line, which the run reads
+// as hex) are left as they are.
+func swapWords(v *view) bool {
+	swapped := false
+	for k := 0; k < len(v.b); {
+		g := groupLen(v, k)
+		e, words := k+g, 1
+		for e < len(v.b) && groupLen(v, e) == g {
+			e, words = e+g, words+1
+		}
+		if words >= 2 && (g == 2 || g == 4 || g == 8) {
+			for w := k; w < e; w += g {
+				slices.Reverse(v.b[w : w+g])
+				ws, we := v.start[w], v.end[w+g-1]
+				for j := w; j < w+g; j++ {
+					v.start[j], v.end[j] = ws, we
+				}
+			}
+			swapped = true
+		}
+		k = e
+	}
+	return swapped
+}
+
+// groupLen is how many bytes of v from k on were printed as one group of
+// digits, each pair right after the one before.
+func groupLen(v *view, k int) int {
+	n := 1
+	for k+n < len(v.b) && v.start[k+n] == v.end[k+n-1] {
+		n++
+	}
+	return n
 }
 
 // hexFollows: what follows a hex pair in a dump (more hex, a separator);

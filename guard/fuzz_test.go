@@ -108,6 +108,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("00000000: 6b65 793d  key=\n"), uint16(0), uint8(0))
 	f.Add([]byte(`"a\"b\\c\u00e4 &amp; %41 '' $$ `+"\x1b[31m"), uint16(3), uint8(1))
 	f.Add([]byte("QUJD\nREVG\n====\n\x00a\x00b"), uint16(5), uint8(2))
+	f.Add([]byte("0000000 6b73 6c5f\n"), uint16(7), uint8(3))
 	f.Fuzz(func(t *testing.T, text []byte, pos uint16, form uint8) {
 		for _, m := range ix.findDecoded(text, decodeDepth, nil) {
 			if m.Start < 0 || m.End > len(text) || m.Start >= m.End {
@@ -115,7 +116,7 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 		var enc []byte
-		switch form % 3 {
+		switch form % 4 {
 		case 0: // hex broken over a line, as xxd -p does
 			h := hex.EncodeToString(secret)
 			enc = []byte(h[:30] + "\n" + h[30:])
@@ -125,6 +126,17 @@ func FuzzDecode(f *testing.F) {
 			}
 		case 2:
 			enc = []byte(base32.StdEncoding.EncodeToString(secret))
+		case 3: // little-endian 16-bit words, eight a line, as od -An -x prints them
+			for i := 0; i < len(secret); i += 2 {
+				if i > 0 && i%16 == 0 {
+					enc = append(enc, '\n')
+				}
+				w := uint16(secret[i])
+				if i+1 < len(secret) {
+					w |= uint16(secret[i+1]) << 8
+				}
+				enc = append(enc, fmt.Sprintf(" %04x", w)...)
+			}
 		}
 		// On lines of its own, as a program prints it (after a dump's
 		// line, text would be its character column).
@@ -133,7 +145,7 @@ func FuzzDecode(f *testing.F) {
 		in = append(append(in, '\n'), text[p:]...)
 		out := Redact(in, ix.FindAll(in), "")
 		if bytes.Contains(out, enc) {
-			t.Fatalf("form %d survives redaction", form%3)
+			t.Fatalf("form %d survives redaction", form%4)
 		}
 	})
 }

@@ -54,6 +54,11 @@ var programCases = []struct{ name, need, script string }{
 	{"od -An -tx1", "od", `printf 'key=%s\n' "$S" | od -An -tx1`},
 	{"od -tx1", "od", `printf 'key=%s\n' "$S" | od -tx1`},
 	{"hexdump -C", "hexdump", `printf 'key=%s\n' "$S" | hexdump -C`},
+	{"hexdump (16-bit words, little-endian)", "hexdump", `printf 'key=%s\n' "$S" | hexdump`},
+	{"od -x", "od", `printf 'key=%s\n' "$S" | od -x`},
+	{"od -An -tx2", "od", `printf 'key=%s\n' "$S" | od -An -tx2`},
+	{"od -tx4", "od", `printf 'key=%s\n' "$S" | od -tx4`},
+	{"od -An -tx8", "od", `printf 'key=%s\n' "$S" | od -An -tx8`},
 	{"base64 of a blob", "base64 head", `{ head -c 100 /dev/zero | tr '\0' 'x'; printf '%s' "$S"; head -c 57 /dev/zero; } | base64`},
 	{"base32", "base32", `printf '%s' "$S" | base32`},
 	{"openssl base64", "openssl", `{ printf 'prefix-%s-suffix' "$S"; } | openssl base64`},
@@ -166,6 +171,44 @@ func TestProgramsAtEveryColumn(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestWordDumpsAtEveryByteOffset: in a dump of little-endian words
+// (hexdump, od -x, od -tx4, od -tx8) a secret that starts anywhere inside
+// a word is redacted with every word that holds one of its bytes, the
+// words at its ends included (their bytes are printed the other way
+// round, so a byte at a word's start is at the end of its text).
+func TestWordDumpsAtEveryByteOffset(t *testing.T) {
+	g := testGuard(t, awkward...)
+	s := awkward[0]
+	for _, c := range []struct {
+		cmd     string
+		size    int
+		offsets bool
+	}{{"hexdump", 2, true}, {"od -x", 2, true}, {"od -tx4", 4, true}, {"od -An -tx8", 8, false}} {
+		for off := range 8 {
+			out := program(t, strings.Fields(c.cmd)[0], fmt.Sprintf(`{ head -c %d /dev/zero | tr '\0' 'x'; printf '%%s' "$S"; } | %s`, off, c.cmd), s)
+			red := covered(out, g.Find(out))
+			// The text span of each word, in the order of the bytes.
+			word, pos := 0, 0
+			for _, line := range strings.SplitAfter(string(out), "\n") {
+				f := strings.Fields(line)
+				if c.offsets && len(f) > 0 {
+					f = f[1:] // the offset
+				}
+				at := pos
+				for _, w := range f {
+					i := strings.Index(line[at-pos:], w) + at
+					first, last := word*c.size, word*c.size+c.size-1
+					if last >= off && first < off+len(s.Value) && bytes.IndexByte(red[i:i+len(w)], 0) >= 0 {
+						t.Errorf("%s, secret at byte %d: word %d (%s) not redacted", c.cmd, off, word, w)
+					}
+					at, word = i+len(w), word+1
+				}
+				pos += len(line)
+			}
+		}
+	}
 }
 
 // TestPaddedRunsAtEveryColumn: a secret's padded base64 and base32, on one

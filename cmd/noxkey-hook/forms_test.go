@@ -31,6 +31,8 @@ func TestDecodedFormsThroughTheHook(t *testing.T) {
 	}
 	for _, c := range []struct{ need, script string }{
 		{"xxd", `printf 'key=%s\n' "$S" | xxd`},
+		{"hexdump", `printf 'key=%s\n' "$S" | hexdump`},
+		{"od", `printf '%s' "$S" | od -x`},
 		{"od", `printf '%s' "$S" | od -c`},
 		{"base32", `printf '%s' "$S" | base32`},
 		{"bash", `declare -x S; declare -p S`},
