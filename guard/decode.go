@@ -560,7 +560,7 @@ func unhex(c byte) byte {
 // they spell, one view per run of at least minDigits hex digits.
 func eachHexDump(text []byte, minDigits int, v *view, found func(*view)) {
 	// Text is sampled every 8 bytes, lines or not: three samples in a row
-	// in a dump's hex part (hex digits, spaces, commas, colons, x:
+	// in a dump's hex part (hex digits, spaces, commas, colons, dashes, x:
 	// dumpClass), and the bytes between them, are 17 in a row, which
 	// every dump line's hex part holds (24 in a row always hold three
 	// samples). Only the line they are on is read.
@@ -577,7 +577,7 @@ func eachHexDump(text []byte, minDigits int, v *view, found func(*view)) {
 			dense = dumpClass[text[k]] != 0
 		}
 		if !dense {
-			run = 1
+			run = 2 // the last two samples still are: the next may be a third
 			continue
 		}
 		// A dense line: read its dump and the lines that continue it.
@@ -597,7 +597,7 @@ func lineEnd(text []byte, ls int) int {
 
 // dumpClass: the bytes of a hex dump's hex part.
 var dumpClass = func() (t [256]byte) {
-	for _, c := range []byte("0123456789abcdefABCDEF ,:x\\\t") {
+	for _, c := range []byte("0123456789abcdefABCDEF ,:-x\\\t") {
 		t[c] = 1
 	}
 	return t
@@ -704,7 +704,7 @@ func groupLen(v *view, k int) int {
 // hexFollows: what follows a hex pair in a dump (more hex, a separator);
 // in base64 or prose another letter usually does, and no run is tried.
 var hexFollows = func() (t [256]byte) {
-	for _, c := range []byte("0123456789abcdefABCDEF ,:\n\r\t|") {
+	for _, c := range []byte("0123456789abcdefABCDEF ,:-\n\r\t|") {
 		t[c] = 1
 	}
 	return t
@@ -729,7 +729,7 @@ func isWordByte(c byte) bool {
 
 // hexRun reads the hex dump that starts at text[i] into v and returns
 // where it ends. Between pairs it skips what dumps put there: spaces, a
-// comma, "0x" or "\x", and at a line break the next line's offset
+// comma, a colon or a dash, "0x" or "\x", and at a line break the next line's offset
 // ("00000010:" or an od/hexdump offset) when the line goes on in hex. A
 // character column (two spaces then text, or |text|) ends a line's hex.
 func hexRun(text []byte, i int, column bool, v *view) int {
@@ -764,6 +764,13 @@ func hexRun(text []byte, i int, column bool, v *view) int {
 			}
 			return i
 		case text[i] == ' ' || text[i] == ',' || text[i] == '\t':
+			i++
+			continue
+		case (text[i] == ':' || text[i] == '-') && lineBytes > 0 && i+1 < len(text) &&
+			(text[i+1] == '\n' || text[i+1] == '\r' || i+2 < len(text) && isHex(text[i+1]) && isHex(text[i+2])):
+			// Pairs joined by colons (bytes.hex(":"), openssl's -text,
+			// fingerprints) or dashes (.NET's BitConverter), a line of
+			// them ending in one.
 			i++
 			continue
 		case text[i] == '0' && i+1 < len(text) && text[i+1] == 'x', text[i] == '\\' && i+1 < len(text) && text[i+1] == 'x':
