@@ -556,8 +556,9 @@ func unhex(c byte) byte {
 
 // eachHexDump finds hex text and byte dumps (xxd with its offsets and
 // character column, xxd -p's lines, xxd -i's 0x73, lists, od -An -tx1,
-// hexdump -C with its |column|, \xNN runs) and calls found with the bytes
-// they spell, one view per run of at least minDigits hex digits.
+// hexdump -C with its |column|, \xNN runs) and lists of bytes in decimal
+// (declist.go), and calls found with the bytes they spell, one view per
+// run of at least minDigits hex digits or minDigits/2 numbers.
 func eachHexDump(text []byte, minDigits int, v *view, found func(*view)) {
 	// Text is sampled every 8 bytes, lines or not: three samples in a row
 	// in a dump's hex part (hex digits, spaces, commas, colons, dashes, x:
@@ -580,9 +581,12 @@ func eachHexDump(text []byte, minDigits int, v *view, found func(*view)) {
 			run = 2 // the last two samples still are: the next may be a third
 			continue
 		}
-		// A dense line: read its dump and the lines that continue it.
+		// A dense line: read its dump and the lines that continue it, and
+		// the lists of decimal bytes it may hold instead (declist.go).
 		ls := bytes.LastIndexByte(text[:q], '\n') + 1
-		q, run = hexDumpsIn(text, ls, lineEnd(text, ls), minDigits, v, found)-8, 0
+		next := hexDumpsIn(text, ls, lineEnd(text, ls), minDigits, v, found)
+		next = max(next, decimalListsIn(text, ls, max(next-1, ls), minDigits/2, v, found))
+		q, run = next-8, 0
 	}
 }
 

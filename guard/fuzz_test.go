@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -109,6 +110,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`"a\"b\\c\u00e4 &amp; %41 '' $$ `+"\x1b[31m"), uint16(3), uint8(1))
 	f.Add([]byte("QUJD\nREVG\n====\n\x00a\x00b"), uint16(5), uint8(2))
 	f.Add([]byte("0000000 6b73 6c5f\n"), uint16(7), uint8(3))
+	f.Add([]byte("[1, 2, 3]\n"), uint16(2), uint8(4))
 	f.Fuzz(func(t *testing.T, text []byte, pos uint16, form uint8) {
 		for _, m := range ix.findDecoded(text, decodeDepth, nil) {
 			if m.Start < 0 || m.End > len(text) || m.Start >= m.End {
@@ -116,7 +118,7 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 		var enc []byte
-		switch form % 4 {
+		switch form % 5 {
 		case 0: // hex broken over a line, as xxd -p does
 			h := hex.EncodeToString(secret)
 			enc = []byte(h[:30] + "\n" + h[30:])
@@ -137,6 +139,8 @@ func FuzzDecode(f *testing.F) {
 				}
 				enc = append(enc, fmt.Sprintf(" %04x", w)...)
 			}
+		case 4: // a list of byte values, as Python prints list(b)
+			enc = []byte(strings.ReplaceAll(fmt.Sprint(secret), " ", ", "))
 		}
 		// On lines of its own, as a program prints it (after a dump's
 		// line, text would be its character column).
@@ -145,7 +149,7 @@ func FuzzDecode(f *testing.F) {
 		in = append(append(in, '\n'), text[p:]...)
 		out := Redact(in, ix.FindAll(in), "")
 		if bytes.Contains(out, enc) {
-			t.Fatalf("form %d survives redaction", form%4)
+			t.Fatalf("form %d survives redaction", form%5)
 		}
 	})
 }

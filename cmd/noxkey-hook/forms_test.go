@@ -33,6 +33,7 @@ func TestDecodedFormsThroughTheHook(t *testing.T) {
 		{"xxd", `printf 'key=%s\n' "$S" | xxd`},
 		{"hexdump", `printf 'key=%s\n' "$S" | hexdump`},
 		{"od", `printf '%s' "$S" | od -x`},
+		{"python3", `/usr/bin/python3 -c 'import os; print(list(os.environ["S"].encode()))'`},
 		{"od", `printf '%s' "$S" | od -c`},
 		{"base32", `printf '%s' "$S" | base32`},
 		{"bash", `declare -x S; declare -p S`},
