@@ -1255,12 +1255,13 @@ func eachCharDump(text []byte, minChars int, v *view, found func(*view)) {
 	for ls := 0; ls < len(text); {
 		le := lineEnd(text, ls)
 		line := text[ls:le]
-		if !isOdCLine(line) {
+		first := odCCells(line)
+		if first < 0 {
 			flush()
 			ls = le + 1
 			continue
 		}
-		for p := 7; p+4 <= len(line); p += 4 {
+		for p := first; p+4 <= len(line); p += 4 {
 			cell := line[p+1 : p+4]
 			i := ls + p + 1
 			switch {
@@ -1283,15 +1284,45 @@ func eachCharDump(text []byte, minChars int, v *view, found func(*view)) {
 	flush()
 }
 
-// isOdCLine: seven octal digits, then cells of four columns.
-func isOdCLine(line []byte) bool {
-	if len(line) < 11 || (len(line)-7)%4 != 0 {
-		return false
+// odCCells returns where the cells (four columns each) of an od -c line
+// start: after its seven octal digits of offset, or at the line's start
+// for od -An -c (and -An -to1), whose every cell must then be one od
+// prints and one not a space; -1 when the line is not such a line.
+func odCCells(line []byte) int {
+	if len(line) >= 11 && (len(line)-7)%4 == 0 && line[7] == ' ' && isOctalRun(line[:7]) {
+		return 7
 	}
-	for _, c := range line[:7] {
+	if len(line) < 8 || len(line)%4 != 0 {
+		return -1
+	}
+	seen := false
+	for p := 0; p < len(line); p += 4 {
+		c := line[p : p+4]
+		switch {
+		case c[0] != ' ':
+			return -1
+		case c[1] == ' ' && c[2] == ' ' && c[3] >= ' ' && c[3] < 0x7f,
+			c[1] == ' ' && c[2] == '\\' && c[3] >= 'a' && c[3] <= 'z',
+			c[1] == ' ' && c[2] == '\\' && c[3] == '0',
+			c[1] == ' ' && c[2] == '*' && c[3] == '*',
+			isOctalRun(c[1:]):
+			seen = seen || c[3] != ' '
+		default:
+			return -1
+		}
+	}
+	if !seen {
+		return -1
+	}
+	return 0
+}
+
+// isOctalRun reports whether b is octal digits only.
+func isOctalRun(b []byte) bool {
+	for _, c := range b {
 		if c < '0' || c > '7' {
 			return false
 		}
 	}
-	return line[7] == ' '
+	return true
 }

@@ -52,6 +52,8 @@ var programCases = []struct{ name, need, script string }{
 	{"xxd -c 8", "xxd", `printf 'key: %s end' "$S" | xxd -c 8`},
 	{"od -c", "od", `printf 'key=%s\n' "$S" | od -c`},
 	{"od -An -tx1", "od", `printf 'key=%s\n' "$S" | od -An -tx1`},
+	{"od -An -c", "od", `printf 'key=%s\n' "$S" | od -An -c`},
+	{"od -An -to1", "od", `printf 'key=%s\n' "$S" | od -An -to1`},
 	{"od -tx1", "od", `printf 'key=%s\n' "$S" | od -tx1`},
 	{"hexdump -C", "hexdump", `printf 'key=%s\n' "$S" | hexdump -C`},
 	{"hexdump (16-bit words, little-endian)", "hexdump", `printf 'key=%s\n' "$S" | hexdump`},
@@ -159,7 +161,8 @@ func hideAll(b []byte) string {
 // after other text on its line (a hex run that goes on over a line break
 // does not hide the rest of that line); after base64 letters; with a line
 // after it: redacted as it is alone. od -c's lines are known by the offset
-// that starts them, so after other text on its line it is not tried.
+// that starts them, or by their cells alone (-An), so after other text on
+// its line it is not tried.
 func TestProgramsAtEveryColumn(t *testing.T) {
 	g := testGuard(t, awkward...)
 	const hexLine = "token=000000000000000034ebf8e3d91b6784\n"
@@ -171,7 +174,7 @@ func TestProgramsAtEveryColumn(t *testing.T) {
 				hexLine + "2026-11-28T18:25:44.492Z INFO GET id=" + strings.Repeat("b3c9", 4)[:col] + "  ",
 				"x " + strings.Repeat("Zq8x", 4)[:col] + "\n",
 			} {
-				if name == "od -c" && !strings.HasSuffix(prefix, "\n") {
+				if (name == "od -c" || name == "od -An -c" || name == "od -An -to1") && !strings.HasSuffix(prefix, "\n") {
 					continue
 				}
 				text := append(append([]byte(prefix), out...), "a line after it\n"...)
