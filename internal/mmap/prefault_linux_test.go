@@ -49,11 +49,16 @@ func TestPrefaultMapsThePagesSoReadingDoesNotFault(t *testing.T) {
 		}
 		return after - before
 	}
-	if n := read(false); n == 0 {
-		t.Fatal("reading a fresh mapping took no page fault: the test cannot tell")
+	// The range is 224 pages: read fresh, a fault maps 16 of them (the
+	// kernel's fault-around), about 14 faults. The thread may take a fault
+	// or two of its own meanwhile (a stack page, a signal's frame; once on
+	// .ci/run), so a prefaulted read is allowed two.
+	fresh := read(false)
+	if fresh <= 4 {
+		t.Fatalf("reading a fresh mapping took %d page faults: the test cannot tell", fresh)
 	}
-	if n := read(true); n != 0 {
-		t.Fatalf("reading a prefaulted range took %d page faults, want 0", n)
+	if n := read(true); n > 2 {
+		t.Fatalf("reading a prefaulted range took %d page faults (fresh: %d), want none but the thread's own", n, fresh)
 	}
 	if err := Prefault(nil); err != nil {
 		t.Fatalf("Prefault(nil): %v", err)
