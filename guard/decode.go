@@ -733,8 +733,9 @@ func isWordByte(c byte) bool {
 
 // hexRun reads the hex dump that starts at text[i] into v and returns
 // where it ends. Between pairs it skips what dumps put there: spaces, a
-// comma, a colon or a dash, "0x" or "\x", and at a line break the next line's offset
-// ("00000010:" or an od/hexdump offset) when the line goes on in hex. A
+// comma, a colon or a dash, "0x" or "\x", and at a line break the next
+// line's offset ("00000010:" or an od/hexdump offset) when the line goes
+// on in hex. A
 // character column (two spaces then text, or |text|) ends a line's hex.
 func hexRun(text []byte, i int, column bool, v *view) int {
 	lineBytes := 0
@@ -1068,9 +1069,8 @@ var (
 func (r *baseRun) decode(v *view, found func(*view)) {
 	src := r.text[r.segs[0][0]:r.segs[0][1]]
 	if len(r.segs) > 1 {
-		// Room for all of them at once: grown append by append, a long
-		// block's copy took fresh memory twice its size, a page fault
-		// for every page (docs/performance.md).
+		// Room for all of them at once: grown append by append, the copy
+		// takes fresh memory several times its size, a fault a page.
 		r.chars = slices.Grow(r.chars[:0], r.n)
 		for _, sg := range r.segs {
 			r.chars = append(r.chars, r.text[sg[0]:sg[1]]...)

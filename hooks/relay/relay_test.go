@@ -173,11 +173,10 @@ var fidelity = []struct {
 
 var shells = []string{"bash", "zsh", "dash"}
 
-// lateBy is how much longer a command may take through noxkey: enough
-// for the relay's own processes to start on a slow machine (on the 2-core
-// VM, 58 ms more once; BenchmarkShellOverhead measures that cost), and
-// half the shortest wait on a background job here (1 s), which is what a
-// relay that waited for one would add.
+// lateBy is how much longer a command may take through noxkey: room for
+// the relay's own processes to start on a slow machine (their cost is
+// BenchmarkShellOverhead's to measure), and half the shortest wait on a
+// background job here (1 s), which a relay that waited for one would add.
 const lateBy = 500 * time.Millisecond
 
 // TestCommandsRunAsWithoutNoxkey runs each command the way each agent

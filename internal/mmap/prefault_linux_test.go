@@ -51,8 +51,8 @@ func TestPrefaultMapsThePagesSoReadingDoesNotFault(t *testing.T) {
 	}
 	// The range is 224 pages: read fresh, a fault maps 16 of them (the
 	// kernel's fault-around), about 14 faults. The thread may take a fault
-	// or two of its own meanwhile (a stack page, a signal's frame; once on
-	// .ci/run), so a prefaulted read is allowed two.
+	// or two of its own meanwhile (a stack page, a signal's frame), so a
+	// prefaulted read is allowed two.
 	fresh := read(false)
 	if fresh <= 4 {
 		t.Fatalf("reading a fresh mapping took %d page faults: the test cannot tell", fresh)
