@@ -3,7 +3,7 @@ package hooks
 // Codex answers a Codex CLI hook payload (docs/agents/README.md):
 //   - PostToolUse: when anything was redacted, decision "block" with the
 //     redacted output as reason; Codex replaces the tool result with it,
-//     for any exit status (e2e/codex_test.go);
+//     for any exit status (e2e/codex/codex_test.go);
 //   - PreToolUse, Bash: the command as the model wrote it: PostToolUse
 //     covers what the model sees. With guard.toml's filter_live_output,
 //     the command is rewritten to run through the guard (stderr merged

@@ -4,7 +4,7 @@ package hooks
 //   - AfterTool: when anything was redacted, decision "deny" with the
 //     redacted model-facing output (tool_response.llmContent) as reason;
 //     Gemini CLI then gives the model "Tool result blocked: <reason>", for
-//     any tool and exit status (e2e/gemini_test.go);
+//     any tool and exit status (e2e/gemini/gemini_test.go);
 //   - BeforeTool, run_shell_command: the command as the model wrote it, so
 //     a clean result reaches the model byte for byte as without noxkey
 //     (a rewrite also makes Gemini CLI add a note that the input was

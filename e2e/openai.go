@@ -17,18 +17,18 @@ import (
 // request declares, with that tool's argument shape.
 type openaiMock struct {
 	recorder
-	script []step
+	script []Step
 }
 
-// codex runs `codex exec` against openaiMock, with a CODEX_HOME whose
+// Codex runs `codex exec` against openaiMock, with a CODEX_HOME whose
 // config.toml points a "mock" provider at it (docs/agents/mock-models.md).
-var codex = &agent{
-	name: "codex", binEnv: "NOXKEY_E2E_CODEX", pkg: "@openai/codex",
-	mock: func(t *testing.T, script []step) (string, func() [][]byte) {
+var Codex = &Agent{
+	Name: "codex", binEnv: "NOXKEY_E2E_CODEX", pkg: "@openai/codex",
+	mock: func(t *testing.T, script []Step) (string, func() [][]byte) {
 		m := &openaiMock{script: script}
 		return startMock(t, m.serve).URL, m.requests
 	},
-	command: func(t *testing.T, prompt string, s *scene) ([]string, []string) {
+	command: func(t *testing.T, prompt string, s *Scene) ([]string, []string) {
 		codexHome := filepath.Join(s.home, ".codex")
 		os.MkdirAll(codexHome, 0o755)
 		cfg := fmt.Sprintf(`model = "gpt-mock"
@@ -80,12 +80,12 @@ func (m *openaiMock) serve(w http.ResponseWriter, r *http.Request) {
 				last = outputText(it["output"])
 			}
 		}
-		s := step{text: "done"}
+		s := Step{Text: "done"}
 		if n < len(m.script) {
 			s = m.script[n]
 		}
-		if s.next != nil {
-			s = s.next(last)
+		if s.Next != nil {
+			s = s.Next(last)
 		}
 		m.respond(w, s, req.Tools)
 	default:
@@ -121,17 +121,17 @@ func shellCall(tools []map[string]any, command string) (string, map[string]any) 
 	}
 }
 
-func (m *openaiMock) respond(w http.ResponseWriter, s step, tools []map[string]any) {
+func (m *openaiMock) respond(w http.ResponseWriter, s Step, tools []map[string]any) {
 	id := fmt.Sprintf("mock_%d", replies.Add(1))
 	var item map[string]any
-	if s.tool != "" {
-		cmd, _ := s.input["command"].(string)
+	if s.Tool != "" {
+		cmd, _ := s.Input["command"].(string)
 		name, args := shellCall(tools, cmd)
 		a, _ := json.Marshal(args)
 		item = map[string]any{"type": "function_call", "id": "fc_" + id, "call_id": "call_" + id, "name": name, "arguments": string(a), "status": "completed"}
 	} else {
 		item = map[string]any{"type": "message", "id": "msg_" + id, "role": "assistant", "status": "completed",
-			"content": []any{map[string]any{"type": "output_text", "text": s.text, "annotations": []any{}}}}
+			"content": []any{map[string]any{"type": "output_text", "text": s.Text, "annotations": []any{}}}}
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	ev := func(data map[string]any) {
@@ -141,8 +141,8 @@ func (m *openaiMock) respond(w http.ResponseWriter, s step, tools []map[string]a
 	resp := map[string]any{"id": "resp_" + id, "object": "response", "status": "in_progress", "model": "gpt-mock", "output": []any{}}
 	ev(map[string]any{"type": "response.created", "response": resp})
 	ev(map[string]any{"type": "response.output_item.added", "output_index": 0, "item": item})
-	if s.tool == "" {
-		ev(map[string]any{"type": "response.output_text.delta", "item_id": item["id"], "output_index": 0, "content_index": 0, "delta": s.text})
+	if s.Tool == "" {
+		ev(map[string]any{"type": "response.output_text.delta", "item_id": item["id"], "output_index": 0, "content_index": 0, "delta": s.Text})
 	}
 	ev(map[string]any{"type": "response.output_item.done", "output_index": 0, "item": item})
 	done := map[string]any{"id": "resp_" + id, "object": "response", "status": "completed", "model": "gpt-mock", "output": []any{item},

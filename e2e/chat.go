@@ -17,11 +17,11 @@ import (
 // offers no tools (a title or summary query) gets a short text.
 type chatMock struct {
 	recorder
-	script []step
+	script []Step
 	model  string
 }
 
-func newChatMock(t *testing.T, script []step, model string) (string, func() [][]byte) {
+func newChatMock(t *testing.T, script []Step, model string) (string, func() [][]byte) {
 	m := &chatMock{script: script, model: model}
 	return startMock(t, m.serve).URL, m.requests
 }
@@ -66,15 +66,15 @@ func (m *chatMock) serve(w http.ResponseWriter, r *http.Request) {
 				last = contentText(msg.Content)
 			}
 		}
-		s := step{text: "done"}
+		s := Step{Text: "done"}
 		switch {
 		case len(tools) == 0:
-			s = step{text: "ok"}
+			s = Step{Text: "ok"}
 		case n < len(m.script):
 			s = m.script[n]
 		}
-		if s.next != nil && len(tools) > 0 {
-			s = s.next(last)
+		if s.Next != nil && len(tools) > 0 {
+			s = s.Next(last)
 		}
 		m.respond(w, req.Stream, s, tools)
 	default:
@@ -100,8 +100,8 @@ func contentText(raw json.RawMessage) string {
 // call renders a step as a call of one of the offered tools: "shell" is
 // whichever shell tool is offered; required string arguments the step
 // does not give are filled in.
-func (m *chatMock) call(s step, tools []chatTool) (string, string) {
-	name := s.tool
+func (m *chatMock) call(s Step, tools []chatTool) (string, string) {
+	name := s.Tool
 	var req []string
 	for _, t := range tools {
 		if t.Name == name || name == "shell" && slices.Contains([]string{"bash", "Execute", "shell"}, t.Name) {
@@ -110,7 +110,7 @@ func (m *chatMock) call(s step, tools []chatTool) (string, string) {
 		}
 	}
 	args := map[string]any{}
-	for k, v := range s.input {
+	for k, v := range s.Input {
 		args[k] = v
 	}
 	for _, k := range req {
@@ -122,12 +122,12 @@ func (m *chatMock) call(s step, tools []chatTool) (string, string) {
 	return name, string(b)
 }
 
-func (m *chatMock) respond(w http.ResponseWriter, stream bool, s step, tools []chatTool) {
+func (m *chatMock) respond(w http.ResponseWriter, stream bool, s Step, tools []chatTool) {
 	id := fmt.Sprintf("chatcmpl-mock%d", replies.Add(1))
 	created := time.Now().Unix()
-	msg := map[string]any{"role": "assistant", "content": s.text}
+	msg := map[string]any{"role": "assistant", "content": s.Text}
 	finish := "stop"
-	if s.tool != "" {
+	if s.Tool != "" {
 		name, args := m.call(s, tools)
 		msg = map[string]any{"role": "assistant", "content": nil, "tool_calls": []any{map[string]any{
 			"index": 0, "id": "call_" + id, "type": "function", "function": map[string]any{"name": name, "arguments": args}}}}

@@ -16,17 +16,17 @@ import (
 // queries get a short text.
 type anthropicMock struct {
 	recorder
-	script []step
+	script []Step
 }
 
-// claude runs Claude Code headless (`claude -p`) against anthropicMock.
-var claude = &agent{
-	name: "claude", binEnv: "NOXKEY_E2E_CLAUDE", pkg: "@anthropic-ai/claude-code",
-	mock: func(t *testing.T, script []step) (string, func() [][]byte) {
+// Claude runs Claude Code headless (`claude -p`) against anthropicMock.
+var Claude = &Agent{
+	Name: "claude", binEnv: "NOXKEY_E2E_CLAUDE", pkg: "@anthropic-ai/claude-code",
+	mock: func(t *testing.T, script []Step) (string, func() [][]byte) {
 		m := &anthropicMock{script: script}
 		return startMock(t, m.serve).URL, m.requests
 	},
-	command: func(t *testing.T, prompt string, s *scene) ([]string, []string) {
+	command: func(t *testing.T, prompt string, s *Scene) ([]string, []string) {
 		return []string{"-p", prompt, "--allowedTools", "Bash,Read,Grep,Glob,TaskOutput,BashOutput"}, []string{
 			"SHELL=/bin/bash", "ANTHROPIC_BASE_URL=" + s.url, "ANTHROPIC_API_KEY=sk-ant-mock-not-a-key",
 			"DISABLE_AUTOUPDATER=1", "DISABLE_TELEMETRY=1", "DISABLE_ERROR_REPORTING=1",
@@ -55,18 +55,18 @@ func (m *anthropicMock) serve(w http.ResponseWriter, r *http.Request) {
 		for _, tl := range req.Tools {
 			agent = agent || tl.Name == "Bash"
 		}
-		s := step{text: "ok"}
+		s := Step{Text: "ok"}
 		if agent {
 			n := 0
 			for _, msg := range req.Messages {
 				n += bytes.Count(msg.Content, []byte(`"type":"tool_result"`))
 			}
-			s = step{text: "done"}
+			s = Step{Text: "done"}
 			if n < len(m.script) {
 				s = m.script[n]
 			}
-			if s.next != nil {
-				s = s.next(lastToolResult(body))
+			if s.Next != nil {
+				s = s.Next(LastToolResult(body))
 			}
 		}
 		reply(w, req.Stream, s)
@@ -75,8 +75,8 @@ func (m *anthropicMock) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// lastToolResult returns the text of the last tool_result in a request.
-func lastToolResult(body []byte) string {
+// LastToolResult returns the text of the last tool_result in a request.
+func LastToolResult(body []byte) string {
 	var req struct {
 		Messages []struct {
 			Content json.RawMessage `json:"content"`
@@ -117,18 +117,18 @@ var replies atomic.Int64
 
 // reply writes one assistant message, as SSE when streaming. Every
 // message and tool call has its own id.
-func reply(w http.ResponseWriter, stream bool, s step) {
+func reply(w http.ResponseWriter, stream bool, s Step) {
 	id := fmt.Sprintf("msg_mock_%d", replies.Add(1))
 	var block map[string]any
 	stop := "end_turn"
-	if s.tool == "shell" {
-		s.tool, s.input = "Bash", map[string]any{"command": s.input["command"], "description": "mock step"}
+	if s.Tool == "shell" {
+		s.Tool, s.Input = "Bash", map[string]any{"command": s.Input["command"], "description": "mock step"}
 	}
-	if s.tool != "" {
-		block = map[string]any{"type": "tool_use", "id": "toolu_" + id, "name": s.tool, "input": s.input}
+	if s.Tool != "" {
+		block = map[string]any{"type": "tool_use", "id": "toolu_" + id, "name": s.Tool, "input": s.Input}
 		stop = "tool_use"
 	} else {
-		block = map[string]any{"type": "text", "text": s.text}
+		block = map[string]any{"type": "text", "text": s.Text}
 	}
 	msg := map[string]any{"id": id, "type": "message", "role": "assistant", "model": "claude-mock",
 		"content": []any{block}, "stop_reason": stop, "stop_sequence": nil,
@@ -149,17 +149,17 @@ func reply(w http.ResponseWriter, stream bool, s step) {
 	}
 	start["content"], start["stop_reason"] = []any{}, nil
 	ev("message_start", map[string]any{"type": "message_start", "message": start})
-	if s.tool != "" {
-		in, _ := json.Marshal(s.input)
+	if s.Tool != "" {
+		in, _ := json.Marshal(s.Input)
 		ev("content_block_start", map[string]any{"type": "content_block_start", "index": 0,
-			"content_block": map[string]any{"type": "tool_use", "id": block["id"], "name": s.tool, "input": map[string]any{}}})
+			"content_block": map[string]any{"type": "tool_use", "id": block["id"], "name": s.Tool, "input": map[string]any{}}})
 		ev("content_block_delta", map[string]any{"type": "content_block_delta", "index": 0,
 			"delta": map[string]any{"type": "input_json_delta", "partial_json": string(in)}})
 	} else {
 		ev("content_block_start", map[string]any{"type": "content_block_start", "index": 0,
 			"content_block": map[string]any{"type": "text", "text": ""}})
 		ev("content_block_delta", map[string]any{"type": "content_block_delta", "index": 0,
-			"delta": map[string]any{"type": "text_delta", "text": s.text}})
+			"delta": map[string]any{"type": "text_delta", "text": s.Text}})
 	}
 	ev("content_block_stop", map[string]any{"type": "content_block_stop", "index": 0})
 	ev("message_delta", map[string]any{"type": "message_delta", "delta": map[string]any{"stop_reason": stop, "stop_sequence": nil},

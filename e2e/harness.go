@@ -21,42 +21,47 @@ import (
 )
 
 // The test secret: the agent's shell has it as $NOXKEY_TEST_SECRET.
-const testSecret = "nxk_live_Q7m2ZpX9vR4tW8yB3cF6hJ1k"
+const Secret = "nxk_live_Q7m2ZpX9vR4tW8yB3cF6hJ1k"
 
-// placeholder is what the guard puts in its place.
-const placeholder = "[REDACTED:acme/test/NOXKEY_TEST_SECRET]"
+// Placeholder is what the guard puts in its place.
+const Placeholder = "[REDACTED:acme/test/NOXKEY_TEST_SECRET]"
 
-var bins string // noxkey and noxkey-hook, built for the suite
+// Bins is the folder holding noxkey and noxkey-hook, built by Main.
+var Bins string
 
-func TestMain(m *testing.M) {
+// Main builds noxkey and noxkey-hook for a package's tests and runs them:
+// each agent's tests are a package of their own, so that each has go
+// test's ten minutes, and packages run side by side. Call it from
+// TestMain.
+func Main(m *testing.M) {
 	dir, err := os.MkdirTemp("", "noxkey-e2e")
 	if err != nil {
 		panic(err)
 	}
-	build := exec.Command("go", "build", "-o", dir, "../cmd/noxkey-hook", "../cmd/noxkey")
+	build := exec.Command("go", "build", "-o", dir, "github.com/noxkey/noxkey/cmd/noxkey-hook", "github.com/noxkey/noxkey/cmd/noxkey")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	out, err := build.CombinedOutput()
 	if err != nil {
 		panic(string(out))
 	}
-	bins = dir
+	Bins = dir
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
-// step is what the mock model does next: call a tool, or answer text.
-type step struct {
-	tool  string // "shell" is each agent's shell tool; other names are sent as they are
-	input map[string]any
-	text  string
-	// next, when set, decides the step from the last tool result's text
+// Step is what the mock model does next: call a tool, or answer text.
+type Step struct {
+	Tool  string // "shell" is each agent's shell tool; other names are sent as they are
+	Input map[string]any
+	Text  string
+	// Next, when set, decides the step from the last tool result's text
 	// (e.g. to Read the file a large output was saved to).
-	next func(lastResult string) step
+	Next func(lastResult string) Step
 }
 
-func shell(command string) step {
-	return step{tool: "shell", input: map[string]any{"command": command}}
+func Shell(command string) Step {
+	return Step{Tool: "shell", Input: map[string]any{"command": command}}
 }
 
 // recorder keeps every request body a mock model received.
@@ -86,52 +91,52 @@ func startMock(t *testing.T, h http.HandlerFunc) *httptest.Server {
 	return srv
 }
 
-// scene is one scenario's files: HOME, the noxkey home, the project, and
+// Scene is one scenario's files: HOME, the noxkey home, the project, and
 // the mock's URL.
-type scene struct {
-	root, home, nk, project, url string
+type Scene struct {
+	Root, home, nk, project, url string
 }
 
-// agent is how to run one real agent against its mock model.
-type agent struct {
-	name, binEnv, pkg string // hooks install --agent name; $binEnv names its binary (.ci/run sets it)
-	mock              func(t *testing.T, script []step) (url string, requests func() [][]byte)
+// Agent is how to run one real agent against its mock model.
+type Agent struct {
+	Name, binEnv, pkg string // hooks install --agent name; $binEnv names its binary (.ci/run sets it)
+	mock              func(t *testing.T, script []Step) (url string, requests func() [][]byte)
 	// command returns the agent's arguments and extra environment, and
 	// writes any configuration it needs into the scene.
-	command func(t *testing.T, prompt string, s *scene) (args, env []string)
+	command func(t *testing.T, prompt string, s *Scene) (args, env []string)
 }
 
-type scenarioOpts struct {
-	noHooks bool
-	setup   func(project string)
-	// fromVault: the secret is only in a real vault, unlocked in a real
+type Opts struct {
+	NoHooks bool
+	Setup   func(project string)
+	// FromVault: the secret is only in a real vault, unlocked in a real
 	// daemon; the agent's environment does not hold it.
-	fromVault bool
-	// again: run in an earlier run's scene (its HOME, project and noxkey
+	FromVault bool
+	// Again: run in an earlier run's scene (its HOME, project and noxkey
 	// home, as they are now), with args added to the agent's.
-	again *agentRun
-	args  []string
-	// replaceArgs (Claude Code): run `-p PROMPT` and args only, without the
+	Again *Result
+	Args  []string
+	// ReplaceArgs (Claude Code): run `-p PROMPT` and args only, without the
 	// agent's own tool allowlist.
-	replaceArgs bool
+	ReplaceArgs bool
 }
 
-// agentRun is one scenario's outcome.
-type agentRun struct {
-	scene   *scene
-	bodies  func() [][]byte
-	home    string // the agent's HOME: its transcripts and history
-	nk      string // NOXKEY_HOME
-	project string
-	stdout  string
-	stderr  string
-	events  string
+// Result is one scenario's outcome.
+type Result struct {
+	Scene   *Scene
+	Bodies  func() [][]byte
+	Home    string // the agent's HOME: its transcripts and history
+	NK      string // NOXKEY_HOME
+	Project string
+	Stdout  string
+	Stderr  string
+	Events  string
 }
 
-// run runs one scenario: a project with noxkey's hooks installed by
+// Run runs one scenario: a project with noxkey's hooks installed by
 // `noxkey hooks install --scope project`, a noxkey home whose index holds
 // the secret, and the agent driven by its mock through the script.
-func (a *agent) run(t *testing.T, prompt string, script []step, o scenarioOpts) *agentRun {
+func (a *Agent) Run(t *testing.T, prompt string, script []Step, o Opts) *Result {
 	t.Helper()
 	bin := os.Getenv(a.binEnv)
 	if bin == "" {
@@ -140,63 +145,63 @@ func (a *agent) run(t *testing.T, prompt string, script []step, o scenarioOpts) 
 		}
 		t.Skipf("set %s to the binary of %s (npm install %s) to run the real-client tests", a.binEnv, a.pkg, a.pkg)
 	}
-	var s *scene
-	secretEnv := "NOXKEY_TEST_SECRET=" + testSecret
-	if o.again != nil {
-		s = o.again.scene
+	var s *Scene
+	secretEnv := "NOXKEY_TEST_SECRET=" + Secret
+	if o.Again != nil {
+		s = o.Again.Scene
 	} else {
 		root := t.TempDir()
-		s = &scene{root: root, home: filepath.Join(root, "home"), nk: filepath.Join(root, "nk"), project: filepath.Join(root, "proj")}
+		s = &Scene{Root: root, home: filepath.Join(root, "home"), nk: filepath.Join(root, "nk"), project: filepath.Join(root, "proj")}
 		os.MkdirAll(s.home, 0o755)
 		os.MkdirAll(s.project, 0o755)
 		os.MkdirAll(s.nk, 0o700)
-		if o.fromVault {
+		if o.FromVault {
 			vaultWithSecret(t, root, s.nk)
 		} else {
 			syntheticIndex(t, s.nk)
 		}
-		if !o.noHooks {
-			installHooks(t, a.name, s.home, s.project, s.nk)
+		if !o.NoHooks {
+			installHooks(t, a.Name, s.home, s.project, s.nk)
 		}
-		if o.setup != nil {
-			o.setup(s.project)
+		if o.Setup != nil {
+			o.Setup(s.project)
 		}
 	}
-	if o.fromVault {
+	if o.FromVault {
 		secretEnv = "NOXKEY_E2E_FROM_VAULT=1"
 	}
-	root := s.root
+	root := s.Root
 	url, requests := a.mock(t, script)
 	s.url = url
 	args, env := a.command(t, prompt, s)
-	if o.replaceArgs {
+	if o.ReplaceArgs {
 		args = []string{"-p", prompt}
 	}
-	cmd := exec.Command(bin, append(args, o.args...)...)
+	cmd := exec.Command(bin, append(args, o.Args...)...)
 	cmd.Dir = s.project
 	cmd.Env = append([]string{
-		"HOME=" + s.home, "PATH=" + bins + ":" + os.Getenv("PATH"), "LANG=C.UTF-8",
+		"HOME=" + s.home, "PATH=" + Bins + ":" + os.Getenv("PATH"), "LANG=C.UTF-8",
 		"NOXKEY_HOME=" + s.nk, secretEnv, "NOXKEY_HOOK_EVENT_LOG=" + filepath.Join(root, "events.log"),
 	}, env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
-		t.Logf("%s exited: %v; stderr: %s", a.name, err, hide(errb.String()))
+		t.Logf("%s exited: %v; stderr: %s", a.Name, err, Hide(errb.String()))
 	}
 	events, _ := os.ReadFile(filepath.Join(root, "events.log"))
 	t.Logf("hook events: %s", strings.ReplaceAll(strings.TrimSpace(string(events)), "\n", "; "))
 	if os.Getenv("NOXKEY_E2E_VERBOSE") != "" {
-		t.Logf("stdout: %s\nstderr: %s", hide(out.String()), hide(errb.String()))
+		t.Logf("stdout: %s\nstderr: %s", Hide(out.String()), Hide(errb.String()))
 	}
-	return &agentRun{scene: s, bodies: requests, home: s.home, nk: s.nk, project: s.project, stdout: out.String(), stderr: errb.String(), events: string(events)}
+	return &Result{Scene: s, Bodies: requests, Home: s.home, NK: s.nk, Project: s.project, Stdout: out.String(), Stderr: errb.String(), Events: string(events)}
 }
 
 // installHooks runs the real `noxkey hooks install --scope project`.
 func installHooks(t *testing.T, agent, home, project, nk string) {
 	t.Helper()
-	c := exec.Command(filepath.Join(bins, "noxkey"), "hooks", "install", "--agent", agent, "--scope", "project")
+	c := exec.Command(filepath.Join(Bins, "noxkey"), "hooks", "install", "--agent", agent, "--scope", "project")
 	c.Dir = project
-	c.Env = []string{"HOME=" + home, "NOXKEY_HOME=" + nk, "PATH=" + bins + ":/usr/bin:/bin"}
+	c.Env = []string{"HOME=" + home, "NOXKEY_HOME=" + nk, "PATH=" + Bins + ":/usr/bin:/bin"}
 	if out, err := c.CombinedOutput(); err != nil {
 		t.Fatalf("hooks install --agent %s: %v %s", agent, err, out)
 	}
@@ -209,19 +214,19 @@ func vaultWithSecret(t *testing.T, root, nk string) {
 	t.Helper()
 	pass := filepath.Join(root, "pass")
 	os.WriteFile(pass, []byte("e2e passphrase\n"), 0o600)
-	env := []string{"PATH=" + bins + ":/usr/bin:/bin", "HOME=" + root, "NOXKEY_HOME=" + nk,
+	env := []string{"PATH=" + Bins + ":/usr/bin:/bin", "HOME=" + root, "NOXKEY_HOME=" + nk,
 		"NOXKEY_PASSPHRASE_FILE=" + pass, "NOXKEY_SCRYPT_WORK_FACTOR=10"}
 	armtest.DisarmAtEnd(t, filepath.Join(nk, "guard.idx")) // init and unlock arm the guard
 	nkRun := func(stdin string, args ...string) {
-		c := exec.Command(filepath.Join(bins, "noxkey"), args...)
+		c := exec.Command(filepath.Join(Bins, "noxkey"), args...)
 		c.Env = env
 		c.Stdin = strings.NewReader(stdin)
 		if out, err := c.CombinedOutput(); err != nil {
-			t.Fatalf("noxkey %v: %v %s", args, err, hide(string(out)))
+			t.Fatalf("noxkey %v: %v %s", args, err, Hide(string(out)))
 		}
 	}
 	nkRun("", "init")
-	nkRun(testSecret+"\n", "set", "acme/test/NOXKEY_TEST_SECRET")
+	nkRun(Secret+"\n", "set", "acme/test/NOXKEY_TEST_SECRET")
 	nkRun("", "unlock")
 	t.Cleanup(func() { nkRun("", "daemon", "stop") })
 }
@@ -237,7 +242,7 @@ func syntheticIndex(t *testing.T, nk string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ix, _, err := guard.Build([]guard.Secret{{Name: "acme/test/NOXKEY_TEST_SECRET", Value: []byte(testSecret)}},
+	ix, _, err := guard.Build([]guard.Secret{{Name: "acme/test/NOXKEY_TEST_SECRET", Value: []byte(Secret)}},
 		armtest.Key(t), guard.Options{Settings: st})
 	if err != nil {
 		t.Fatal(err)
@@ -250,9 +255,9 @@ func syntheticIndex(t *testing.T, nk string) {
 // secretForms are the encodings a leak could take, computed with the
 // standard library (not with the guard under test).
 func secretForms() map[string]string {
-	b := []byte(testSecret)
+	b := []byte(Secret)
 	return map[string]string{
-		"raw":    testSecret,
+		"raw":    Secret,
 		"base64": strings.TrimRight(base64.StdEncoding.EncodeToString(b), "="),
 		"b64url": strings.TrimRight(base64.URLEncoding.EncodeToString(b), "="),
 		"hex":    hex.EncodeToString(b),
@@ -262,23 +267,23 @@ func secretForms() map[string]string {
 	}
 }
 
-// hide keeps the test secret out of test output.
-func hide(s string) string { return strings.ReplaceAll(s, testSecret, "<test secret>") }
+// Hide keeps the test secret out of test output.
+func Hide(s string) string { return strings.ReplaceAll(s, Secret, "<test secret>") }
 
-// assertNoLeak fails when the agent sent nothing, or any request to the
+// AssertNoLeak fails when the agent sent nothing, or any request to the
 // mock holds the secret in any form.
-func (r *agentRun) assertNoLeak(t *testing.T) {
+func (r *Result) AssertNoLeak(t *testing.T) {
 	t.Helper()
-	if len(r.bodies()) == 0 {
-		t.Fatalf("the agent sent no request; stderr: %s", hide(r.stderr))
+	if len(r.Bodies()) == 0 {
+		t.Fatalf("the agent sent no request; stderr: %s", Hide(r.Stderr))
 	}
-	r.assertNoneCarries(t)
+	r.AssertNoneCarries(t)
 }
 
-// assertNoneCarries: no request (there may be none) holds the secret.
-func (r *agentRun) assertNoneCarries(t *testing.T) {
+// AssertNoneCarries: no request (there may be none) holds the secret.
+func (r *Result) AssertNoneCarries(t *testing.T) {
 	t.Helper()
-	reqs := r.bodies()
+	reqs := r.Bodies()
 	for i, body := range reqs {
 		for name, f := range secretForms() {
 			if bytes.Contains(body, []byte(f)) {
@@ -288,9 +293,9 @@ func (r *agentRun) assertNoneCarries(t *testing.T) {
 	}
 }
 
-// saw reports whether some request holds s (e.g. the placeholder).
-func (r *agentRun) saw(s string) bool {
-	for _, b := range r.bodies() {
+// Saw reports whether some request holds s (e.g. the placeholder).
+func (r *Result) Saw(s string) bool {
+	for _, b := range r.Bodies() {
 		if bytes.Contains(b, []byte(s)) {
 			return true
 		}
@@ -309,86 +314,86 @@ var sharedScenarios = []struct {
 	control               bool
 }{
 	{name: "control without noxkey leaks", prompt: "print the key", command: `echo "key is $NOXKEY_TEST_SECRET"`, control: true},
-	{name: "echo of a secret", prompt: "print the key", command: `echo "key is $NOXKEY_TEST_SECRET"`, want: []string{"key is " + placeholder}},
+	{name: "echo of a secret", prompt: "print the key", command: `echo "key is $NOXKEY_TEST_SECRET"`, want: []string{"key is " + Placeholder}},
 	{name: "cat .env", prompt: "show the env file", command: `cat .env`,
-		files: map[string]string{".env": "STRIPE_KEY=" + testSecret + "\nDEBUG=1\n"}, want: []string{"STRIPE_KEY=" + placeholder, "DEBUG=1"}},
+		files: map[string]string{".env": "STRIPE_KEY=" + Secret + "\nDEBUG=1\n"}, want: []string{"STRIPE_KEY=" + Placeholder, "DEBUG=1"}},
 	{name: "failing command prints the secret", prompt: "run it", command: `echo "out: $NOXKEY_TEST_SECRET"; echo "err: $NOXKEY_TEST_SECRET" >&2; exit 3`,
-		want: []string{"out: " + placeholder, "err: " + placeholder}},
-	{name: "base64-encoded secret", prompt: "encode it", command: `printf %s "$NOXKEY_TEST_SECRET" | base64`, want: []string{placeholder}},
+		want: []string{"out: " + Placeholder, "err: " + Placeholder}},
+	{name: "base64-encoded secret", prompt: "encode it", command: `printf %s "$NOXKEY_TEST_SECRET" | base64`, want: []string{Placeholder}},
 	// Forms only the decoded views find: a hex dump, bash's quoting, and a
 	// JSON credential read with jq.
 	{name: "xxd of a secret", prompt: "dump it", command: `printf 'key=%s\n' "$NOXKEY_TEST_SECRET" | xxd`, want: []string{"[REDACTED:acme/test/NOXKEY_TEST_SECRET"},
 		hidden: []string{"6e78 6b5f 6c69 7665", "key=nxk_live_Q7m", "ZpX9vR4tW8yB3cF6"}},
 	{name: "declare -p of a secret", prompt: "show the variable", command: `export NOXKEY_TEST_SECRET="$NOXKEY_TEST_SECRET\$\"x"; declare -p NOXKEY_TEST_SECRET`, want: []string{"[REDACTED:acme/test/NOXKEY_TEST_SECRET"}},
 	{name: "jq of a JSON credential", prompt: "read the credential", command: `jq -c . creds.json`,
-		files: map[string]string{"creds.json": `{"type": "service_account", "client_secret": "` + testSecret + `", "note": "it's \"quoted\""}`},
+		files: map[string]string{"creds.json": `{"type": "service_account", "client_secret": "` + Secret + `", "note": "it's \"quoted\""}`},
 		want:  []string{"[REDACTED:acme/test/NOXKEY_TEST_SECRET", "service_account"}},
 }
 
-// runSharedScenarios runs sharedScenarios with a; extra adds what a
+// SharedScenarios runs sharedScenarios with a; extra adds what a
 // given scenario must also show with this agent.
-func runSharedScenarios(t *testing.T, a *agent, extra map[string][]string) {
+func SharedScenarios(t *testing.T, a *Agent, extra map[string][]string) {
 	for _, sc := range sharedScenarios {
 		t.Run(sc.name, func(t *testing.T) {
-			r := a.run(t, sc.prompt, []step{shell(sc.command)}, scenarioOpts{noHooks: sc.control, setup: func(p string) {
+			r := a.Run(t, sc.prompt, []Step{Shell(sc.command)}, Opts{NoHooks: sc.control, Setup: func(p string) {
 				for name, body := range sc.files {
 					os.WriteFile(filepath.Join(p, name), []byte(body), 0o600)
 				}
 			}})
 			if sc.control {
-				if !r.saw(testSecret) {
-					t.Fatalf("without hooks the secret should reach the mock (stderr %s)", hide(r.stderr))
+				if !r.Saw(Secret) {
+					t.Fatalf("without hooks the secret should reach the mock (stderr %s)", Hide(r.Stderr))
 				}
 				return
 			}
-			r.assertNoLeak(t)
+			r.AssertNoLeak(t)
 			for _, h := range sc.hidden {
-				if r.saw(h) {
+				if r.Saw(h) {
 					t.Errorf("the model saw %q", h)
 				}
 			}
 			for _, w := range append(sc.want, extra[sc.name]...) {
-				if !r.saw(w) {
-					t.Errorf("the model never saw %q; stderr %s", w, hide(r.stderr))
+				if !r.Saw(w) {
+					t.Errorf("the model never saw %q; stderr %s", w, Hide(r.Stderr))
 				}
 			}
 		})
 	}
 }
 
-// assertPromptBlocked: a prompt holding the secret is stopped by the
+// PromptBlocked: a prompt holding the secret is stopped by the
 // agent's prompt hook (event): nothing of it reaches the mock, and the
 // turn does not go on.
-func assertPromptBlocked(t *testing.T, a *agent, event string) {
+func PromptBlocked(t *testing.T, a *Agent, event string) {
 	t.Helper()
-	r := a.run(t, "deploy with the key "+testSecret, []step{shell(`echo should-not-run`)}, scenarioOpts{})
-	r.assertNoneCarries(t)
-	if r.saw("should-not-run") {
+	r := a.Run(t, "deploy with the key "+Secret, []Step{Shell(`echo should-not-run`)}, Opts{})
+	r.AssertNoneCarries(t)
+	if r.Saw("should-not-run") {
 		t.Fatal("the turn went on after the prompt was blocked")
 	}
-	if !strings.Contains(r.events, event+"  exit=0 answered=true") && !strings.Contains(r.events, event+" exit=0 answered=true") {
-		t.Fatalf("the prompt hook did not block: %s", r.events)
+	if !strings.Contains(r.Events, event+"  exit=0 answered=true") && !strings.Contains(r.Events, event+" exit=0 answered=true") {
+		t.Fatalf("the prompt hook did not block: %s", r.Events)
 	}
 }
 
-// runFidelityScenarios: with a's hooks, commands run as without them.
-// The agents of e2e/ run in parallel (go test's 10 minutes are for the
-// package), so durations are compared with room for the load. A
+// FidelityScenarios: with a's hooks, commands run as without them.
+// Agents' tests run side by side with other packages' and each other's,
+// so durations are compared with room for the load. A
 // clean command's result (stdout and stderr in turn, a tab, no newline at
 // the end) reaches the model byte for byte as without noxkey,
 // with no note that a hook changed anything; a command that leaves a job
 // in the background returns at once, and what the job prints later never
 // reaches the model unfiltered.
-func runFidelityScenarios(t *testing.T, a *agent) {
+func FidelityScenarios(t *testing.T, a *Agent) {
 	t.Run("clean output is byte-identical", func(t *testing.T) {
 		// Pauses between the streams: Codex reads stdout and stderr
 		// concurrently, so without them their order varies run to run.
 		cmd := `echo alpha; for i in 1 2; do echo "out$i"; sleep .3; echo "err$i" >&2; sleep .3; done; printf 'tab\there\n'; printf omega`
 		var got [2]string
 		for i, noHooks := range []bool{true, false} {
-			r := a.run(t, "clean", []step{shell(cmd)}, scenarioOpts{noHooks: noHooks})
+			r := a.Run(t, "clean", []Step{Shell(cmd)}, Opts{NoHooks: noHooks})
 			got[i] = between(r, "alpha", "omega")
-			if !noHooks && (r.saw("modified by a hook") || r.saw("REDACTED")) {
+			if !noHooks && (r.Saw("modified by a hook") || r.Saw("REDACTED")) {
 				t.Error("the model was told of a change")
 			}
 		}
@@ -401,19 +406,19 @@ func runFidelityScenarios(t *testing.T, a *agent) {
 		for i, noHooks := range []bool{true, false} {
 			// A first run in the same HOME, so that an agent's first start
 			// (opencode installs its plugin package once) is not counted.
-			warm := a.run(t, "warm up", []step{shell(`echo warm`)}, scenarioOpts{noHooks: noHooks})
+			warm := a.Run(t, "warm up", []Step{Shell(`echo warm`)}, Opts{NoHooks: noHooks})
 			start := time.Now()
-			r := a.run(t, "background", []step{
-				shell(`(sleep 8; echo "late $NOXKEY_TEST_SECRET") & echo "started $NOXKEY_TEST_SECRET"`),
-				shell(`echo next`),
-			}, scenarioOpts{noHooks: noHooks, again: warm})
+			r := a.Run(t, "background", []Step{
+				Shell(`(sleep 8; echo "late $NOXKEY_TEST_SECRET") & echo "started $NOXKEY_TEST_SECRET"`),
+				Shell(`echo next`),
+			}, Opts{NoHooks: noHooks, Again: warm})
 			took[i] = time.Since(start)
-			if !r.saw("next") {
-				t.Fatalf("the second command did not run: %s", r.events)
+			if !r.Saw("next") {
+				t.Fatalf("the second command did not run: %s", r.Events)
 			}
 			if !noHooks {
-				r.assertNoLeak(t)
-				if !r.saw("started " + placeholder) {
+				r.AssertNoLeak(t)
+				if !r.Saw("started " + Placeholder) {
 					t.Fatal("the first command's output was not filtered")
 				}
 			}
@@ -426,8 +431,8 @@ func runFidelityScenarios(t *testing.T, a *agent) {
 
 // between is the text of the last request holding from, from from to to
 // (JSON-escaped as the agent sent it).
-func between(r *agentRun, from, to string) string {
-	reqs := r.bodies()
+func between(r *Result, from, to string) string {
+	reqs := r.Bodies()
 	for i := len(reqs) - 1; i >= 0; i-- {
 		b := string(reqs[i])
 		if s := strings.LastIndex(b, from); s >= 0 {

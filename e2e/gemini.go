@@ -17,18 +17,18 @@ import (
 // requests asking for JSON get a JSON text.
 type geminiMock struct {
 	recorder
-	script []step
+	script []Step
 }
 
-// gemini runs `gemini -p` against geminiMock, in a trusted workspace with
+// Gemini runs `gemini -p` against geminiMock, in a trusted workspace with
 // API-key auth (docs/agents/mock-models.md).
-var gemini = &agent{
-	name: "gemini", binEnv: "NOXKEY_E2E_GEMINI", pkg: "@google/gemini-cli",
-	mock: func(t *testing.T, script []step) (string, func() [][]byte) {
+var Gemini = &Agent{
+	Name: "gemini", binEnv: "NOXKEY_E2E_GEMINI", pkg: "@google/gemini-cli",
+	mock: func(t *testing.T, script []Step) (string, func() [][]byte) {
 		m := &geminiMock{script: script}
 		return startMock(t, m.serve).URL, m.requests
 	},
-	command: func(t *testing.T, prompt string, s *scene) ([]string, []string) {
+	command: func(t *testing.T, prompt string, s *Scene) ([]string, []string) {
 		os.MkdirAll(filepath.Join(s.home, ".gemini"), 0o755)
 		auth := `{"security": {"auth": {"selectedType": "gemini-api-key"}}}`
 		if err := os.WriteFile(filepath.Join(s.home, ".gemini", "settings.json"), []byte(auth), 0o600); err != nil {
@@ -96,7 +96,7 @@ func (m *geminiMock) serve(w http.ResponseWriter, r *http.Request) {
 				agent = agent || d.Name == "run_shell_command"
 			}
 		}
-		s := step{text: "done"}
+		s := Step{Text: "done"}
 		if agent {
 			n, last := 0, ""
 			for _, c := range req.Contents {
@@ -111,22 +111,22 @@ func (m *geminiMock) serve(w http.ResponseWriter, r *http.Request) {
 			if n < len(m.script) {
 				s = m.script[n]
 			}
-			if s.next != nil {
-				s = s.next(last)
+			if s.Next != nil {
+				s = s.Next(last)
 			}
 		}
-		switch s.tool {
+		switch s.Tool {
 		case "":
-			part = map[string]any{"text": s.text}
+			part = map[string]any{"text": s.Text}
 		case "shell":
-			part = map[string]any{"functionCall": map[string]any{"name": "run_shell_command", "args": map[string]any{"command": s.input["command"], "description": "mock step"}}}
+			part = map[string]any{"functionCall": map[string]any{"name": "run_shell_command", "args": map[string]any{"command": s.Input["command"], "description": "mock step"}}}
 		case "read":
 			// read_file's path parameter has had more than one name.
 			key := "file_path"
 			if _, ok := params["read_file"]["absolute_path"]; ok {
 				key = "absolute_path"
 			}
-			part = map[string]any{"functionCall": map[string]any{"name": "read_file", "args": map[string]any{key: s.input["path"]}}}
+			part = map[string]any{"functionCall": map[string]any{"name": "read_file", "args": map[string]any{key: s.Input["path"]}}}
 		}
 	}
 	resp := map[string]any{
