@@ -225,11 +225,12 @@ func (ix *Index) skipJoined(skip [][2]int, v *view, n int) [][2]int {
 }
 
 // texty reports whether decoded bytes are text worth decoding again:
-// UTF-8 with few control characters, or UTF-16LE. Decoded base64 of
-// binary data is neither, and is scanned once, not decoded further.
+// UTF-8 with few control characters, or UTF-16 (either byte order).
+// Decoded base64 of binary data is neither, and is scanned once, not
+// decoded further.
 func texty(b []byte) bool {
 	n := min(len(b), 256)
-	if n >= 6 && b[1] == 0 && b[3] == 0 && b[5] == 0 {
+	if utf16Head(b[:n]) {
 		return true
 	}
 	if !utf8.Valid(b[:n]) && !utf8.Valid(b[:max(0, n-3)]) {
@@ -244,15 +245,25 @@ func texty(b []byte) bool {
 	return control*10 <= n
 }
 
+// utf16Head reports whether b starts as UTF-16 text of either byte order
+// does, after a byte order mark or without: three NUL high bytes.
+func utf16Head(b []byte) bool {
+	if len(b) >= 8 && (b[0] == 0xfe && b[1] == 0xff || b[0] == 0xff && b[1] == 0xfe) {
+		b = b[2:]
+	}
+	return len(b) >= 6 && (b[1] == 0 && b[3] == 0 && b[5] == 0 || b[0] == 0 && b[2] == 0 && b[4] == 0)
+}
+
 // binaryHeadLen is how many first bytes binaryHead reads.
 const binaryHeadLen = 12
 
 // binaryHead reports whether bytes that start with h (binaryHeadLen
 // bytes) and go on for at least 6 more are not texty, by h alone: h is
-// not UTF-16LE's pattern, and holds a byte that starts no UTF-8 sequence
-// with UTFMax bytes after it in h, which no bytes after h can make valid.
+// not UTF-16's pattern (either byte order), and holds a byte that starts
+// no UTF-8 sequence with UTFMax bytes after it in h, which no bytes after
+// h can make valid.
 func binaryHead(h []byte) bool {
-	if h[1] == 0 && h[3] == 0 && h[5] == 0 {
+	if utf16Head(h) {
 		return false
 	}
 	for i := 0; i+utf8.UTFMax <= len(h); {
@@ -1192,10 +1203,13 @@ func (r *baseRun) groups(v *view, src []byte, off, in, out int, direct bool, dec
 	found(v)
 }
 
-// eachUTF16 finds runs of UTF-16LE text (starting with two ASCII
-// characters, each then NUL, and going on while the code units are
-// neither NUL nor two printable ASCII bytes), of at least minChars code
-// units, and calls found with the UTF-8 they spell.
+// eachUTF16 finds runs of UTF-16 text (starting with two ASCII
+// characters, each with a NUL high byte, and going on while the code
+// units are neither NUL nor two printable ASCII bytes), of at least
+// minChars code units, and calls found with the UTF-8 they spell. ASCII
+// text of either byte order fits both, one byte out of step, so each run
+// is read little-endian (Windows, PowerShell) and big-endian (Java,
+// iconv -t UTF-16BE): the other reading loses a character at an end.
 func eachUTF16(text []byte, minChars int, v *view, found func(*view)) {
 	for i := 0; i+3 < len(text); {
 		// Runs are found from their NULs: text without any is skipped fast.
@@ -1207,35 +1221,59 @@ func eachUTF16(text []byte, minChars int, v *view, found func(*view)) {
 			i += 2
 			continue
 		}
-		v.reset()
-		j := i
-		for j+1 < len(text) {
-			u := rune(text[j]) | rune(text[j+1])<<8
-			// Two printable ASCII bytes are text that follows the run,
-			// not a character of it: decoded on, they would hide the
-			// start of a run further on from this loop.
-			if u == 0 || printable(text[j]) && printable(text[j+1]) {
+		// Big-endian from the NUL before text[i] where there is one (the
+		// first character is text[i]), else from the NUL after it. The
+		// search goes on from where the shorter reading ends.
+		be := i + 1
+		if i > 0 && text[i-1] == 0 {
+			be = i - 1
+		}
+		end := len(text)
+		for hi := 1; hi >= 0; hi-- { // hi: the index of a code unit's high byte in it
+			start := i
+			if hi == 0 {
+				start = be
+			}
+			j := utf16Run(text, start, hi, v)
+			if (j-start)/2 >= minChars {
+				found(v)
+			}
+			end = min(end, j)
+		}
+		i = end
+	}
+}
+
+// utf16Run reads into v the UTF-16 code units of text from start on, in
+// the byte order hi gives, and returns where they end.
+func utf16Run(text []byte, start, hi int, v *view) int {
+	unit := func(j int) rune { return rune(text[j+1-hi]) | rune(text[j+hi])<<8 }
+	v.reset()
+	j := start
+	for j+1 < len(text) {
+		u := unit(j)
+		// Two printable ASCII bytes are text that follows the run, not a
+		// character of it, and a NUL low byte under an ASCII high byte is
+		// ASCII UTF-16 read out of step: decoded on, either would hide the
+		// start of a run further on from eachUTF16.
+		if u == 0 || printable(text[j]) && printable(text[j+1]) || u&0xff == 0 && printable(byte(u>>8)) {
+			break
+		}
+		n := 2
+		if utf16.IsSurrogate(u) {
+			if j+3 >= len(text) {
 				break
 			}
-			n := 2
-			if utf16.IsSurrogate(u) {
-				if j+3 >= len(text) {
-					break
-				}
-				u = utf16.DecodeRune(u, rune(text[j+2])|rune(text[j+3])<<8)
-				if u == utf8.RuneError {
-					break
-				}
-				n = 4
+			u = utf16.DecodeRune(u, unit(j+2))
+			if u == utf8.RuneError {
+				break
 			}
-			v.addRune(u, j, j+n)
-			j += n
+			n = 4
 		}
-		if (j-i)/2 >= minChars {
-			found(v)
-		}
-		i = max(j, i+1)
+		v.addRune(u, j, j+n)
+		j += n
 	}
+	return j
 }
 
 // printable reports whether c is printable ASCII.

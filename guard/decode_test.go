@@ -48,6 +48,9 @@ func TestBinaryHeadIsNeverTexty(t *testing.T) {
 	if binaryHead([]byte("\xe9\x00\xe9\x00\xe9\x00\xe9\x00\xe9\x00\xe9\x00")) {
 		t.Fatal("binaryHead called UTF-16LE text binary")
 	}
+	if binaryHead([]byte("\x00\xe9\x00\xe9\x00\xe9\x00\xe9\x00\xe9\x00\xe9")) {
+		t.Fatal("binaryHead called UTF-16BE text binary")
+	}
 	if !binaryHead([]byte("\xff\xfeabcdefghij")) {
 		t.Fatal("binaryHead missed an invalid first byte")
 	}

@@ -101,8 +101,8 @@ func FuzzLoad(f *testing.F) {
 // FuzzDecode: the decoded views never panic or loop on any text, every
 // match they report lies inside the text, and a secret inserted in a form
 // only a view finds (xxd -p style hex with a line break, a backslash
-// escape of each byte, base32), on lines of its own, is gone after
-// redaction.
+// escape of each byte, base32, od -x words, a decimal byte list,
+// UTF-16BE), on lines of its own, is gone after redaction.
 func FuzzDecode(f *testing.F) {
 	secret := []byte(stripe)
 	ix := mustBuild(f, Secret{"acme/api/KEY", secret})
@@ -111,6 +111,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("QUJD\nREVG\n====\n\x00a\x00b"), uint16(5), uint8(2))
 	f.Add([]byte("0000000 6b73 6c5f\n"), uint16(7), uint8(3))
 	f.Add([]byte("[1, 2, 3]\n"), uint16(2), uint8(4))
+	f.Add([]byte("a\x00b\x00\xfe\xff"), uint16(1), uint8(5))
 	f.Fuzz(func(t *testing.T, text []byte, pos uint16, form uint8) {
 		for _, m := range ix.findDecoded(text, decodeDepth, nil) {
 			if m.Start < 0 || m.End > len(text) || m.Start >= m.End {
@@ -118,7 +119,7 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 		var enc []byte
-		switch form % 5 {
+		switch form % 6 {
 		case 0: // hex broken over a line, as xxd -p does
 			h := hex.EncodeToString(secret)
 			enc = []byte(h[:30] + "\n" + h[30:])
@@ -141,6 +142,10 @@ func FuzzDecode(f *testing.F) {
 			}
 		case 4: // a list of byte values, as Python prints list(b)
 			enc = []byte(strings.ReplaceAll(fmt.Sprint(secret), " ", ", "))
+		case 5: // UTF-16BE, as Java and iconv -t UTF-16BE write it
+			for _, c := range secret {
+				enc = append(enc, 0, c)
+			}
 		}
 		// On lines of its own, as a program prints it (after a dump's
 		// line, text would be its character column).
@@ -149,7 +154,7 @@ func FuzzDecode(f *testing.F) {
 		in = append(append(in, '\n'), text[p:]...)
 		out := Redact(in, ix.FindAll(in), "")
 		if bytes.Contains(out, enc) {
-			t.Fatalf("form %d survives redaction", form%5)
+			t.Fatalf("form %d survives redaction", form%6)
 		}
 	})
 }

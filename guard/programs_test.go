@@ -74,6 +74,8 @@ var programCases = []struct{ name, need, script string }{
 	{"openssl base64", "openssl", `{ printf 'prefix-%s-suffix' "$S"; } | openssl base64`},
 	{"iconv UTF-16LE", "iconv", `printf 'key=%s' "$S" | iconv -f UTF-8 -t UTF-16LE`},
 	{"PowerShell -EncodedCommand (base64 of UTF-16LE)", "iconv base64", `printf '$env:K="%s"' "$S" | iconv -f UTF-8 -t UTF-16LE | base64 -w0`},
+	{"iconv UTF-16BE", "iconv", `printf 'key=%s' "$S" | iconv -f UTF-8 -t UTF-16BE`},
+	{"Java UTF-16 (big-endian after a BOM) in base64", "iconv base64", `{ printf '\xfe\xff'; printf 'key=%s' "$S" | iconv -f UTF-8 -t UTF-16BE; } | base64 -w0`},
 	{"bash declare -p", "bash", `declare -x S; declare -p S`},
 	{"bash export -p", "bash", `export -p | grep ' S='`},
 	{"bash printf %q", "bash", `printf '%q\n' "$S"`},
@@ -330,19 +332,21 @@ func TestBinarySecretInBase32(t *testing.T) {
 	}
 }
 
-// TestUTF16AfterUTF16: iconv's UTF-16LE of a secret twice, with ASCII text
-// of odd and even length between (and none), is found both times: the
-// first run ends where the text begins, not at the next NUL, which would
-// read the second run out of step.
+// TestUTF16AfterUTF16: iconv's UTF-16 of a secret twice, in either byte
+// order, with ASCII text of odd and even length between (and none), is
+// found both times: the first run ends where the text begins, not at the
+// next NUL, which would read the second run out of step.
 func TestUTF16AfterUTF16(t *testing.T) {
 	g := testGuard(t, awkward...)
-	for _, s := range awkward {
-		out := program(t, "iconv", `printf 'key=%s' "$S" | iconv -f UTF-8 -t UTF-16LE`, s)
-		for _, between := range []string{"", "x", "\nlog line of text\n", "odd text"} {
-			text := append(append(append([]byte("before\n"), out...), between...), out...)
-			red, _ := g.Redact(text)
-			if n := bytes.Count(red, []byte("[REDACTED:"+s.Name)); n != 2 {
-				t.Errorf("%s with %q between: %d placeholders, want 2:\n%q", s.Name, between, n, hideAll(red))
+	for _, order := range []string{"UTF-16LE", "UTF-16BE"} {
+		for _, s := range awkward {
+			out := program(t, "iconv", `printf 'key=%s' "$S" | iconv -f UTF-8 -t `+order, s)
+			for _, between := range []string{"", "x", "\nlog line of text\n", "odd text"} {
+				text := append(append(append([]byte("before\n"), out...), between...), out...)
+				red, _ := g.Redact(text)
+				if n := bytes.Count(red, []byte("[REDACTED:"+s.Name)); n != 2 {
+					t.Errorf("%s in %s with %q between: %d placeholders, want 2", s.Name, order, between, n)
+				}
 			}
 		}
 	}

@@ -36,6 +36,7 @@ func TestDecodedFormsThroughTheHook(t *testing.T) {
 		{"python3", `/usr/bin/python3 -c 'import os; print(list(os.environ["S"].encode()))'`},
 		{"od", `printf '%s' "$S" | od -c`},
 		{"base32", `printf '%s' "$S" | base32`},
+		{"iconv", `{ printf '\xfe\xff'; printf 'key=%s' "$S" | iconv -f UTF-8 -t UTF-16BE; } | base64 -w0`},
 		{"bash", `declare -x S; declare -p S`},
 		{"bash", `printf '%q\n' "$S"`},
 		{"jq", `jq -n --arg s "$S" '{password: $s}'`},
