@@ -44,8 +44,8 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 		// so larger reads reread less). Not after a timeout: a read into
 		// the room given then may still be pending.
 		if !timedOut {
-			if chunk >= 4*streamChunk && !bigTried {
-				big, bigTried = f.bigBuffer(), true // reads filled their room twice: the input keeps coming
+			if total >= bigInput && !bigTried {
+				big, bigTried = f.bigBuffer(), true
 			}
 			f.room(chunk/2, chunk)
 		}
@@ -107,9 +107,11 @@ const maxStreamChunk = 1 << 20
 
 // bigBuffer moves what f holds into a buffer with room for a largest
 // read, on a huge page (mmap.Buffer), and returns the buffer, or nil when
-// there is none to be had. Grown read by read, the buffer of a long input
-// took a page fault for each of its 4 KiB pages, each dearer than the
-// kernel's zeroing of the whole huge page (docs/performance.md).
+// there is none to be had. Stream takes it once bigInput bytes have come:
+// grown read by read, the buffer of a long input took a page fault for
+// each of its 4 KiB pages, each dearer than the kernel's zeroing of the
+// whole huge page, but a shorter input (a hook call's, mostly) pays more
+// for that zeroing than it saves (docs/performance.md).
 func (f *held) bigBuffer() []byte {
 	b, err := mmap.Buffer(f.keep + maxStreamChunk + streamChunk)
 	if err != nil {

@@ -48,3 +48,77 @@ func TestStreamGrowsALongPipe(t *testing.T) {
 		t.Fatalf("a 100 KB input changed the pipe buffer from %d to %d", before, n)
 	}
 }
+
+// TestStreamTakesAHugePageOnlyForALongInput: the buffer on a huge page
+// (bigBuffer) is for inputs of bigInput or more. A hook call's input is
+// usually shorter, and the kernel's zeroing of a 2 MiB page cost such a
+// call more than the page faults it saves (docs/performance.md): a 100 KB
+// stream never has one, a 1 MiB stream does where the kernel gives huge
+// pages.
+func TestStreamTakesAHugePageOnlyForALongInput(t *testing.T) {
+	g := testGuard(t, awkward...)
+	for _, c := range []struct {
+		size int
+		want bool
+	}{{100 << 10, false}, {bigInput - 4<<10, false}, {1 << 20, true}} {
+		text := corpusLines(c.size)
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { w.Write(text); w.Close() }()
+		base := anonHugeKiB(t)
+		dst := &hugeWatcher{t: t, base: base}
+		if err := g.Stream(dst, r, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		if dst.n != len(text) {
+			t.Fatalf("%d bytes in, %d out", len(text), dst.n)
+		}
+		if c.want {
+			thp, _ := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+			if !bytes.Contains(thp, []byte("[always]")) && !bytes.Contains(thp, []byte("[madvise]")) {
+				t.Logf("transparent huge pages are off here (%q): the long input's case proves nothing", bytes.TrimSpace(thp))
+				continue
+			}
+		}
+		if got := dst.most > 0; got != c.want {
+			t.Errorf("a stream of %d bytes held %d KiB more on huge pages while it wrote; want a huge page buffer: %v", len(text), dst.most, c.want)
+		}
+	}
+}
+
+// hugeWatcher counts what is written, and the most anonymous huge page
+// memory the process held beyond base while it was written.
+type hugeWatcher struct {
+	t          *testing.T
+	base, most int
+	n          int
+}
+
+func (h *hugeWatcher) Write(p []byte) (int, error) {
+	h.n += len(p)
+	h.most = max(h.most, anonHugeKiB(h.t)-h.base)
+	return len(p), nil
+}
+
+// anonHugeKiB is the process's anonymous memory on huge pages, in KiB.
+func anonHugeKiB(t *testing.T) int {
+	b, err := os.ReadFile("/proc/self/smaps_rollup")
+	if err != nil {
+		t.Skipf("no smaps_rollup: %v", err)
+	}
+	_, rest, ok := bytes.Cut(b, []byte("\nAnonHugePages:"))
+	if !ok {
+		t.Fatalf("smaps_rollup has no AnonHugePages line")
+	}
+	var kib int
+	for _, c := range bytes.TrimLeft(rest, " ") {
+		if c < '0' || c > '9' {
+			break
+		}
+		kib = kib*10 + int(c-'0')
+	}
+	return kib
+}
