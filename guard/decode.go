@@ -774,6 +774,10 @@ func hexRun(text []byte, i int, column bool, v *view) int {
 				i = j // hexdump -C's gap
 				continue
 			}
+			if j-i == 4 && lineBytes%2 == 0 && lineBytes < 16 && isHexWord(text, j) {
+				i = j // hexdump -x: four spaces before each 16-bit word
+				continue
+			}
 			if column || lineBytes == 16 || isHexLineEnd(text, j) {
 				v.tail = true
 				return skipToLineEnd(text, j, v)
@@ -809,6 +813,15 @@ func hexRun(text []byte, i int, column bool, v *view) int {
 		return i
 	}
 	return i
+}
+
+// isHexWord reports whether text[j:] is four hex digits that end there
+// (a space, a line break or the end follows): a word of hexdump -x.
+func isHexWord(text []byte, j int) bool {
+	if j+4 > len(text) || !isHex(text[j]) || !isHex(text[j+1]) || !isHex(text[j+2]) || !isHex(text[j+3]) {
+		return false
+	}
+	return j+4 == len(text) || text[j+4] == ' ' || text[j+4] == '\n' || text[j+4] == '\r'
 }
 
 // isHexLineEnd: what follows two spaces in an xxd line is its character
