@@ -3,9 +3,10 @@ package guard
 // Lists of byte values written in decimal, as programs print a byte
 // array: Python's list(b), Go's []byte with fmt ([115 107 95]), Java's
 // Arrays.toString (signed: -61 for 0xC3), JavaScript's Uint8Array over
-// lines, a Node Buffer as JSON. Every byte of such a list is in dumpClass,
-// so eachHexDump's sampler finds their lines too and hands the lines it
-// read to decimalListsIn.
+// lines, a Node Buffer as JSON; and the 16-bit words of od -d and
+// hexdump -d. Every byte of such a list is in dumpClass, so eachHexDump's
+// sampler finds their lines too and hands the lines it read to
+// decimalListsIn.
 
 // decimalListsIn reads the lists of numbers that start in text[lo:hi]
 // and returns where reading may go on.
@@ -17,6 +18,17 @@ func decimalListsIn(text []byte, lo, hi, minBytes int, v *view, found func(*view
 		if !listStart(text, i) {
 			i++
 			continue
+		}
+		// A line of od -d or hexdump -d: its words, and then (od -tu1 has
+		// the same offsets) its numbers as bytes.
+		if p := wordLineStart(text, i); p >= 0 {
+			v.reset()
+			if end := decimalWordRun(text, p, v); end > hi {
+				hi = lineEnd(text, end)
+			}
+			if len(v.b) >= minBytes {
+				found(v)
+			}
 		}
 		v.reset()
 		end := decimalRun(text, i, v)
@@ -88,4 +100,69 @@ func decimalRun(text []byte, i int, v *view) int {
 
 func isListSep(c byte) bool {
 	return c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r'
+}
+
+// wordLineStart returns where the first word of an od -d or hexdump -d
+// line starting at text[i] begins, or -1: an offset of seven digits
+// (octal or hex) at the start of a line or after a space (the first line
+// may follow other output), then spaces and a decimal number.
+func wordLineStart(text []byte, i int) int {
+	if i > 0 && text[i-1] != '\n' && text[i-1] != ' ' {
+		return -1
+	}
+	k := i
+	for k < len(text) && k-i < 8 && isHex(text[k]) {
+		k++
+	}
+	if k-i != 7 || k >= len(text) || text[k] != ' ' {
+		return -1
+	}
+	for k < len(text) && text[k] == ' ' {
+		k++
+	}
+	if k >= len(text) || text[k] < '0' || text[k] > '9' {
+		return -1
+	}
+	return k
+}
+
+// decimalWordRun reads the 16-bit words of od -d or hexdump -d from
+// text[i] on (numbers up to 65535, padded with spaces or zeros to five
+// digits, each two bytes little-endian, both mapped to the number's
+// text), over lines that start with an offset, into v, and returns where
+// the run ends.
+func decimalWordRun(text []byte, i int, v *view) int {
+	for i < len(text) {
+		start := i
+		n, d := 0, 0
+		for i < len(text) && text[i] >= '0' && text[i] <= '9' && d < 6 {
+			n = n*10 + int(text[i]-'0')
+			i++
+			d++
+		}
+		if d == 0 || d > 5 || n > 0xFFFF || i < len(text) && text[i] != ' ' && text[i] != '\n' && text[i] != '\r' {
+			return start
+		}
+		v.add(byte(n), start, i)
+		v.add(byte(n>>8), start, i)
+		j := i
+		for j < len(text) && text[j] == ' ' {
+			j++
+		}
+		if j < len(text) && text[j] == '\r' {
+			j++
+		}
+		if j < len(text) && text[j] == '\n' {
+			p := wordLineStart(text, j+1)
+			if p < 0 {
+				return i
+			}
+			j = p
+		}
+		if j == len(text) || j == i || text[j] < '0' || text[j] > '9' {
+			return i
+		}
+		i = j
+	}
+	return i
 }

@@ -33,7 +33,7 @@ func FuzzRedact(f *testing.F) {
 		}
 		s := secrets[int(which)%len(secrets)]
 		var enc []byte
-		switch form % 6 {
+		switch form % 7 {
 		case 0:
 			enc = s.Value
 		case 1:
@@ -102,7 +102,7 @@ func FuzzLoad(f *testing.F) {
 // match they report lies inside the text, and a secret inserted in a form
 // only a view finds (xxd -p style hex with a line break, a backslash
 // escape of each byte, base32, od -x words, a decimal byte list,
-// UTF-16BE), on lines of its own, is gone after redaction.
+// UTF-16BE, od -d words), on lines of its own, is gone after redaction.
 func FuzzDecode(f *testing.F) {
 	secret := []byte(stripe)
 	ix := mustBuild(f, Secret{"acme/api/KEY", secret})
@@ -112,6 +112,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("0000000 6b73 6c5f\n"), uint16(7), uint8(3))
 	f.Add([]byte("[1, 2, 3]\n"), uint16(2), uint8(4))
 	f.Add([]byte("a\x00b\x00\xfe\xff"), uint16(1), uint8(5))
+	f.Add([]byte("0000000 25963 15737\n0000004\n"), uint16(9), uint8(6))
 	f.Fuzz(func(t *testing.T, text []byte, pos uint16, form uint8) {
 		for _, m := range ix.findDecoded(text, decodeDepth, nil) {
 			if m.Start < 0 || m.End > len(text) || m.Start >= m.End {
@@ -119,7 +120,7 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 		var enc []byte
-		switch form % 6 {
+		switch form % 7 {
 		case 0: // hex broken over a line, as xxd -p does
 			h := hex.EncodeToString(secret)
 			enc = []byte(h[:30] + "\n" + h[30:])
@@ -146,6 +147,20 @@ func FuzzDecode(f *testing.F) {
 			for _, c := range secret {
 				enc = append(enc, 0, c)
 			}
+		case 6: // 16-bit words in decimal, eight a line after an offset, as od -d prints them
+			for i := 0; i < len(secret); i += 2 {
+				if i%16 == 0 {
+					if i > 0 {
+						enc = append(enc, '\n')
+					}
+					enc = append(enc, fmt.Sprintf("%07o", i)...)
+				}
+				w := int(secret[i])
+				if i+1 < len(secret) {
+					w |= int(secret[i+1]) << 8
+				}
+				enc = append(enc, fmt.Sprintf(" %5d", w)...)
+			}
 		}
 		// On lines of its own, as a program prints it (after a dump's
 		// line, text would be its character column).
@@ -154,7 +169,7 @@ func FuzzDecode(f *testing.F) {
 		in = append(append(in, '\n'), text[p:]...)
 		out := Redact(in, ix.FindAll(in), "")
 		if bytes.Contains(out, enc) {
-			t.Fatalf("form %d survives redaction", form%6)
+			t.Fatalf("form %d survives redaction", form%7)
 		}
 	})
 }

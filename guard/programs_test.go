@@ -59,6 +59,8 @@ var programCases = []struct{ name, need, script string }{
 	{"hexdump (16-bit words, little-endian)", "hexdump", `printf 'key=%s\n' "$S" | hexdump`},
 	{"od -x", "od", `printf 'key=%s\n' "$S" | od -x`},
 	{"hexdump -x (words after four spaces)", "hexdump", `printf 'key=%s\n' "$S" | hexdump -x`},
+	{"od -d (16-bit words in decimal)", "od", `printf 'key=%s\n' "$S" | od -d`},
+	{"hexdump -d (16-bit words in decimal)", "hexdump", `printf 'key=%s\n' "$S" | hexdump -d`},
 	{"od -An -tx2", "od", `printf 'key=%s\n' "$S" | od -An -tx2`},
 	{"od -tx4", "od", `printf 'key=%s\n' "$S" | od -tx4`},
 	{"od -An -tx8", "od", `printf 'key=%s\n' "$S" | od -An -tx8`},
@@ -199,7 +201,8 @@ func TestWordDumpsAtEveryByteOffset(t *testing.T) {
 		cmd     string
 		size    int
 		offsets bool
-	}{{"hexdump", 2, true}, {"hexdump -x", 2, true}, {"od -x", 2, true}, {"od -tx4", 4, true}, {"od -An -tx8", 8, false}} {
+	}{{"hexdump", 2, true}, {"hexdump -x", 2, true}, {"od -x", 2, true}, {"od -tx4", 4, true}, {"od -An -tx8", 8, false},
+		{"od -d", 2, true}, {"hexdump -d", 2, true}} {
 		for off := range 8 {
 			out := program(t, strings.Fields(c.cmd)[0], fmt.Sprintf(`{ head -c %d /dev/zero | tr '\0' 'x'; printf '%%s' "$S"; } | %s`, off, c.cmd), s)
 			red := covered(out, g.Find(out))
