@@ -37,6 +37,12 @@ func (g *Guard) Stream(dst io.Writer, src io.Reader, idle time.Duration) error {
 	defer func() { mmap.Unmap(big) }()
 	bigTried := false
 	chunk, total := streamChunk, 0
+	if longFile(src) {
+		// Known to be long: the largest reads from the first, so that
+		// its first windows split over the CPUs too.
+		big, bigTried = f.bigBuffer(), true
+		chunk = maxStreamChunk
+	}
 	for timedOut := false; ; {
 		// Room for the next read: move what is held to the front and grow
 		// for a long line held whole, or for input that keeps coming (a
@@ -120,6 +126,17 @@ func (f *held) bigBuffer() []byte {
 	n := copy(b, f.buf[f.from:])
 	f.buf, f.from = b[:n:f.keep+maxStreamChunk+streamChunk], 0
 	return b
+}
+
+// longFile reports whether src is a regular file of bigInput bytes or
+// more (a filter's input redirected from a file, not a command's pipe).
+func longFile(src io.Reader) bool {
+	f, ok := src.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode().IsRegular() && st.Size() >= bigInput
 }
 
 // bigInput is how much input makes a stream long, the size from which

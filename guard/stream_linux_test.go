@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/noxkey/noxkey/internal/testio"
 )
 
 // TestStreamGrowsALongPipe: a stream read from a pipe that keeps coming
@@ -54,52 +56,68 @@ func TestStreamGrowsALongPipe(t *testing.T) {
 // usually shorter, and the kernel's zeroing of a 2 MiB page cost such a
 // call more than the page faults it saves (docs/performance.md): a 100 KB
 // stream never has one, a 1 MiB stream does where the kernel gives huge
-// pages.
+// pages; from a file known to be long, from its first window on.
 func TestStreamTakesAHugePageOnlyForALongInput(t *testing.T) {
 	g := testGuard(t, awkward...)
+	thp, _ := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	thpOn := bytes.Contains(thp, []byte("[always]")) || bytes.Contains(thp, []byte("[madvise]"))
 	for _, c := range []struct {
-		size int
-		want bool
-	}{{100 << 10, false}, {bigInput - 4<<10, false}, {1 << 20, true}} {
+		size        int
+		file        bool
+		want, first bool // huge pages while writing, and at the first write
+	}{
+		{100 << 10, false, false, false}, {bigInput - 4<<10, false, false, false}, {1 << 20, false, true, false},
+		{100 << 10, true, false, false}, {bigInput + 4<<10, true, true, true},
+	} {
 		text := corpusLines(c.size)
-		r, w, err := os.Pipe()
-		if err != nil {
+		var src *os.File
+		if c.file {
+			src = testio.File(t, text)
+		} else {
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			go func() { w.Write(text); w.Close() }()
+			src = r
+		}
+		dst := &hugeWatcher{t: t, base: anonHugeKiB(t), first: -1}
+		if err := g.Stream(dst, src, time.Hour); err != nil {
 			t.Fatal(err)
 		}
-		go func() { w.Write(text); w.Close() }()
-		base := anonHugeKiB(t)
-		dst := &hugeWatcher{t: t, base: base}
-		if err := g.Stream(dst, r, time.Hour); err != nil {
-			t.Fatal(err)
-		}
-		r.Close()
 		if dst.n != len(text) {
 			t.Fatalf("%d bytes in, %d out", len(text), dst.n)
 		}
-		if c.want {
-			thp, _ := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
-			if !bytes.Contains(thp, []byte("[always]")) && !bytes.Contains(thp, []byte("[madvise]")) {
-				t.Logf("transparent huge pages are off here (%q): the long input's case proves nothing", bytes.TrimSpace(thp))
-				continue
-			}
+		if (c.want || c.first) && !thpOn {
+			t.Logf("transparent huge pages are off here (%q): a long input's case proves nothing", bytes.TrimSpace(thp))
+			continue
 		}
 		if got := dst.most > 0; got != c.want {
-			t.Errorf("a stream of %d bytes held %d KiB more on huge pages while it wrote; want a huge page buffer: %v", len(text), dst.most, c.want)
+			t.Errorf("a stream of %d bytes (from a file: %v) held %d KiB more on huge pages while it wrote; want a huge page buffer: %v", len(text), c.file, dst.most, c.want)
+		}
+		if got := dst.first > 0; got != c.first {
+			t.Errorf("a stream of %d bytes (from a file: %v) held %d KiB more on huge pages at its first write; want a huge page buffer then: %v", len(text), c.file, dst.first, c.first)
 		}
 	}
 }
 
-// hugeWatcher counts what is written, and the most anonymous huge page
-// memory the process held beyond base while it was written.
+// hugeWatcher counts what is written, and the anonymous huge page memory
+// the process held beyond base at the first write and at most while it
+// was written.
 type hugeWatcher struct {
-	t          *testing.T
-	base, most int
-	n          int
+	t                 *testing.T
+	base, first, most int
+	n                 int
 }
 
 func (h *hugeWatcher) Write(p []byte) (int, error) {
 	h.n += len(p)
-	h.most = max(h.most, anonHugeKiB(h.t)-h.base)
+	k := anonHugeKiB(h.t) - h.base
+	if h.first < 0 {
+		h.first = k
+	}
+	h.most = max(h.most, k)
 	return len(p), nil
 }
 
