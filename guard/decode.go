@@ -1236,12 +1236,15 @@ func eachUTF16(text []byte, minChars int, v *view, found func(*view)) {
 		}
 		// Big-endian from the NUL before text[i] where there is one (the
 		// first character is text[i]), else from the NUL after it. The
-		// search goes on from where the shorter reading ends.
+		// search goes on from where the longer reading ends, so no text
+		// is read more than twice: a reading out of step stops at the
+		// first ASCII character (utf16Run), so it cannot hide the start
+		// of a run after it.
 		be := i + 1
 		if i > 0 && text[i-1] == 0 {
 			be = i - 1
 		}
-		end := len(text)
+		end := i + 1
 		for hi := 1; hi >= 0; hi-- { // hi: the index of a code unit's high byte in it
 			start := i
 			if hi == 0 {
@@ -1251,7 +1254,7 @@ func eachUTF16(text []byte, minChars int, v *view, found func(*view)) {
 			if (j-start)/2 >= minChars {
 				found(v)
 			}
-			end = min(end, j)
+			end = max(end, j)
 		}
 		i = end
 	}

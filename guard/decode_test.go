@@ -153,3 +153,25 @@ func TestWrappedBlockIsJoinedInOneAllocation(t *testing.T) {
 		t.Errorf("decoding a block of %d characters allocated %d bytes: its copy grew step by step", n, got)
 	}
 }
+
+// TestUTF16ReadsTextAtMostTwice: however the text mixes characters that
+// read as ASCII out of step (here UTF-16LE where U+638D, U+9F00 reads
+// big-endian as a NUL under 'c', which stops that reading), the views
+// eachUTF16 decodes add up to at most twice the text: a search that went
+// on from the shorter reading reread the rest of the run at every stop.
+func TestUTF16ReadsTextAtMostTwice(t *testing.T) {
+	var u []uint16
+	for len(u) < 64<<10 {
+		u = append(u, 'k', 'e', 'y', 0x638d, 0x9f00, 'a', 'b', 'c')
+	}
+	text := make([]byte, 0, 2*len(u))
+	for _, c := range u {
+		text = append(text, byte(c), byte(c>>8))
+	}
+	var v view
+	decoded := 0
+	eachUTF16(text, 8, &v, func(v *view) { decoded += len(v.b) })
+	if decoded == 0 || decoded > 2*len(text) {
+		t.Fatalf("eachUTF16 decoded %d bytes of views from %d bytes of text, want some and at most %d", decoded, len(text), 2*len(text))
+	}
+}
