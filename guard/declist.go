@@ -11,7 +11,7 @@ package guard
 // decimalListsIn reads the lists of numbers that start in text[lo:hi]
 // and returns where reading may go on.
 func decimalListsIn(text []byte, lo, hi, minBytes int, v *view, found func(*view)) int {
-	i := lo
+	i, words := lo, lo // words: where the last run of od -d words ended
 	for i < hi {
 		// A list starts at a number that does not go on a word: after a
 		// bracket, a separator or the start of a line.
@@ -19,12 +19,13 @@ func decimalListsIn(text []byte, lo, hi, minBytes int, v *view, found func(*view
 			i++
 			continue
 		}
-		// A line of od -d or hexdump -d: its words, and then (od -tu1 has
-		// the same offsets) its numbers as bytes.
-		if p := wordLineStart(text, i); p >= 0 {
+		// A line of od -d or hexdump -d, not read as words already: its
+		// words, and then (od -tu1 has the same offsets) its numbers as
+		// bytes.
+		if p := wordLineStart(text, i); p >= 0 && i >= words {
 			v.reset()
-			if end := decimalWordRun(text, p, v); end > hi {
-				hi = lineEnd(text, end)
+			if words = decimalWordRun(text, p, v); words > hi {
+				hi = lineEnd(text, words)
 			}
 			if len(v.b) >= minBytes {
 				found(v)

@@ -3,6 +3,7 @@ package guard
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"runtime"
 	"testing"
 	"unicode"
@@ -173,5 +174,29 @@ func TestUTF16ReadsTextAtMostTwice(t *testing.T) {
 	eachUTF16(text, 8, &v, func(v *view) { decoded += len(v.b) })
 	if decoded == 0 || decoded > 2*len(text) {
 		t.Fatalf("eachUTF16 decoded %d bytes of views from %d bytes of text, want some and at most %d", decoded, len(text), 2*len(text))
+	}
+}
+
+// TestWordDumpLinesAreReadOnce: an od -d dump of many lines is read as
+// words from its first line on, once: a word run started again at every
+// line it had read made the work quadratic in the dump's length.
+func TestWordDumpLinesAreReadOnce(t *testing.T) {
+	data := make([]byte, 64<<10)
+	for i := range data {
+		data[i] = byte('a' + i%26)
+	}
+	var text []byte
+	for i := 0; i < len(data); i += 16 {
+		text = append(text, fmt.Sprintf("%07o", i)...)
+		for j := i; j < i+16; j += 2 {
+			text = append(text, fmt.Sprintf(" %5d", int(data[j])|int(data[j+1])<<8)...)
+		}
+		text = append(text, '\n')
+	}
+	var v view
+	decoded := 0
+	eachHexDump(text, 16, &v, func(v *view) { decoded += len(v.b) })
+	if decoded < len(data) || decoded > 4*len(data) {
+		t.Fatalf("eachHexDump decoded %d bytes of views from a dump of %d bytes, want %d to %d", decoded, len(data), len(data), 4*len(data))
 	}
 }
