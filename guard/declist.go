@@ -106,7 +106,10 @@ func isListSep(c byte) bool {
 // wordLineStart returns where the first word of an od -d or hexdump -d
 // line starting at text[i] begins, or -1: an offset of seven digits
 // (octal or hex) at the start of a line or after a space (the first line
-// may follow other output), then spaces and a decimal number.
+// may follow other output), then a decimal number in a field of five
+// characters after a space (od -d, od -tu2) or of five digits after
+// three (hexdump -d). od -tu1's bytes, three characters wide after the
+// same offsets, are lists of bytes, not words.
 func wordLineStart(text []byte, i int) int {
 	if i > 0 && text[i-1] != '\n' && text[i-1] != ' ' {
 		return -1
@@ -118,13 +121,18 @@ func wordLineStart(text []byte, i int) int {
 	if k-i != 7 || k >= len(text) || text[k] != ' ' {
 		return -1
 	}
+	off := k
 	for k < len(text) && text[k] == ' ' {
 		k++
 	}
-	if k >= len(text) || text[k] < '0' || text[k] > '9' {
+	p := k
+	for k < len(text) && text[k] >= '0' && text[k] <= '9' {
+		k++
+	}
+	if p == k || k-off != 6 && !(k-off == 8 && k-p == 5) {
 		return -1
 	}
-	return k
+	return p
 }
 
 // decimalWordRun reads the 16-bit words of od -d or hexdump -d from
