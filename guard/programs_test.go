@@ -393,3 +393,56 @@ func TestSecretInWrappedBinaryBase64(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodersWorkGrowsLinearly: each program's output of four times the
+// data costs the decoders about four times the work (the bytes of the
+// views they decode, summed over all of them), not sixteen: a decoder
+// that read a run again from each of its lines was quadratic, and a
+// command's long output would have stalled the filter.
+func TestDecodersWorkGrowsLinearly(t *testing.T) {
+	ix := mustBuild(t, awkward...)
+	minRun := ix.minDecodeRun()
+	work := func(text []byte) int {
+		var s decodeScratch
+		v := &s.views[0]
+		n := 0
+		found := func(v *view) { n += len(v.b) }
+		for _, r := range escapeRegions(text, ix.maxLen) {
+			v.reset()
+			unescapeView(v, text, r[0], r[1], true)
+			n += len(v.b)
+		}
+		eachHexDump(text, 2*minRun, v, found)
+		eachBaseRun(text, minRun, v, &s.runs[0], found)
+		eachUTF16(text, minRun, v, found)
+		eachCharDump(text, minRun, v, found)
+		return n
+	}
+	data := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "abcdefghijklmnopqrstuvwxyz0123456789 _-=\n\"'\\$&<>\xc3\xa4"[(i*7+i/13)%47]
+		}
+		return string(b)
+	}
+	small, large := data(16<<10), data(64<<10)
+	for _, c := range []struct{ need, cmd string }{
+		{"xxd", "xxd"}, {"xxd", "xxd -p"}, {"xxd", "xxd -i"}, {"od", "od -c"}, {"od", "od -An -to1"}, {"od", "od -An -tx1"},
+		{"hexdump", "hexdump -C"}, {"hexdump", "hexdump"}, {"hexdump", "hexdump -x"}, {"od", "od -x"}, {"od", "od -tx4"},
+		{"od", "od -d"}, {"hexdump", "hexdump -d"}, {"od", "od -tu1"}, {"base64", "base64"}, {"base32", "base32"},
+		{"iconv", "iconv -f UTF-8 -t UTF-16LE"}, {"iconv", "iconv -f UTF-8 -t UTF-16BE"},
+		{"python3", `/usr/bin/python3 -c 'import sys; print(list(sys.stdin.buffer.read()))'`},
+		{"python3", `/usr/bin/python3 -c 'import sys; print(repr(sys.stdin.buffer.read()))'`},
+		{"python3", `/usr/bin/python3 -c 'import sys; print(sys.stdin.buffer.read().hex(":"))'`},
+		{"sed", "sed -n l"},
+	} {
+		var w [2]int
+		for k, d := range []string{small, large} {
+			out := program(t, c.need, `printf '%s' "$S" | `+c.cmd, Secret{Value: []byte(d)})
+			w[k] = work(out)
+		}
+		if w[1] > 6*w[0]+64<<10 {
+			t.Errorf("%s: the decoders' work went from %d bytes to %d for four times the data", c.cmd, w[0], w[1])
+		}
+	}
+}
