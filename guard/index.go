@@ -73,23 +73,27 @@ type Index struct {
 	nameEnds []uint32  // name i is nameBlob[nameEnds[i-1]:nameEnds[i]]
 	nameBlob []byte
 	prf      cipher.Block
-	hmacKey  []byte
-	macKey   []byte   // the file's MAC (file.go)
-	stampKey []byte   // the stamp's MAC (stamp.go)
-	id       [16]byte // the vault id (VaultID), in the file header
-	maxLen   int
-	wrapping bool      // some form is wrappable
-	noSpace  bool      // no registered window holds a byte up to ' ' (spaced.go)
-	macers   sync.Pool // of *macer
-	data     []byte    // the mapping an index was loaded from, if any
-	settings *Settings // guard.toml and rules as they were at Build, if stored
-	plan     rulePlan  // of a loaded index: the rules' keywords
-	specs    []byte    // of a loaded index: the rule specs, encoded
-	keywords []uint64  // of a loaded index: the rules' keyword set (keywordSetIn)
-	probed   []byte    // of a loaded index: the mapped entries and directory (see warm)
-	parts    []uint64  // sorted: prf32<<32 | secret<<12 | offset, a window of every offset of each raw value
-	partDir  []uint32  // parts[partDir[b]:partDir[b+1]] have top bits b
-	partMin  int       // the shortest run of a value redacted as a part
+	// block is lent to one scan at a time (prfBlock), blockLent says
+	// whether it is out.
+	block     *[16]byte
+	blockLent atomic.Bool
+	hmacKey   []byte
+	macKey    []byte   // the file's MAC (file.go)
+	stampKey  []byte   // the stamp's MAC (stamp.go)
+	id        [16]byte // the vault id (VaultID), in the file header
+	maxLen    int
+	wrapping  bool      // some form is wrappable
+	noSpace   bool      // no registered window holds a byte up to ' ' (spaced.go)
+	macers    sync.Pool // of *macer
+	data      []byte    // the mapping an index was loaded from, if any
+	settings  *Settings // guard.toml and rules as they were at Build, if stored
+	plan      rulePlan  // of a loaded index: the rules' keywords
+	specs     []byte    // of a loaded index: the rule specs, encoded
+	keywords  []uint64  // of a loaded index: the rules' keyword set (keywordSetIn)
+	probed    []byte    // of a loaded index: the mapped entries and directory (see warm)
+	parts     []uint64  // sorted: prf32<<32 | secret<<12 | offset, a window of every offset of each raw value
+	partDir   []uint32  // parts[partDir[b]:partDir[b+1]] have top bits b
+	partMin   int       // the shortest run of a value redacted as a part
 	// warmed: warm read the filter in order; probedMapped: warm had
 	// probed mapped.
 	warmed, probedMapped atomic.Bool
@@ -471,8 +475,12 @@ func (ix *Index) setKeys(k *keys) error {
 	if err != nil {
 		return err
 	}
-	ix.prf = blk
+	ix.prf, ix.block = blk, new([16]byte)
 	ix.macers.New = func() any { return &macer{h: hmac.New(sha256.New, ix.hmacKey)} }
+	// The pool's first use sets it up (sync.Pool's pinSlow allocates):
+	// here, not deep in a hook call's scan, where it outgrew the main
+	// goroutine's first stack (TestMainStackIsNeverCopied).
+	ix.macers.Put(ix.macers.New())
 	return nil
 }
 
@@ -524,19 +532,38 @@ func (ix *Index) prf32(w uint64, buf *[16]byte) uint32 {
 	return binary.LittleEndian.Uint32(buf[:4])
 }
 
-// A prfBlock is the block one scan's filter hits are encrypted in, made
-// at the first: through the cipher.Block interface a block on the stack
+// A prfBlock is the block one scan's filter hits are encrypted in, got at
+// the first: through the cipher.Block interface a block on the stack
 // escapes to the heap, an allocation a hit (TestFilterHitsDoNotAllocate).
-// Not a sync.Pool: its first use, deep in a hook call, outgrows the main
-// goroutine's first stack (cmd/noxkey-hook's TestMainStackIsNeverCopied).
-type prfBlock struct{ b *[16]byte }
+// The first scan at a time borrows the index's own block (made when the
+// index is), so that a hook call allocates nothing deep in its scan: an
+// allocation that had to refill the allocator's cache there outgrew the
+// main goroutine's first stack (cmd/noxkey-hook's
+// TestMainStackIsNeverCopied); so did a sync.Pool's first use. Scans at
+// the same time (a window split over the CPUs) make their own.
+type prfBlock struct {
+	b    *[16]byte
+	lent bool // b is the index's block, given back by giveBack
+}
 
 // prfScan is prf32 in pb's block (which then holds w encrypted, not w).
 func (ix *Index) prfScan(pb *prfBlock, w uint64) uint32 {
 	if pb.b == nil {
-		pb.b = new([16]byte)
+		if ix.block != nil && ix.blockLent.CompareAndSwap(false, true) {
+			pb.b, pb.lent = ix.block, true
+		} else {
+			pb.b = new([16]byte)
+		}
 	}
 	return ix.prf32(w, pb.b)
+}
+
+// giveBack returns the index's block if pb borrowed it.
+func (ix *Index) giveBack(pb *prfBlock) {
+	if pb.lent {
+		pb.b, pb.lent = nil, false
+		ix.blockLent.Store(false)
+	}
 }
 
 // Len returns the number of secrets the index matches.

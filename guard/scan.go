@@ -225,6 +225,7 @@ func (ix *Index) scan(text []byte, onlyWrap bool, emit func(Match)) {
 			ix.probe(text, q, x, onlyWrap, emit, &pb)
 		}
 	}
+	ix.giveBack(&pb)
 }
 
 // scanTiled is scan and findShortLineWraps fused for W = S = 8, when the
@@ -251,7 +252,7 @@ func (ix *Index) scanTiled(text []byte, skip [][2]int, out *[]Match, emit func(M
 				continue
 			}
 			if prev >= 0 && maybeShort(text, prev+1, nl, short) {
-				ix.checkShortLine(text, prev2+1, prev, nl, out)
+				ix.checkShortLine(text, prev2+1, prev, nl, out, &pb)
 			}
 			prev2, prev = prev, nl
 		}
@@ -335,14 +336,15 @@ func (ix *Index) scanTiled(text []byte, skip [][2]int, out *[]Match, emit func(M
 		}
 		if text[q] == '\n' {
 			if prev >= 0 && maybeShort(text, prev+1, q, short) {
-				ix.checkShortLine(text, prev2+1, prev, q, out)
+				ix.checkShortLine(text, prev2+1, prev, q, out, &pb)
 			}
 			prev2, prev = prev, q
 		}
 	}
 	if prev >= 0 && maybeShort(text, prev+1, n, short) {
-		ix.checkShortLine(text, prev2+1, prev, n, out)
+		ix.checkShortLine(text, prev2+1, prev, n, out, &pb)
 	}
+	ix.giveBack(&pb)
 }
 
 // probe checks the window x at text[q:] against the window PRF, then
@@ -567,6 +569,7 @@ func breakBefore(text []byte, p int) int {
 // time (SWAR), so text with no short lines costs little more than a read.
 func (ix *Index) findShortLineWraps(text []byte) []Match {
 	var out []Match
+	var pb prfBlock
 	short := ix.w + ix.s - 1
 	prev, prev2 := -1, -1 // the last two newline positions
 	i := 0
@@ -577,7 +580,7 @@ func (ix *Index) findShortLineWraps(text []byte) []Match {
 				continue
 			}
 			if prev >= 0 && maybeShort(text, prev+1, nl, short) {
-				ix.checkShortLine(text, prev2+1, prev, nl, &out)
+				ix.checkShortLine(text, prev2+1, prev, nl, &out, &pb)
 			}
 			prev2, prev = prev, nl
 		}
@@ -585,14 +588,15 @@ func (ix *Index) findShortLineWraps(text []byte) []Match {
 	for ; i < len(text); i++ {
 		if text[i] == '\n' {
 			if prev >= 0 && maybeShort(text, prev+1, i, short) {
-				ix.checkShortLine(text, prev2+1, prev, i, &out)
+				ix.checkShortLine(text, prev2+1, prev, i, &out, &pb)
 			}
 			prev2, prev = prev, i
 		}
 	}
 	if prev >= 0 && maybeShort(text, prev+1, len(text), short) {
-		ix.checkShortLine(text, prev2+1, prev, len(text), &out)
+		ix.checkShortLine(text, prev2+1, prev, len(text), &out, &pb)
 	}
+	ix.giveBack(&pb)
 	return out
 }
 
@@ -615,8 +619,9 @@ func maybeShort(text []byte, s, e, short int) bool {
 // line's is not, a form may start in the previous line's last W+S-2
 // content bytes with its first two pieces short. Those starts are covered
 // by sampling the joined text (line break removed) every S bytes from the
-// first of them, as the direct scan samples contiguous text.
-func (ix *Index) checkShortLine(text []byte, prevStart, brk, end int, out *[]Match) {
+// first of them, as the direct scan samples contiguous text. Its hits are
+// encrypted in the caller's block pb.
+func (ix *Index) checkShortLine(text []byte, prevStart, brk, end int, out *[]Match, pb *prfBlock) {
 	short := ix.w + ix.s - 1
 	cs, ce := contentSpan(text, brk+1, end)
 	if n := ce - cs; n <= 0 || n >= short {
@@ -654,11 +659,10 @@ func (ix *Index) checkShortLine(text []byte, prevStart, brk, end int, out *[]Mat
 			*out = append(*out, m)
 		}
 	}
-	var pb prfBlock
 	for j := 0; j <= pce-start+ix.s-2 && j+ix.w <= n; j += ix.s {
 		x := load(jb[j:j+ix.w]) & ix.mask
 		if ix.mayHave(x) {
-			ix.probe(text, int(jp[j]), x, true, emit, &pb)
+			ix.probe(text, int(jp[j]), x, true, emit, pb)
 		}
 	}
 }
