@@ -52,6 +52,13 @@ func (ix *Index) find(text []byte, skip [][2]int) []Match {
 			out = append(out, ix.findShortLineWraps(text)...)
 		}
 	}
+	return sortedOnce(out)
+}
+
+// sortedOnce sorts a scan's matches by Start and drops repeats, and those
+// inside another of the same secret when there are parts. (Apart from
+// find, whose frame lies on a hook call's deepest path.)
+func sortedOnce(out []Match) []Match {
 	if hasPart(out) {
 		out = dropInside(out)
 	}
@@ -620,16 +627,38 @@ func maybeShort(text []byte, s, e, short int) bool {
 // content bytes with its first two pieces short. Those starts are covered
 // by sampling the joined text (line break removed) every S bytes from the
 // first of them, as the direct scan samples contiguous text. Its hits are
-// encrypted in the caller's block pb.
+// encrypted in the caller's block pb. The joined text is gathered in
+// shortLineHit, whose 64-byte buffers are off the stack again when a hit
+// is probed: on a hook call's deepest path they outgrew the main
+// goroutine's first stack (cmd/noxkey-hook's TestMainStackIsNeverCopied).
 func (ix *Index) checkShortLine(text []byte, prevStart, brk, end int, out *[]Match, pb *prfBlock) {
+	emit := func(m Match) {
+		if strings.HasSuffix(m.Kind, "-wrapped") {
+			*out = append(*out, m)
+		}
+	}
+	for j := 0; ; {
+		x, at, next, ok := ix.shortLineHit(text, prevStart, brk, end, j)
+		if !ok {
+			return
+		}
+		ix.probe(text, at, x, true, emit, pb)
+		j = next
+	}
+}
+
+// shortLineHit returns, of the windows checkShortLine samples, the first
+// from the from-th byte of the joined text on that the filter may hold:
+// its value, where it starts in text, and where the next sample is.
+func (ix *Index) shortLineHit(text []byte, prevStart, brk, end, from int) (x uint64, at, next int, ok bool) {
 	short := ix.w + ix.s - 1
 	cs, ce := contentSpan(text, brk+1, end)
 	if n := ce - cs; n <= 0 || n >= short {
-		return
+		return 0, 0, 0, false
 	}
 	pcs, pce := contentSpan(text, prevStart, brk)
 	if pce <= pcs {
-		return
+		return 0, 0, 0, false
 	}
 	start := max(pcs, pce-(short-1))
 	need := (pce - start) + ix.s - 1 + ix.w - 1
@@ -654,17 +683,13 @@ func (ix *Index) checkShortLine(text []byte, prevStart, brk, end int, out *[]Mat
 		n++
 		p++
 	}
-	emit := func(m Match) {
-		if strings.HasSuffix(m.Kind, "-wrapped") {
-			*out = append(*out, m)
-		}
-	}
-	for j := 0; j <= pce-start+ix.s-2 && j+ix.w <= n; j += ix.s {
+	for j := from; j <= pce-start+ix.s-2 && j+ix.w <= n; j += ix.s {
 		x := load(jb[j:j+ix.w]) & ix.mask
 		if ix.mayHave(x) {
-			ix.probe(text, int(jp[j]), x, true, emit, pb)
+			return x, int(jp[j]), j + ix.s, true
 		}
 	}
+	return 0, 0, 0, false
 }
 
 // contentSpan trims indentation and a trailing "\r" from text[s:e].
