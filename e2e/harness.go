@@ -20,7 +20,7 @@ import (
 	"github.com/noxkey/noxkey/guard/config"
 )
 
-// The test secret: the agent's shell has it as $NOXKEY_TEST_SECRET.
+// Secret is the test secret: the agent's shell has it as $NOXKEY_TEST_SECRET.
 const Secret = "nxk_live_Q7m2ZpX9vR4tW8yB3cF6hJ1k"
 
 // Placeholder is what the guard puts in its place.
@@ -303,10 +303,10 @@ func (r *Result) Saw(s string) bool {
 	return false
 }
 
-// sharedScenarios run with every agent: each must keep the secret from
+// sharedCases run with every agent: each must keep the secret from
 // the model and show it the redacted output (want); the control runs
 // without hooks and must leak, so the assertions can fail.
-var sharedScenarios = []struct {
+var sharedCases = []struct {
 	name, prompt, command string
 	files                 map[string]string
 	want                  []string
@@ -330,10 +330,10 @@ var sharedScenarios = []struct {
 		want:  []string{"[REDACTED:acme/test/NOXKEY_TEST_SECRET", "service_account"}},
 }
 
-// SharedScenarios runs sharedScenarios with a; extra adds what a
+// SharedScenarios runs sharedCases with a; extra adds what a
 // given scenario must also show with this agent.
 func SharedScenarios(t *testing.T, a *Agent, extra map[string][]string) {
-	for _, sc := range sharedScenarios {
+	for _, sc := range sharedCases {
 		t.Run(sc.name, func(t *testing.T) {
 			r := a.Run(t, sc.prompt, []Step{Shell(sc.command)}, Opts{NoHooks: sc.control, Setup: func(p string) {
 				for name, body := range sc.files {
