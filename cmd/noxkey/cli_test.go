@@ -920,3 +920,15 @@ func TestHistoryAndRestore(t *testing.T) {
 		}
 	}
 }
+
+// TestUnlockRightAfterStop: `noxkey daemon stop` returns once the daemon
+// has ended, so an unlock right after it starts a new one. (A daemon
+// answers a stop before it lets go of its lock; a daemon started in
+// between found the lock held and exited, and so did the unlock.)
+func TestUnlockRightAfterStop(t *testing.T) {
+	h := newVault(t)
+	for i := 0; i < 10; i++ {
+		h.ok(t, "", "unlock")
+		h.ok(t, "", "daemon", "stop")
+	}
+}

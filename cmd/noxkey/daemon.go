@@ -75,7 +75,12 @@ func (a *app) daemonCommand() *cli.Command {
 				Name:  "stop",
 				Usage: "lock the vault and end the daemon",
 				Action: func(ctx context.Context, cmd *cli.Command) error {
-					return a.tellRunning(daemon.OpStop, "no daemon is running")
+					if err := a.tellRunning(daemon.OpStop, "no daemon is running"); err != nil {
+						return err
+					}
+					// Ended, not only told: a daemon started next (unlock)
+					// would otherwise find the old one's lock still held.
+					return daemon.WaitStopped(a.layout.Runtime, 5*time.Second)
 				},
 			},
 			{

@@ -90,7 +90,7 @@ func (s *Server) Listen() error {
 	if err := paths.EnsurePrivateDir(s.cfg.Runtime); err != nil {
 		return fmt.Errorf("daemon: runtime dir: %w", err)
 	}
-	lockPath := filepath.Join(s.cfg.Runtime, "daemon.lock")
+	lockPath := filepath.Join(s.cfg.Runtime, lockName)
 	fd, err := unix.Open(lockPath, unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return fmt.Errorf("daemon: %s: %w", lockPath, err)
@@ -148,6 +148,33 @@ func (s *Server) Serve() error {
 			defer s.wg.Done()
 			s.serveConn(c)
 		}()
+	}
+}
+
+// lockName is the file in the runtime dir whose lock a daemon holds
+// while it runs.
+const lockName = "daemon.lock"
+
+// WaitStopped waits, up to timeout, until no daemon holds the lock of the
+// runtime dir: a daemon answers a stop before it lets go of the lock, and
+// one started meanwhile would find it held and exit. It reports an error
+// if the lock is still held at the end.
+func WaitStopped(runtime string, timeout time.Duration) error {
+	fd, err := unix.Open(filepath.Join(runtime, lockName), unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil // no lock file: no daemon ever ran here
+	}
+	defer unix.Close(fd)
+	deadline := time.Now().Add(timeout)
+	for {
+		if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) == nil {
+			unix.Flock(fd, unix.LOCK_UN)
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("daemon: still running for %s %v after it was told to stop", runtime, timeout)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/noxkey/noxkey/handoff"
 	"github.com/noxkey/noxkey/vault"
 	"github.com/rs/zerolog"
+	"golang.org/x/sys/unix"
 )
 
 const testValue = "sk_live_daemon_test_value_0123456789"
@@ -588,5 +590,37 @@ func BenchmarkGetRoundTrip(b *testing.B) {
 			b.Fatal(err)
 		}
 		c.Close()
+	}
+}
+
+// TestWaitStoppedWaitsForTheLock: WaitStopped returns only once the lock a
+// daemon holds is let go (here 100 ms on), says so when it never is, and
+// returns at once where no daemon ever ran.
+func TestWaitStoppedWaitsForTheLock(t *testing.T) {
+	dir := t.TempDir()
+	if err := WaitStopped(dir, time.Second); err != nil {
+		t.Fatalf("no lock file: %v", err)
+	}
+	fd, err := unix.Open(filepath.Join(dir, lockName), unix.O_RDWR|unix.O_CREAT|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Flock(fd, unix.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	if err := WaitStopped(dir, 50*time.Millisecond); err == nil {
+		t.Fatal("WaitStopped returned no error while the lock was held")
+	}
+	var released atomic.Bool
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		released.Store(true)
+		unix.Close(fd)
+	}()
+	if err := WaitStopped(dir, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if !released.Load() {
+		t.Fatal("WaitStopped returned before the lock was let go")
 	}
 }
