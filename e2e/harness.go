@@ -376,6 +376,21 @@ func PromptBlocked(t *testing.T, a *Agent, event string) {
 	}
 }
 
+// RecognisedAsAgent: the daemon's detection names a, so noxkey get hands
+// off to it and refuses it plaintext (the secret is only in the vault).
+func RecognisedAsAgent(t *testing.T, a *Agent) {
+	t.Helper()
+	nk := filepath.Join(Bins, "noxkey")
+	r := a.Run(t, "who", []Step{
+		Shell(nk + ` whoami`),
+		Shell(nk + ` get --raw acme/test/NOXKEY_TEST_SECRET; echo "exit=$?"`),
+	}, Opts{FromVault: true})
+	r.AssertNoLeak(t)
+	if !r.Saw("agent: "+a.Name) || !r.Saw("This command is not available to AI agents.") {
+		t.Fatalf("%s was not recognised: %s", a.Name, r.Events)
+	}
+}
+
 // FidelityScenarios: with a's hooks, commands run as without them.
 // Agents' tests run side by side with other packages' and each other's,
 // so durations are compared with room for the load. A

@@ -240,3 +240,40 @@ func TestRulesSkipTheInsideOfBase64OfBinaryData(t *testing.T) {
 		t.Fatalf("Rules.Find, which is given no blocks, found %d matches, want all 4", len(ms))
 	}
 }
+
+// TestScansAtOnceEachHaveTheirBlock: the index lends its PRF block to one
+// scan at a time; eight scans at once, over text where nearly every
+// window passes the filter (the secrets' own forms), each find what one
+// scan alone finds: a block shared between them would mix their windows'
+// encryptions and miss forms.
+func TestScansAtOnceEachHaveTheirBlock(t *testing.T) {
+	ix := mustBuild(t, awkward...)
+	var text []byte
+	for i := 0; len(text) < 8<<10; i++ {
+		s := awkward[i%len(awkward)].Value
+		text = append(text, fmt.Sprintf("%d key=%s b64=%s\n", i, s, base64.StdEncoding.EncodeToString(s))...)
+	}
+	want := ix.Find(text)
+	if len(want) < 50 {
+		t.Fatalf("%d matches alone: the text holds too few forms to test", len(want))
+	}
+	errs := make(chan string, 8*30)
+	done := make(chan struct{})
+	for g := 0; g < 8; g++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 30 {
+				if got := ix.Find(text); !slices.Equal(got, want) {
+					errs <- fmt.Sprintf("%d matches, want %d", len(got), len(want))
+				}
+			}
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}

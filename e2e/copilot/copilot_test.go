@@ -36,17 +36,8 @@ func TestCopilotRunsCommandsAsWithoutNoxkey(t *testing.T) {
 	e2e.FidelityScenarios(t, e2e.Copilot)
 }
 
-// TestCopilotIsRecognisedAsAnAgent: the daemon's detection names
-// copilot, so noxkey get hands off to it and refuses it plaintext.
+// TestCopilotIsRecognisedAsAnAgent: the daemon's detection names copilot.
 func TestCopilotIsRecognisedAsAnAgent(t *testing.T) {
 	t.Parallel()
-	nk := filepath.Join(e2e.Bins, "noxkey")
-	r := e2e.Copilot.Run(t, "who", []e2e.Step{
-		e2e.Shell(nk + ` whoami`),
-		e2e.Shell(nk + ` get --raw acme/test/NOXKEY_TEST_SECRET; echo "exit=$?"`),
-	}, e2e.Opts{FromVault: true})
-	r.AssertNoLeak(t)
-	if !r.Saw("agent: copilot") || !r.Saw("This command is not available to AI agents.") {
-		t.Fatalf("copilot was not recognised: %s", r.Events)
-	}
+	e2e.RecognisedAsAgent(t, e2e.Copilot)
 }

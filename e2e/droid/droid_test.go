@@ -49,17 +49,8 @@ func TestDroidReadAndGrepOfASecretFile(t *testing.T) {
 	}
 }
 
-// TestDroidIsRecognisedAsAnAgent: the daemon's detection names
-// droid, so noxkey get hands off to it and refuses it plaintext.
+// TestDroidIsRecognisedAsAnAgent: the daemon's detection names droid.
 func TestDroidIsRecognisedAsAnAgent(t *testing.T) {
 	t.Parallel()
-	nk := filepath.Join(e2e.Bins, "noxkey")
-	r := e2e.Droid.Run(t, "who", []e2e.Step{
-		e2e.Shell(nk + ` whoami`),
-		e2e.Shell(nk + ` get --raw acme/test/NOXKEY_TEST_SECRET; echo "exit=$?"`),
-	}, e2e.Opts{FromVault: true})
-	r.AssertNoLeak(t)
-	if !r.Saw("agent: droid") || !r.Saw("This command is not available to AI agents.") {
-		t.Fatalf("droid was not recognised: %s", r.Events)
-	}
+	e2e.RecognisedAsAgent(t, e2e.Droid)
 }

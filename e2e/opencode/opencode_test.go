@@ -39,19 +39,10 @@ func TestOpencodePromptHoldingASecretIsBlocked(t *testing.T) {
 	e2e.PromptBlocked(t, e2e.Opencode, "opencode prompt")
 }
 
-// TestOpencodeIsRecognisedAsAnAgent: the daemon's detection names
-// opencode, so noxkey get hands off to it and refuses it plaintext.
+// TestOpencodeIsRecognisedAsAnAgent: the daemon's detection names opencode.
 func TestOpencodeIsRecognisedAsAnAgent(t *testing.T) {
 	t.Parallel()
-	nk := filepath.Join(e2e.Bins, "noxkey")
-	r := e2e.Opencode.Run(t, "who", []e2e.Step{
-		e2e.Shell(nk + ` whoami`),
-		e2e.Shell(nk + ` get --raw acme/test/NOXKEY_TEST_SECRET; echo "exit=$?"`),
-	}, e2e.Opts{FromVault: true})
-	r.AssertNoLeak(t)
-	if !r.Saw("agent: opencode") || !r.Saw("This command is not available to AI agents.") {
-		t.Fatalf("opencode was not recognised: %s", r.Events)
-	}
+	e2e.RecognisedAsAgent(t, e2e.Opencode)
 }
 
 // TestOpencodeFailsClosedWithoutNoxkeyHook: when the plugin cannot run

@@ -172,7 +172,7 @@ func WaitStopped(runtime string, timeout time.Duration) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("daemon: still running for %s %v after it was told to stop", runtime, timeout)
+			return fmt.Errorf("daemon: the daemon for %s was told to stop but still holds its lock after %v; run noxkey daemon stop again", runtime, timeout)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
