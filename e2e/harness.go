@@ -401,9 +401,11 @@ func RecognisedAsAgent(t *testing.T, a *Agent) {
 // reaches the model unfiltered.
 func FidelityScenarios(t *testing.T, a *Agent) {
 	t.Run("clean output is byte-identical", func(t *testing.T) {
-		// Pauses between the streams: Codex reads stdout and stderr
-		// concurrently, so without them their order varies run to run.
-		cmd := `echo alpha; for i in 1 2; do echo "out$i"; sleep .3; echo "err$i" >&2; sleep .3; done; printf 'tab\there\n'; printf omega`
+		// Pauses between the streams: Codex and opencode read stdout and
+		// stderr concurrently, so without them their order varies run to
+		// run (a second each: opencode on a loaded machine reordered
+		// streams 0.3 s apart even without noxkey).
+		cmd := `echo alpha; for i in 1 2; do echo "out$i"; sleep 1; echo "err$i" >&2; sleep 1; done; printf 'tab\there\n'; printf omega`
 		var got [2]string
 		for i, noHooks := range []bool{true, false} {
 			r := a.Run(t, "clean", []Step{Shell(cmd)}, Opts{NoHooks: noHooks})
